@@ -1,0 +1,30 @@
+"""sm_teamkit: JupyterLab extension and lifecycle bundle for SageMaker Studio teams.
+
+This module holds the Jupyter extension points only."""
+
+from __future__ import annotations
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("sm_teamkit")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+source"
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "sm-teamkit"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "sm_teamkit"}]
+
+
+def _load_jupyter_server_extension(server_app):
+    """Build the kit from config, register the REST routes and start background work."""
+    from .context import Teamkit
+    from .routes import setup_routes
+
+    teamkit = Teamkit.from_server_app(server_app)
+    setup_routes(server_app.web_app, teamkit)
+    server_app.log.info("sm_teamkit %s loaded (%s)", __version__, teamkit.describe())

@@ -1,0 +1,119 @@
+"""boto3 clients built the way boto3 itself would: standard credential chain, region and
+endpoint from the usual environment variables, adaptive retries; plus readable errors."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from .errors import AwsError
+
+THROTTLING_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+}
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where and how to reach AWS. Empty strings mean "as boto3 would decide"."""
+
+    region: str = ""
+    sagemaker_endpoint_url: str = ""
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+
+    def resolved_region(self) -> str:
+        return (
+            self.region
+            or os.environ.get("AWS_REGION", "")
+            or os.environ.get("AWS_DEFAULT_REGION", "")
+            or (boto3.session.Session().region_name or "")
+        )
+
+
+def client(service: str, settings: AwsSettings, *, max_attempts: int | None = None):
+    """A boto3 client for ``service``. Endpoint: explicit setting for SageMaker, else botocore's
+    own ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL`` handling."""
+    config = Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts or settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        user_agent_extra="sm-teamkit",
+    )
+    kwargs: dict = {"config": config}
+    region = settings.resolved_region()
+    if region:
+        kwargs["region_name"] = region
+    if service == "sagemaker" and settings.sagemaker_endpoint_url:
+        kwargs["endpoint_url"] = settings.sagemaker_endpoint_url
+    try:
+        return boto3.session.Session().client(service, **kwargs)
+    except botocore.exceptions.NoRegionError as exc:
+        raise AwsError(
+            "No AWS region is set.",
+            "Set AWS_REGION or c.SmTeamkit.aws_region.",
+            status=503,
+            code="aws_no_region",
+        ) from exc
+
+
+def is_throttling(exc: BaseException) -> bool:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return exc.response.get("Error", {}).get("Code", "") in THROTTLING_CODES
+    return False
+
+
+def aws_error(exc: BaseException, action: str) -> AwsError:
+    """Turn a boto3/botocore exception into an AwsError whose message says what failed."""
+    if isinstance(exc, AwsError):
+        return exc
+    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
+        return AwsError(
+            f"Could not {action}: your AWS credentials are missing.",
+            "In Studio the execution role provides them; elsewhere set AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+            status=503,
+            code="aws_no_credentials",
+        )
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError):
+        return AwsError(
+            f"Could not {action}: the AWS endpoint cannot be reached ({exc}).",
+            "Check the network, AWS_ENDPOINT_URL, or that the local emulator is running.",
+            status=503,
+            code="aws_unreachable",
+        )
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        code = err.get("Code", "Unknown")
+        message = err.get("Message", str(exc))
+        if code in THROTTLING_CODES:
+            return AwsError(
+                f"Could not {action}: AWS is throttling requests ({message}).",
+                "The team is calling SageMaker too often; this will retry with backoff.",
+                status=503,
+                code="aws_throttled",
+            )
+        if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
+            return AwsError(
+                f"Could not {action}: access denied ({message}).",
+                "The execution role lacks a permission; ask your AWS admin.",
+                status=403,
+                code="aws_access_denied",
+            )
+        if code in {"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"}:
+            return AwsError(f"Could not {action}: {message}", status=404, code="aws_not_found")
+        return AwsError(f"Could not {action}: {code}: {message}", status=502, code="aws_error")
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return AwsError(f"Could not {action}: {exc}", status=502, code="aws_error")
+    return AwsError(f"Could not {action}: {exc}", status=500, code="internal")

@@ -1,0 +1,109 @@
+"""``sm-teamkit``: one entry point; each subcommand maps onto the same services the server uses.
+
+``--json`` prints exactly what the matching REST endpoint returns."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from . import __version__
+from .errors import TeamkitError
+
+
+def _teamkit():
+    from .context import Teamkit
+    from .settings import load_config
+
+    return Teamkit(load_config())
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def cmd_status(args) -> int:
+    status = _teamkit().status()
+    if args.json:
+        print_json(status)
+        return 0
+    ident = status["identity"]
+    print(f"sm_teamkit {status['version']}, mode: {status['mode']} ({ident['flavor']})")
+    for key in ("domain_id", "user_profile_name", "space_name", "app_type", "app_name", "region"):
+        if ident.get(key):
+            print(f"  {key.replace('_', ' ')}: {ident[key]}")
+    if ident.get("problem"):
+        print(f"  problem: {ident['problem']}")
+    for name, cap in status["capabilities"].items():
+        print(f"  {name}: {'available' if cap['available'] else 'unavailable: ' + cap['reason']}")
+    return 0
+
+
+def cmd_emulator(args) -> int:
+    from .emulator import main as emulator_main
+
+    argv = ["--port", str(args.port), "--host", args.host]
+    if args.scenario:
+        argv += ["--scenario", args.scenario]
+    return emulator_main(argv)
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(port=args.port, emulator_port=args.emulator_port, state_dir=args.state_dir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sm-teamkit", description="SageMaker Studio team kit: apps, storage, kernels, proxies, lifecycle."
+    )
+    parser.add_argument("--version", action="version", version=f"sm-teamkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("status", help="who and where this is (domain, profile, space, app) and what works")
+    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/status")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("emulator", help="run the local Studio emulator (SageMaker wire protocol + moto)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--host", default="127.0.0.1", help="loopback only")
+    p.add_argument("--scenario", default="", help="scenario file (YAML or JSON); default: the bundled demo")
+    p.set_defaults(func=cmd_emulator)
+
+    p = sub.add_parser("demo", help="JupyterLab with sm_teamkit against the local emulator")
+    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (127.0.0.1)")
+    p.add_argument("--emulator-port", type=int, default=0, help="emulator port; 0 picks a free one")
+    p.add_argument("--state-dir", default=".demo", help="where the demo keeps its files")
+    p.set_defaults(func=cmd_demo)
+
+    for register in _command_groups():
+        register(sub)
+    return parser
+
+
+def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Subcommand groups that live beside their service (apps, usage, kernels, lifecycle...)."""
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TeamkitError as exc:
+        print(f"sm-teamkit: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  {exc.hint}", file=sys.stderr)
+        return 2 if exc.status < 500 else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The kit as one server sees it: settings, identity and services, shared by all handlers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from . import __version__
+from .aws import AwsSettings, aws_error, client
+from .config import SmTeamkit
+from .studio.identity import Identity, IdentitySettings, resolve_identity
+
+log = logging.getLogger("sm_teamkit")
+
+
+class Teamkit:
+    """Holds the config and lazily built services. Blocking methods run in an executor."""
+
+    def __init__(self, config: SmTeamkit):
+        self.config = config
+        self.aws = AwsSettings(
+            region=config.aws_region,
+            sagemaker_endpoint_url=config.sagemaker_endpoint_url,
+            max_attempts=config.aws_max_attempts,
+        )
+        self._lock = threading.Lock()
+        self._identity: Identity | None = None
+        self.services: dict[str, Any] = {}
+
+    @classmethod
+    def from_server_app(cls, server_app) -> Teamkit:
+        teamkit = cls(SmTeamkit(parent=server_app))
+        teamkit.start()
+        return teamkit
+
+    def start(self) -> None:
+        """Start background work of each capability (refresh loops, watchers)."""
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            close = getattr(service, "close", None)
+            if close:
+                close()
+
+    def identity_settings(self) -> IdentitySettings:
+        c = self.config
+        return IdentitySettings(
+            resource_metadata_path=c.resource_metadata_path,
+            domain_id=c.domain_id,
+            user_profile_name=c.user_profile_name,
+            space_name=c.space_name,
+            app_type=c.app_type,
+            app_name=c.app_name,
+            region=c.aws_region,
+        )
+
+    def identity(self) -> Identity:
+        """Resolved once (DescribeSpace may be needed), then cached. Blocking."""
+        with self._lock:
+            if self._identity is None:
+                self._identity = resolve_identity(self.identity_settings(), self._space_owner)
+                if self._identity.region and not self.aws.resolved_region():
+                    self.aws = AwsSettings(
+                        region=self._identity.region,
+                        sagemaker_endpoint_url=self.aws.sagemaker_endpoint_url,
+                        max_attempts=self.aws.max_attempts,
+                    )
+            return self._identity
+
+    def _space_owner(self, domain_id: str, space_name: str) -> str:
+        settings = self.aws
+        if not settings.resolved_region():
+            from .studio.identity import read_metadata, region_from_arn
+
+            meta, _ = read_metadata(self.config.resource_metadata_path)
+            settings = AwsSettings(
+                region=region_from_arn(str(meta.get("ResourceArn", ""))),
+                sagemaker_endpoint_url=settings.sagemaker_endpoint_url,
+                max_attempts=settings.max_attempts,
+            )
+        try:
+            space = client("sagemaker", settings, max_attempts=2).describe_space(
+                DomainId=domain_id, SpaceName=space_name
+            )
+        except Exception as exc:
+            raise aws_error(exc, f"describe space {space_name}") from exc
+        return space.get("OwnershipSettings", {}).get("OwnerUserProfileName", "")
+
+    def capabilities(self) -> dict[str, dict]:
+        """What each section of the panel can do here, and why not when it cannot."""
+        ident = self.identity()
+        studio = ident.is_studio
+        why_local = "Not running in SageMaker Studio (local mode): no domain to ask."
+        return {
+            "apps": {"available": studio, "reason": "" if studio else why_local},
+        }
+
+    def status(self) -> dict:
+        ident = self.identity()
+        return {
+            "version": __version__,
+            "mode": ident.mode,
+            "identity": ident.to_json(),
+            "aws": {
+                "region": self.aws.resolved_region(),
+                "endpoint": self.aws.sagemaker_endpoint_url or _env_endpoint(),
+            },
+            "capabilities": self.capabilities(),
+        }
+
+    def describe(self) -> str:
+        c = self.config
+        return f"metadata={c.resource_metadata_path}, refresh={c.apps_refresh_seconds}s"
+
+
+def _env_endpoint() -> str:
+    import os
+
+    return os.environ.get("AWS_ENDPOINT_URL_SAGEMAKER") or os.environ.get("AWS_ENDPOINT_URL") or ""

@@ -1,0 +1,223 @@
+"""In-memory Studio control-plane state: domains, profiles, spaces, apps, configs.
+
+Records are plain dicts shaped like the matching Describe* response (PascalCase
+keys, epoch-second timestamps); keys starting with "_" are the emulator's own
+bookkeeping and never reach a client.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from .errors import not_found
+
+# Where a new app's image comes from when nothing sets one (us-east-1 public images).
+DEFAULT_IMAGES = {
+    "JupyterServer": "arn:aws:sagemaker:{region}:081325390199:image/jupyter-server-3",
+    "KernelGateway": "arn:aws:sagemaker:{region}:081325390199:image/sagemaker-base-python-310-v1",
+    "JupyterLab": "arn:aws:sagemaker:{region}:885854791233:image/sagemaker-distribution-cpu",
+    "CodeEditor": "arn:aws:sagemaker:{region}:885854791233:image/sagemaker-distribution-cpu",
+}
+ACTIVE_APP_STATUSES = ("Pending", "InService")
+
+
+@dataclass
+class Timing:
+    """How long app transitions take, in seconds."""
+
+    app_start_seconds: float = 2.0
+    app_delete_seconds: float = 2.0
+    deleted_app_retention_seconds: float = 3600.0
+
+
+@dataclass
+class Limits:
+    """Account quotas the emulator enforces: running apps per instance type."""
+
+    instance_types: dict[str, int] = field(default_factory=dict)
+
+
+class StudioState:
+    """The emulated control plane. Every read or write happens under `lock`."""
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        *,
+        timing: Timing | None = None,
+        limits: Limits | None = None,
+        seed: int = 0,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.region = region
+        self.account = account
+        self.timing = timing or Timing()
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.rng = random.Random(seed)
+        self.lock = threading.RLock()
+        self.domains: dict[str, dict] = {}
+        self.user_profiles: dict[tuple[str, str], dict] = {}
+        self.spaces: dict[tuple[str, str], dict] = {}
+        self.apps: list[dict] = []
+        self.lifecycle_configs: dict[str, dict] = {}
+        self.tracking_servers: dict[str, dict] = {}
+        self.tags: dict[str, list[dict]] = {}
+        self._next_uid = 200001
+
+    # ARNs and generated ids -------------------------------------------------
+
+    def arn(self, resource: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:{resource}"
+
+    def app_arn(self, domain_id: str, owner: str, app_type: str, app_name: str) -> str:
+        return self.arn(f"app/{domain_id}/{owner}/{app_type.lower()}/{app_name}")
+
+    def random_id(self, length: int, alphabet: str = "abcdefghijklmnopqrstuvwxyz0123456789") -> str:
+        return "".join(self.rng.choice(alphabet) for _ in range(length))
+
+    def next_efs_uid(self) -> str:
+        uid = self._next_uid
+        self._next_uid += 1
+        return str(uid)
+
+    def domain_url(self, domain_id: str) -> str:
+        return f"https://{domain_id}.studio.{self.region}.sagemaker.aws"
+
+    # Transitions ------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Advance app transitions to the current time and drop long-deleted apps."""
+        with self.lock:
+            now = self.clock()
+            for app in self.apps:
+                due = app.get("_TransitionAt")
+                if due is not None and now >= due:
+                    app["Status"] = "InService" if app["Status"] == "Pending" else "Deleted"
+                    app.pop("_TransitionAt")
+                    if app["Status"] == "Deleted":
+                        app["_DeletedAt"] = due
+            keep = self.timing.deleted_app_retention_seconds
+            self.apps = [
+                a for a in self.apps
+                if a["Status"] != "Deleted" or now - a.get("_DeletedAt", now) < keep
+            ]
+
+    # Lookups ----------------------------------------------------------------
+
+    def domain(self, domain_id: str) -> dict:
+        found = self.domains.get(domain_id)
+        if found is None:
+            raise not_found(f"Domain {self.arn('domain/' + domain_id)} does not exist")
+        return found
+
+    def user_profile(self, domain_id: str, name: str) -> dict:
+        self.domain(domain_id)
+        found = self.user_profiles.get((domain_id, name))
+        if found is None:
+            raise not_found(
+                f"User profile {self.arn(f'user-profile/{domain_id}/{name}')} does not exist"
+            )
+        return found
+
+    def space(self, domain_id: str, name: str) -> dict:
+        self.domain(domain_id)
+        found = self.spaces.get((domain_id, name))
+        if found is None:
+            raise not_found(f"Space {self.arn(f'space/{domain_id}/{name}')} does not exist")
+        return found
+
+    def find_app(
+        self,
+        domain_id: str,
+        app_type: str,
+        app_name: str,
+        user_profile: str | None = None,
+        space: str | None = None,
+    ) -> dict | None:
+        """The live app with this identity, else the most recently deleted one, else None."""
+        with self.lock:
+            self.tick()
+            matches = [
+                a for a in self.apps
+                if a["DomainId"] == domain_id and a["AppType"] == app_type
+                and a["AppName"] == app_name
+                and a.get("UserProfileName") == user_profile and a.get("SpaceName") == space
+            ]
+            live = [a for a in matches if a["Status"] != "Deleted"]
+            if live:
+                return live[-1]
+            return matches[-1] if matches else None
+
+    def apps_in(self, domain_id: str, *, space: str | None = None,
+                user_profile: str | None = None) -> Iterator[dict]:
+        for app in self.apps:
+            if app["DomainId"] != domain_id:
+                continue
+            if space is not None and app.get("SpaceName") != space:
+                continue
+            if user_profile is not None and app.get("UserProfileName") != user_profile:
+                continue
+            yield app
+
+    def lifecycle_config_by_arn(self, arn: str) -> dict | None:
+        name = arn.rsplit("/", 1)[-1]
+        found = self.lifecycle_configs.get(name)
+        return found if found and found["StudioLifecycleConfigArn"] == arn else None
+
+    def owns_arn(self, arn: str) -> bool:
+        """True when `arn` names a resource this state holds (tags are kept here then)."""
+        with self.lock:
+            return arn in self._all_arns()
+
+    def _all_arns(self) -> set[str]:
+        arns = {d["DomainArn"] for d in self.domains.values()}
+        arns |= {p["UserProfileArn"] for p in self.user_profiles.values()}
+        arns |= {s["SpaceArn"] for s in self.spaces.values()}
+        arns |= {a["AppArn"] for a in self.apps}
+        arns |= {c["StudioLifecycleConfigArn"] for c in self.lifecycle_configs.values()}
+        arns |= {t["TrackingServerArn"] for t in self.tracking_servers.values()}
+        return arns
+
+    def settings_mention(self, arn: str) -> bool:
+        """True when a domain, profile or space setting refers to `arn`."""
+        holders = [d.get("DefaultUserSettings") for d in self.domains.values()]
+        holders += [d.get("DefaultSpaceSettings") for d in self.domains.values()]
+        holders += [p.get("UserSettings") for p in self.user_profiles.values()]
+        holders += [s.get("SpaceSettings") for s in self.spaces.values()]
+        return any(arn in json.dumps(h or {}) for h in holders)
+
+    def public(self, record: dict) -> dict:
+        """`record` without the emulator's bookkeeping keys."""
+        return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def deep_merge(base: dict, update: dict) -> dict:
+    """`update` merged into a copy of `base`: structures merge, lists and scalars replace."""
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def resolve_resource_spec(state: StudioState, app_type: str, settings: list[dict | None],
+                          given: dict | None) -> dict[str, Any]:
+    """The ResourceSpec a new app gets: the request's, else the first setting that has one."""
+    spec: dict[str, Any] = {}
+    for source in reversed([s for s in settings if s]):
+        default = (source.get(f"{app_type}AppSettings") or {}).get("DefaultResourceSpec") or {}
+        spec.update(default)
+    spec.update(given or {})
+    spec.setdefault("InstanceType", "system" if app_type == "JupyterServer" else "ml.t3.medium")
+    if app_type in DEFAULT_IMAGES:
+        spec.setdefault("SageMakerImageArn", DEFAULT_IMAGES[app_type].format(region=state.region))
+    return spec

@@ -1,0 +1,95 @@
+"""REST routes: one table of (path, handler); handlers parse, call a service, write JSON.
+
+Every verb is authenticated; verbs that act are also authorized on the ``sm_teamkit``
+resource. Blocking service calls run in a thread so the event loop keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from .errors import BadRequest, TeamkitError
+
+
+class _ServiceError(tornado.web.HTTPError):
+    def __init__(self, error: TeamkitError):
+        super().__init__(error.status)
+        self.error = error
+
+
+class TeamkitHandler(APIHandler):
+    """Base handler: runs services off the loop and turns their errors into JSON."""
+
+    auth_resource = "sm_teamkit"
+
+    @property
+    def teamkit(self):
+        return self.settings["sm_teamkit"]
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a blocking service call in a thread; TeamkitError becomes an HTTP error."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except TeamkitError as exc:
+            raise _ServiceError(exc) from exc
+
+    def json_body(self) -> dict:
+        if not self.request.body:
+            return {}
+        try:
+            data = json.loads(self.request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _ServiceError(BadRequest(f"The request body is not valid JSON: {exc}")) from exc
+        if not isinstance(data, dict):
+            raise _ServiceError(BadRequest("The request body must be a JSON object."))
+        return data
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, default=str))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        self.set_header("Content-Type", "application/json")
+        if isinstance(exc, _ServiceError):
+            if exc.error.status >= 500:
+                self.log.warning("sm_teamkit: %s", exc.error.message)
+            body = exc.error.to_json()
+        elif isinstance(exc, tornado.web.HTTPError):
+            body = {"code": f"http_{status_code}", "message": exc.log_message or self._reason, "hint": ""}
+        else:
+            error_id = uuid.uuid4().hex[:8]
+            self.log.error("sm_teamkit: unexpected error %s", error_id, exc_info=kwargs.get("exc_info"))
+            body = {
+                "code": "internal",
+                "message": f"Unexpected server error (id {error_id}); the server log has the details.",
+                "hint": "",
+            }
+        self.finish(json.dumps({"error": body}))
+
+
+class StatusHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        self.write_json(await self.call(self.teamkit.status))
+
+
+ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
+    (r"status", StatusHandler),
+]
+
+
+def setup_routes(web_app, teamkit) -> None:
+    web_app.settings["sm_teamkit"] = teamkit
+    base_url = web_app.settings["base_url"]
+    handlers = [(url_path_join(base_url, "sm-teamkit", path), handler) for path, handler in ROUTES]
+    web_app.add_handlers(".*$", handlers)

@@ -1,0 +1,122 @@
+"""Who and where this server is in Studio, from the resource metadata file and config."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CLASSIC_APP_TYPES = {"JupyterServer", "KernelGateway"}
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """Explicit settings win over the metadata file; empty means "detect"."""
+
+    resource_metadata_path: str
+    domain_id: str = ""
+    user_profile_name: str = ""
+    space_name: str = ""
+    app_type: str = ""
+    app_name: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Where this server runs. ``mode`` is "studio" or "local"; ``flavor`` says which Studio."""
+
+    mode: str
+    flavor: str
+    domain_id: str = ""
+    user_profile_name: str = ""
+    space_name: str = ""
+    app_type: str = ""
+    app_name: str = ""
+    resource_arn: str = ""
+    region: str = ""
+    source: str = "none"
+    problem: str = ""
+
+    @property
+    def is_studio(self) -> bool:
+        return self.mode == "studio"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def read_metadata(path: str) -> tuple[dict, str]:
+    """The metadata file's JSON object and a problem description ("" when fine or absent)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, ""
+    except OSError as exc:
+        return {}, f"Cannot read {path}: {exc.strerror or exc}"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return {}, f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})."
+    if not isinstance(data, dict):
+        return {}, f"{path} does not hold a JSON object."
+    return data, ""
+
+
+def region_from_arn(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 4 and parts[0] == "arn" else ""
+
+
+def resolve_identity(
+    settings: IdentitySettings,
+    space_owner: Callable[[str, str], str] | None = None,
+) -> Identity:
+    """Combine config and metadata. ``space_owner(domain_id, space_name)`` finds the owner
+    profile of a new-Studio space (DescribeSpace); its failure is reported, not raised."""
+    meta, problem = read_metadata(settings.resource_metadata_path)
+
+    def pick(explicit: str, key: str) -> str:
+        value = explicit or meta.get(key) or ""
+        return value if isinstance(value, str) else str(value)
+
+    domain_id = pick(settings.domain_id, "DomainId")
+    profile = pick(settings.user_profile_name, "UserProfileName")
+    space = pick(settings.space_name, "SpaceName")
+    app_type = pick(settings.app_type, "AppType")
+    app_name = pick(settings.app_name, "ResourceName")
+    arn = meta.get("ResourceArn", "") if isinstance(meta.get("ResourceArn", ""), str) else ""
+    region = settings.region or region_from_arn(arn)
+    explicit = any(
+        (settings.domain_id, settings.user_profile_name, settings.space_name, settings.app_type)
+    )
+    source = "config" if explicit and not meta else ("metadata+config" if explicit else "metadata")
+
+    if not domain_id:
+        return Identity(mode="local", flavor="local", region=region, problem=problem)
+
+    flavor = "classic" if app_type in CLASSIC_APP_TYPES else "studio"
+    if space and not profile and space_owner is not None:
+        try:
+            profile = space_owner(domain_id, space)
+        except Exception as exc:  # reported in the panel; the server keeps running
+            problem = f"Could not find the owner of space {space!r}: {exc}"
+            log.warning("sm_teamkit: %s", problem)
+    return Identity(
+        mode="studio",
+        flavor=flavor,
+        domain_id=domain_id,
+        user_profile_name=profile,
+        space_name=space,
+        app_type=app_type,
+        app_name=app_name,
+        resource_arn=arn,
+        region=region,
+        source=source,
+        problem=problem,
+    )

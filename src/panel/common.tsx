@@ -1,0 +1,71 @@
+/** Small building blocks shared by the sections. */
+import * as React from 'react';
+
+import { ApiError } from '../api';
+
+export function Section(props: {
+  title: string;
+  id: string;
+  actions?: React.ReactNode;
+  children?: React.ReactNode;
+}): JSX.Element {
+  return (
+    <section className="jp-smtk-section" data-section={props.id}>
+      <header className="jp-smtk-section-header">
+        <h3>{props.title}</h3>
+        <div className="jp-smtk-section-actions">{props.actions}</div>
+      </header>
+      <div className="jp-smtk-section-body">{props.children}</div>
+    </section>
+  );
+}
+
+export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
+  if (!props.error) {
+    return null;
+  }
+  return (
+    <div className="jp-smtk-error" role="alert">
+      <div>{props.error.message}</div>
+      {props.error.hint && <div className="jp-smtk-hint">{props.error.hint}</div>}
+    </div>
+  );
+}
+
+export function Unavailable(props: { reason: string }): JSX.Element {
+  return <div className="jp-smtk-muted">{props.reason}</div>;
+}
+
+/** "3 min", "5 h 12 min", "2 d 4 h" from seconds. */
+export function formatAge(seconds: number): string {
+  if (!isFinite(seconds) || seconds < 0) {
+    return '-';
+  }
+  const m = Math.floor(seconds / 60);
+  if (m < 60) {
+    return `${m} min`;
+  }
+  const h = Math.floor(m / 60);
+  if (h < 48) {
+    return `${h} h ${m % 60} min`;
+  }
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+export function formatMoney(usd: number | null | undefined, digits = 2): string {
+  if (usd === null || usd === undefined) {
+    return 'price unknown';
+  }
+  return `$${usd.toFixed(digits)}`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let i = 0;
+  while (value >= 1000 && i < units.length - 1) {
+    value /= 1000;
+    i += 1;
+  }
+  return `${value.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
