@@ -88,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommand groups that live beside their service (apps, usage, kernels, lifecycle...)."""
-    return []
+    from .studio.cli import register as apps
+
+    return [apps]
 
 
 def main(argv: list[str] | None = None) -> int:

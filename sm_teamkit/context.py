@@ -87,6 +87,31 @@ class Teamkit:
             raise aws_error(exc, f"describe space {space_name}") from exc
         return space.get("OwnershipSettings", {}).get("OwnerUserProfileName", "")
 
+    def apps(self):
+        """The apps service for this user (built on first use). Raises Unavailable locally."""
+        from .studio.apps import AppsService, AppsSettings
+        from .studio.pricing import PriceList
+
+        ident = self.identity()
+        with self._lock:
+            if "apps" not in self.services:
+                c = self.config
+                settings = AppsSettings(
+                    domain_id=ident.domain_id,
+                    user_profile_name=ident.user_profile_name,
+                    space_name=ident.space_name,
+                    app_type=ident.app_type,
+                    app_name=ident.app_name,
+                    refresh_seconds=c.apps_refresh_seconds,
+                    max_backoff_seconds=c.apps_max_backoff_seconds,
+                    nudge_hours=dict(c.nudge_hours),
+                    owner_tag_keys=tuple(c.owner_tag_keys),
+                    track_jobs=c.track_jobs,
+                )
+                prices = PriceList(self.aws.resolved_region(), dict(c.instance_prices))
+                self.services["apps"] = AppsService(settings, self.aws, prices)
+            return self.services["apps"]
+
     def capabilities(self) -> dict[str, dict]:
         """What each section of the panel can do here, and why not when it cannot."""
         ident = self.identity()

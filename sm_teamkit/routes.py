@@ -83,8 +83,26 @@ class StatusHandler(TeamkitHandler):
         self.write_json(await self.call(self.teamkit.status))
 
 
+# --- running apps and cost ---------------------------------------------------------------
+class AppsHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        self.write_json(await self.call(lambda: self.teamkit.apps().report()))
+
+
+class AppHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, app_type: str, app_name: str):
+        space = self.get_query_argument("space", "")
+        self.write_json(await self.call(lambda: self.teamkit.apps().stop(app_type, app_name, space)))
+
+
 ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"status", StatusHandler),
+    (r"apps", AppsHandler),
+    (r"apps/([A-Za-z]+)/([^/]+)", AppHandler),
 ]
 
 

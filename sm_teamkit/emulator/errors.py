@@ -15,6 +15,7 @@ STATUS_BY_CODE = {
     "AccessDeniedException": 400,
     "InternalFailure": 500,
     "ServiceUnavailable": 503,
+    "NotImplemented": 501,  # the emulator's own: neither it nor moto implements the call
 }
 
 

@@ -1,0 +1,277 @@
+"""The walker at the heart of the scanner: one subtree, streamed with ``os.scandir``.
+
+It counts what ``du -sb`` (apparent) and ``du -sB1`` (allocated) would count: every entry
+(files, folders, symlinks) once, hard links once per inode, never following symlinks and never
+leaving the file system of the subtree (``st_dev``). Memory stays small whatever a folder holds:
+entries are streamed, one open folder per level of depth, and only files with several hard
+links are remembered. Errors (unreadable folders, entries vanishing mid-scan, loops) are
+counted, never raised.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .categories import CategoryMatcher
+
+ERROR_KINDS = ("unreadable", "vanished", "loops", "other_filesystem", "other")
+MAX_ERROR_SAMPLES = 8
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class ScanCancelled(Exception):
+    """Raised by a walk whose ``cancelled()`` callback answered True."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One subtree to walk. ``rel`` is its path inside ``root``; ``top`` the root's child
+    that holds it (None for the root itself); ``category`` the recognised category that
+    holds it, as ``(id, path)``."""
+
+    path: str
+    root: str
+    rel: tuple[str, ...] = ()
+    top: str | None = None
+    category: tuple[str, str] | None = None
+    dev: int = -1
+    ancestors: frozenset[int] = frozenset()
+    count_self: bool = True
+
+
+@dataclass
+class Partial:
+    """Sums of one walk. Multi-link files are kept apart in ``links`` so that a merge of
+    several walks can count each inode once."""
+
+    apparent: int = 0
+    allocated: int = 0
+    files: int = 0
+    dirs: int = 0
+    symlinks: int = 0
+    tops: dict[str, list[int]] = field(default_factory=dict)
+    categories: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    largest: list[tuple[int, int, str]] = field(default_factory=list)  # (allocated, apparent, path)
+    # (dev, ino) -> (apparent, allocated, top, category, first path seen)
+    links: dict[tuple[int, int], tuple] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ERROR_KINDS, 0))
+    error_samples: list[dict] = field(default_factory=list)
+
+    def error(self, kind: str, path: str, exc: BaseException | str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if len(self.error_samples) < MAX_ERROR_SAMPLES:
+            message = exc if isinstance(exc, str) else (getattr(exc, "strerror", None) or str(exc))
+            self.error_samples.append({"kind": kind, "path": path, "message": message})
+
+
+def _add(bucket: dict, key, apparent: int, allocated: int) -> None:
+    sums = bucket.get(key)
+    if sums is None:
+        bucket[key] = [apparent, allocated]
+    else:
+        sums[0] += apparent
+        sums[1] += allocated
+
+
+def walk(
+    task: Task,
+    matcher: CategoryMatcher,
+    *,
+    top_files: int = 20,
+    progress: Callable[[int, int, str], None] | None = None,
+    progress_every: int = 4096,
+    cancelled: Callable[[], bool] | None = None,
+) -> Partial:
+    """Walk ``task.path``; returns its sums. ``progress(files, bytes, folder)`` and
+    ``cancelled()`` are called every ``progress_every`` entries and once per folder entered."""
+    out = Partial()
+    try:
+        st = os.stat(task.path, follow_symlinks=False)
+    except FileNotFoundError as exc:
+        out.error("vanished", task.path, exc)
+        return out
+    except OSError as exc:
+        out.error("other", task.path, exc)
+        return out
+    dev = st.st_dev if task.dev < 0 else task.dev
+    if st.st_dev != dev:
+        out.error("other_filesystem", task.path, "on another file system: not scanned")
+        return out
+    if task.count_self:
+        out.apparent += st.st_size
+        out.allocated += st.st_blocks * 512
+        out.dirs += 1
+    if not stat.S_ISDIR(st.st_mode):
+        return out
+    root_sums = _walk_dirs(task, st, dev, matcher, out, top_files, progress, progress_every, cancelled)
+    if task.top is not None:
+        _add(out.tops, task.top, *root_sums)
+    if task.category is not None:
+        _add(out.categories, task.category, *root_sums)
+    return out
+
+
+def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, cancelled):
+    """Depth-first over folders with one frame per open folder; returns the subtree's sums
+    (without the root folder's own entry)."""
+    lstat = os.stat
+    scandir = os.scandir
+    isdir = stat.S_ISDIR
+    islnk = stat.S_ISLNK
+    heappush, heapreplace = heapq.heappush, heapq.heappushpop
+    largest = out.largest
+    links = out.links
+    seen_links = links.keys()
+    ancestors = set(task.ancestors)
+    ancestors.add(root_st.st_ino)
+    root_depth = len(task.rel)
+    cat_depth = matcher.max_depth
+    files = dirs = symlinks = 0
+    counted = 0  # entries since the last progress report
+    total_bytes = 0
+    lowest = 0  # smallest allocated size in the largest-files heap once it is full
+
+    try:
+        fd = os.open(task.path, _DIR_FLAGS)
+        it = scandir(fd)
+    except OSError as exc:
+        out.error("unreadable" if isinstance(exc, PermissionError) else "other", task.path, exc)
+        return 0, 0
+    # frame: [iterator, fd, path, rel, top, category, apparent, allocated, ino, starts, depth]
+    stack = [[it, fd, task.path, task.rel, task.top, task.category, 0, 0, root_st.st_ino, False,
+              root_depth]]
+    if progress:
+        progress(0, 0, task.path)
+    try:
+        while stack:
+            frame = stack[-1]
+            it, fd, path, rel, top, cat, app, alloc = frame[:8]
+            depth = frame[10]
+            descended = False
+            try:
+                for entry in it:
+                    name = entry.name
+                    try:
+                        st = lstat(name, dir_fd=fd, follow_symlinks=False)
+                    except FileNotFoundError as exc:
+                        out.error("vanished", path + "/" + name, exc)
+                        continue
+                    except OSError as exc:
+                        out.error("other", path + "/" + name, exc)
+                        continue
+                    counted += 1
+                    if counted >= every:
+                        counted = 0
+                        if cancelled is not None and cancelled():
+                            raise ScanCancelled()
+                        if progress:
+                            progress(files + dirs + symlinks, total_bytes, path)
+                    mode = st.st_mode
+                    size = st.st_size
+                    blocks = st.st_blocks * 512
+                    if isdir(mode):
+                        child = path + "/" + name
+                        if st.st_dev != dev:
+                            out.error("other_filesystem", child, "on another file system: not scanned")
+                            continue
+                        if st.st_ino in ancestors:
+                            out.error("loops", child, "folder contains itself (bind mount loop)")
+                            continue
+                        dirs += 1
+                        total_bytes += size
+                        try:
+                            child_fd = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                            try:
+                                child_it = scandir(child_fd)
+                            except BaseException:
+                                os.close(child_fd)
+                                raise
+                        except FileNotFoundError as exc:
+                            dirs -= 1
+                            total_bytes -= size
+                            out.error("vanished", child, exc)
+                            continue
+                        except OSError as exc:
+                            kind = "unreadable" if isinstance(exc, PermissionError) else "other"
+                            out.error(kind, child, exc)
+                            app += size
+                            alloc += blocks
+                            if depth == 0:
+                                _add(out.tops, name, size, blocks)
+                            continue
+                        child_depth = depth + 1
+                        child_rel = rel + (name,) if child_depth <= cat_depth else rel
+                        child_top = name if child_depth == 1 else top
+                        child_cat = cat
+                        starts = False
+                        if cat is None:
+                            found = matcher.match(child_rel if child_depth <= cat_depth else None, name)
+                            if found is not None:
+                                child_cat = (found, child)
+                                starts = True
+                        frame[6] = app
+                        frame[7] = alloc
+                        ancestors.add(st.st_ino)
+                        stack.append(
+                            [child_it, child_fd, child, child_rel, child_top, child_cat, size, blocks,
+                             st.st_ino, starts, child_depth]
+                        )
+                        if progress and child_depth - root_depth <= 2:
+                            progress(files + dirs + symlinks, total_bytes, child)
+                        descended = True
+                        break
+                    if islnk(mode):
+                        symlinks += 1
+                    else:
+                        files += 1
+                    total_bytes += size
+                    if st.st_nlink > 1 and not islnk(mode):
+                        key = (st.st_dev, st.st_ino)
+                        if key not in seen_links:
+                            links[key] = (size, blocks, top, cat, path + "/" + name)
+                        continue
+                    app += size
+                    alloc += blocks
+                    if blocks > lowest:
+                        item = (blocks, size, path + "/" + name)
+                        if len(largest) < top_files:
+                            heappush(largest, item)
+                            if len(largest) == top_files:
+                                lowest = largest[0][0]
+                        elif top_files:
+                            heapreplace(largest, item)
+                            lowest = largest[0][0]
+            except OSError as exc:  # readdir itself failed (folder removed, I/O error)
+                kind = "vanished" if isinstance(exc, FileNotFoundError) else "other"
+                out.error(kind, path, exc)
+            if descended:
+                continue
+            # This folder is done: close it and hand its sums to its parent.
+            stack.pop()
+            it.close()
+            os.close(fd)
+            ancestors.discard(frame[8])
+            if frame[9]:
+                _add(out.categories, cat, app, alloc)
+            if stack:
+                parent = stack[-1]
+                parent[6] += app
+                parent[7] += alloc
+                if depth == 1:
+                    _add(out.tops, rel[0], app, alloc)
+            else:
+                out.apparent += app
+                out.allocated += alloc
+                out.files += files
+                out.dirs += dirs
+                out.symlinks += symlinks
+                return app, alloc
+    finally:
+        for frame in stack:  # cancelled or failed: close what is still open
+            frame[0].close()
+            os.close(frame[1])
+    return 0, 0

@@ -1,0 +1,296 @@
+"""The apps of the current user (own profile and owned spaces; shared spaces apart), their
+cost and nudges, refreshed at most once per interval, and a stop that checks ownership."""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from ..aws import AwsSettings, aws_error, client
+from ..errors import Forbidden, NotFound, Unavailable
+from .jobs import JobInfo, list_owned_jobs
+from .pricing import PriceList, price_source
+from .refresh import SingleFlight
+
+GONE = {"Deleted"}
+
+
+@dataclass(frozen=True)
+class AppsSettings:
+    domain_id: str
+    user_profile_name: str
+    space_name: str = ""
+    app_type: str = ""
+    app_name: str = ""
+    refresh_seconds: float = 30.0
+    max_backoff_seconds: float = 300.0
+    nudge_hours: dict[str, float] = field(default_factory=lambda: {"ml.g*": 8.0, "ml.p*": 8.0, "*": 24.0})
+    owner_tag_keys: tuple[str, ...] = ()
+    track_jobs: bool = True
+
+
+@dataclass
+class AppInfo:
+    app_type: str
+    app_name: str
+    space_name: str
+    user_profile_name: str
+    owner: str
+    shared: bool
+    instance_type: str
+    status: str
+    failure_reason: str
+    created_at: float
+    this_app: bool = False
+    stoppable: bool = False
+    # Filled in per request from the clock and the price list:
+    age_seconds: float = 0.0
+    hourly_usd: float | None = None
+    running_usd: float | None = None
+    nudge_hours: float | None = None
+    nudged: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.app_type, self.app_name, self.space_name, self.user_profile_name)
+
+
+@dataclass
+class AppsWorld:
+    """What one refresh saw: the user's apps, apps in others' shared spaces, jobs."""
+
+    apps: list[AppInfo]
+    shared: list[AppInfo]
+    others: dict[tuple[str, str, str, str], str]  # key -> owner, for clear refusals
+    jobs: list[JobInfo]
+
+
+def nudge_threshold(instance_type: str, nudge_hours: dict[str, float]) -> float | None:
+    """Hours for the most specific matching pattern (exact beats wildcard, longer beats shorter)."""
+    matches = [(p, h) for p, h in nudge_hours.items() if fnmatch.fnmatchcase(instance_type or "", p)]
+    if not matches:
+        return None
+    return max(matches, key=lambda ph: (("*" not in ph[0] and "?" not in ph[0]), len(ph[0].replace("*", ""))))[1]
+
+
+def _epoch(value) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value or 0)
+
+
+def _paginate(sm, operation: str, key: str, **params) -> list[dict]:
+    items: list[dict] = []
+    for page in sm.get_paginator(operation).paginate(**params):
+        items.extend(page.get(key, []))
+    return items
+
+
+class AppsService:
+    """Blocking; every public method may call AWS at most once per interval in total."""
+
+    def __init__(self, settings: AppsSettings, aws: AwsSettings, prices: PriceList):
+        if not settings.domain_id:
+            raise Unavailable("Not running in SageMaker Studio (local mode): there are no apps to list.")
+        self.settings = settings
+        self.aws = aws
+        self.prices = prices
+        self._sm = None
+        self._tags: dict[str, dict[str, str]] = {}
+        self._reasons: dict[tuple, str] = {}  # Failed apps' reasons (ListApps omits them)
+        self._cache: SingleFlight[AppsWorld] = SingleFlight(
+            self._fetch,
+            settings.refresh_seconds,
+            settings.max_backoff_seconds,
+            lambda exc: aws_error(exc, "list your Studio apps"),
+        )
+
+    @property
+    def sm(self):
+        if self._sm is None:
+            self._sm = client("sagemaker", self.aws, max_attempts=1)  # backoff is ours
+        return self._sm
+
+    @property
+    def refresh(self) -> SingleFlight[AppsWorld]:
+        return self._cache
+
+    # --- reading -----------------------------------------------------------------------
+    def _fetch(self) -> AppsWorld:
+        s = self.settings
+        if not s.user_profile_name:
+            raise Unavailable(
+                "Your user profile is not known, so your apps cannot be told apart from others'.",
+                "Set c.SmTeamkit.user_profile_name, or check that DescribeSpace is allowed.",
+            )
+        spaces = {
+            sp["SpaceName"]: sp
+            for sp in _paginate(self.sm, "list_spaces", "Spaces", DomainIdEquals=s.domain_id)
+        }
+        raw = _paginate(self.sm, "list_apps", "Apps", DomainIdEquals=s.domain_id, PaginationConfig={"PageSize": 100})
+        world = AppsWorld(apps=[], shared=[], others={}, jobs=[])
+        for app in raw:
+            if app.get("Status") in GONE:
+                continue
+            info = self._classify(app, spaces)
+            if info.owner == s.user_profile_name:
+                if info.status == "Failed":
+                    info.failure_reason = self._failure_reason(info)
+                info.stoppable = info.status in {"InService", "Pending", "Failed"}
+                world.apps.append(info)
+            elif info.shared:
+                world.shared.append(info)
+            else:
+                world.others[info.key] = info.owner
+        if s.track_jobs:
+            owned_space_arns = {n for n, sp in spaces.items() if self._owner_of(sp) == s.user_profile_name}
+            world.jobs = list_owned_jobs(
+                self.sm, s.domain_id, s.user_profile_name, owned_space_arns, s.owner_tag_keys, self._tags
+            )
+        return world
+
+    def _failure_reason(self, app: AppInfo) -> str:
+        key = (*app.key, app.created_at)
+        if key not in self._reasons:
+            params = {"DomainId": self.settings.domain_id, "AppType": app.app_type, "AppName": app.app_name}
+            params.update({"SpaceName": app.space_name} if app.space_name else {"UserProfileName": app.user_profile_name})
+            try:
+                self._reasons[key] = self.sm.describe_app(**params).get("FailureReason", "") or ""
+            except Exception:  # the reason is a nicety; the list must not fail for it
+                return ""
+        return self._reasons[key]
+
+    @staticmethod
+    def _owner_of(space: dict) -> str:
+        return (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName", "")
+
+    def _classify(self, app: dict, spaces: dict[str, dict]) -> AppInfo:
+        s = self.settings
+        space_name = app.get("SpaceName", "") or ""
+        profile = app.get("UserProfileName", "") or ""
+        if space_name:
+            space = spaces.get(space_name, {})
+            owner = self._owner_of(space)
+            shared = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType") == "Shared"
+        else:
+            owner, shared = profile, False
+        this_app = (
+            app.get("AppType") == s.app_type
+            and app.get("AppName") == (s.app_name or "default")
+            and (space_name == s.space_name if s.space_name else profile == s.user_profile_name)
+        )
+        return AppInfo(
+            app_type=app.get("AppType", ""),
+            app_name=app.get("AppName", ""),
+            space_name=space_name,
+            user_profile_name=profile,
+            owner=owner,
+            shared=shared,
+            instance_type=(app.get("ResourceSpec") or {}).get("InstanceType", ""),
+            status=app.get("Status", ""),
+            failure_reason=app.get("FailureReason", "") or "",
+            created_at=_epoch(app.get("CreationTime")),
+            this_app=this_app,
+        )
+
+    def report(self) -> dict:
+        """What GET /sm-teamkit/apps returns: apps, shared apps, jobs, totals, freshness."""
+        snap = self._cache.get()
+        if snap.value is None:
+            raise snap.error or Unavailable("No app list yet.")
+        now = time.time()
+        world = snap.value
+        apps = [self._priced(a, now) for a in world.apps]
+        shared = [self._priced(a, now) for a in world.shared]
+        jobs = [j.priced(self.prices, now) for j in world.jobs]
+        running = [a for a in apps if a["status"] in {"InService", "Pending"}] + [
+            j for j in jobs if j["status"] in {"InProgress", "InService"}
+        ]
+        known = [r for r in running if r["hourly_usd"] is not None]
+        return {
+            "apps": apps,
+            "shared": shared,
+            "jobs": jobs,
+            "totals": {
+                "hourly_usd": round(sum(r["hourly_usd"] for r in known), 4),
+                "running_usd": round(sum(r["running_usd"] or 0 for r in known), 2),
+                "running": len(running),
+                "unknown_prices": len(running) - len(known),
+                "nudged": sum(1 for a in apps if a["nudged"]),
+            },
+            "fetched_at": datetime.fromtimestamp(snap.fetched_at, timezone.utc).isoformat(),
+            "age_seconds": round(snap.age(now) or 0, 1),
+            "error": snap.error.to_json() if snap.error else None,
+            "retry_in_seconds": round(snap.retry_in, 1),
+            "refresh_seconds": self.settings.refresh_seconds,
+            "region": self.prices.region,
+            "prices": price_source(),
+        }
+
+    def _priced(self, app: AppInfo, now: float) -> dict:
+        out = asdict(app)
+        running = app.status in {"InService", "Pending"}
+        out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
+        out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
+        price = self.prices.price(app.instance_type)
+        out["hourly_usd"] = price
+        out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None and running else None
+        threshold = nudge_threshold(app.instance_type, self.settings.nudge_hours)
+        out["nudge_hours"] = threshold
+        # A free app (Classic JupyterServer on "system") costs nothing however long it runs.
+        out["nudged"] = bool(
+            running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
+        )
+        return out
+
+    # --- acting --------------------------------------------------------------------------
+    def stop(self, app_type: str, app_name: str, space_name: str = "") -> dict:
+        """Delete one of the user's apps. Ownership comes from our own view of AWS; an app
+        that is not the user's is refused before any DeleteApp call."""
+        snap = self._cache.get()
+        if snap.value is None:
+            raise snap.error or Unavailable("No app list yet.")
+        world = snap.value
+        mine = [
+            a for a in world.apps
+            if a.app_type == app_type and a.app_name == app_name and a.space_name == (space_name or "")
+        ]
+        if not mine:
+            where = f"space {space_name!r}" if space_name else "your user profile"
+            owner = next(
+                (o for k, o in world.others.items() if k[:3] == (app_type, app_name, space_name or "")), None
+            ) or next(
+                (a.owner for a in world.shared
+                 if (a.app_type, a.app_name, a.space_name) == (app_type, app_name, space_name or "")),
+                None,
+            )
+            if owner is not None:
+                raise Forbidden(
+                    f"{app_type} app {app_name!r} in {where} belongs to {owner!r}, not to you "
+                    f"({self.settings.user_profile_name!r}); only its owner can stop it.",
+                    "Ask its owner or a domain admin.",
+                )
+            raise NotFound(f"No {app_type} app {app_name!r} in {where} is running.")
+        app = mine[0]
+        if app.status in {"Deleting", "Deleted"}:
+            return {"stopped": False, "status": app.status, "message": "The app is already being deleted."}
+        params = {"DomainId": self.settings.domain_id, "AppType": app.app_type, "AppName": app.app_name}
+        if app.space_name:
+            params["SpaceName"] = app.space_name
+        else:
+            params["UserProfileName"] = app.user_profile_name
+        try:
+            self.sm.delete_app(**params)
+        except Exception as exc:
+            raise aws_error(exc, f"stop {app_type} app {app_name}") from exc
+
+        def mark(world: AppsWorld) -> None:
+            for a in world.apps:
+                if a.key == app.key:
+                    a.status, a.stoppable = "Deleting", False
+
+        self._cache.update(mark)
+        return {"stopped": True, "status": "Deleting", "this_app": app.this_app,
+                "message": f"{app_type} app {app_name!r} is being deleted."}

@@ -1,0 +1,74 @@
+"""``sm-teamkit apps`` and ``sm-teamkit apps stop``: the same service and ownership rule as the panel."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _fmt_age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    return f"{hours}h{minutes % 60:02d}m" if hours < 48 else f"{hours // 24}d{hours % 24:02d}h"
+
+
+def _fmt_usd(value) -> str:
+    return "price unknown" if value is None else f"${value:,.2f}"
+
+
+def cmd_apps(args) -> int:
+    from ..cli import _teamkit, print_json
+
+    report = _teamkit().apps().report()
+    if args.json:
+        print_json(report)
+        return 0
+    if report["error"]:
+        print(f"warning: showing data {report['age_seconds']:.0f}s old: {report['error']['message']}",
+              file=sys.stderr)
+    rows = [("", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "STATUS", "AGE", "$/H", "SO FAR")]
+    for group, apps in (("", report["apps"]), ("shared", report["shared"])):
+        for a in apps:
+            mark = "*" if a["this_app"] else ("!" if a["nudged"] else "")
+            rows.append((
+                mark, a["app_type"], a["app_name"], a["space_name"] or a["user_profile_name"],
+                a["instance_type"], a["status"] + (f" ({group})" if group else ""), _fmt_age(a["age_seconds"]),
+                _fmt_usd(a["hourly_usd"]), _fmt_usd(a["running_usd"]) if a["running_usd"] is not None else "-",
+            ))
+    for j in report["jobs"]:
+        rows.append(("", j["kind"], j["name"], "", f"{j['instance_count']}x {j['instance_type']}", j["status"],
+                     _fmt_age(j["age_seconds"]), _fmt_usd(j["hourly_usd"]), _fmt_usd(j["running_usd"])))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    t = report["totals"]
+    print(f"\n{t['running']} running, ${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
+          + (f" ({t['unknown_prices']} with unknown price)" if t["unknown_prices"] else "")
+          + ("; * this app, ! running longer than its nudge threshold" if rows[1:] else ""))
+    return 0
+
+
+def cmd_stop(args) -> int:
+    from ..cli import _teamkit, print_json
+
+    result = _teamkit().apps().stop(args.app_type, args.app_name, args.space or "")
+    if args.json:
+        print_json(result)
+    else:
+        print(result["message"])
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("apps", help="your running Studio apps and jobs, with $/h and cost so far")
+    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/apps")
+    p.set_defaults(func=cmd_apps)
+    apps_sub = p.add_subparsers(dest="apps_command", metavar="COMMAND")
+    s = apps_sub.add_parser("stop", help="stop (delete) one of your apps")
+    s.add_argument("app_type", metavar="APP_TYPE", help="JupyterLab, CodeEditor, JupyterServer, KernelGateway, ...")
+    s.add_argument("app_name", metavar="APP_NAME")
+    s.add_argument("--space", default="", help="the space the app runs in (none: your user profile)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_stop)

@@ -1,0 +1,96 @@
+"""A generated team domain on the emulator: > 100 apps across several users, private and
+shared spaces, a Failed app, and jobs tagged by Studio."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+DOMAIN = "d-team00000001"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def team_scenario() -> dict:
+    users = ["alice", "alice2", "bob", "carol"]
+    spaces = [
+        {"domain": DOMAIN, "name": "alice-lab", "owner": "alice", "sharing": "Private", "app_type": "JupyterLab"},
+        {"domain": DOMAIN, "name": "alice-team", "owner": "alice", "sharing": "Shared", "app_type": "JupyterLab"},
+        {"domain": DOMAIN, "name": "alice2-lab", "owner": "alice2", "sharing": "Private", "app_type": "JupyterLab"},
+        {"domain": DOMAIN, "name": "bob-shared", "owner": "bob", "sharing": "Shared", "app_type": "JupyterLab"},
+        {"domain": DOMAIN, "name": "carol-code", "owner": "carol", "sharing": "Private", "app_type": "CodeEditor"},
+    ]
+    apps = [
+        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice-lab", "status": "InService",
+         "instance_type": "ml.g5.xlarge", "created": "2d ago"},
+        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice-team", "status": "InService",
+         "instance_type": "ml.t3.medium", "created": "3h ago"},
+        {"domain": DOMAIN, "name": "default", "type": "JupyterServer", "user_profile": "alice", "status": "InService",
+         "instance_type": "system", "created": "5d ago"},
+        {"domain": DOMAIN, "name": "kg-m5", "type": "KernelGateway", "user_profile": "alice", "status": "InService",
+         "instance_type": "ml.m5.large", "created": "30h ago"},
+        {"domain": DOMAIN, "name": "kg-broken", "type": "KernelGateway", "user_profile": "alice", "status": "Failed",
+         "instance_type": "ml.g4dn.xlarge", "created": "1h ago", "failure_reason": "Insufficient capacity."},
+        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice2-lab", "status": "InService",
+         "instance_type": "ml.m5.xlarge", "created": "1h ago"},
+        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "bob-shared", "status": "InService",
+         "instance_type": "ml.t3.large", "created": "4h ago"},
+        {"domain": DOMAIN, "name": "default", "type": "CodeEditor", "space": "carol-code", "status": "InService",
+         "instance_type": "ml.t3.medium", "created": "6h ago"},
+    ]
+    # Many KernelGateway apps for the others, so ListApps needs several pages.
+    for user, count in (("alice2", 40), ("bob", 40), ("carol", 30)):
+        for i in range(count):
+            apps.append({"domain": DOMAIN, "name": f"kg-{user}-{i:03d}", "type": "KernelGateway",
+                         "user_profile": user, "status": "InService", "instance_type": "ml.t3.medium",
+                         "created": f"{i + 1}h ago"})
+    return {
+        "region": REGION,
+        "account": ACCOUNT,
+        "timing": {"app_delete_seconds": 1, "deleted_app_retention_seconds": 600},
+        "domains": [{"id": DOMAIN, "name": "team", "home_efs_id": "fs-0123456789abcdef0"}],
+        "user_profiles": [{"domain": DOMAIN, "name": u} for u in users],
+        "spaces": spaces,
+        "apps": apps,
+    }
+
+
+@pytest.fixture(scope="module")
+def team_emulator():
+    from sm_teamkit.emulator import Emulator, load_scenario
+
+    with Emulator(scenario=load_scenario(team_scenario()), port=0) as emu:
+        yield emu
+
+
+def sm_client(emu):
+    return boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION)
+
+
+def start_training_job(emu, name: str, tags: dict[str, str], instance_type: str = "ml.g5.xlarge",
+                       count: int = 2) -> str:
+    """A training job created through the emulator (moto), tagged like Studio tags it, and set
+    InProgress in moto's backend (moto completes jobs at once; AWS keeps them running)."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    sm = sm_client(emu)
+    arn = sm.create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": "123.dkr.ecr.us-east-1.amazonaws.com/x:1",
+                                "TrainingInputMode": "File"},
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/SageMakerRole",
+        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+        ResourceConfig={"InstanceType": instance_type, "InstanceCount": count, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )["TrainingJobArn"]
+    sagemaker_backends[ACCOUNT][REGION].training_jobs[name].training_job_status = "InProgress"
+    return arn
+
+
+def profile_arn(user: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{DOMAIN}/{user}"
+
+
+def space_arn(space: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/{DOMAIN}/{space}"

@@ -1,0 +1,79 @@
+"""Shared fixtures: AWS kept local, the emulator, a Jupyter server with sm_teamkit enabled.
+
+Expensive things (emulator, a real JupyterLab for the browser tests) are session-scoped."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+# Never reach real AWS from a test: fake credentials, local region, no profile.
+for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
+    os.environ.pop(_var, None)
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+
+DEMO_DOMAIN = "d-demo12345678"
+DEMO_SPACE = "demo-user-lab"
+DEMO_USER = "demo-user"
+
+
+def studio_metadata(domain_id: str, space: str, app_type: str = "JupyterLab", app_name: str = "default",
+                    region: str = "us-east-1", account: str = "123456789012") -> dict:
+    """A new-Studio resource-metadata.json as a JupyterLab space has it."""
+    return {
+        "AppType": app_type,
+        "DomainId": domain_id,
+        "SpaceName": space,
+        "ResourceName": app_name,
+        "ResourceArn": f"arn:aws:sagemaker:{region}:{account}:app/{domain_id}/{space}/{app_type.lower()}/{app_name}",
+    }
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The local Studio emulator with the bundled demo scenario."""
+    from sm_teamkit.emulator import Emulator, load_scenario
+
+    with Emulator(scenario=load_scenario(None), port=0) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def demo_metadata_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("metadata") / "resource-metadata.json"
+    path.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
+    return path
+
+
+@pytest.fixture
+def teamkit_config(emulator, demo_metadata_file) -> dict:
+    """SmTeamkit settings for a server in the demo user's JupyterLab space. Tests may edit it."""
+    return {
+        "resource_metadata_path": str(demo_metadata_file),
+        "sagemaker_endpoint_url": emulator.url,
+        "aws_max_attempts": 2,
+    }
+
+
+@pytest.fixture
+def jp_server_config(teamkit_config):
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"sm_teamkit": True},
+            "allow_unauthenticated_access": False,
+        },
+        "SmTeamkit": teamkit_config,
+    }

@@ -1,0 +1,84 @@
+"""Fixtures for the emulator tests: started emulators and boto3 clients pointed at them."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from sm_teamkit.emulator import Emulator, load_scenario
+
+# One attempt, no retries: throttling and failures reach the test as they happen.
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+
+
+def _client(emulator: Emulator, service: str, config: Config = NO_RETRIES) -> Any:
+    return boto3.client(
+        service, endpoint_url=emulator.url, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing", config=config,
+    )
+
+
+@pytest.fixture(scope="session")
+def aws() -> Callable[..., Any]:
+    """aws(emulator, "s3") -> a plain boto3 client for `emulator`, without retries."""
+    return _client
+
+
+@pytest.fixture(scope="module")
+def demo_emulator() -> Iterator[Emulator]:
+    """The bundled demo scenario for a whole test module, with quick app transitions."""
+    with Emulator(load_scenario(None), app_start_seconds=0.2, app_delete_seconds=0.4) as emulator:
+        yield emulator
+        assert emulator.errors == [], "responses broke the botocore output shapes"
+
+
+@pytest.fixture
+def demo_sm(demo_emulator: Emulator) -> Any:
+    """A SageMaker client on the demo emulator; fault settings are cleared after the test."""
+    yield _client(demo_emulator, "sagemaker")
+    demo_emulator.clear_faults()
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., Emulator]]:
+    """make_emulator(scenario_dict, **kwargs) -> a started Emulator, stopped after the test."""
+    started: list[Emulator] = []
+
+    def make(scenario: dict | None = None, **kwargs: Any) -> Emulator:
+        emulator = Emulator(scenario, **kwargs).start()
+        started.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+        assert emulator.errors == [], "responses broke the botocore output shapes"
+
+
+@pytest.fixture(scope="session")
+def small_scenario() -> Callable[..., dict]:
+    """small_scenario(apps=N, **sections) -> one domain, profile carol, space carol-lab, N apps."""
+
+    def build(apps: int = 0, **extra: Any) -> dict:
+        scenario = {
+            "region": "us-east-1",
+            "seed": 7,
+            "domains": [{"id": "d-small0000001", "name": "small"}],
+            "user_profiles": [{"name": "carol"}, {"name": "dave"}],
+            "spaces": [
+                {"name": "carol-lab", "owner": "carol", "app_type": "JupyterLab"},
+                {"name": "dave-code", "owner": "dave", "app_type": "CodeEditor"},
+            ],
+            "apps": [
+                {"name": f"kg-{i:04d}", "type": "KernelGateway", "user_profile": "carol",
+                 "instance_type": "ml.t3.medium", "created": f"{apps - i}m ago"}
+                for i in range(apps)
+            ],
+        }
+        scenario.update(extra)
+        return scenario
+
+    return build
