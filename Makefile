@@ -33,7 +33,9 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q hatchling editables "hatch-jupyter-builder>=0.9.1" "jupyterlab>=4.6,<5"
 	npm ci --no-audit --no-fund
-	$(BIN)/pip install -q --no-build-isolation -e ".[test,demo]"
+	$(BIN)/pip install -q --no-build-isolation -e ".[test,demo,mlflow,spark]"
+	# Editable installs copy the built labextension; link it instead so rebuilds show up.
+	jupyter labextension develop --overwrite . >/dev/null
 	touch $@
 
 # Debian packages the tests need: the browser for the panel tests, shellcheck for lifecycle.

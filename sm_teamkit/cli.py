@@ -88,9 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommand groups that live beside their service (apps, usage, kernels, lifecycle...)."""
+    from .kernels.cli import register as kernels
+    from .lifecycle.cli import register as lifecycle
+    from .proxies.cli import register as proxies
+    from .storage.cli import register as storage
     from .studio.cli import register as apps
 
-    return [apps]
+    return [apps, kernels, storage, lifecycle, proxies]
 
 
 def main(argv: list[str] | None = None) -> int:

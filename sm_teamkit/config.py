@@ -116,3 +116,189 @@ class SmTeamkit(Configurable):
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user. Default: True.",
     ).tag(config=True)
+
+    # --- Kernels (pipenv environments) -----------------------------------------------------
+    kernels_registration = Bool(
+        True,
+        help=(
+            "Register every usable pipenv environment as a Jupyter kernel at server start and "
+            "whenever one appears, and remove the kernelspecs of vanished ones. Default: True."
+        ),
+    ).tag(config=True)
+    kernels_workon_home = Unicode(
+        "",
+        help=(
+            "Folder holding pipenv's environments. Default: empty, meaning $WORKON_HOME, else "
+            "~/.local/share/virtualenvs (pipenv's own default)."
+        ),
+    ).tag(config=True)
+    kernels_project_roots = List(
+        Unicode(),
+        default_value=["~"],
+        help=(
+            "Folders searched for projects with an in-project `.venv` (PIPENV_VENV_IN_PROJECT), "
+            "down to kernels_project_depth levels; hidden folders are skipped. Default: ['~']."
+        ),
+    ).tag(config=True)
+    kernels_project_depth = Int(
+        2,
+        help="How many folder levels below each project root to look for `<project>/.venv`. Default: 2.",
+    ).tag(config=True)
+    kernels_extra_roots = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Extra folders whose sub-folders are environments (e.g. a shared EFS folder of "
+            "team venvs). Default: []."
+        ),
+    ).tag(config=True)
+    kernels_dir = Unicode(
+        "",
+        help=(
+            "Kernels folder the kernelspecs are written to. Default: empty, meaning "
+            "<Jupyter data dir>/kernels of the user (for a Studio Classic KernelGateway, set a "
+            "system folder such as /usr/local/share/jupyter/kernels)."
+        ),
+    ).tag(config=True)
+    kernels_watch_seconds = Float(
+        10.0,
+        help=(
+            "Seconds between two checks of the environment folders' modification times; a change "
+            "re-registers the kernels. Default: 10."
+        ),
+    ).tag(config=True)
+    kernels_pipenv_command = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Command that runs pipenv for repairs, as a list (e.g. ['/opt/conda/bin/pipenv']). "
+            "Default: [] meaning `pipenv` on PATH, else `python -m pipenv`."
+        ),
+    ).tag(config=True)
+    kernels_job_timeout_seconds = Float(
+        1800.0,
+        help="Seconds after which a repair or ipykernel install is stopped. Default: 1800.",
+    ).tag(config=True)
+
+    # --- Storage usage ---------------------------------------------------------------------
+    storage_include_home = Bool(
+        True,
+        help="Scan the user's home folder (Path.home()). Default: True.",
+    ).tag(config=True)
+    storage_roots = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Extra folders to scan besides the home and the detected EFS mounts (e.g. "
+            "['/mnt/data']). A folder inside another scanned root on the same file system is "
+            "skipped (it would count twice). Default: []."
+        ),
+    ).tag(config=True)
+    storage_detect_efs = Bool(
+        True,
+        help=(
+            "Also scan EFS file systems mounted here (nfs4 mounts of fs-xxxx.efs.<region> found "
+            "in /proc/mounts) and show their size from DescribeFileSystems. Default: True."
+        ),
+    ).tag(config=True)
+    storage_scan_interval_seconds = Float(
+        1800.0,
+        help=(
+            "Seconds between two background scans; 0 scans only on request (panel or POST). "
+            "Default: 1800 (30 minutes)."
+        ),
+    ).tag(config=True)
+    storage_start_delay_seconds = Float(
+        10.0,
+        help=(
+            "Seconds after server start before the first background scan; a negative value "
+            "waits for a request or the interval. Default: 10."
+        ),
+    ).tag(config=True)
+    storage_top_n = Int(
+        10,
+        help="Number of largest folders and largest files listed in the storage report. Default: 10.",
+    ).tag(config=True)
+    storage_prices = Dict(
+        value_trait=Float(),
+        default_value={},
+        help=(
+            "Storage prices in USD per GB-month by kind ('efs', 'ebs'), overriding the shipped "
+            "us-east-1 list prices (EFS Standard 0.30, SageMaker ML storage 0.14). Default: {}."
+        ),
+    ).tag(config=True)
+    storage_publish_metrics = Bool(
+        False,
+        help=(
+            "After each scan, publish the user's total to CloudWatch (namespace "
+            "storage_metric_namespace, metrics StorageBytes and StorageCostUsdPerMonth, "
+            "dimensions DomainId, UserProfileName and, in new Studio, SpaceName) for "
+            "`sm-teamkit team usage`. Needs cloudwatch:PutMetricData. Default: False."
+        ),
+    ).tag(config=True)
+    storage_metric_namespace = Unicode(
+        "SmTeamkit/Storage",
+        help="CloudWatch namespace of the published storage metrics. Default: SmTeamkit/Storage.",
+    ).tag(config=True)
+
+    # --- Proxies (MLflow, Spark UIs) -------------------------------------------------------
+    mlflow_database_path = Unicode(
+        "~/.sm-teamkit/mlflow/mlflow.db",
+        help=(
+            "SQLite database of the local MLflow opened at <base_url>mlflow/ (created on first "
+            "use; '~' is the user's home, so runs persist with it). Notebooks started from this "
+            "server log to it unless MLFLOW_TRACKING_URI is already set. "
+            "Default: ~/.sm-teamkit/mlflow/mlflow.db."
+        ),
+    ).tag(config=True)
+    mlflow_artifacts_dir = Unicode(
+        "~/.sm-teamkit/mlflow/artifacts",
+        help="Folder of the local MLflow's artifacts. Default: ~/.sm-teamkit/mlflow/artifacts.",
+    ).tag(config=True)
+    mlflow_start_timeout_seconds = Float(
+        120.0,
+        help=(
+            "Seconds the proxy waits for the local MLflow to answer after starting it (a cold "
+            "start takes 10-30 s). Read from the Jupyter config files. Default: 120."
+        ),
+    ).tag(config=True)
+    mlflow_allowed_origins = List(
+        Unicode(),
+        default_value=["https://*.studio.*.sagemaker.aws"],
+        help=(
+            "Browser origins (fnmatch patterns) allowed to change data in the local MLflow "
+            "(MLflow's --cors-allowed-origins; localhost is always allowed). "
+            "Default: ['https://*.studio.*.sagemaker.aws'] (SageMaker Studio)."
+        ),
+    ).tag(config=True)
+    mlflow_managed_refresh_seconds = Float(
+        60.0,
+        help=(
+            "Seconds between two listings of the SageMaker managed MLflow tracking servers "
+            "(one call serves every tab). Default: 60."
+        ),
+    ).tag(config=True)
+    mlflow_presigned_url_seconds = Int(
+        300,
+        help="Seconds a presigned URL to a managed MLflow tracking server stays valid. Default: 300.",
+    ).tag(config=True)
+    spark_ui_first_port = Int(
+        4040,
+        help="First port of the Spark UI range (spark.ui.port). Default: 4040.",
+    ).tag(config=True)
+    spark_ui_port_count = Int(
+        20,
+        help=(
+            "Number of ports, from spark_ui_first_port, where live Spark UIs are looked for and "
+            "proxied at <base_url>sparkui/<port>/; no other port is reachable. Default: 20 "
+            "(4040-4059)."
+        ),
+    ).tag(config=True)
+    spark_history_url = Unicode(
+        "",
+        help=(
+            "http URL of a Spark History Server to proxy at <base_url>sparkhistory/ (e.g. "
+            "http://spark-history.internal:18080); only this host and port are reachable. "
+            "Default: empty (none)."
+        ),
+    ).tag(config=True)

@@ -9,6 +9,9 @@ from typing import Any
 from . import __version__
 from .aws import AwsSettings, aws_error, client
 from .config import SmTeamkit
+from .kernels import KernelsService
+from .proxies import ProxiesService
+from .storage.service import StorageService
 from .studio.identity import Identity, IdentitySettings, resolve_identity
 
 log = logging.getLogger("sm_teamkit")
@@ -36,6 +39,9 @@ class Teamkit:
 
     def start(self) -> None:
         """Start background work of each capability (refresh loops, watchers)."""
+        self.services["kernels"] = KernelsService.started(self.config)
+        self.services["storage"] = StorageService.started(self)
+        self.services["proxies"] = ProxiesService.started(self.config, lambda: self.aws, self.identity)
 
     def stop(self) -> None:
         for service in self.services.values():
@@ -119,6 +125,9 @@ class Teamkit:
         why_local = "Not running in SageMaker Studio (local mode): no domain to ask."
         return {
             "apps": {"available": studio, "reason": "" if studio else why_local},
+            "kernels": {"available": True, "reason": ""},
+            "storage": {"available": True, "reason": ""},
+            "proxies": {"available": True, "reason": ""},
         }
 
     def status(self) -> dict:

@@ -99,9 +99,89 @@ class AppHandler(TeamkitHandler):
         self.write_json(await self.call(lambda: self.teamkit.apps().stop(app_type, app_name, space)))
 
 
+# --- kernels (pipenv environments) -------------------------------------------------------
+class KernelsHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        self.write_json(await self.call(self.teamkit.services["kernels"].listing))
+
+
+class KernelActionHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, action: str):
+        kernels = self.teamkit.services["kernels"]
+        if action == "sync":
+            self.write_json((await self.call(kernels.sync)).to_json())
+            return
+        body = self.json_body()
+        self.write_json(await self.call(kernels.start_action, action, body.get("environment")), status=202)
+
+
+class KernelJobHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str):
+        self.write_json(await self.call(self.teamkit.services["kernels"].job, job_id))
+
+
+# --- storage usage -----------------------------------------------------------------------
+class StorageHandler(TeamkitHandler):
+    """GET: last report + scan progress; POST {"paths": [...]} starts a scan, {"action": "cancel"} stops it."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        self.write_json(self.teamkit.services["storage"].status())  # cheap: never waits for a scan
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        storage, body = self.teamkit.services["storage"], self.json_body()
+        if body.get("action", "scan") == "cancel":
+            self.write_json(await self.call(storage.cancel_scan), status=202)
+            return
+        self.write_json(await self.call(storage.request_scan, body.get("paths")), status=202)
+
+
+class StorageCategoryHandler(TeamkitHandler):
+    """DELETE storage/categories/<id>[?path=...]: empty a recognised category of the last scan."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, category: str):
+        path = self.get_query_argument("path", None)
+        self.write_json(await self.call(self.teamkit.services["storage"].clean, category, path))
+
+
+# --- proxies (MLflow, Spark UIs) ---------------------------------------------------------
+class ProxiesHandler(TeamkitHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        self.write_json(await self.call(self.teamkit.services["proxies"].overview))
+
+
+class ManagedMlflowUrlHandler(TeamkitHandler):
+    """POST proxies/managed/<name>/url: a presigned URL the panel opens in a new tab."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str):
+        self.write_json(await self.call(self.teamkit.services["proxies"].open_managed, name))
+
+
 ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"status", StatusHandler),
+    (r"proxies", ProxiesHandler),
+    (r"proxies/managed/([A-Za-z0-9-]{1,256})/url", ManagedMlflowUrlHandler),
+    (r"kernels", KernelsHandler),
+    (r"kernels/jobs/([0-9a-f]{1,32})", KernelJobHandler),
+    (r"kernels/([a-z-]+)", KernelActionHandler),
     (r"apps", AppsHandler),
+    (r"storage", StorageHandler),
+    (r"storage/categories/([A-Za-z0-9_.-]+)", StorageCategoryHandler),
     (r"apps/([A-Za-z]+)/([^/]+)", AppHandler),
 ]
 
@@ -111,3 +191,7 @@ def setup_routes(web_app, teamkit) -> None:
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, "sm-teamkit", path), handler) for path, handler in ROUTES]
     web_app.add_handlers(".*$", handlers)
+    from .proxies.handlers import proxy_handlers  # Spark UI routes (jupyter-server-proxy)
+    from .proxies.spark import SparkSettings
+
+    web_app.add_handlers(".*$", proxy_handlers(base_url, SparkSettings.from_config(teamkit.config)))

@@ -51,6 +51,67 @@ export interface IStatus {
   capabilities: Record<string, ICapability>;
 }
 
+// --- running apps and cost -------------------------------------------------------------
+export interface IApp {
+  app_type: string;
+  app_name: string;
+  space_name: string;
+  user_profile_name: string;
+  owner: string;
+  shared: boolean;
+  instance_type: string;
+  status: string;
+  failure_reason: string;
+  created_at: string;
+  age_seconds: number;
+  hourly_usd: number | null;
+  running_usd: number | null;
+  nudge_hours: number | null;
+  nudged: boolean;
+  this_app: boolean;
+  stoppable: boolean;
+}
+
+export interface IJob {
+  kind: 'training' | 'processing' | 'transform' | 'endpoint';
+  name: string;
+  arn: string;
+  status: string;
+  instance_type: string;
+  instance_count: number;
+  created_at: string;
+  age_seconds: number;
+  hourly_usd: number | null;
+  running_usd: number | null;
+}
+
+export interface IAppsReport {
+  apps: IApp[];
+  shared: IApp[];
+  jobs: IJob[];
+  totals: {
+    hourly_usd: number;
+    running_usd: number;
+    running: number;
+    unknown_prices: number;
+    nudged: number;
+  };
+  fetched_at: string;
+  age_seconds: number;
+  error: IApiErrorBody | null;
+  retry_in_seconds: number;
+  refresh_seconds: number;
+  region: string;
+  prices: { source: string; as_of: string; note: string };
+}
+
+export interface IStopResult {
+  stopped: boolean;
+  status: string;
+  message: string;
+  this_app?: boolean;
+}
+
 export class TeamkitApi {
   constructor(
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -63,6 +124,16 @@ export class TeamkitApi {
 
   status(): Promise<IStatus> {
     return this.request<IStatus>('status');
+  }
+
+  apps(): Promise<IAppsReport> {
+    return this.request<IAppsReport>('apps');
+  }
+
+  stopApp(app: IApp): Promise<IStopResult> {
+    const path = `apps/${encodeURIComponent(app.app_type)}/${encodeURIComponent(app.app_name)}`;
+    const query = app.space_name ? `?space=${encodeURIComponent(app.space_name)}` : '';
+    return this.request<IStopResult>(path + query, { method: 'DELETE' });
   }
 
   async request<T>(path: string, init: RequestInit = {}): Promise<T> {

@@ -4,6 +4,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { TeamkitApi } from './api';
 import { teamkitIcon } from './icon';
 import { TeamkitModel } from './model';
+import { watchNudges } from './nudges';
 import { TeamkitPanel } from './panel/Panel';
 
 const PLUGIN_ID = 'sm-teamkit:plugin';
@@ -27,6 +28,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (restorer) {
       restorer.add(panel, 'sm-teamkit-panel');
     }
+    watchNudges(model, () => app.shell.activateById(panel.id));
     model.start();
     if (settingRegistry) {
       settingRegistry

@@ -5,11 +5,12 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, IStatus, TeamkitApi } from './api';
+import { ApiError, IAppsReport, IStatus, TeamkitApi } from './api';
 
 /** What each section fetches on every tick. */
 export interface ISectionData {
   status: IStatus;
+  apps: IAppsReport;
 }
 
 export type SectionName = keyof ISectionData;
@@ -70,7 +71,8 @@ export class TeamkitModel {
 
   private async refresh(): Promise<void> {
     const fetchers: { [K in SectionName]: () => Promise<ISectionData[K]> } = {
-      status: () => this.api.status()
+      status: () => this.api.status(),
+      apps: () => this.api.apps()
     };
     const names = Object.keys(fetchers) as SectionName[];
     const results = await Promise.allSettled(names.map(name => fetchers[name]()));

@@ -14,6 +14,13 @@ from .server import CallLog, Emulator
 from .state import StudioState
 
 __all__ = [
-    "DEMO_SCENARIO", "ApiError", "CallLog", "Emulator", "Scenario", "ScenarioError",
-    "StudioState", "load_scenario", "main",
+    "DEMO_SCENARIO",
+    "ApiError",
+    "CallLog",
+    "Emulator",
+    "Scenario",
+    "ScenarioError",
+    "StudioState",
+    "load_scenario",
+    "main",
 ]

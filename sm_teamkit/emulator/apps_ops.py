@@ -35,13 +35,15 @@ def list_apps(state: StudioState, params: dict) -> dict:
         raise invalid("UserProfileNameEquals and SpaceNameEquals cannot both be specified")
     state.tick()
     items = [
-        a for a in state.apps
+        a
+        for a in state.apps
         if params.get("DomainIdEquals") in (None, a["DomainId"])
         and profile in (None, a.get("UserProfileName"))
         and space in (None, a.get("SpaceName"))
     ]
-    items = sort_items(items, params, {"CreationTime": lambda a: a["CreationTime"]},
-                       "CreationTime", "Ascending")
+    items = sort_items(
+        items, params, {"CreationTime": lambda a: a["CreationTime"]}, "CreationTime", "Ascending"
+    )
     page, token = paginate("ListApps", items, params)
     members = sagemaker_model().shape_for("AppDetails").members
     body: dict[str, Any] = {"Apps": [subset(a, members) for a in page]}
@@ -63,8 +65,12 @@ def _check_quota(state: StudioState, instance_type: str) -> None:
     limit = state.limits.instance_types.get(instance_type)
     if limit is None:
         return
-    running = sum(1 for a in state.apps if a["Status"] in ACTIVE_APP_STATUSES
-                  and a["ResourceSpec"].get("InstanceType") == instance_type)
+    running = sum(
+        1
+        for a in state.apps
+        if a["Status"] in ACTIVE_APP_STATUSES
+        and a["ResourceSpec"].get("InstanceType") == instance_type
+    )
     if running + 1 > limit:
         raise ApiError(
             "ResourceLimitExceeded",
@@ -93,25 +99,38 @@ def create_app(state: StudioState, params: dict) -> dict:
     if existing is not None and existing["Status"] != "Deleted":
         raise in_use(f"App {existing['AppArn']} already exists with status {existing['Status']}")
     if space is not None and app_type in SPACE_ONLY_TYPES:
-        busy = [a for a in state.apps_in(domain_id, space=space)
-                if a["AppType"] in SPACE_ONLY_TYPES and a["Status"] != "Deleted"]
+        busy = [
+            a
+            for a in state.apps_in(domain_id, space=space)
+            if a["AppType"] in SPACE_ONLY_TYPES and a["Status"] != "Deleted"
+        ]
         if busy:
-            raise in_use(f"Space {space} already has app {busy[0]['AppName']} ({busy[0]['Status']})")
-    spec = resolve_resource_spec(state, app_type, [owner_settings, domain_settings],
-                                 params.get("ResourceSpec"))
+            raise in_use(
+                f"Space {space} already has app {busy[0]['AppName']} ({busy[0]['Status']})"
+            )
+    spec = resolve_resource_spec(
+        state, app_type, [owner_settings, domain_settings], params.get("ResourceSpec")
+    )
     lcc_arn = spec.get("LifecycleConfigArn")
     if lcc_arn:
         config = state.lifecycle_config_by_arn(lcc_arn)
         if config is None:
             raise not_found(f"Studio lifecycle config {lcc_arn} does not exist")
         if config["StudioLifecycleConfigAppType"] != app_type:
-            raise invalid(f"Studio lifecycle config {lcc_arn} is for "
-                          f"{config['StudioLifecycleConfigAppType']} apps, not {app_type}")
+            raise invalid(
+                f"Studio lifecycle config {lcc_arn} is for "
+                f"{config['StudioLifecycleConfigAppType']} apps, not {app_type}"
+            )
     _check_quota(state, spec["InstanceType"])
     now = state.clock()
     record: dict[str, Any] = {
-        "AppArn": _arn_for(state, params), "AppType": app_type, "AppName": name,
-        "DomainId": domain_id, "Status": "Pending", "CreationTime": now, "ResourceSpec": spec,
+        "AppArn": _arn_for(state, params),
+        "AppType": app_type,
+        "AppName": name,
+        "DomainId": domain_id,
+        "Status": "Pending",
+        "CreationTime": now,
+        "ResourceSpec": spec,
         "_TransitionAt": now + state.timing.app_start_seconds,
     }
     record["SpaceName" if space is not None else "UserProfileName"] = space or profile
@@ -137,6 +156,8 @@ def delete_app(state: StudioState, params: dict) -> dict:
 
 
 OPERATIONS = {
-    "ListApps": list_apps, "DescribeApp": describe_app,
-    "CreateApp": create_app, "DeleteApp": delete_app,
+    "ListApps": list_apps,
+    "DescribeApp": describe_app,
+    "CreateApp": create_app,
+    "DeleteApp": delete_app,
 }

@@ -13,8 +13,16 @@ from .validation import sagemaker_model
 
 LIFECYCLE_APP_TYPES = ("JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab")
 # Tracking-server states in which a presigned URL can be handed out.
-RUNNING_TRACKING_SERVER = ("Created", "Updated", "Started", "MaintenanceComplete",
-                           "Updating", "MaintenanceInProgress", "UpdateFailed", "MaintenanceFailed")
+RUNNING_TRACKING_SERVER = (
+    "Created",
+    "Updated",
+    "Started",
+    "MaintenanceComplete",
+    "Updating",
+    "MaintenanceInProgress",
+    "UpdateFailed",
+    "MaintenanceFailed",
+)
 
 
 def check_lifecycle_settings(state: StudioState, settings: dict) -> None:
@@ -41,10 +49,13 @@ def check_lifecycle_settings(state: StudioState, settings: dict) -> None:
 
 # Studio lifecycle configs ------------------------------------------------------
 
+
 def create_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
     name = params["StudioLifecycleConfigName"]
     if name in state.lifecycle_configs:
-        raise in_use(f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} already exists")
+        raise in_use(
+            f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} already exists"
+        )
     try:
         base64.b64decode(params["StudioLifecycleConfigContent"], validate=True)
     except (binascii.Error, ValueError):
@@ -52,7 +63,9 @@ def create_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
     now = state.clock()
     record = {
         "StudioLifecycleConfigArn": state.arn(f"studio-lifecycle-config/{name}"),
-        "StudioLifecycleConfigName": name, "CreationTime": now, "LastModifiedTime": now,
+        "StudioLifecycleConfigName": name,
+        "CreationTime": now,
+        "LastModifiedTime": now,
         "StudioLifecycleConfigContent": params["StudioLifecycleConfigContent"],
         "StudioLifecycleConfigAppType": params["StudioLifecycleConfigAppType"],
     }
@@ -65,7 +78,9 @@ def create_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
 def _lifecycle_config(state: StudioState, name: str) -> dict:
     config = state.lifecycle_configs.get(name)
     if config is None:
-        raise not_found(f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} does not exist")
+        raise not_found(
+            f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} does not exist"
+        )
     return config
 
 
@@ -75,15 +90,22 @@ def describe_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
 
 def list_studio_lifecycle_configs(state: StudioState, params: dict) -> dict:
     items = [
-        c for c in state.lifecycle_configs.values()
+        c
+        for c in state.lifecycle_configs.values()
         if params.get("NameContains", "") in c["StudioLifecycleConfigName"]
         and params.get("AppTypeEquals") in (None, c["StudioLifecycleConfigAppType"])
-        and in_window(c["CreationTime"], params.get("CreationTimeAfter"), params.get("CreationTimeBefore"))
-        and in_window(c["LastModifiedTime"], params.get("ModifiedTimeAfter"), params.get("ModifiedTimeBefore"))
+        and in_window(
+            c["CreationTime"], params.get("CreationTimeAfter"), params.get("CreationTimeBefore")
+        )
+        and in_window(
+            c["LastModifiedTime"], params.get("ModifiedTimeAfter"), params.get("ModifiedTimeBefore")
+        )
     ]
-    keys = {"CreationTime": lambda c: c["CreationTime"],
-            "LastModifiedTime": lambda c: c["LastModifiedTime"],
-            "Name": lambda c: c["StudioLifecycleConfigName"]}
+    keys = {
+        "CreationTime": lambda c: c["CreationTime"],
+        "LastModifiedTime": lambda c: c["LastModifiedTime"],
+        "Name": lambda c: c["StudioLifecycleConfigName"],
+    }
     items = sort_items(items, params, keys, "CreationTime", "Descending")
     page, token = paginate("ListStudioLifecycleConfigs", items, params)
     members = sagemaker_model().shape_for("StudioLifecycleConfigDetails").members
@@ -97,7 +119,9 @@ def delete_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
     config = _lifecycle_config(state, params["StudioLifecycleConfigName"])
     arn = config["StudioLifecycleConfigArn"]
     if state.settings_mention(arn):
-        raise in_use(f"Studio lifecycle config {arn} is attached to a domain, user profile or space")
+        raise in_use(
+            f"Studio lifecycle config {arn} is attached to a domain, user profile or space"
+        )
     del state.lifecycle_configs[config["StudioLifecycleConfigName"]]
     state.tags.pop(arn, None)
     return {}
@@ -105,23 +129,29 @@ def delete_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
 
 # MLflow tracking servers ---------------------------------------------------------
 
+
 def _tracking_server(state: StudioState, name: str) -> dict:
     server = state.tracking_servers.get(name)
     if server is None:
-        raise not_found(f"Tracking server {state.arn('mlflow-tracking-server/' + name)} does not exist")
+        raise not_found(
+            f"Tracking server {state.arn('mlflow-tracking-server/' + name)} does not exist"
+        )
     return server
 
 
 def list_mlflow_tracking_servers(state: StudioState, params: dict) -> dict:
     items = [
-        t for t in state.tracking_servers.values()
+        t
+        for t in state.tracking_servers.values()
         if in_window(t["CreationTime"], params.get("CreatedAfter"), params.get("CreatedBefore"))
         and params.get("TrackingServerStatus") in (None, t["TrackingServerStatus"])
         and params.get("MlflowVersion") in (None, t["MlflowVersion"])
     ]
-    keys = {"Name": lambda t: t["TrackingServerName"],
-            "CreationTime": lambda t: t["CreationTime"],
-            "Status": lambda t: t["TrackingServerStatus"]}
+    keys = {
+        "Name": lambda t: t["TrackingServerName"],
+        "CreationTime": lambda t: t["CreationTime"],
+        "Status": lambda t: t["TrackingServerStatus"],
+    }
     items = sort_items(items, params, keys, "CreationTime", "Descending")
     page, token = paginate("ListMlflowTrackingServers", items, params)
     members = sagemaker_model().shape_for("TrackingServerSummary").members
@@ -144,7 +174,9 @@ def create_presigned_mlflow_tracking_server_url(state: StudioState, params: dict
         )
     token = state.random_id(48, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     expires = params.get("ExpiresInSeconds", 300)
-    return {"AuthorizedUrl": f"{server['TrackingServerUrl']}/auth?authToken={token}&expiresIn={expires}"}
+    return {
+        "AuthorizedUrl": f"{server['TrackingServerUrl']}/auth?authToken={token}&expiresIn={expires}"
+    }
 
 
 def _set_tracking_status(state: StudioState, params: dict, status: str, active: str) -> dict:
@@ -163,6 +195,7 @@ def stop_mlflow_tracking_server(state: StudioState, params: dict) -> dict:
 
 
 # Tags on emulated resources (other ARNs go to moto) -----------------------------
+
 
 def add_tags(state: StudioState, params: dict) -> dict:
     tags = state.tags.setdefault(params["ResourceArn"], [])

@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .errors import STATUS_BY_CODE, ApiError
 
@@ -72,7 +73,9 @@ class FaultInjector:
             self.throttle_every = int(throttle_every or 0)
             self.operations = None if operations is None else frozenset(operations)
             self.latency_ms = float(latency_ms or 0)
-            self.latency_by_operation = {k: float(v) for k, v in (latency_by_operation or {}).items()}
+            self.latency_by_operation = {
+                k: float(v) for k, v in (latency_by_operation or {}).items()
+            }
             self.failures = failures
             self._matched = 0
             self._rng = random.Random(self._seed if seed is None else seed)

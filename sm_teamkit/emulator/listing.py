@@ -7,7 +7,8 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import invalid
 
@@ -40,16 +41,22 @@ def in_window(value: float, after: Any, before: Any) -> bool:
     return True
 
 
-def sort_items(items: list[dict], params: dict, keys: dict[str, Callable[[dict], Any]],
-               default_by: str, default_order: str) -> list[dict]:
+def sort_items(
+    items: list[dict],
+    params: dict,
+    keys: dict[str, Callable[[dict], Any]],
+    default_by: str,
+    default_order: str,
+) -> list[dict]:
     """`items` sorted by the request's SortBy/SortOrder (or the operation's defaults)."""
     key = keys[params.get("SortBy") or default_by]
     descending = (params.get("SortOrder") or default_order) == "Descending"
     return sorted(items, key=key, reverse=descending)
 
 
-def paginate(op_name: str, items: list, params: dict,
-             default_size: int = DEFAULT_PAGE_SIZE) -> tuple[list, str | None]:
+def paginate(
+    op_name: str, items: list, params: dict, default_size: int = DEFAULT_PAGE_SIZE
+) -> tuple[list, str | None]:
     """One page of `items` and the NextToken for the next one (None on the last page)."""
     filters = {k: v for k, v in params.items() if k not in ("NextToken", "MaxResults")}
     fingerprint = hashlib.sha256(
@@ -67,7 +74,7 @@ def paginate(op_name: str, items: list, params: dict,
         if not valid:
             raise invalid("Invalid pagination token: it does not belong to this request")
     size = params.get("MaxResults") or default_size
-    page = items[start:start + size]
+    page = items[start : start + size]
     end = start + size
     if end >= len(items):
         return page, None

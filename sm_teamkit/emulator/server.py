@@ -16,8 +16,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
@@ -25,7 +26,8 @@ from werkzeug.wsgi import get_input_stream
 from . import apps_ops, config_ops, studio_ops
 from .errors import ApiError
 from .faults import FaultInjector
-from .scenario import Scenario, build_state, load_scenario
+from .scenario import Scenario, load_scenario
+from .seeding import build_state
 from .state import StudioState
 from .validation import operation, response_errors, validate_request
 
@@ -35,7 +37,9 @@ HOST = "127.0.0.1"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 _KNOWN_STATUSES = {s.value for s in HTTPStatus}
 OPERATIONS: dict[str, Callable[[StudioState, dict], dict]] = {
-    **studio_ops.OPERATIONS, **apps_ops.OPERATIONS, **config_ops.OPERATIONS,
+    **studio_ops.OPERATIONS,
+    **apps_ops.OPERATIONS,
+    **config_ops.OPERATIONS,
 }
 
 
@@ -122,17 +126,21 @@ class Emulator:
         self._state.tick()
         return self._state
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Bind 127.0.0.1:port and serve in a daemon thread; returns self."""
         if self._server is not None:
             return self
         from moto.server import DomainDispatcherApplication, create_backend_app
 
         self._moto = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server(HOST, self.port, self, threaded=True, request_handler=_quiet_handler())
+        self._server = make_server(
+            HOST, self.port, self, threaded=True, request_handler=_quiet_handler()
+        )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-            name=f"sm-teamkit-emulator-{self._server.server_port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"sm-teamkit-emulator-{self._server.server_port}",
+            daemon=True,
         )
         self._thread.start()
         log.info("emulator listening on %s", self.url)
@@ -148,7 +156,7 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -176,8 +184,13 @@ class Emulator:
     ) -> None:
         """Replace the fault settings; see docs/emulator.md for what each one does."""
         self.faults.configure(
-            throttle_rate, operations, latency_ms, fail, throttle_every=throttle_every,
-            latency_by_operation=latency_by_operation, seed=seed,
+            throttle_rate,
+            operations,
+            latency_ms,
+            fail,
+            throttle_every=throttle_every,
+            latency_by_operation=latency_by_operation,
+            seed=seed,
         )
 
     def clear_faults(self) -> None:
@@ -194,7 +207,9 @@ class Emulator:
             reference = uuid.uuid4().hex[:8]
             log.exception("emulator internal error %s", reference)
             self.errors.append(f"internal error {reference}: {exc!r}")
-            error = ApiError("InternalFailure", f"Emulator internal error (ref {reference}): {exc}", 500)
+            error = ApiError(
+                "InternalFailure", f"Emulator internal error (ref {reference}): {exc}", 500
+            )
             return _respond(start_response, error.status, error.body(), error.code)
 
     def _dispatch(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -210,7 +225,9 @@ class Emulator:
             params = json.loads(body) if body.strip() else {}
         except ValueError as exc:
             self.calls.append(op_name, {})
-            raise ApiError("SerializationException", f"Could not parse the request body as JSON: {exc}") from None
+            raise ApiError(
+                "SerializationException", f"Could not parse the request body as JSON: {exc}"
+            ) from None
         self.calls.append(op_name, params if isinstance(params, dict) else {})
         fault = self.faults.apply(op_name)
         if fault is not None:
@@ -229,7 +246,9 @@ class Emulator:
             result = handler(self._state, params)
         problems = response_errors(op_model, result)
         if problems:
-            message = f"{op_name} response does not match the botocore output shape: " + "; ".join(problems)
+            message = f"{op_name} response does not match the botocore output shape: " + "; ".join(
+                problems
+            )
             log.error(message)
             self.errors.append(message)
             if self.strict:
@@ -238,16 +257,22 @@ class Emulator:
 
     def _forward(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self._moto is None:
-            raise ApiError("InternalFailure", "moto is not loaded: the emulator is not started", 500)
+            raise ApiError(
+                "InternalFailure", "moto is not loaded: the emulator is not started", 500
+            )
         try:
             return self._moto(environ, start_response)
         except NotImplementedError as exc:
             target = environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO", "")
             log.warning("not emulated: %s (%s)", target, exc)
-            raise ApiError("NotImplemented", f"The emulator does not implement {target}: {exc}", 501) from None
+            raise ApiError(
+                "NotImplemented", f"The emulator does not implement {target}: {exc}", 501
+            ) from None
 
 
-def _respond(start_response: Callable, status: int, body: dict, error_code: str | None = None) -> list[bytes]:
+def _respond(
+    start_response: Callable, status: int, body: dict, error_code: str | None = None
+) -> list[bytes]:
     payload = json.dumps(body).encode()
     headers = [
         ("Content-Type", JSON_CONTENT_TYPE),
@@ -256,7 +281,9 @@ def _respond(start_response: Callable, status: int, body: dict, error_code: str 
     ]
     if error_code:
         headers.append(("x-amzn-ErrorType", error_code))
-    start_response(f"{status} {HTTPStatus(status).phrase if status in _KNOWN_STATUSES else 'Error'}", headers)
+    start_response(
+        f"{status} {HTTPStatus(status).phrase if status in _KNOWN_STATUSES else 'Error'}", headers
+    )
     return [payload]
 
 

@@ -11,8 +11,9 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import not_found
 
@@ -105,7 +106,8 @@ class StudioState:
                         app["_DeletedAt"] = due
             keep = self.timing.deleted_app_retention_seconds
             self.apps = [
-                a for a in self.apps
+                a
+                for a in self.apps
                 if a["Status"] != "Deleted" or now - a.get("_DeletedAt", now) < keep
             ]
 
@@ -145,18 +147,22 @@ class StudioState:
         with self.lock:
             self.tick()
             matches = [
-                a for a in self.apps
-                if a["DomainId"] == domain_id and a["AppType"] == app_type
+                a
+                for a in self.apps
+                if a["DomainId"] == domain_id
+                and a["AppType"] == app_type
                 and a["AppName"] == app_name
-                and a.get("UserProfileName") == user_profile and a.get("SpaceName") == space
+                and a.get("UserProfileName") == user_profile
+                and a.get("SpaceName") == space
             ]
             live = [a for a in matches if a["Status"] != "Deleted"]
             if live:
                 return live[-1]
             return matches[-1] if matches else None
 
-    def apps_in(self, domain_id: str, *, space: str | None = None,
-                user_profile: str | None = None) -> Iterator[dict]:
+    def apps_in(
+        self, domain_id: str, *, space: str | None = None, user_profile: str | None = None
+    ) -> Iterator[dict]:
         for app in self.apps:
             if app["DomainId"] != domain_id:
                 continue
@@ -209,8 +215,9 @@ def deep_merge(base: dict, update: dict) -> dict:
     return merged
 
 
-def resolve_resource_spec(state: StudioState, app_type: str, settings: list[dict | None],
-                          given: dict | None) -> dict[str, Any]:
+def resolve_resource_spec(
+    state: StudioState, app_type: str, settings: list[dict | None], given: dict | None
+) -> dict[str, Any]:
     """The ResourceSpec a new app gets: the request's, else the first setting that has one."""
     spec: dict[str, Any] = {}
     for source in reversed([s for s in settings if s]):

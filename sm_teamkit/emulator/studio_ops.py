@@ -15,8 +15,10 @@ from .listing import paginate, sort_items, subset
 from .state import ACTIVE_APP_STATUSES, StudioState, deep_merge
 from .validation import sagemaker_model
 
-_BY_TIME = {"CreationTime": lambda r: r["CreationTime"],
-            "LastModifiedTime": lambda r: r["LastModifiedTime"]}
+_BY_TIME = {
+    "CreationTime": lambda r: r["CreationTime"],
+    "LastModifiedTime": lambda r: r["LastModifiedTime"],
+}
 
 
 def _members(shape_name: str):
@@ -24,6 +26,7 @@ def _members(shape_name: str):
 
 
 # Domains -------------------------------------------------------------------
+
 
 def describe_domain(state: StudioState, params: dict) -> dict:
     return state.public(state.domain(params["DomainId"]))
@@ -44,17 +47,28 @@ def create_domain(state: StudioState, params: dict) -> dict:
     settings = params["DefaultUserSettings"]
     check_lifecycle_settings(state, settings)
     record = {
-        "DomainArn": state.arn(f"domain/{domain_id}"), "DomainId": domain_id,
-        "DomainName": params["DomainName"], "Status": "InService",
+        "DomainArn": state.arn(f"domain/{domain_id}"),
+        "DomainId": domain_id,
+        "DomainName": params["DomainName"],
+        "Status": "InService",
         "HomeEfsFileSystemId": "fs-" + state.random_id(17, "0123456789abcdef"),
-        "CreationTime": now, "LastModifiedTime": now, "AuthMode": params["AuthMode"],
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "AuthMode": params["AuthMode"],
         "DefaultUserSettings": settings,
         "DefaultSpaceSettings": params.get("DefaultSpaceSettings") or {},
         "AppNetworkAccessType": params.get("AppNetworkAccessType", "PublicInternetOnly"),
         "Url": state.domain_url(domain_id),
     }
-    for key in ("SubnetIds", "VpcId", "KmsKeyId", "DomainSettings", "AppSecurityGroupManagement",
-                "TagPropagation", "HomeEfsFileSystemCreation"):
+    for key in (
+        "SubnetIds",
+        "VpcId",
+        "KmsKeyId",
+        "DomainSettings",
+        "AppSecurityGroupManagement",
+        "TagPropagation",
+        "HomeEfsFileSystemCreation",
+    ):
         if key in params:
             record[key] = params[key]
     state.domains[domain_id] = record
@@ -65,8 +79,12 @@ def create_domain(state: StudioState, params: dict) -> dict:
 def update_domain(state: StudioState, params: dict) -> dict:
     """Merge like AWS: settings structures merge member by member, lists replace."""
     domain = state.domain(params["DomainId"])
-    users = deep_merge(domain.get("DefaultUserSettings") or {}, params.get("DefaultUserSettings") or {})
-    spaces = deep_merge(domain.get("DefaultSpaceSettings") or {}, params.get("DefaultSpaceSettings") or {})
+    users = deep_merge(
+        domain.get("DefaultUserSettings") or {}, params.get("DefaultUserSettings") or {}
+    )
+    spaces = deep_merge(
+        domain.get("DefaultSpaceSettings") or {}, params.get("DefaultSpaceSettings") or {}
+    )
     check_lifecycle_settings(state, users)
     check_lifecycle_settings(state, spaces)
     domain["DefaultUserSettings"], domain["DefaultSpaceSettings"] = users, spaces
@@ -74,8 +92,14 @@ def update_domain(state: StudioState, params: dict) -> dict:
         known = _members("DomainSettings")
         update = {k: v for k, v in params["DomainSettingsForUpdate"].items() if k in known}
         domain["DomainSettings"] = deep_merge(domain.get("DomainSettings") or {}, update)
-    for key in ("AppSecurityGroupManagement", "SubnetIds", "AppNetworkAccessType",
-                "TagPropagation", "HomeEfsFileSystemCreation", "VpcId"):
+    for key in (
+        "AppSecurityGroupManagement",
+        "SubnetIds",
+        "AppNetworkAccessType",
+        "TagPropagation",
+        "HomeEfsFileSystemCreation",
+        "VpcId",
+    ):
         if key in params:
             domain[key] = params[key]
     domain["LastModifiedTime"] = state.clock()
@@ -84,13 +108,15 @@ def update_domain(state: StudioState, params: dict) -> dict:
 
 # User profiles ---------------------------------------------------------------
 
+
 def describe_user_profile(state: StudioState, params: dict) -> dict:
     return state.public(state.user_profile(params["DomainId"], params["UserProfileName"]))
 
 
 def list_user_profiles(state: StudioState, params: dict) -> dict:
     items = [
-        p for p in state.user_profiles.values()
+        p
+        for p in state.user_profiles.values()
         if params.get("DomainIdEquals") in (None, p["DomainId"])
         and params.get("UserProfileNameContains", "") in p["UserProfileName"]
     ]
@@ -113,9 +139,13 @@ def create_user_profile(state: StudioState, params: dict) -> dict:
     check_lifecycle_settings(state, settings)
     now = state.clock()
     record = {
-        "DomainId": domain_id, "UserProfileArn": state.arn(f"user-profile/{domain_id}/{name}"),
-        "UserProfileName": name, "HomeEfsFileSystemUid": state.next_efs_uid(),
-        "Status": "InService", "CreationTime": now, "LastModifiedTime": now,
+        "DomainId": domain_id,
+        "UserProfileArn": state.arn(f"user-profile/{domain_id}/{name}"),
+        "UserProfileName": name,
+        "HomeEfsFileSystemUid": state.next_efs_uid(),
+        "Status": "InService",
+        "CreationTime": now,
+        "LastModifiedTime": now,
         "UserSettings": settings,
     }
     state.user_profiles[(domain_id, name)] = record
@@ -138,9 +168,12 @@ def delete_user_profile(state: StudioState, params: dict) -> dict:
     state.tick()
     if any(a["Status"] != "Deleted" for a in state.apps_in(domain_id, user_profile=name)):
         raise in_use(f"User profile {name} has apps that are not deleted")
-    owned = [s["SpaceName"] for s in state.spaces.values()
-             if s["DomainId"] == domain_id
-             and (s.get("OwnershipSettings") or {}).get("OwnerUserProfileName") == name]
+    owned = [
+        s["SpaceName"]
+        for s in state.spaces.values()
+        if s["DomainId"] == domain_id
+        and (s.get("OwnershipSettings") or {}).get("OwnerUserProfileName") == name
+    ]
     if owned:
         raise in_use(f"User profile {name} still owns spaces {owned}")
     del state.user_profiles[(domain_id, name)]
@@ -148,6 +181,7 @@ def delete_user_profile(state: StudioState, params: dict) -> dict:
 
 
 # Spaces --------------------------------------------------------------------
+
 
 def describe_space(state: StudioState, params: dict) -> dict:
     return state.public(state.space(params["DomainId"], params["SpaceName"]))
@@ -165,7 +199,8 @@ def _space_summary(space: dict) -> dict:
 
 def list_spaces(state: StudioState, params: dict) -> dict:
     items = [
-        s for s in state.spaces.values()
+        s
+        for s in state.spaces.values()
         if params.get("DomainIdEquals") in (None, s["DomainId"])
         and params.get("SpaceNameContains", "") in s["SpaceName"]
     ]
@@ -192,9 +227,14 @@ def create_space(state: StudioState, params: dict) -> dict:
     check_lifecycle_settings(state, settings)
     now = state.clock()
     record = {
-        "DomainId": domain_id, "SpaceArn": state.arn(f"space/{domain_id}/{name}"),
-        "SpaceName": name, "HomeEfsFileSystemUid": state.next_efs_uid(), "Status": "InService",
-        "CreationTime": now, "LastModifiedTime": now, "SpaceSettings": settings,
+        "DomainId": domain_id,
+        "SpaceArn": state.arn(f"space/{domain_id}/{name}"),
+        "SpaceName": name,
+        "HomeEfsFileSystemUid": state.next_efs_uid(),
+        "Status": "InService",
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "SpaceSettings": settings,
         "SpaceSharingSettings": {"SharingType": sharing},
         "SpaceDisplayName": params.get("SpaceDisplayName", name),
     }
@@ -222,8 +262,10 @@ def delete_space(state: StudioState, params: dict) -> dict:
     domain_id, name = params["DomainId"], params["SpaceName"]
     state.space(domain_id, name)
     state.tick()
-    if any(a["Status"] in ACTIVE_APP_STATUSES + ("Deleting",)
-           for a in state.apps_in(domain_id, space=name)):
+    if any(
+        a["Status"] in ACTIVE_APP_STATUSES + ("Deleting",)
+        for a in state.apps_in(domain_id, space=name)
+    ):
         raise in_use(f"Space {name} has apps that are not deleted")
     del state.spaces[(domain_id, name)]
     return {}
@@ -235,11 +277,18 @@ def _store_tags(state: StudioState, arn: str, params: dict) -> None:
 
 
 OPERATIONS = {
-    "DescribeDomain": describe_domain, "ListDomains": list_domains,
-    "CreateDomain": create_domain, "UpdateDomain": update_domain,
-    "DescribeUserProfile": describe_user_profile, "ListUserProfiles": list_user_profiles,
-    "CreateUserProfile": create_user_profile, "UpdateUserProfile": update_user_profile,
+    "DescribeDomain": describe_domain,
+    "ListDomains": list_domains,
+    "CreateDomain": create_domain,
+    "UpdateDomain": update_domain,
+    "DescribeUserProfile": describe_user_profile,
+    "ListUserProfiles": list_user_profiles,
+    "CreateUserProfile": create_user_profile,
+    "UpdateUserProfile": update_user_profile,
     "DeleteUserProfile": delete_user_profile,
-    "DescribeSpace": describe_space, "ListSpaces": list_spaces, "CreateSpace": create_space,
-    "UpdateSpace": update_space, "DeleteSpace": delete_space,
+    "DescribeSpace": describe_space,
+    "ListSpaces": list_spaces,
+    "CreateSpace": create_space,
+    "UpdateSpace": update_space,
+    "DeleteSpace": delete_space,
 }

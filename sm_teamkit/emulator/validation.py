@@ -28,7 +28,7 @@ def sagemaker_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("sagemaker")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compile(pattern: str) -> re.Pattern | None:
     for java, py in _JAVA_CLASSES.items():
         pattern = pattern.replace(java, py)

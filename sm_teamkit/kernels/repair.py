@@ -8,11 +8,11 @@ copy is dropped only once the new one works; on failure the old one is put back.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
-import re
 import time
 import urllib.error
 import urllib.request

@@ -24,8 +24,8 @@ class KernelsService:
     """Pipenv environments as kernels. Blocking methods; the server calls them in a thread."""
 
     def __init__(self, settings: KernelsSettings):
-        self.settings = settings
-        self.jobs = JobRunner(settings, on_done=self._job_done)
+        self.settings = settings.resolved()
+        self.jobs = JobRunner(self.settings, on_done=self._job_done)
         self._sync_lock = threading.Lock()
         self._watcher: KernelWatcher | None = None
         self.last_sync: SyncResult | None = None
@@ -34,6 +34,13 @@ class KernelsService:
     @classmethod
     def from_config(cls, config) -> KernelsService:
         return cls(KernelsSettings.from_config(config))
+
+    @classmethod
+    def started(cls, config) -> KernelsService:
+        """Built from the SmTeamkit config, with its background watch running (server start)."""
+        service = cls.from_config(config)
+        service.start()
+        return service
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:

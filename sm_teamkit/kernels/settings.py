@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_WORKON_HOME = "~/.local/share/virtualenvs"
@@ -36,6 +36,17 @@ class KernelsSettings:
             enabled=config.kernels_registration,
             pipenv_command=tuple(config.kernels_pipenv_command),
             job_timeout_seconds=config.kernels_job_timeout_seconds,
+        )
+
+    def resolved(self) -> KernelsSettings:
+        """A copy with every folder made absolute now (``~``, $WORKON_HOME, the Jupyter data
+        dir), so a long-running watch keeps using the folders it started with."""
+        return replace(
+            self,
+            workon_home=str(self.resolved_workon_home()),
+            project_roots=tuple(str(p) for p in self.resolved_project_roots()),
+            extra_roots=tuple(str(p) for p in self.resolved_extra_roots()),
+            kernels_dir=str(self.resolved_kernels_dir()),
         )
 
     def resolved_workon_home(self) -> Path:

@@ -170,16 +170,20 @@ def scripts_dir() -> Path:
 
 
 def _strip(text: str) -> str:
-    """Drop full-line comments (but shellcheck directives) and blank lines: Studio's size limit
-    is tight and the sources keep their comments."""
+    """Drop full-line comments (but shellcheck directives) and blank lines, and halve indents
+    (Python blocks stay consistent): Studio's size limit is tight; the sources keep comments."""
     kept = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines()):
         stripped = line.strip()
+        if number == 0 and stripped.startswith("#!"):
+            kept.append(line)
+            continue
         if not stripped:
             continue
         if stripped.startswith("#") and not stripped.startswith("# shellcheck disable"):
             continue
-        kept.append(line)
+        indent = len(line) - len(line.lstrip(" "))
+        kept.append(" " * (indent // 2) + line.lstrip(" "))
     return "\n".join(kept) + "\n"
 
 
@@ -200,6 +204,7 @@ def render(app_type: str, settings: LifecycleSettings | None = None) -> Rendered
     header = (
         f"#!/bin/bash\n# sm_teamkit {__version__} on-start for {app_type}; "
         "made by `sm-teamkit lifecycle render`, do not edit.\n"
+        "# shellcheck disable=SC2016,SC2317 # settings are literal; steps run functions via bash -c\n"
     )
     content = header + body.split("\n", 1)[1].replace("\r\n", "\n")
     encoded = base64.b64encode(content.encode()).decode()

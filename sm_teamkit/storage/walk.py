@@ -130,6 +130,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
     ancestors.add(root_st.st_ino)
     root_depth = len(task.rel)
     cat_depth = matcher.max_depth
+    rel_depth = max(cat_depth, 1)  # relative paths are kept this deep (tops need depth 1)
     files = dirs = symlinks = 0
     counted = 0  # entries since the last progress report
     total_bytes = 0
@@ -204,7 +205,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                                 _add(out.tops, name, size, blocks)
                             continue
                         child_depth = depth + 1
-                        child_rel = rel + (name,) if child_depth <= cat_depth else rel
+                        child_rel = rel + (name,) if child_depth <= rel_depth else rel
                         child_top = name if child_depth == 1 else top
                         child_cat = cat
                         starts = False

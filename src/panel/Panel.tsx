@@ -2,6 +2,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { TeamkitModel } from '../model';
+import { AppsSection } from './AppsSection';
 import { ErrorNote } from './common';
 import { IdentitySection } from './IdentitySection';
 
@@ -12,6 +13,7 @@ function PanelBody(props: { model: TeamkitModel }): JSX.Element {
     <div className="jp-smtk-body">
       <IdentitySection status={status} />
       <ErrorNote error={model.errors.status} />
+      <AppsSection model={model} />
     </div>
   );
 }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -11,13 +12,19 @@ from botocore.config import Config
 from sm_teamkit.emulator import Emulator, load_scenario
 
 # One attempt, no retries: throttling and failures reach the test as they happen.
-NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+NO_RETRIES = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30
+)
 
 
 def _client(emulator: Emulator, service: str, config: Config = NO_RETRIES) -> Any:
     return boto3.client(
-        service, endpoint_url=emulator.url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing", config=config,
+        service,
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
     )
 
 
@@ -73,8 +80,13 @@ def small_scenario() -> Callable[..., dict]:
                 {"name": "dave-code", "owner": "dave", "app_type": "CodeEditor"},
             ],
             "apps": [
-                {"name": f"kg-{i:04d}", "type": "KernelGateway", "user_profile": "carol",
-                 "instance_type": "ml.t3.medium", "created": f"{apps - i}m ago"}
+                {
+                    "name": f"kg-{i:04d}",
+                    "type": "KernelGateway",
+                    "user_profile": "carol",
+                    "instance_type": "ml.t3.medium",
+                    "created": f"{apps - i}m ago",
+                }
                 for i in range(apps)
             ],
         }

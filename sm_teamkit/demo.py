@@ -1,0 +1,140 @@
+"""``sm-teamkit demo``: the local emulator, a demo user's Studio metadata, a demo home, and
+JupyterLab with sm_teamkit on 127.0.0.1. Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+DEMO_SPACE = "demo-user-lab"
+
+
+def seed_demo_home(home: Path) -> None:
+    """A home with something to look at: notebooks, data, trash and caches. Idempotent."""
+    files = {
+        "notebooks/churn-model/README.md": b"# churn model\n",
+        "data/raw/events-2026-10.csv": b"user_id,event,ts\n" + b"42,click,1730000000\n" * 150_000,
+        "data/processed/features.parquet": os.urandom(2_000_000),
+        ".local/share/Trash/files/old-export.csv": b"a,b\n" + b"1,2\n" * 400_000,
+        ".local/share/Trash/info/old-export.csv.trashinfo": b"[Trash Info]\nPath=/old-export.csv\n",
+        ".cache/pip/http-v2/demo.bin": os.urandom(3_000_000),
+        ".cache/huggingface/hub/models--demo/blob.bin": os.urandom(1_500_000),
+    }
+    for rel, content in files.items():
+        path = home / rel
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+
+
+def demo_metadata(emu) -> dict:
+    domain_id = next(iter(emu.state.domains))
+    region, account = emu.state.region, emu.state.account
+    return {
+        "AppType": "JupyterLab",
+        "DomainId": domain_id,
+        "SpaceName": DEMO_SPACE,
+        "ResourceName": "default",
+        "ResourceArn": f"arn:aws:sagemaker:{region}:{account}:app/{domain_id}/{DEMO_SPACE}/jupyterlab/default",
+    }
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo") -> int:
+    from .emulator import Emulator, load_scenario
+
+    if not _port_free(port):
+        print(f"sm-teamkit demo: port {port} on 127.0.0.1 is in use; choose another with PORT=...",
+              file=sys.stderr)
+        return 1
+    state = Path(state_dir).resolve()
+    home = state / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    seed_demo_home(home)
+    emu = Emulator(scenario=load_scenario(None), port=emulator_port).start()
+    metadata = state / "resource-metadata.json"
+    metadata.write_text(json.dumps(demo_metadata(emu), indent=2))
+    token = secrets.token_hex(24)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+        "AWS_ENDPOINT_URL": emu.url,
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_SAGEMAKER", "JUPYTER_CONFIG_DIR",
+                "JUPYTER_DATA_DIR", "WORKON_HOME"):
+        env.pop(var, None)
+    args = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}",
+        "--ServerApp.allow_unauthenticated_access=False", "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:
+        args.append("--allow-root")
+    log_path = state / "jupyterlab.log"
+    print(f"sm-teamkit demo: emulator on {emu.url} (scenario: bundled demo)")
+    print(f"sm-teamkit demo: demo home {home}; JupyterLab log {log_path}")
+    with open(log_path, "w") as log:
+        lab = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        stop = {"now": False}
+
+        def on_signal(signum, _frame):
+            stop["now"] = True
+
+        # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 120
+            while lab.poll() is None and time.monotonic() < deadline and not stop["now"]:
+                try:
+                    urllib.request.urlopen(urllib.request.Request(
+                        url + "api/status", headers={"Authorization": f"token {token}"}), timeout=2)
+                    break
+                except Exception:
+                    time.sleep(0.5)
+            if stop["now"]:
+                return 130
+            if lab.poll() is not None:
+                print(f"sm-teamkit demo: JupyterLab exited early; see {log_path}", file=sys.stderr)
+                return 1
+            print(f"\n  JupyterLab with sm_teamkit: {url}lab?token={token}\n")
+            print("  Open the 'SageMaker Team Kit' tab in the left sidebar. Ctrl-C stops the demo.\n",
+                  flush=True)
+            while lab.poll() is None and not stop["now"]:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if lab.poll() is None:
+                os.killpg(lab.pid, signal.SIGTERM)
+                try:
+                    lab.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(lab.pid, signal.SIGKILL)
+            emu.stop()
+            print("sm-teamkit demo: stopped JupyterLab and the emulator.")
+    return 0

@@ -1,0 +1,111 @@
+"""``sm-teamkit kernels list|sync|repair|install-ipykernel``: the service the panel uses.
+
+``kernels sync`` is what the KernelGateway lifecycle script runs (with ``--kernels-dir`` set to
+a system kernels folder in Studio Classic)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+
+
+def _service(args):
+    from ..settings import load_config
+    from .service import KernelsService
+    from .settings import KernelsSettings
+
+    settings = KernelsSettings.from_config(load_config())
+    if getattr(args, "kernels_dir", None):
+        settings = dataclasses.replace(settings, kernels_dir=args.kernels_dir)
+    return KernelsService(settings)
+
+
+def cmd_list(args) -> int:
+    from ..cli import print_json
+
+    listing = _service(args).listing()
+    if args.json:
+        print_json(listing)
+        return 0
+    envs = listing["environments"]
+    if not envs:
+        print(f"No pipenv environments found (looked in {listing['workon_home']}, "
+              f"{', '.join(listing['project_roots']) or 'no project roots'}).")
+        return 0
+    rows = [("STATUS", "PYTHON", "PROJECT", "KERNEL", "PATH")]
+    for e in envs:
+        status = e["status"] + ("" if e["registered"] or e["status"] != "ready" else " (not registered yet)")
+        rows.append((status, e["python_version"] or "?", e["project_path"] or e["project_name"],
+                     e["id"] if e["status"] == "ready" else "-", e["path"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for e in envs:
+        for problem in e["problems"]:
+            print(f"  {e['project_name']}: {problem}")
+    s = listing["summary"]
+    print(f"\n{s['ready']} ready, {s['needs_ipykernel']} without ipykernel, {s['broken']} broken; "
+          f"kernelspecs in {listing['kernels_dir']}")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from ..cli import print_json
+
+    result = _service(args).sync()
+    if args.json:
+        print_json(result.to_json())
+    else:
+        print(f"kernelspecs in {result.kernels_dir}: {len(result.written)} written, "
+              f"{len(result.removed)} removed, {len(result.unchanged)} unchanged")
+        for line in result.conflicts + result.errors:
+            print(f"  {line}", file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def cmd_action(args) -> int:
+    from ..cli import print_json
+
+    service = _service(args)
+    job = service.start_action(args.action, args.environment)
+    shown = 0
+    while True:
+        current = service.jobs.get(job["id"])
+        lines = list(current.log)
+        for line in lines[shown:]:
+            print(line, file=sys.stderr if args.json else sys.stdout)
+        shown = len(lines)
+        if current.state != "running":
+            break
+        time.sleep(0.3)
+    service.jobs.wait(job["id"])
+    if current.state == "succeeded":
+        service.sync()
+    if args.json:
+        print_json(current.to_json())
+    return 0 if current.state == "succeeded" else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("kernels", help="pipenv environments as Jupyter kernels: list, sync, repair")
+    ksub = p.add_subparsers(dest="kernels_command", metavar="ACTION")
+    ksub.required = True
+
+    s = ksub.add_parser("list", help="environments with status, Python version, project and problems")
+    s.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/kernels")
+    s.set_defaults(func=cmd_list)
+
+    s = ksub.add_parser("sync", help="write kernelspecs for ready environments, remove stale ones")
+    s.add_argument("--kernels-dir", default="", metavar="DIR",
+                   help="kernels folder to write (default: c.SmTeamkit.kernels_dir, else the Jupyter data dir's)")
+    s.add_argument("--json", action="store_true", help="print what was written and removed as JSON")
+    s.set_defaults(func=cmd_sync)
+
+    for action, text in (("repair", "recreate a broken environment from its Pipfile with pipenv"),
+                         ("install-ipykernel", "pip install ipykernel into an environment, then register it")):
+        s = ksub.add_parser(action, help=text)
+        s.add_argument("environment", help="the environment's id (see `sm-teamkit kernels list`)")
+        s.add_argument("--json", action="store_true", help="print the finished job as JSON")
+        s.set_defaults(func=cmd_action, action=action)

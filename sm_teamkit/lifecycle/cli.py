@@ -1,0 +1,80 @@
+"""``sm-teamkit lifecycle render|deploy|remove``: the Studio lifecycle bundle for admins."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .render import APP_TYPES, LifecycleSettings, render
+
+
+def _settings(args) -> LifecycleSettings:
+    return LifecycleSettings.from_file(args.settings) if args.settings else LifecycleSettings()
+
+
+def _deployer(args):
+    from ..aws import AwsSettings, client
+    from .deploy import LifecycleDeployer
+
+    return LifecycleDeployer(client("sagemaker", AwsSettings(region=args.region)), _settings(args))
+
+
+def _print_report(report, args) -> int:
+    if args.json:
+        from ..cli import print_json
+
+        print_json(report.to_json())
+    else:
+        for line in report.lines():
+            print(line)
+    return 0
+
+
+def cmd_render(args) -> int:
+    script = render(args.app_type, _settings(args))
+    sys.stdout.write(script.content)
+    if sys.stderr.isatty():
+        print(f"# {script.config_name}: {script.base64_chars} of 16384 base64 characters", file=sys.stderr)
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    report = _deployer(args).deploy(
+        args.domain, args.user_profile, args.app_types, dry_run=args.dry_run, set_default=args.set_default
+    )
+    return _print_report(report, args)
+
+
+def cmd_remove(args) -> int:
+    report = _deployer(args).remove(args.domain, args.user_profile, args.app_types, dry_run=args.dry_run)
+    return _print_report(report, args)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``lifecycle`` command group."""
+    group = subparsers.add_parser("lifecycle", help="render, deploy or remove the Studio on-start scripts")
+    sub = group.add_subparsers(dest="lifecycle_command", metavar="ACTION")
+    sub.required = True
+
+    p = sub.add_parser("render", help="print one self-contained on-start script with the team's settings")
+    p.add_argument("--app-type", required=True, choices=list(APP_TYPES))
+    p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
+    p.set_defaults(func=cmd_render)
+
+    for name, func, text in (
+        ("deploy", cmd_deploy, "create the lifecycle configs and attach them to a domain or a user profile"),
+        ("remove", cmd_remove, "detach the sm-teamkit lifecycle configs and delete the unused ones"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+        p.add_argument("--user-profile", default="", help="only this user profile (default: the domain's defaults)")
+        p.add_argument("--app-types", nargs="+", default=list(APP_TYPES), choices=list(APP_TYPES),
+                       metavar="APP_TYPE", help=f"default: all of {', '.join(APP_TYPES)}")
+        p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
+        p.add_argument("--region", default="", help="AWS region (default: AWS_REGION, then the profile's)")
+        p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+        p.add_argument("--json", action="store_true", help="print the report as JSON")
+        if name == "deploy":
+            p.add_argument("--set-default", action="store_true",
+                           help="also make these configs the default that new apps start with")
+        p.set_defaults(func=func)

@@ -1,0 +1,72 @@
+"""``sm-teamkit proxies [--json]`` and ``sm-teamkit proxies open-managed NAME``: what the panel's
+MLflow and Spark section shows, from the same service."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+
+def _service():
+    from ..context import Teamkit
+    from ..settings import load_config
+    from .service import ProxiesService
+
+    teamkit = Teamkit(load_config())
+    return ProxiesService.from_config(teamkit.config, lambda: teamkit.aws, teamkit.identity)
+
+
+def cmd_list(args) -> int:
+    from ..cli import print_json
+
+    data = _service().overview()
+    if args.json:
+        print_json(data)
+        return 0
+    local = data["mlflow"]
+    if local["installed"]:
+        state = "running" if local["running"] else "starts on first visit"
+        print(f"MLflow (local): <base_url>{local['link']} ({state}); store {local['database']}")
+    else:
+        print(f"MLflow (local): not installed. {local['hint']}")
+    managed = data["managed"]
+    if not managed["available"]:
+        print(f"Managed MLflow: {managed['reason']}")
+    else:
+        for server in managed["servers"]:
+            print(f"Managed MLflow: {server['name']} ({server['status']}, MLflow {server['mlflow_version']})")
+        if not managed["servers"]:
+            print("Managed MLflow: no tracking servers in this account and region.")
+        if managed["error"]:
+            print(f"  problem: {managed['error']['message']}")
+    spark = data["spark"]
+    if not spark["uis"]:
+        print(f"Spark UIs: none live (ports {spark['ports'][0]}-{spark['ports'][1]}).")
+    for ui in spark["uis"]:
+        started = dt.datetime.fromtimestamp(ui["started"]).strftime("%H:%M") if ui["started"] else "?"
+        print(f"Spark UI: {ui['name']} ({ui['app_id']}, started {started}): <base_url>{ui['link']}")
+    if spark["history"]["configured"]:
+        print(f"Spark History Server: {spark['history']['host']} at <base_url>{spark['history']['link']}")
+    return 0
+
+
+def cmd_open_managed(args) -> int:
+    from ..cli import print_json
+
+    answer = _service().open_managed(args.name)
+    if args.json:
+        print_json(answer)
+    else:
+        print(answer["url"])
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("proxies", help="local and managed MLflow, live Spark UIs and their links")
+    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/proxies")
+    p.set_defaults(func=cmd_list)
+    sub = p.add_subparsers(dest="proxies_command", metavar="ACTION")
+    o = sub.add_parser("open-managed", help="print a presigned URL to a managed MLflow tracking server")
+    o.add_argument("name", help="tracking server name")
+    o.add_argument("--json", action="store_true", help="print the same JSON as POST .../proxies/managed/NAME/url")
+    o.set_defaults(func=cmd_open_managed)

@@ -1,0 +1,139 @@
+"""Proxy routes for Spark UIs, built on jupyter-server-proxy's handlers (auth, websockets,
+header handling and its security fixes come with them).
+
+``<base>/sparkui/<port>/...`` reaches 127.0.0.1:<port> only for ports in the Spark UI range
+that this user is listening on; ``<base>/sparkhistory/...`` reaches the one configured Spark
+History Server. No other host or port is reachable through these routes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from jupyter_server.utils import url_path_join
+from jupyter_server_proxy.handlers import LocalProxyHandler, ProxyHandler
+from tornado import web
+
+from .service import HISTORY_ROUTE
+from .spark import ROUTE, SparkSettings, port_owner_ok, same_host_location
+
+
+def _location_rewriter(context_of):
+    """rewrite_response: strip scheme and host from same-host redirects (see
+    ``same_host_location``); jupyter-server-proxy then prefixes the bare path."""
+
+    def rewrite(response, request, port):
+        location = response.headers.get("Location")
+        if not location:
+            return
+        fixed = same_host_location(location, int(port), context_of(int(port)), request.host)
+        if fixed is not None:
+            response.headers["Location"] = fixed
+
+    return rewrite
+
+
+class SparkUiProxyHandler(LocalProxyHandler):
+    """``<base>/sparkui/<port>/<path>`` to a live Spark UI of this user."""
+
+    def initialize(self, spark: SparkSettings):
+        self.spark = spark
+
+    async def prepare(self, *args, **kwargs):
+        await super().prepare(*args, **kwargs)  # authentication first: 403 / login redirect
+        port = int(self.path_args[0])
+        if not self.spark.allows(port):
+            raise web.HTTPError(
+                404, f"No Spark UI route for port {port}: Spark UIs are proxied on ports "
+                f"{self.spark.first_port}-{self.spark.first_port + self.spark.port_count - 1} only."
+            )
+        if not port_owner_ok(port, self.spark):
+            raise web.HTTPError(404, f"No Spark UI of yours is listening on port {port}.")
+
+    def _get_context_path(self, host, port):
+        return url_path_join(self.base_url, ROUTE, str(port))
+
+
+class SparkHistoryProxyHandler(ProxyHandler):
+    """``<base>/sparkhistory/<path>`` to the configured Spark History Server (http only)."""
+
+    def initialize(self, target_host: str, target_port: int):
+        self.target_host = target_host
+        self.target_port = target_port
+
+    def _get_context_path(self, host, port):
+        return url_path_join(self.base_url, HISTORY_ROUTE)
+
+    async def http_get(self, path):
+        return await self.proxy(self.target_host, self.target_port, path)
+
+    async def open(self, path):
+        return await self.proxy_open(self.target_host, self.target_port, path)
+
+    def post(self, path):
+        return self.proxy(self.target_host, self.target_port, path)
+
+    def put(self, path):
+        return self.proxy(self.target_host, self.target_port, path)
+
+    def delete(self, path):
+        return self.proxy(self.target_host, self.target_port, path)
+
+    def head(self, path):
+        return self.proxy(self.target_host, self.target_port, path)
+
+    def patch(self, path):
+        return self.proxy(self.target_host, self.target_port, path)
+
+    def options(self, path):
+        return self.proxy(self.target_host, self.target_port, path)
+
+
+def proxy_handlers(base_url: str, spark: SparkSettings) -> list[tuple]:
+    """Tornado handler specs for the Spark routes (add with ``web_app.add_handlers``)."""
+    handlers: list[tuple] = [
+        (
+            url_path_join(base_url, ROUTE, r"(\d+)(/.*|)"),
+            SparkUiProxyHandler,
+            {
+                "absolute_url": False,
+                "rewrite_response": _location_rewriter(
+                    lambda port: url_path_join(base_url, ROUTE, str(port))
+                ),
+                "spark": spark,
+            },
+        )
+    ]
+    if spark.history_url:
+        parts = urlsplit(spark.history_url)
+        host, port = parts.hostname or "", parts.port or 18080
+        history_context = url_path_join(base_url, HISTORY_ROUTE)
+        handlers.append(
+            (
+                url_path_join(base_url, HISTORY_ROUTE) + r"(/.*|)",
+                SparkHistoryProxyHandler,
+                {
+                    "absolute_url": False,
+                    # Only the configured host: the allowlist of this route, not a global one.
+                    "host_allowlist": [host],
+                    "rewrite_response": _history_rewriter(history_context, host, port),
+                    "target_host": host,
+                    "target_port": port,
+                },
+            )
+        )
+    return handlers
+
+
+def _history_rewriter(context: str, host: str, port: int):
+    def rewrite(response, request):
+        location = response.headers.get("Location")
+        if not location:
+            return
+        parts = urlsplit(location)
+        if parts.netloc.lower() in {f"{host}:{port}".lower(), request.host.lower()}:
+            path = parts.path or "/"
+            if path == context or path.startswith(context.rstrip("/") + "/"):
+                path = path[len(context.rstrip("/")):] or "/"
+            response.headers["Location"] = parts._replace(scheme="", netloc="", path=path).geturl()
+
+    return rewrite

@@ -1,0 +1,124 @@
+"""SageMaker managed MLflow tracking servers: listed (cached, one call per interval whatever
+the number of tabs) and opened through a presigned URL."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..aws import AwsSettings, aws_error, client
+from ..errors import BadRequest, Conflict, TeamkitError
+
+log = logging.getLogger(__name__)
+
+RUNNING = {"Created", "Started", "Updated"}
+
+
+@dataclass(frozen=True)
+class ManagedServer:
+    name: str
+    arn: str
+    status: str
+    is_active: str
+    mlflow_version: str
+    created: str
+    can_open: bool
+
+
+@dataclass
+class ManagedListing:
+    """What the panel shows: the servers, how old the answer is, and why it failed if it did."""
+
+    available: bool
+    reason: str = ""
+    servers: list[ManagedServer] = field(default_factory=list)
+    age_seconds: float | None = None
+    error: dict | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _summary(item: dict) -> ManagedServer:
+    status = str(item.get("TrackingServerStatus", ""))
+    created = item.get("CreationTime", "")
+    return ManagedServer(
+        name=str(item.get("TrackingServerName", "")),
+        arn=str(item.get("TrackingServerArn", "")),
+        status=status,
+        is_active=str(item.get("IsActive", "")),
+        mlflow_version=str(item.get("MlflowVersion", "")),
+        created=created.isoformat() if hasattr(created, "isoformat") else str(created),
+        can_open=status in RUNNING,
+    )
+
+
+class ManagedMlflow:
+    """Lists tracking servers at most once per ``refresh_seconds``; keeps the last good list."""
+
+    def __init__(self, aws: Callable[[], AwsSettings], refresh_seconds: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self._aws = aws
+        self._refresh = refresh_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._servers: list[ManagedServer] | None = None
+        self._fetched_at = 0.0
+        self._error: TeamkitError | None = None
+        self._tried_at = -1e18
+
+    def _client(self):
+        return client("sagemaker", self._aws(), max_attempts=2)
+
+    def _fetch(self) -> list[ManagedServer]:
+        sagemaker = self._client()
+        servers: list[ManagedServer] = []
+        kwargs: dict[str, Any] = {"MaxResults": 100}
+        while True:
+            page = sagemaker.list_mlflow_tracking_servers(**kwargs)
+            servers += [_summary(item) for item in page.get("TrackingServerSummaries", [])]
+            token = page.get("NextToken")
+            if not token:
+                return sorted(servers, key=lambda s: s.name)
+            kwargs["NextToken"] = token
+
+    def listing(self) -> ManagedListing:
+        """Servers (cached), with the age of the answer; errors keep the last good list."""
+        with self._lock:  # single flight: concurrent tabs wait for the one call
+            now = self._clock()
+            if now - self._tried_at >= self._refresh:
+                self._tried_at = now
+                try:
+                    self._servers = self._fetch()
+                    self._fetched_at = now
+                    self._error = None
+                except Exception as exc:
+                    self._error = aws_error(exc, "list the SageMaker managed MLflow tracking servers")
+                    log.warning("sm_teamkit: %s", self._error.message)
+            age = now - self._fetched_at if self._servers is not None else None
+            return ManagedListing(
+                available=True,
+                servers=list(self._servers or []),
+                age_seconds=age,
+                error=self._error.to_json() if self._error else None,
+            )
+
+    def presigned_url(self, name: str, expires_seconds: int = 300) -> str:
+        """A one-time URL that opens the tracking server's UI (valid ``expires_seconds``)."""
+        if not name or len(name) > 256:
+            raise BadRequest("Give the name of a managed MLflow tracking server.")
+        try:
+            answer = self._client().create_presigned_mlflow_tracking_server_url(
+                TrackingServerName=name, ExpiresInSeconds=expires_seconds
+            )
+        except Exception as exc:
+            error = aws_error(exc, f"open the MLflow tracking server {name}")
+            if error.code == "aws_error" and "ValidationException" in error.message:
+                raise Conflict(error.message, "Start the tracking server first (SageMaker console "
+                               "or `aws sagemaker start-mlflow-tracking-server`).") from exc
+            raise error from exc
+        return str(answer["AuthorizedUrl"])

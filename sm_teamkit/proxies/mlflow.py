@@ -1,0 +1,187 @@
+"""MLflow behind jupyter-server-proxy: the ``mlflow`` entry point, its command and its status.
+
+jupyter-server-proxy loads the entry point before sm_teamkit's own extension (extensions load
+in alphabetical order), so the command and environment are callables evaluated when the first
+request arrives; by then :func:`configure` has recorded the server's settings."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ICON = Path(__file__).with_name("icons") / "mlflow.svg"
+INSTALL_HINT = "Add the extra: pip install 'sm-teamkit[mlflow]' (the full mlflow package, not mlflow-skinny), then restart the server."
+# The same pattern MLflow's own middleware understands (fnmatch): Studio serves JupyterLab from
+# https://<domain-id>.studio.<region>.sagemaker.aws for new Studio and Classic alike.
+STUDIO_ORIGINS = ("https://*.studio.*.sagemaker.aws",)
+
+
+@dataclass(frozen=True)
+class MlflowSettings:
+    """Where the local MLflow keeps its runs and how it is started."""
+
+    database_path: str = "~/.sm-teamkit/mlflow/mlflow.db"
+    artifacts_dir: str = "~/.sm-teamkit/mlflow/artifacts"
+    start_timeout_seconds: float = 120.0
+    allowed_origins: tuple[str, ...] = field(default=STUDIO_ORIGINS)
+
+    @property
+    def database(self) -> Path:
+        return Path(os.path.expanduser(self.database_path)).absolute()
+
+    @property
+    def artifacts(self) -> Path:
+        return Path(os.path.expanduser(self.artifacts_dir)).absolute()
+
+    @property
+    def tracking_uri(self) -> str:
+        """The store's URI as a notebook's MLflow client uses it (sqlite, absolute path)."""
+        return f"sqlite:///{self.database}"
+
+    @classmethod
+    def from_config(cls, config) -> MlflowSettings:
+        return cls(
+            database_path=config.mlflow_database_path,
+            artifacts_dir=config.mlflow_artifacts_dir,
+            start_timeout_seconds=config.mlflow_start_timeout_seconds,
+            allowed_origins=tuple(config.mlflow_allowed_origins),
+        )
+
+
+# Set once per server process by configure(); read by the entry point's callables.
+_settings: MlflowSettings | None = None
+_launched_port: int = 0
+
+
+def mlflow_installed() -> bool:
+    """True when the full mlflow (with the server and its UI assets) is importable here."""
+    try:
+        spec = importlib.util.find_spec("mlflow.server")
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any(
+        (Path(location) / "js" / "build" / "index.html").is_file()
+        for location in spec.submodule_search_locations
+    )
+
+
+def configure(settings: MlflowSettings, environ: dict | None = None) -> str:
+    """Record the settings for the entry point and point notebooks started from this server
+    at the same store, unless the user chose a tracking URI. Returns the URI kernels get."""
+    global _settings
+    _settings = settings
+    env = os.environ if environ is None else environ
+    if "MLFLOW_TRACKING_URI" not in env and mlflow_installed():
+        env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
+    return env.get("MLFLOW_TRACKING_URI", "")
+
+
+def current_settings() -> MlflowSettings:
+    if _settings is not None:
+        return _settings
+    try:  # entry point used without the sm_teamkit server extension: Jupyter config files only
+        from ..settings import load_config
+
+        return MlflowSettings.from_config(load_config())
+    except Exception:
+        return MlflowSettings()
+
+
+def server_command(port: int) -> list[str]:
+    """``mlflow server`` on loopback with one worker, persisting in the configured store."""
+    global _launched_port
+    settings = current_settings()
+    settings.database.parent.mkdir(parents=True, exist_ok=True)
+    settings.artifacts.mkdir(parents=True, exist_ok=True)
+    _launched_port = int(port)
+    command = [
+        sys.executable, "-m", "mlflow", "server",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--backend-store-uri", f"sqlite:///{settings.database}",
+        # Local artifact root (not mlflow-artifacts:/) so notebooks logging straight to the
+        # sqlite store and the UI read the same files.
+        "--default-artifact-root", str(settings.artifacts), "--no-serve-artifacts",
+    ]
+    if settings.allowed_origins:
+        command += ["--cors-allowed-origins", ",".join(settings.allowed_origins)]
+    return command
+
+
+def server_environment() -> dict[str, str]:
+    # Job execution starts a huey consumer: 20-40 s cold start instead of ~10 s.
+    return {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+
+
+def missing_command(port: int) -> list[str]:
+    """A tiny page that says how to install MLflow, for someone who types the URL anyway."""
+    return [sys.executable, "-m", "sm_teamkit.proxies.missing", "--port", str(port), "--hint", INSTALL_HINT]
+
+
+def setup_mlflow() -> dict:
+    """The ``jupyter_serverproxy_servers`` entry point ``mlflow``: UI at ``<base_url>mlflow/``.
+
+    Without mlflow installed the launcher entry is disabled and the route explains the extra."""
+    installed = mlflow_installed()
+    return {
+        "command": server_command if installed else missing_command,
+        "environment": server_environment,
+        "timeout": current_settings().start_timeout_seconds,
+        "absolute_url": False,
+        "new_browser_tab": True,
+        # MLflow rejects Host headers that are not its own (DNS rebinding guard); behind the
+        # authenticated proxy the backend is addressed as itself.
+        "request_headers_override": {"Host": "127.0.0.1:{port}"},
+        "launcher_entry": {
+            "enabled": installed,
+            "title": "MLflow",
+            "icon_path": str(ICON),
+            "category": "Other",
+        },
+    }
+
+
+def launched_port() -> int:
+    """Port of the MLflow this server started (0 before the first visit)."""
+    return _launched_port
+
+
+def port_is_listening(port: int, host: str = "127.0.0.1", timeout: float = 0.2) -> bool:
+    if not port:
+        return False
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class LocalMlflow:
+    """The local MLflow as the panel shows it. ``link`` is a path under the base URL."""
+
+    installed: bool
+    running: bool
+    link: str
+    tracking_uri: str
+    database: str
+    artifacts: str
+    hint: str
+
+
+def local_mlflow_status(settings: MlflowSettings) -> LocalMlflow:
+    installed = mlflow_installed()
+    return LocalMlflow(
+        installed=installed,
+        running=installed and port_is_listening(launched_port()),
+        link="mlflow/",
+        tracking_uri=os.environ.get("MLFLOW_TRACKING_URI", "") if installed else "",
+        database=str(settings.database),
+        artifacts=str(settings.artifacts),
+        hint="" if installed else INSTALL_HINT,
+    )

@@ -1,0 +1,98 @@
+"""What ``GET /sm-teamkit/proxies`` returns: local MLflow, managed MLflow, live Spark UIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from ..aws import AwsSettings
+from ..errors import Unavailable
+from ..studio.identity import Identity
+from . import mlflow
+from .managed import ManagedListing, ManagedMlflow
+from .spark import SparkSettings, SparkUiDiscovery
+
+HISTORY_ROUTE = "sparkhistory"
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    mlflow: mlflow.MlflowSettings
+    spark: SparkSettings
+    managed_refresh_seconds: float = 60.0
+    presigned_url_seconds: int = 300
+
+    @classmethod
+    def from_config(cls, config) -> ProxySettings:
+        return cls(
+            mlflow=mlflow.MlflowSettings.from_config(config),
+            spark=SparkSettings.from_config(config),
+            managed_refresh_seconds=config.mlflow_managed_refresh_seconds,
+            presigned_url_seconds=config.mlflow_presigned_url_seconds,
+        )
+
+
+class ProxiesService:
+    """Pure service behind the panel's "MLflow and Spark" section and ``sm-teamkit proxies``."""
+
+    def __init__(self, settings: ProxySettings, aws: Callable[[], AwsSettings],
+                 identity: Callable[[], Identity]):
+        self.settings = settings
+        self._identity = identity
+        self.managed = ManagedMlflow(aws, settings.managed_refresh_seconds)
+        self.spark = SparkUiDiscovery(settings.spark)
+
+    @classmethod
+    def from_config(cls, config, aws: Callable[[], AwsSettings],
+                    identity: Callable[[], Identity]) -> ProxiesService:
+        return cls(ProxySettings.from_config(config), aws, identity)
+
+    @classmethod
+    def started(cls, config, aws: Callable[[], AwsSettings],
+                identity: Callable[[], Identity]) -> ProxiesService:
+        """Built and configured for this server: the mlflow entry point reads these settings
+        and kernels started from here log to the same store (MLFLOW_TRACKING_URI)."""
+        service = cls.from_config(config, aws, identity)
+        mlflow.configure(service.settings.mlflow)
+        return service
+
+    def managed_listing(self) -> ManagedListing:
+        if not self._identity().is_studio:
+            return ManagedListing(
+                available=False,
+                reason="Not running in SageMaker Studio (local mode): no account to ask for "
+                "managed MLflow tracking servers.",
+            )
+        return self.managed.listing()
+
+    def history(self) -> dict:
+        url = self.settings.spark.history_url
+        if not url:
+            return {"configured": False, "link": "", "host": ""}
+        return {"configured": True, "link": f"{HISTORY_ROUTE}/", "host": urlsplit(url).netloc}
+
+    def overview(self) -> dict:
+        """Everything the panel lists, each with a link relative to the Jupyter base URL."""
+        return {
+            "mlflow": asdict(mlflow.local_mlflow_status(self.settings.mlflow)),
+            "managed": self.managed_listing().to_json(),
+            "spark": {
+                "uis": [asdict(ui) for ui in self.spark.discover()],
+                "ports": [self.settings.spark.first_port,
+                          self.settings.spark.first_port + self.settings.spark.port_count - 1],
+                "history": self.history(),
+            },
+        }
+
+    def open_managed(self, name: str) -> dict:
+        """A presigned URL for the named managed tracking server, to open in a new tab."""
+        if not self._identity().is_studio:
+            raise Unavailable(
+                "Managed MLflow needs SageMaker Studio; this server runs in local mode.",
+                "Open the tracking server from the SageMaker console instead.",
+                status=409,
+                code="local_mode",
+            )
+        url = self.managed.presigned_url(name, self.settings.presigned_url_seconds)
+        return {"name": name, "url": url, "expires_seconds": self.settings.presigned_url_seconds}

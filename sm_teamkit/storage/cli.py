@@ -1,0 +1,160 @@
+"""``sm-teamkit usage [PATH ...]`` and ``sm-teamkit team usage --domain D``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from .scan import RootSpec, ScanProgress
+
+
+def _human(nbytes: float | None) -> str:
+    if nbytes is None:
+        return "-"
+    value, units = float(nbytes), ["B", "KB", "MB", "GB", "TB", "PB"]
+    i = 0
+    while value >= 1000 and i < len(units) - 1:
+        value /= 1000
+        i += 1
+    return f"{value:.0f} {units[i]}" if i == 0 else f"{value:.1f} {units[i]}"
+
+
+def _money(usd: float | None) -> str:
+    return "-" if usd is None else f"${usd:,.2f}"
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h {minutes % 60} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+
+
+class _ProgressLine:
+    """One self-rewriting line on stderr, at most ten times a second."""
+
+    def __init__(self):
+        self._last = 0.0
+        self._width = 0
+
+    def __call__(self, progress: ScanProgress) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        folder = progress.current
+        if len(folder) > 50:
+            folder = "…" + folder[-49:]
+        line = f"scanning {progress.roots_done + 1}/{progress.roots_total}: {progress.files:,} entries, {_human(progress.bytes)}  {folder}"
+        sys.stderr.write("\r" + line.ljust(self._width))
+        self._width = len(line)
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+
+
+def cmd_usage(args) -> int:
+    from ..cli import _teamkit, print_json
+    from ..errors import BadRequest
+    from .service import StorageService
+
+    teamkit = _teamkit()
+    service = StorageService.from_teamkit(teamkit)
+    specs = None
+    if args.paths:
+        specs = []
+        for raw in args.paths:
+            real = os.path.realpath(os.path.expanduser(raw))
+            if not os.path.isdir(real):
+                raise BadRequest(f"{raw} is not a folder.", code="storage_not_a_folder")
+            kind = "home" if real == service.home else "configured"
+            specs.append(RootSpec(real, kind))
+    bar = _ProgressLine() if sys.stderr.isatty() and not args.no_progress else None
+    try:
+        status = service.scan_now(specs, on_progress=bar)
+    finally:
+        if bar:
+            bar.clear()
+    if args.json:
+        print_json(status)
+        return 0
+    _print_report(status["report"])
+    return 0
+
+
+def _print_report(report: dict) -> None:
+    totals = report["totals"]
+    print(f"Total: {_human(totals['allocated_bytes'])} on disk ({_human(totals['apparent_bytes'])} apparent), "
+          f"{totals['files']:,} files, {totals['dirs']:,} folders; {_money(totals['usd_per_month'])}/month")
+    for root in report["roots"]:
+        cap = root["capacity"]
+        of = f" of {_human(cap['total_bytes'])} ({_human(cap['free_bytes'])} free)" if cap else ""
+        efs = f", EFS {root['efs']['file_system_id']}" if root.get("efs") else ""
+        print(f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {_human(root['allocated_bytes'])}{of}, "
+              f"{_money(root['usd_per_month'])}/month")
+    if report["folders"]:
+        print("\nLargest folders:")
+        for folder in report["folders"]:
+            print(f"  {_human(folder['allocated_bytes']):>10}  {folder['path']}")
+    if report["categories"]:
+        print("\nCategories:")
+        for cat in report["categories"]:
+            flag = " (can be emptied)" if cat["cleanable"] else ""
+            print(f"  {_human(cat['allocated_bytes']):>10}  {cat['label']}{flag}")
+    if report["largest_files"]:
+        print("\nLargest files:")
+        for f in report["largest_files"]:
+            print(f"  {_human(f['allocated_bytes']):>10}  {f['path']}")
+    errors = {k: v for k, v in report["errors"].items() if v}
+    if errors:
+        print("\nNot counted: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in errors.items()))
+        for sample in report["error_samples"][:5]:
+            print(f"  {sample['kind']}: {sample['path']}: {sample['message']}")
+    print(f"\nScanned in {report['duration_seconds']:.1f} s.")
+
+
+def cmd_team_usage(args) -> int:
+    from ..aws import client
+    from ..cli import _teamkit, print_json
+    from .team import team_usage
+
+    teamkit = _teamkit()
+    answer = team_usage(client("cloudwatch", teamkit.aws), args.domain, teamkit.config.storage_metric_namespace)
+    if args.json:
+        print_json(answer)
+        return 0
+    if not answer["users"]:
+        print(f"No storage usage published for {args.domain} in the last {answer['lookback_days']} days.")
+        print("  Servers publish it when c.SmTeamkit.storage_publish_metrics = True.")
+        return 0
+    print(f"{'USER PROFILE':<28} {'SPACE':<24} {'USAGE':>10} {'$/MONTH':>9} {'AGE':>10}")
+    for user in answer["users"]:
+        print(f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {_human(user['bytes']):>10} "
+              f"{_money(user['usd_per_month']):>9} {_age(user['age_seconds']):>10}")
+    print(f"{'TOTAL':<53} {_human(answer['total_bytes']):>10} {_money(answer['total_usd_per_month']):>9}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `usage` and `team usage` to the sm-teamkit command line."""
+    p = sub.add_parser("usage", help="storage usage of your home, configured roots and EFS mounts (or PATHs)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="folders to scan instead of the configured roots")
+    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/storage")
+    p.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+    p.set_defaults(func=cmd_usage)
+
+    team = sub.add_parser("team", help="team-wide views (published by each user's server)")
+    team_sub = team.add_subparsers(dest="team_command", metavar="VIEW")
+    team_sub.required = True
+    p = team_sub.add_parser("usage", help="every user's latest storage total in a domain, largest first")
+    p.add_argument("--domain", required=True, help="SageMaker domain id (d-xxxxxxxxxxxx)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=cmd_team_usage)

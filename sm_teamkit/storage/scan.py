@@ -1,0 +1,213 @@
+"""StorageScanner: walks each root (see walk.py), reports progress, can be cancelled, and
+merges the walks into one ScanResult (hard links counted once across the whole scan)."""
+
+from __future__ import annotations
+
+import heapq
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .categories import matcher_for
+from .walk import ERROR_KINDS, MAX_ERROR_SAMPLES, Partial, ScanCancelled, Task, walk
+
+__all__ = ["RootSpec", "RootUsage", "ScanCancelled", "ScanProgress", "ScanResult", "StorageScanner"]
+
+
+@dataclass(frozen=True)
+class RootSpec:
+    """A folder to scan. ``kind``: home, configured or efs."""
+
+    path: str
+    kind: str = "configured"
+    label: str = ""
+
+
+@dataclass
+class RootUsage:
+    """Sums of one scanned root."""
+
+    path: str
+    kind: str
+    apparent_bytes: int = 0
+    allocated_bytes: int = 0
+    files: int = 0
+    dirs: int = 0
+    symlinks: int = 0
+    device: int = 0
+    folders: list[dict] = field(default_factory=list)  # top-level folders, largest first
+
+
+@dataclass
+class ScanResult:
+    """The merged result of one scan, before prices and capacities are added."""
+
+    roots: list[RootUsage]
+    apparent_bytes: int
+    allocated_bytes: int
+    files: int
+    dirs: int
+    symlinks: int
+    hardlinked_inodes: int
+    folders: list[dict]
+    largest_files: list[dict]
+    categories: dict[tuple[str, str], list[int]]
+    errors: dict[str, int]
+    error_samples: list[dict]
+    started_at: float
+    finished_at: float
+
+
+@dataclass
+class ScanProgress:
+    """What a running scan has seen so far (read by other threads; plain ints are atomic)."""
+
+    files: int = 0
+    bytes: int = 0
+    current: str = ""
+    root: str = ""
+    roots_done: int = 0
+    roots_total: int = 0
+    started_at: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "entries": self.files,
+            "bytes": self.bytes,
+            "current": self.current,
+            "root": self.root,
+            "roots_done": self.roots_done,
+            "roots_total": self.roots_total,
+            "started_at": self.started_at,
+            "elapsed_seconds": round(time.time() - self.started_at, 3) if self.started_at else 0.0,
+        }
+
+
+class StorageScanner:
+    """Scans roots one after the other in the calling thread. ``cancel()`` from any thread
+    stops the scan at the next progress point with ScanCancelled."""
+
+    def __init__(self, *, top_n: int = 10, home: str | None = None, progress_every: int = 4096):
+        self.top_n = top_n
+        self.home = home
+        self.progress_every = progress_every
+        self.progress = ScanProgress()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def scan(
+        self,
+        roots: list[RootSpec],
+        on_progress: Callable[[ScanProgress], None] | None = None,
+    ) -> ScanResult:
+        """Walk every root; returns the merged result or raises ScanCancelled."""
+        progress = self.progress
+        progress.started_at = time.time()
+        progress.roots_total = len(roots)
+        base_files = base_bytes = 0
+
+        def report(files: int, nbytes: int, folder: str) -> None:
+            progress.files = base_files + files
+            progress.bytes = base_bytes + nbytes
+            progress.current = folder
+            if on_progress is not None:
+                on_progress(progress)
+
+        partials: list[tuple[RootSpec, Partial]] = []
+        for spec in roots:
+            progress.root = spec.path
+            matcher = matcher_for(spec.path, self.home)
+            part = walk(
+                Task(path=spec.path, root=spec.path),
+                matcher,
+                top_files=self.top_n,
+                progress=report,
+                progress_every=self.progress_every,
+                cancelled=self._cancel.is_set,
+            )
+            if self._cancel.is_set():
+                raise ScanCancelled()
+            partials.append((spec, part))
+            base_files += part.files + part.dirs + part.symlinks
+            base_bytes += part.apparent
+            progress.roots_done += 1
+            progress.files, progress.bytes = base_files, base_bytes
+        return merge(partials, self.top_n, progress.started_at)
+
+
+def merge(partials: list[tuple[RootSpec, Partial]], top_n: int, started_at: float) -> ScanResult:
+    """One result from the walks of each root; multi-link inodes counted once overall."""
+    seen: set[tuple[int, int]] = set()
+    roots: list[RootUsage] = []
+    folders: list[dict] = []
+    largest: list[tuple[int, int, str]] = []
+    categories: dict[tuple[str, str], list[int]] = {}
+    errors = dict.fromkeys(ERROR_KINDS, 0)
+    samples: list[dict] = []
+    linked = 0
+    for spec, part in partials:
+        usage = RootUsage(path=spec.path, kind=spec.kind, apparent_bytes=part.apparent,
+                          allocated_bytes=part.allocated, files=part.files, dirs=part.dirs,
+                          symlinks=part.symlinks)
+        try:
+            usage.device = os.stat(spec.path, follow_symlinks=False).st_dev
+        except OSError:
+            usage.device = 0
+        tops = {name: list(sums) for name, sums in part.tops.items()}
+        for key, (size, blocks, top, cat, path) in part.links.items():
+            if key in seen:
+                continue
+            seen.add(key)
+            linked += 1
+            usage.apparent_bytes += size
+            usage.allocated_bytes += blocks
+            if top is not None:
+                sums = tops.setdefault(top, [0, 0])
+                sums[0] += size
+                sums[1] += blocks
+            if cat is not None:
+                sums = part.categories.setdefault(cat, [0, 0])
+                sums[0] += size
+                sums[1] += blocks
+            largest.append((blocks, size, path))
+        for cat, sums in part.categories.items():
+            total = categories.setdefault(cat, [0, 0])
+            total[0] += sums[0]
+            total[1] += sums[1]
+        usage.folders = sorted(
+            ({"path": os.path.join(spec.path, name), "name": name, "root": spec.path,
+              "apparent_bytes": a, "allocated_bytes": b} for name, (a, b) in tops.items()),
+            key=lambda f: (-f["allocated_bytes"], f["path"]),
+        )
+        folders.extend(usage.folders)
+        largest.extend(part.largest)
+        for kind, count in part.errors.items():
+            errors[kind] = errors.get(kind, 0) + count
+        samples.extend(part.error_samples[: max(0, MAX_ERROR_SAMPLES - len(samples))])
+        roots.append(usage)
+    top_files = heapq.nlargest(top_n, largest)
+    folders.sort(key=lambda f: (-f["allocated_bytes"], f["path"]))
+    return ScanResult(
+        roots=roots,
+        apparent_bytes=sum(r.apparent_bytes for r in roots),
+        allocated_bytes=sum(r.allocated_bytes for r in roots),
+        files=sum(r.files for r in roots),
+        dirs=sum(r.dirs for r in roots),
+        symlinks=sum(r.symlinks for r in roots),
+        hardlinked_inodes=linked,
+        folders=folders[:top_n],
+        largest_files=[{"path": p, "apparent_bytes": a, "allocated_bytes": b} for b, a, p in top_files],
+        categories=categories,
+        errors=errors,
+        error_samples=samples,
+        started_at=started_at,
+        finished_at=time.time(),
+    )

@@ -1,0 +1,317 @@
+"""StorageService: scans in a background thread (on an interval and on request), keeps the
+last report with its time, cleans recognised categories and publishes the team metric."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import BadRequest, Conflict, TeamkitError
+from .cleanup import apply_to_report, clean
+from .efs import EfsLookup
+from .mounts import efs_mounts
+from .report import RootPlace, build_report, place_of
+from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
+
+log = logging.getLogger("sm_teamkit.storage")
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """What to scan and how often. Empty ``home`` means the user's home (Path.home())."""
+
+    home: str = ""
+    include_home: bool = True
+    roots: tuple[str, ...] = ()
+    detect_efs: bool = True
+    interval_seconds: float = 1800.0
+    start_delay_seconds: float = 10.0
+    top_n: int = 10
+    prices: dict[str, float] = field(default_factory=dict)
+    publish_metrics: bool = False
+    metric_namespace: str = "SmTeamkit/Storage"
+    mounts_path: str = "/proc/mounts"
+    progress_every: int = 4096
+
+    @classmethod
+    def from_config(cls, config) -> StorageSettings:
+        return cls(
+            include_home=config.storage_include_home,
+            roots=tuple(config.storage_roots),
+            detect_efs=config.storage_detect_efs,
+            interval_seconds=config.storage_scan_interval_seconds,
+            start_delay_seconds=config.storage_start_delay_seconds,
+            top_n=config.storage_top_n,
+            prices=dict(config.storage_prices),
+            publish_metrics=config.storage_publish_metrics,
+            metric_namespace=config.storage_metric_namespace,
+        )
+
+
+class StorageService:
+    """One per server. ``status()`` is cheap and never waits for a scan."""
+
+    def __init__(
+        self,
+        settings: StorageSettings,
+        identity: Callable[[], object] | None = None,
+        client: Callable[[str], object] | None = None,
+    ):
+        self.settings = settings
+        self._identity = identity
+        self._client = client
+        self._efs = EfsLookup(lambda: client("efs")) if client else None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._scanner: StorageScanner | None = None
+        self._requested: list[RootSpec] | None = None
+        self._report: dict | None = None
+        self._last_error: dict | None = None
+        self._last_publish: dict | None = None
+        self._next_scan_at: float | None = None
+
+    @classmethod
+    def from_teamkit(cls, teamkit) -> StorageService:
+        from ..aws import client
+
+        return cls(StorageSettings.from_config(teamkit.config), identity=teamkit.identity,
+                   client=lambda service: client(service, teamkit.aws))
+
+    @classmethod
+    def started(cls, teamkit) -> StorageService:
+        """Built from the kit's config and identity, background thread running."""
+        service = cls.from_teamkit(teamkit)
+        service.start()
+        return service
+
+    # --- roots -----------------------------------------------------------------------------
+    @property
+    def home(self) -> str:
+        return os.path.realpath(self.settings.home or str(Path.home()))
+
+    def roots(self) -> list[RootSpec]:
+        """Home, configured roots and EFS mounts; real paths, each once, existing only."""
+        specs: list[RootSpec] = []
+        if self.settings.include_home:
+            specs.append(RootSpec(self.home, "home"))
+        specs += [RootSpec(os.path.realpath(os.path.expanduser(p)), "configured") for p in self.settings.roots]
+        if self.settings.detect_efs:
+            specs += [RootSpec(os.path.realpath(m.mount_point), "efs")
+                      for m in efs_mounts(self.settings.mounts_path)]
+        seen: set[str] = set()
+        unique = []
+        for spec in specs:
+            if spec.path not in seen and os.path.isdir(spec.path):
+                seen.add(spec.path)
+                unique.append(spec)
+        return _drop_nested(unique)
+
+    def _requested_roots(self, paths: list[str] | None) -> list[RootSpec]:
+        allowed = self.roots()
+        if not paths:
+            return allowed
+        if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+            raise BadRequest("`paths` must be a list of folder paths.", code="storage_bad_paths")
+        chosen = []
+        for raw in paths:
+            real = os.path.realpath(os.path.expanduser(raw))
+            root = next((r for r in allowed if real == r.path or real.startswith(r.path.rstrip("/") + "/")), None)
+            if root is None:
+                raise BadRequest(
+                    f"{raw} is outside the scanned roots.",
+                    "Scan your home, a folder in c.SmTeamkit.storage_roots or an EFS mount.",
+                    code="storage_path_outside_roots",
+                )
+            if not os.path.isdir(real):
+                raise BadRequest(f"{raw} is not a folder.", code="storage_not_a_folder")
+            chosen.append(RootSpec(real, root.kind))
+        return _drop_nested(chosen)
+
+    # --- background thread -----------------------------------------------------------------
+    def start(self) -> None:
+        """Start the scan thread: first scan after the start delay, then every interval."""
+        if self._thread is not None:
+            return
+        delay = self.settings.start_delay_seconds
+        self._next_scan_at = time.time() + delay if delay >= 0 else None
+        self._thread = threading.Thread(target=self._run, name="sm-teamkit-storage", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closing.set()
+        if self._scanner is not None:
+            self._scanner.cancel()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._closing.is_set():
+            due = self._next_scan_at
+            timeout = None if due is None else max(0.0, due - time.time())
+            self._wake.wait(timeout)
+            self._wake.clear()
+            if self._closing.is_set():
+                return
+            with self._lock:
+                requested, self._requested = self._requested, None
+            if requested is None and (self._next_scan_at is None or time.time() < self._next_scan_at):
+                continue
+            try:
+                self.scan_now(requested)
+            except ScanCancelled:
+                pass
+            except Exception:  # noqa: BLE001 - logged; the thread keeps serving
+                log.exception("sm_teamkit: storage scan failed")
+            interval = self.settings.interval_seconds
+            self._next_scan_at = time.time() + interval if interval > 0 else None
+
+    # --- actions ---------------------------------------------------------------------------
+    def request_scan(self, paths: list[str] | None = None) -> dict:
+        """Ask the background thread for a scan now (of ``paths`` inside the roots, default
+        all roots); a scan already running is left alone. Returns the status."""
+        specs = self._requested_roots(paths)
+        with self._lock:
+            if self._scanner is None:
+                self._requested = specs
+        if self._thread is None:
+            self.start()
+        self._wake.set()
+        status = self.status()
+        if status["state"] == "idle" and self._requested is not None:
+            status["state"] = "queued"
+        return status
+
+    def cancel_scan(self) -> dict:
+        with self._lock:
+            scanner, self._requested = self._scanner, None
+        if scanner is not None:
+            scanner.cancel()
+        return self.status()
+
+    def scan_now(self, specs: list[RootSpec] | None = None,
+                 on_progress: Callable[[ScanProgress], None] | None = None) -> dict:
+        """Scan in the calling thread; returns the status with the new report."""
+        specs = self.roots() if specs is None else specs
+        scanner = StorageScanner(top_n=self.settings.top_n, home=self.home,
+                                 progress_every=self.settings.progress_every)
+        with self._lock:
+            if self._scanner is not None:
+                raise Conflict("A scan is already running.", code="storage_scan_running")
+            self._scanner = scanner
+        try:
+            result = scanner.scan(specs, on_progress=on_progress)
+            report = build_report(result, self._places(specs), self.settings.prices,
+                                  self._efs.describe if self._efs else None)
+            with self._lock:
+                self._report = report
+                self._last_error = None
+        except ScanCancelled:
+            with self._lock:
+                self._last_error = {"code": "storage_scan_cancelled", "message": "The scan was cancelled.",
+                                    "hint": "", "at": time.time()}
+            raise
+        except TeamkitError as exc:
+            with self._lock:
+                self._last_error = {**exc.to_json(), "at": time.time()}
+            raise
+        finally:
+            with self._lock:
+                self._scanner = None
+        if self.settings.publish_metrics:
+            self._publish(report)
+        return self.status()
+
+    def clean(self, category: str, path: str | None = None) -> dict:
+        """Empty a recognised category found by the last scan; returns what was freed."""
+        with self._lock:
+            if self._scanner is not None:
+                raise Conflict("A scan is running.", "Wait for it to finish, then clean.",
+                               code="storage_scan_running")
+            report = self._report
+        roots = [r["path"] for r in report["roots"]] if report else []
+        result = clean(report, roots, self.home, category, path)
+        with self._lock:
+            if self._report is report and report is not None:
+                apply_to_report(report, result)
+        log.info("sm_teamkit: emptied %s (%s), freed %d bytes", category, ", ".join(result.paths),
+                 result.freed_allocated_bytes)
+        return {"cleanup": result.to_json(), **self.status()}
+
+    def status(self) -> dict:
+        """The last report with its age, and the progress of a running scan."""
+        with self._lock:
+            scanner, report = self._scanner, self._report
+            error, publish = self._last_error, self._last_publish
+        now = time.time()
+        progress = scanner.progress.to_json() if scanner is not None else None
+        state = "scanning" if scanner is not None else "idle"
+        if scanner is not None and scanner.cancelled:
+            state = "cancelling"
+        return {
+            "state": state,
+            "progress": progress,
+            "report": report,
+            "scanned_at": report["finished_at"] if report else None,
+            "age_seconds": round(now - report["finished_at"], 1) if report else None,
+            "next_scan_at": self._next_scan_at if self._thread is not None else None,
+            "interval_seconds": self.settings.interval_seconds,
+            "last_error": error,
+            "publish": publish,
+        }
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _in_studio(self) -> tuple[bool, object | None]:
+        if self._identity is None:
+            return False, None
+        try:
+            ident = self._identity()
+        except Exception:  # noqa: BLE001 - identity problems are shown by the status route
+            return False, None
+        return bool(getattr(ident, "is_studio", False)), ident
+
+    def _places(self, specs: list[RootSpec]) -> dict[str, RootPlace]:
+        in_studio, _ = self._in_studio()
+        mounts = efs_mounts(self.settings.mounts_path)
+        return {s.path: place_of(s.path, mounts, in_studio) for s in specs}
+
+    def _publish(self, report: dict) -> None:
+        from .team import publish_usage
+
+        _, ident = self._in_studio()
+        try:
+            if self._client is None or ident is None:
+                raise Conflict("No AWS client or identity to publish with.", code="storage_team_unavailable")
+            sent = publish_usage(self._client("cloudwatch"), ident, report, self.settings.metric_namespace)
+            outcome = {"ok": True, **sent}
+        except TeamkitError as exc:
+            log.warning("sm_teamkit: storage metric not published: %s", exc.message)
+            outcome = {"ok": False, "problem": exc.message, "at": time.time()}
+        with self._lock:
+            self._last_publish = outcome
+
+
+def _drop_nested(specs: list[RootSpec]) -> list[RootSpec]:
+    """Drop a root that lies inside another on the same file system (it would count twice)."""
+    kept: list[RootSpec] = []
+    for spec in specs:
+        inside = False
+        for other in specs:
+            if other is spec or not spec.path.startswith(other.path.rstrip("/") + "/"):
+                continue
+            try:
+                inside = os.stat(spec.path).st_dev == os.stat(other.path).st_dev
+            except OSError:
+                inside = False
+            if inside:
+                break
+        if not inside:
+            kept.append(spec)
+    return kept

@@ -1,0 +1,142 @@
+"""Team view over CloudWatch: each server publishes its user's storage total after a scan;
+``sm-teamkit team usage --domain D`` reads everyone's latest total.
+
+Namespace ``SmTeamkit/Storage`` (configurable), metrics ``StorageBytes`` (allocated bytes of
+every scanned root, as ``du`` counts them) and ``StorageCostUsdPerMonth``; dimensions
+``DomainId`` + ``UserProfileName`` (Studio Classic) or ``DomainId`` + ``UserProfileName`` +
+``SpaceName`` (new Studio: the space's owner and the space)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from ..aws import aws_error
+from ..errors import BadRequest, Unavailable
+
+NAMESPACE = "SmTeamkit/Storage"
+METRIC_BYTES = "StorageBytes"
+METRIC_COST = "StorageCostUsdPerMonth"
+PERIOD_SECONDS = 300
+LOOKBACK_DAYS = 7
+_QUERIES_PER_CALL = 40  # 2 queries per user; keeps each answer under CloudWatch's datapoint limit
+
+
+def dimensions(identity) -> list[dict]:
+    """The dimensions this server publishes under; Unavailable outside Studio."""
+    if not getattr(identity, "domain_id", ""):
+        raise Unavailable("The team view needs SageMaker Studio: this server runs in local mode.",
+                          code="storage_team_local")
+    owner = identity.user_profile_name or identity.space_name
+    if not owner:
+        raise Unavailable("The user profile of this server is unknown, so its usage cannot be published.",
+                          code="storage_team_no_user")
+    dims = [{"Name": "DomainId", "Value": identity.domain_id},
+            {"Name": "UserProfileName", "Value": owner}]
+    if identity.space_name:
+        dims.append({"Name": "SpaceName", "Value": identity.space_name})
+    return dims
+
+
+def publish_usage(cloudwatch, identity, report: dict, namespace: str = NAMESPACE) -> dict:
+    """Put the report's total (and its $/month when known) as custom metrics; returns what was sent."""
+    dims = dimensions(identity)
+    stamp = datetime.fromtimestamp(report.get("finished_at") or time.time(), tz=timezone.utc)
+    data = [{"MetricName": METRIC_BYTES, "Dimensions": dims, "Timestamp": stamp,
+             "Value": float(report["totals"]["allocated_bytes"]), "Unit": "Bytes"}]
+    cost = report["totals"].get("usd_per_month")
+    if cost is not None:
+        data.append({"MetricName": METRIC_COST, "Dimensions": dims, "Timestamp": stamp,
+                     "Value": float(cost), "Unit": "None"})
+    try:
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
+    except Exception as exc:
+        raise aws_error(exc, "publish storage usage to CloudWatch") from exc
+    return {"namespace": namespace, "dimensions": dims, "bytes": data[0]["Value"],
+            "usd_per_month": cost, "published_at": stamp.timestamp()}
+
+
+def _list_metrics(cloudwatch, namespace: str, domain_id: str) -> list[dict]:
+    metrics: dict[frozenset, dict] = {}  # one per dimension set (moto lists one per datapoint)
+    kwargs = {"Namespace": namespace, "MetricName": METRIC_BYTES,
+              "Dimensions": [{"Name": "DomainId", "Value": domain_id}]}
+    while True:
+        page = cloudwatch.list_metrics(**kwargs)
+        for metric in page.get("Metrics", []):
+            key = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
+            metrics.setdefault(key, metric)
+        token = page.get("NextToken")
+        if not token:
+            return list(metrics.values())
+        kwargs["NextToken"] = token
+
+
+def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: float | None = None) -> dict:
+    """Every user's latest published total in ``domain_id``, largest first, with its age."""
+    if not domain_id or not domain_id.strip():
+        raise BadRequest("Name the domain: --domain d-xxxxxxxxxxxx.", code="storage_team_no_domain")
+    now = time.time() if now is None else now
+    end = datetime.fromtimestamp(now, tz=timezone.utc) + timedelta(minutes=5)
+    start = end - timedelta(days=LOOKBACK_DAYS)
+    try:
+        metrics = _list_metrics(cloudwatch, namespace, domain_id)
+        queries = []
+        for i, metric in enumerate(metrics):
+            for prefix, name in (("b", METRIC_BYTES), ("c", METRIC_COST)):
+                queries.append({
+                    "Id": f"{prefix}{i}",
+                    "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": name,
+                                              "Dimensions": metric["Dimensions"]},
+                                   "Period": PERIOD_SECONDS, "Stat": "Maximum"},
+                    "ReturnData": True,
+                })
+        results: dict[str, dict] = {}
+        for at in range(0, len(queries), _QUERIES_PER_CALL):
+            kwargs = {"MetricDataQueries": queries[at:at + _QUERIES_PER_CALL], "StartTime": start,
+                      "EndTime": end, "ScanBy": "TimestampDescending"}
+            while True:
+                page = cloudwatch.get_metric_data(**kwargs)
+                for item in page.get("MetricDataResults", []):
+                    entry = results.setdefault(item["Id"], {"Timestamps": [], "Values": []})
+                    entry["Timestamps"].extend(item.get("Timestamps", []))
+                    entry["Values"].extend(item.get("Values", []))
+                if not page.get("NextToken"):
+                    break
+                kwargs["NextToken"] = page["NextToken"]
+    except Exception as exc:
+        raise aws_error(exc, "read the team's storage usage from CloudWatch") from exc
+
+    users = []
+    for i, metric in enumerate(metrics):
+        dims = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        latest = _latest(results.get(f"b{i}"))
+        if latest is None:
+            continue  # nothing published within the lookback window
+        cost = _latest(results.get(f"c{i}"))
+        users.append({
+            "user_profile_name": dims.get("UserProfileName", ""),
+            "space_name": dims.get("SpaceName", ""),
+            "bytes": int(latest[1]),
+            "usd_per_month": None if cost is None else round(cost[1], 4),
+            "published_at": latest[0],
+            "age_seconds": round(max(0.0, now - latest[0]), 1),
+        })
+    users.sort(key=lambda u: (-u["bytes"], u["user_profile_name"], u["space_name"]))
+    costs = [u["usd_per_month"] for u in users if u["usd_per_month"] is not None]
+    return {
+        "domain_id": domain_id,
+        "namespace": namespace,
+        "users": users,
+        "total_bytes": sum(u["bytes"] for u in users),
+        "total_usd_per_month": round(sum(costs), 4) if costs else None,
+        "lookback_days": LOOKBACK_DAYS,
+    }
+
+
+def _latest(result: dict | None) -> tuple[float, float] | None:
+    if not result or not result["Values"]:
+        return None
+    pairs = sorted(zip(result["Timestamps"], result["Values"], strict=False),
+                   key=lambda p: p[0], reverse=True)
+    stamp, value = pairs[0]
+    return (stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp)), float(value)

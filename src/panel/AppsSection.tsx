@@ -1,0 +1,274 @@
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { IApp, IAppsReport, IJob } from '../api';
+import { TeamkitModel } from '../model';
+import {
+  ErrorNote,
+  formatAge,
+  formatMoney,
+  Section,
+  Unavailable
+} from './common';
+
+function appLabel(app: IApp): string {
+  return `${app.app_type} “${app.app_name}” in ${app.space_name ? `space ${app.space_name}` : `profile ${app.user_profile_name}`}`;
+}
+
+/** Ask once; for the app this server runs in, ask a second time, saying the session ends. */
+async function confirmStop(app: IApp): Promise<boolean> {
+  const price =
+    app.hourly_usd === null
+      ? 'price unknown'
+      : `${formatMoney(app.hourly_usd)}/h`;
+  const first = await showDialog({
+    title: 'Stop this app?',
+    body: `${appLabel(app)} on ${app.instance_type} (${price}) will be deleted. Files in your home stay; unsaved work in it is lost.`,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Stop app' })]
+  });
+  if (!first.button.accept) {
+    return false;
+  }
+  if (!app.this_app) {
+    return true;
+  }
+  const second = await showDialog({
+    title: 'This is the app you are using',
+    body: 'Stopping it ends this JupyterLab session: open notebooks and terminals close and unsaved changes are lost. Save your work first.',
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: 'Stop and end my session' })
+    ]
+  });
+  return second.button.accept;
+}
+
+function StatusBadge(props: { status: string }): JSX.Element {
+  const kind =
+    props.status === 'InService'
+      ? 'ok'
+      : props.status === 'Failed'
+        ? 'error'
+        : props.status === 'Deleting' || props.status === 'Pending'
+          ? 'warn'
+          : '';
+  return (
+    <span className="jp-smtk-badge" data-kind={kind}>
+      {props.status}
+    </span>
+  );
+}
+
+function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
+  const { app, model } = props;
+  const [busy, setBusy] = React.useState(false);
+  const stop = async () => {
+    if (!(await confirmStop(app))) {
+      return;
+    }
+    setBusy(true);
+    try {
+      await model.api.stopApp(app);
+      await model.refreshNow();
+    } catch (error) {
+      await showErrorMessage(
+        'Could not stop the app',
+        (error as Error).message
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  const running = app.status === 'InService' || app.status === 'Pending';
+  const where = app.space_name
+    ? `space ${app.space_name}`
+    : `profile ${app.user_profile_name}`;
+  return (
+    <li
+      className={app.nudged ? 'jp-smtk-app jp-smtk-warn' : 'jp-smtk-app'}
+      data-app={`${app.app_type}/${app.app_name}/${app.space_name || app.user_profile_name}`}
+      data-status={app.status}
+    >
+      <div className="jp-smtk-app-line">
+        <span className="jp-smtk-app-type">{app.app_type}</span>
+        {app.this_app && (
+          <span
+            className="jp-smtk-badge"
+            title="The app this JupyterLab runs in"
+          >
+            this app
+          </span>
+        )}
+        {app.shared && (
+          <span className="jp-smtk-badge" title="An app in a shared space">
+            shared
+          </span>
+        )}
+        <span className="jp-smtk-spacer" />
+        <span className="jp-smtk-num jp-smtk-price">
+          {app.hourly_usd === null
+            ? 'price unknown'
+            : `${formatMoney(app.hourly_usd)}/h`}
+        </span>
+      </div>
+      <div className="jp-smtk-muted jp-smtk-app-where" title={app.app_name}>
+        {where} · {app.instance_type || 'unknown instance'}
+        {app.app_name !== 'default' && <> · {app.app_name}</>}
+      </div>
+      <div className="jp-smtk-app-line">
+        <StatusBadge status={app.status} />
+        {running && (
+          <span className="jp-smtk-muted">
+            {formatAge(app.age_seconds)}
+            {app.running_usd !== null && (
+              <> · {formatMoney(app.running_usd)} so far</>
+            )}
+          </span>
+        )}
+        <span className="jp-smtk-spacer" />
+        {app.stoppable && (
+          <button
+            className="jp-Button jp-mod-styled jp-mod-warn jp-smtk-stop"
+            disabled={busy}
+            onClick={() => void stop()}
+            title={`Stop ${appLabel(app)}`}
+          >
+            {busy ? 'Stopping…' : 'Stop'}
+          </button>
+        )}
+      </div>
+      {app.nudged && (
+        <div className="jp-smtk-nudge">
+          Running for {formatAge(app.age_seconds)}, over the {app.nudge_hours} h
+          limit for {app.instance_type}. Stop it if nobody uses it.
+        </div>
+      )}
+      {app.failure_reason && (
+        <div className="jp-smtk-error">{app.failure_reason}</div>
+      )}
+    </li>
+  );
+}
+
+function AppsTable(props: {
+  apps: IApp[];
+  model: TeamkitModel;
+  label: string;
+}): JSX.Element {
+  return (
+    <ul className="jp-smtk-apps" aria-label={props.label}>
+      {props.apps.map(app => (
+        <AppRow
+          key={`${app.app_type}/${app.app_name}/${app.space_name}/${app.user_profile_name}`}
+          app={app}
+          model={props.model}
+        />
+      ))}
+    </ul>
+  );
+}
+
+function JobsTable(props: { jobs: IJob[] }): JSX.Element {
+  return (
+    <table className="jp-smtk-table" aria-label="Jobs and endpoints">
+      <tbody>
+        {props.jobs.map(job => (
+          <tr key={job.arn} data-job={job.name}>
+            <td>
+              <div>
+                {job.name} <span className="jp-smtk-badge">{job.kind}</span>
+              </div>
+              <div className="jp-smtk-muted">
+                {job.instance_count} × {job.instance_type || 'unknown instance'}
+              </div>
+            </td>
+            <td className="jp-smtk-num">{formatAge(job.age_seconds)}</td>
+            <td className="jp-smtk-num">
+              {job.hourly_usd === null
+                ? 'price unknown'
+                : `${formatMoney(job.hourly_usd)}/h`}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Totals(props: { report: IAppsReport }): JSX.Element {
+  const t = props.report.totals;
+  return (
+    <div className="jp-smtk-totals">
+      <strong>{t.running}</strong> running ·{' '}
+      <strong>{formatMoney(t.hourly_usd)}/h</strong> ·{' '}
+      {formatMoney(t.running_usd)} so far
+      {t.unknown_prices > 0 && (
+        <span className="jp-smtk-muted">
+          {' '}
+          ({t.unknown_prices} price unknown)
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Everything the user has running in Studio, what it costs, and a safe stop. */
+export function AppsSection(props: {
+  model: TeamkitModel;
+}): JSX.Element | null {
+  const { model } = props;
+  const capability = model.data.status?.capabilities.apps;
+  const report = model.data.apps;
+  const error = model.errors.apps;
+  let body: React.ReactNode;
+  if (capability && !capability.available) {
+    body = <Unavailable reason={capability.reason} />;
+  } else if (!report) {
+    body = error ? (
+      <ErrorNote error={error} />
+    ) : (
+      <div className="jp-smtk-muted">Loading apps…</div>
+    );
+  } else {
+    body = (
+      <>
+        <Totals report={report} />
+        {report.error && (
+          <div className="jp-smtk-error" role="status">
+            Showing data from {formatAge(report.age_seconds)} ago:{' '}
+            {report.error.message}
+          </div>
+        )}
+        {report.apps.length ? (
+          <AppsTable apps={report.apps} model={model} label="Your apps" />
+        ) : (
+          <div className="jp-smtk-muted">No apps running.</div>
+        )}
+        {report.jobs.length > 0 && (
+          <>
+            <h4>Jobs and endpoints</h4>
+            <JobsTable jobs={report.jobs} />
+          </>
+        )}
+        {report.shared.length > 0 && (
+          <>
+            <h4>In shared spaces (not yours)</h4>
+            <AppsTable apps={report.shared} model={model} label="Shared apps" />
+          </>
+        )}
+        <div
+          className="jp-smtk-muted jp-smtk-footnote"
+          title={report.prices.source}
+        >
+          Prices: Studio on-demand rates for {report.region}, as of{' '}
+          {report.prices.as_of}.
+        </div>
+      </>
+    );
+  }
+  return (
+    <Section title="Running apps" id="apps">
+      {body}
+    </Section>
+  );
+}

@@ -1,0 +1,169 @@
+"""Real pipenv environments, made once per session in temporary folders (never the machine's
+own ~/.local/share/virtualenvs), plus the odd things users' homes hold.
+
+The world (read-only for tests):
+  workon/ churn-model-*    pipenv install ipykernel            -> ready
+  workon/ feature-store-*  pipenv --python (no ipykernel)      -> needs_ipykernel
+  workon/ old-image-*      made, then its base Python moved away ("another image") -> broken
+  projects/Ünïcode "quoted" project's env/.venv  (PIPENV_VENV_IN_PROJECT, from churn's lock) -> ready
+  workon/ junk: malformed pyvenv.cfg, no .project, a dangling symlink, a folder that is no venv
+Tests that change an environment (repair, install) make their own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sm_teamkit.kernels.settings import KernelsSettings
+
+BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+AWKWARD = "Ünïcode \"quoted\" project's env"
+MISSING_PYTHON = "/opt/other-image/python3.11/bin/python3.11"
+
+
+def pipenv(project: Path, *args: str, workon: Path | None = None, in_project: bool = False,
+           timeout: float = 300) -> str:
+    """Run pipenv in ``project`` the way repair does, isolated from the venv running pytest."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PIPENV_ACTIVE", "WORKON_HOME")}
+    env.update({"PIPENV_IGNORE_VIRTUALENVS": "1", "PIPENV_YES": "1", "PIPENV_NOSPIN": "1",
+                "PIPENV_NO_INHERIT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    if workon is not None:
+        env["WORKON_HOME"] = str(workon)
+    if in_project:
+        env["PIPENV_VENV_IN_PROJECT"] = "1"
+    pipenv_bin = shutil.which("pipenv") or str(Path(sys.executable).with_name("pipenv"))
+    proc = subprocess.run([pipenv_bin, *args], cwd=project, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"pipenv {' '.join(args)} failed in {project}:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def venv_of(project: Path, workon: Path) -> Path:
+    """The WORKON_HOME environment whose .project names ``project``."""
+    for child in workon.iterdir():
+        marker = child / ".project"
+        if marker.is_file() and marker.read_text().strip() == str(project):
+            return child
+    raise AssertionError(f"no environment for {project} in {workon}")
+
+
+def make_project(root: Path, name: str, workon: Path | None, *packages: str, in_project: bool = False) -> Path:
+    """A project folder with a real pipenv environment (``packages`` installed, if any)."""
+    project = root / name
+    project.mkdir(parents=True, exist_ok=True)
+    if packages:
+        pipenv(project, "install", "--python", BASE_PYTHON, *packages, workon=workon, in_project=in_project)
+    else:
+        pipenv(project, "--python", BASE_PYTHON, workon=workon, in_project=in_project)
+    return project
+
+
+def break_interpreter(env: Path, missing_python: str = MISSING_PYTHON) -> None:
+    """Make ``env`` look made on another image: its base Python path does not exist here."""
+    cfg = env / "pyvenv.cfg"
+    home = str(Path(missing_python).parent)
+    lines = []
+    for line in cfg.read_text().splitlines():
+        key = line.partition("=")[0].strip()
+        if key == "home":
+            line = f"home = {home}"
+        elif key in ("executable", "base-executable"):
+            line = f"{key} = {missing_python}"
+        lines.append(line)
+    cfg.write_text("\n".join(lines) + "\n")
+    python = env / "bin" / "python"
+    python.unlink()
+    python.symlink_to(missing_python)
+
+
+@dataclass
+class World:
+    root: Path
+    workon: Path
+    projects: Path
+    ready: Path           # churn-model's environment
+    ready_project: Path
+    no_ipykernel: Path    # feature-store's environment
+    broken: Path          # old-image's environment
+    broken_project: Path
+    awkward: Path         # the in-project .venv of the awkward project
+    awkward_project: Path
+
+    def settings(self, **overrides) -> KernelsSettings:
+        values = dict(workon_home=str(self.workon), project_roots=(str(self.projects),), project_depth=2,
+                      kernels_dir=str(self.root / "kernels"), watch_seconds=0.5)
+        values.update(overrides)
+        return KernelsSettings(**values)
+
+
+def add_junk(workon: Path, template: Path) -> None:
+    """What real homes hold besides good environments; each must be reported, never crash."""
+    malformed = workon / "malformed-AbCdEf12"
+    malformed.mkdir()
+    (malformed / ".project").write_text(str(workon.parent / "projects" / "malformed"))
+    (malformed / "pyvenv.cfg").write_bytes(b"\xff\xfe this is not a config \x00\n")
+    nameless = workon / "nameless-XyZ12345"
+    shutil.copytree(template, nameless, symlinks=True)
+    (nameless / ".project").unlink()
+    (workon / "dangling-QwErTy12").symlink_to(workon / "vanished-env")
+    (workon / "not-a-venv").mkdir()
+    (workon / "not-a-venv" / "notes.txt").write_text("hello")
+
+
+@pytest.fixture(scope="session")
+def pipenv_world() -> Iterator[World]:
+    # Not under pytest's basetemp: another pytest session on this machine may prune those
+    # numbered folders while this long-lived session still uses them.
+    root = Path(tempfile.mkdtemp(prefix="sm-teamkit-pipenv-world-"))
+    try:
+        yield _build_world(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _build_world(root: Path) -> World:
+    workon, projects = root / "workon", root / "projects"
+    workon.mkdir()
+    projects.mkdir()
+    churn = make_project(projects, "churn-model", workon, "ipykernel")
+    feature = make_project(projects, "feature-store", workon)
+    old = make_project(projects, "old-image", workon)
+    break_interpreter(venv_of(old, workon))
+    awkward = projects / AWKWARD
+    awkward.mkdir()
+    for name in ("Pipfile", "Pipfile.lock"):
+        shutil.copy(churn / name, awkward / name)
+    pipenv(awkward, "sync", workon=workon, in_project=True)
+    add_junk(workon, venv_of(feature, workon))
+    return World(root, workon, projects, venv_of(churn, workon), churn, venv_of(feature, workon),
+                 venv_of(old, workon), old, awkward / ".venv", awkward)
+
+
+@pytest.fixture
+def teamkit_config(teamkit_config, pipenv_world, tmp_path) -> dict:
+    """The server's settings, with kernels found in the world and written to the user's
+    Jupyter data dir (pytest-jupyter points JUPYTER_DATA_DIR at a temporary folder)."""
+    return {
+        **teamkit_config,
+        "kernels_workon_home": str(pipenv_world.workon),
+        "kernels_project_roots": [str(pipenv_world.projects)],
+        "kernels_watch_seconds": 0.5,
+    }
+
+
+@pytest.fixture
+def kernels_service(jp_serverapp):
+    """The server's KernelsService; its watch thread is stopped when the test ends (the
+    server itself does not stop extensions' threads)."""
+    service = jp_serverapp.web_app.settings["sm_teamkit"].services["kernels"]
+    yield service
+    service.close()

@@ -1,0 +1,262 @@
+"""Real backends behind a real Jupyter server: one server for the session (it owns the MLflow
+it starts, whose cold start takes 10-30 s), real pyspark sessions in subprocesses.
+
+The server runs under the Studio Classic base URL ``/jupyter/default/`` so every link and
+redirect is checked under a prefix, as the demo user of the emulator's domain."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
+
+BASE_URL = "/jupyter/default/"
+MLFLOW_START_SECONDS = 300  # cold start on a busy 2-core machine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass
+class JupyterServer:
+    port: int
+    token: str
+    home: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.origin + BASE_URL
+
+    def fetch(self, path: str, method: str = "GET", body: bytes | dict | None = None,
+              token: bool = True, headers: dict | None = None, timeout: float = 60) -> Answer:
+        """One request under the base URL, redirects not followed, errors returned as answers."""
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"token {self.token}"
+        if isinstance(body, dict):
+            body = json.dumps(body).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        request = urllib.request.Request(self.url + path.lstrip("/"), data=body, method=method,
+                                         headers=all_headers)
+        try:
+            with _opener.open(request, timeout=timeout) as response:
+                return Answer(response.status, dict(response.headers), response.read())
+        except urllib.error.HTTPError as err:
+            return Answer(err.code, dict(err.headers), err.read())
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+@pytest.fixture(scope="session")
+def proxy_server(emulator, tmp_path_factory):
+    """A Jupyter server (sm_teamkit + jupyter-server-proxy) as the demo user, HOME in a temp dir."""
+    state = tmp_path_factory.mktemp("proxy-server")
+    home = state / "home"
+    home.mkdir()
+    metadata = state / "resource-metadata.json"
+    metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
+    token, port = secrets.token_hex(16), free_port()
+    env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+           "AWS_ENDPOINT_URL": emulator.url, "JUPYTER_PLATFORM_DIRS": "1"}
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI"):
+        env.pop(var, None)
+    args = [
+        sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={home}",
+        f"--ServerApp.base_url={BASE_URL}", f"--IdentityProvider.token={token}",
+        "--ServerApp.allow_unauthenticated_access=False",
+        # Studio's browser reaches the server under its own host name: let requests with
+        # such a Host header in, as Studio's front proxy does.
+        "--ServerApp.allow_remote_access=True",
+        "--SmTeamkit.kernels_registration=False", "--SmTeamkit.storage_scan_interval_seconds=0",
+        "--SmTeamkit.storage_start_delay_seconds=-1",
+    ]
+    log_path = state / "jupyter.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
+                                   start_new_session=True)
+        server = JupyterServer(port, token, home, process, log_path)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if server.fetch("api/status", timeout=5).status == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Jupyter server did not start:\n{server.log_tail()}")
+            time.sleep(0.3)
+        yield server
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def mlflow_up(proxy_server) -> JupyterServer:
+    """The server once its MLflow answers through the proxy (first visit starts it)."""
+    deadline = time.monotonic() + MLFLOW_START_SECONDS
+    while True:
+        answer = proxy_server.fetch("mlflow/", timeout=MLFLOW_START_SECONDS)
+        if answer.status == 200:
+            return proxy_server
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"MLflow did not start ({answer.status}):\n{proxy_server.log_tail()}")
+        time.sleep(1)
+
+
+# --- kernels, driven over the Jupyter REST API and the kernel websocket ---------------------
+
+async def _execute(server: JupyterServer, kernel_id: str, code: str, timeout: float) -> str:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    url = f"ws://127.0.0.1:{server.port}{BASE_URL}api/kernels/{kernel_id}/channels"
+    request = HTTPRequest(url, headers={"Authorization": f"token {server.token}"})
+    ws = await websocket_connect(request)
+    msg_id = uuid.uuid4().hex
+    ws.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
+                   "session": uuid.uuid4().hex, "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": False,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+    }))
+    output: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            raw = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.monotonic()))
+            if raw is None:
+                raise RuntimeError("kernel websocket closed")
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                output.append(content["text"])
+            elif kind == "error":
+                output.append("\n".join(content.get("traceback", [])))
+            elif kind == "execute_reply":
+                if content.get("status") != "ok":
+                    raise RuntimeError(f"kernel code failed:\n{''.join(output)}")
+                return "".join(output)
+    finally:
+        ws.close()
+
+
+def run_in_kernel(server: JupyterServer, code: str, timeout: float = 180) -> str:
+    """Start a kernel through the server, run ``code``, return its stdout, shut it down."""
+    kernel = server.fetch("api/kernels", method="POST", body={"name": "python3"}).json()
+    try:
+        return asyncio.run(_execute(server, kernel["id"], textwrap.dedent(code), timeout))
+    finally:
+        server.fetch(f"api/kernels/{kernel['id']}", method="DELETE")
+
+
+# --- real Spark sessions -------------------------------------------------------------------
+
+SPARK_APP = """
+import sys
+from pyspark.sql import SparkSession
+name, port = sys.argv[1], sys.argv[2]
+spark = (SparkSession.builder.master("local[1]").appName(name)
+         .config("spark.ui.port", port).config("spark.port.maxRetries", "0")
+         .config("spark.driver.memory", "512m").config("spark.ui.showConsoleProgress", "false")
+         .config("spark.sql.shuffle.partitions", "1").getOrCreate())
+spark.range(1000).selectExpr("id % 7 AS k").groupBy("k").count().collect()  # a job, stages, SQL
+print("READY", flush=True)
+sys.stdin.readline()  # stop when the test says so (or when the test process dies)
+spark.stop()
+"""
+
+
+class SparkApp:
+    """A local[1] SparkSession in a subprocess with its UI on ``port``."""
+
+    def __init__(self, name: str, port: int, workdir: Path):
+        self.name, self.port = name, port
+        script = workdir / "spark_app.py"
+        script.write_text(SPARK_APP)
+        self.log_path = workdir / f"spark-{port}.log"
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), name, str(port)], stdin=subprocess.PIPE,
+            stdout=self._log, stderr=subprocess.STDOUT, text=True, cwd=workdir,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 240) -> SparkApp:
+        deadline = time.monotonic() + timeout
+        while "READY" not in self.log_path.read_text(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Spark app {self.name} did not start:\n"
+                                   f"{self.log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+        return self
+
+    def stop(self, timeout: float = 60) -> None:
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write("stop\n")
+                self.process.stdin.flush()
+                self.process.wait(timeout=timeout)
+            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def spark_workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("spark")

@@ -1,0 +1,115 @@
+"""Cleanup through StorageService: what it empties, what it frees, what it refuses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sm_teamkit.errors import BadRequest, Conflict, Forbidden
+from sm_teamkit.storage.service import StorageService, StorageSettings
+
+from .conftest import du, write
+
+
+@pytest.fixture
+def service(tree):
+    svc = StorageService(StorageSettings(home=str(tree), detect_efs=False, progress_every=64))
+    svc.scan_now()
+    return svc
+
+
+def category(status: dict, cat_id: str) -> dict:
+    return next(c for c in status["report"]["categories"] if c["id"] == cat_id)
+
+
+def test_emptying_the_trash_frees_its_size_and_keeps_the_folder(service, tree):
+    trash = tree / ".local" / "share" / "Trash"
+    before_a, before_b = du(trash, "-sb"), du(trash, "-sB1")
+    total_before = service.status()["report"]["totals"]["allocated_bytes"]
+    answer = service.clean("trash")
+    freed = answer["cleanup"]
+    assert freed["paths"] == [str(trash)]
+    # Everything inside went; the folder's own entry stays.
+    assert freed["freed_apparent_bytes"] == before_a - du(trash, "-sb")
+    assert freed["freed_allocated_bytes"] == before_b - du(trash, "-sB1")
+    assert freed["freed_allocated_bytes"] >= 1_500_000
+    assert trash.is_dir() and not any(trash.iterdir())
+    report = answer["report"]
+    assert category(answer, "trash")["allocated_bytes"] == 0
+    assert report["totals"]["allocated_bytes"] == total_before - freed["freed_allocated_bytes"]
+    # The adjusted report agrees with a fresh scan.
+    assert service.scan_now()["report"]["totals"]["allocated_bytes"] == du(tree, "-sB1")
+
+
+def test_clearing_a_cache_removes_only_that_cache(service, tree):
+    service.clean("pip")
+    assert not any((tree / ".cache" / "pip").iterdir())
+    assert (tree / ".cache" / "huggingface" / "hub" / "model.safetensors").exists()
+    assert (tree / ".local" / "share" / "Trash" / "files" / "old-model.pt").exists()
+
+
+def test_refuses_an_unknown_category(service):
+    with pytest.raises(BadRequest):
+        service.clean("everything")
+
+
+def test_refuses_a_category_that_is_not_cleanable(service, tree):
+    with pytest.raises(Forbidden):
+        service.clean("virtualenvs")
+    assert (tree / ".local" / "share" / "virtualenvs" / "proj-AbCd1234" / "pyvenv.cfg").exists()
+
+
+@pytest.mark.parametrize("suffix", ["/../../..", "/../../../data", "/files/..", "/files"])
+def test_refuses_path_traversal_out_of_the_category(service, tree, suffix):
+    trash = str(tree / ".local" / "share" / "Trash")
+    with pytest.raises(Forbidden):
+        service.clean("trash", trash + suffix)
+    assert (tree / "data" / "raw" / "big.bin").exists()
+    assert (tree / ".local" / "share" / "Trash" / "files" / "old-model.pt").exists()
+
+
+@pytest.mark.parametrize("path", ["/etc", "/", "relative/path", ""])
+def test_refuses_paths_outside_the_scanned_roots(service, path):
+    with pytest.raises((Forbidden, BadRequest)):
+        service.clean("trash", path)
+    assert Path("/etc/passwd").exists()
+
+
+def test_refuses_a_category_folder_replaced_by_a_symlink_out_of_the_root(service, tree, tmp_path):
+    outside = tmp_path / "outside"
+    write(outside / "precious.txt", 1234)
+    pip = tree / ".cache" / "pip"
+    os.rename(pip, tree / "pip-moved")
+    os.symlink(outside, pip)
+    with pytest.raises(Forbidden):
+        service.clean("pip")
+    assert (outside / "precious.txt").exists()
+
+
+def test_refuses_a_category_whose_parent_became_a_symlink(service, tree, tmp_path):
+    outside = tmp_path / "outside"
+    write(outside / "share" / "Trash" / "precious.txt", 1234)
+    os.rename(tree / ".local", tree / "local-moved")
+    os.symlink(outside, tree / ".local")
+    with pytest.raises(Forbidden):
+        service.clean("trash")
+    assert (outside / "share" / "Trash" / "precious.txt").exists()
+
+
+def test_emptying_never_follows_symlinks_inside_the_trash(service, tree, tmp_path):
+    outside = tmp_path / "outside"
+    write(outside / "precious.txt", 1234)
+    trash_files = tree / ".local" / "share" / "Trash" / "files"
+    os.symlink(outside, trash_files / "link-to-outside")
+    os.symlink(outside / "precious.txt", trash_files / "file-link")
+    service.clean("trash")
+    assert (outside / "precious.txt").exists()
+    assert not os.path.lexists(trash_files / "link-to-outside")
+
+
+def test_refuses_to_clean_before_any_scan(tree):
+    svc = StorageService(StorageSettings(home=str(tree), detect_efs=False))
+    with pytest.raises(Conflict):
+        svc.clean("trash")

@@ -1,0 +1,149 @@
+"""/sm-teamkit/storage through a real Jupyter server (jp_fetch, auth enforced)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from .conftest import du, make_tree
+
+
+@pytest.fixture
+def home(jp_home_dir):
+    return make_tree(jp_home_dir)
+
+
+@pytest.fixture
+def teamkit_config(teamkit_config, home, big_tree):
+    return {
+        **teamkit_config,
+        "storage_roots": [str(big_tree)],
+        "storage_detect_efs": False,
+        "storage_start_delay_seconds": -1,
+        "storage_scan_interval_seconds": 0,
+    }
+
+
+async def get_storage(jp_fetch) -> dict:
+    return json.loads((await jp_fetch("sm-teamkit", "storage")).body)
+
+
+async def scan(jp_fetch, body: dict | None = None) -> dict:
+    response = await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps(body or {}))
+    assert response.code == 202
+    for _ in range(600):
+        status = await get_storage(jp_fetch)
+        if status["state"] == "idle" and status["report"] is not None:
+            return status
+        await asyncio.sleep(0.05)
+    raise AssertionError("the scan did not finish")
+
+
+async def test_before_any_scan_the_report_is_empty_and_nothing_runs(jp_fetch):
+    status = await get_storage(jp_fetch)
+    assert status["state"] == "idle"
+    assert status["report"] is None and status["age_seconds"] is None
+
+
+async def test_a_requested_scan_reports_the_home_as_du_counts_it(jp_fetch, home):
+    status = await scan(jp_fetch, {"paths": [str(home)]})
+    report = status["report"]
+    assert [r["path"] for r in report["roots"]] == [str(home)]
+    assert report["totals"]["apparent_bytes"] == du(home, "-sb")
+    assert report["totals"]["allocated_bytes"] == du(home, "-sB1")
+    root = report["roots"][0]
+    assert root["kind"] == "home" and root["storage"] == "ebs"  # the demo identity is a new-Studio space
+    assert root["capacity"]["total_bytes"] > root["allocated_bytes"]
+    assert root["usd_per_month"] == pytest.approx(root["allocated_bytes"] / 1024**3 * 0.14, abs=1e-4)
+    assert {c["id"] for c in report["categories"]} >= {"trash", "pip", "huggingface", "checkpoints"}
+    assert status["age_seconds"] >= 0
+
+
+async def test_a_scan_of_nothing_named_covers_every_configured_root(jp_fetch, home, big_tree):
+    report = (await scan(jp_fetch))["report"]
+    assert [r["path"] for r in report["roots"]] == [str(home), str(big_tree)]
+    assert report["totals"]["files"] >= 60_000
+
+
+async def test_refuses_to_scan_a_folder_outside_the_roots(jp_fetch):
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"paths": ["/etc"]}))
+    assert info.value.code == 400
+    error = json.loads(info.value.response.body)["error"]
+    assert error["code"] == "storage_path_outside_roots" and error["hint"]
+
+
+async def test_delete_empties_the_trash_and_answers_the_size_freed(jp_fetch, home):
+    trash = home / ".local" / "share" / "Trash"
+    size = du(trash, "-sB1")
+    await scan(jp_fetch, {"paths": [str(home)]})
+    response = await jp_fetch("sm-teamkit", "storage", "categories", "trash", method="DELETE")
+    answer = json.loads(response.body)
+    assert answer["cleanup"]["freed_allocated_bytes"] == size - du(trash, "-sB1")
+    assert not any(trash.iterdir())
+    status = await get_storage(jp_fetch)
+    assert status["report"]["totals"]["allocated_bytes"] == du(home, "-sB1")
+
+
+@pytest.mark.parametrize(
+    "category, path, code",
+    [
+        ("trash", "/etc", 403),
+        ("trash", "{home}/.local/share/Trash/../../..", 403),
+        ("virtualenvs", None, 403),
+        ("no-such-thing", None, 400),
+    ],
+)
+async def test_delete_refuses_what_is_not_a_recognised_category_folder(jp_fetch, home, category, path, code):
+    await scan(jp_fetch, {"paths": [str(home)]})
+    params = {"path": path.format(home=home)} if path else None
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("sm-teamkit", "storage", "categories", category, method="DELETE", params=params)
+    assert info.value.code == code
+    assert (home / ".local" / "share" / "Trash" / "files" / "old-model.pt").exists()
+    assert (home / ".local" / "share" / "virtualenvs" / "proj-AbCd1234" / "pyvenv.cfg").exists()
+
+
+async def test_status_requests_are_answered_while_a_big_scan_runs(jp_fetch, big_tree):
+    await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"paths": [str(big_tree)]}))
+    during = []
+    for _ in range(2000):
+        status = await get_storage(jp_fetch)
+        if status["state"] != "scanning":
+            if status["report"] is not None:
+                break
+            continue
+        during.append(status["progress"]["entries"])
+    # Answers kept coming while the scan ran, and each saw it further along.
+    assert len(during) >= 3, during
+    assert during == sorted(during) and during[-1] > during[0]
+    assert status["report"]["roots"][0]["files"] == 60_000
+
+
+async def test_a_running_scan_can_be_cancelled_and_the_server_keeps_serving(jp_fetch, big_tree):
+    await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"paths": [str(big_tree)]}))
+    await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"action": "cancel"}))
+    for _ in range(400):
+        status = await get_storage(jp_fetch)
+        if status["state"] == "idle" and (status["last_error"] or status["report"]):
+            break
+        await asyncio.sleep(0.05)
+    # Either the cancel arrived in time, or the scan had already finished: never stuck.
+    assert status["state"] == "idle"
+    assert status["report"] is not None or status["last_error"]["code"] == "storage_scan_cancelled"
+
+
+async def test_storage_without_a_token_is_forbidden(jp_fetch):
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("sm-teamkit", "storage", headers={"Authorization": ""})
+    assert info.value.code == 403
+
+
+async def test_a_bad_body_gets_a_clear_error(jp_fetch):
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("sm-teamkit", "storage", method="POST", body="{not json")
+    assert info.value.code == 400
+    assert "not valid JSON" in json.loads(info.value.response.body)["error"]["message"]

@@ -1,0 +1,105 @@
+"""Team view: servers publish totals to CloudWatch, `sm-teamkit team usage` reads them (moto)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from sm_teamkit.cli import main
+from sm_teamkit.errors import Unavailable
+from sm_teamkit.storage.service import StorageService, StorageSettings
+from sm_teamkit.storage.team import METRIC_BYTES, NAMESPACE, publish_usage, team_usage
+from sm_teamkit.studio.identity import Identity
+
+from .conftest import du
+
+DOMAIN = "d-team00000001"
+
+
+def identity(profile: str, space: str = "") -> Identity:
+    return Identity(mode="studio", flavor="studio" if space else "classic", domain_id=DOMAIN,
+                    user_profile_name=profile, space_name=space, region="us-east-1")
+
+
+def fake_report(nbytes: int, cost: float | None, finished_at: float) -> dict:
+    return {"finished_at": finished_at, "totals": {"allocated_bytes": nbytes, "usd_per_month": cost}}
+
+
+@pytest.fixture
+def cloudwatch():
+    with mock_aws():
+        yield boto3.client("cloudwatch", region_name="us-east-1")
+
+
+def test_each_scan_publishes_the_users_total_with_domain_and_profile_dimensions(cloudwatch, tree):
+    svc = StorageService(
+        StorageSettings(home=str(tree), detect_efs=False, publish_metrics=True),
+        identity=lambda: identity("alice", "alice-lab"),
+        client=lambda service: boto3.client(service, region_name="us-east-1"),
+    )
+    status = svc.scan_now()
+    assert status["publish"]["ok"] is True
+    metrics = cloudwatch.list_metrics(Namespace=NAMESPACE, MetricName=METRIC_BYTES)["Metrics"]
+    assert len(metrics) == 1
+    dims = {d["Name"]: d["Value"] for d in metrics[0]["Dimensions"]}
+    assert dims == {"DomainId": DOMAIN, "UserProfileName": "alice", "SpaceName": "alice-lab"}
+    view = team_usage(cloudwatch, DOMAIN)
+    assert view["users"][0]["bytes"] == du(tree, "-sB1")
+    assert view["users"][0]["usd_per_month"] == pytest.approx(status["report"]["totals"]["usd_per_month"], abs=1e-3)
+
+
+def test_team_usage_lists_every_user_largest_first_with_age_and_cost(cloudwatch):
+    now = time.time()
+    publish_usage(cloudwatch, identity("bob"), fake_report(5 * 1024**3, 1.5, now - 600))
+    publish_usage(cloudwatch, identity("carol", "carol-lab"), fake_report(40 * 1024**3, 5.6, now - 60))
+    publish_usage(cloudwatch, identity("dave", "dave-lab"), fake_report(1024**2, None, now - 3600))
+    other = Identity(mode="studio", flavor="classic", domain_id="d-other", user_profile_name="eve")
+    publish_usage(cloudwatch, other, fake_report(99 * 1024**3, 9.0, now))
+    view = team_usage(cloudwatch, DOMAIN, now=now)
+    assert [u["user_profile_name"] for u in view["users"]] == ["carol", "bob", "dave"]
+    carol, bob, dave = view["users"]
+    assert carol["bytes"] == 40 * 1024**3 and carol["usd_per_month"] == 5.6 and carol["space_name"] == "carol-lab"
+    assert bob["space_name"] == "" and bob["usd_per_month"] == 1.5
+    assert dave["usd_per_month"] is None
+    # Ages follow the publish times (CloudWatch stores them to the second at 5-minute resolution here).
+    assert carol["age_seconds"] < bob["age_seconds"] < dave["age_seconds"]
+    assert view["total_bytes"] == 45 * 1024**3 + 1024**2
+
+
+def test_the_latest_value_of_a_user_wins(cloudwatch):
+    now = time.time()
+    publish_usage(cloudwatch, identity("bob"), fake_report(9 * 1024**3, 2.0, now - 7200))
+    publish_usage(cloudwatch, identity("bob"), fake_report(3 * 1024**3, 1.0, now - 60))
+    (bob,) = team_usage(cloudwatch, DOMAIN, now=now)["users"]
+    assert bob["bytes"] == 3 * 1024**3
+
+
+def test_the_cli_prints_the_team_view_as_json_and_as_a_table(cloudwatch, capsys):
+    publish_usage(cloudwatch, identity("bob"), fake_report(5 * 1024**3, 1.5, time.time() - 120))
+    assert main(["team", "usage", "--domain", DOMAIN, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["users"][0]["user_profile_name"] == "bob"
+    assert main(["team", "usage", "--domain", DOMAIN]) == 0
+    table = capsys.readouterr().out
+    assert "bob" in table and "5.4 GB" in table and "$1.50" in table
+
+
+def test_a_domain_with_nothing_published_says_how_to_enable_it(cloudwatch, capsys):
+    assert main(["team", "usage", "--domain", "d-empty"]) == 0
+    assert "storage_publish_metrics" in capsys.readouterr().out
+
+
+def test_local_mode_does_not_publish_and_says_why(cloudwatch, tree):
+    local = Identity(mode="local", flavor="local")
+    with pytest.raises(Unavailable):
+        publish_usage(cloudwatch, local, fake_report(1, None, time.time()))
+    svc = StorageService(StorageSettings(home=str(tree), detect_efs=False, publish_metrics=True),
+                         identity=lambda: local,
+                         client=lambda service: boto3.client(service, region_name="us-east-1"))
+    status = svc.scan_now()
+    assert status["report"] is not None
+    assert status["publish"]["ok"] is False and "local mode" in status["publish"]["problem"]
