@@ -4,6 +4,7 @@
 # each line's indentation are dropped at render time (Studio allows 12 KiB of script).
 # Every setting is an SM_TEAMKIT_* variable; the environment wins over the rendered values.
 
+: "${HOME:=$(cd ~ && pwd)}"
 : "${SM_TEAMKIT_APP_TYPE:=JupyterLab}"
 : "${SM_TEAMKIT_HOME:=$HOME/.sm-teamkit}"
 : "${SM_TEAMKIT_LOG_FILE:=$SM_TEAMKIT_HOME/logs/on-start.log}"
@@ -42,10 +43,12 @@ log() {
 as_user() {
   local uid gid
   uid=$(stat -c %u "$HOME") gid=$(stat -c %g "$HOME")
-  if [ "$(id -u)" = 0 ] && [ "$uid" != 0 ]; then
+  if [ "$(id -u)" != 0 ] || [ "$uid" = 0 ]; then
+    "$@"
+  elif command -v setpriv >/dev/null; then
     setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
   else
-    "$@"
+    runuser -u "$(id -nu "$uid")" -- "$@"
   fi
 }
 

@@ -112,6 +112,94 @@ export interface IStopResult {
   this_app?: boolean;
 }
 
+// --- storage usage ------------------------------------------------------------------------
+export interface IStorageSize {
+  apparent_bytes: number;
+  allocated_bytes: number;
+}
+
+export interface IStorageFolder extends IStorageSize {
+  path: string;
+  name: string;
+  root: string;
+}
+
+export interface IStorageCategory extends IStorageSize {
+  id: string;
+  label: string;
+  kind: 'trash' | 'cache' | 'virtualenvs' | 'checkpoints';
+  cleanable: boolean;
+  description: string;
+  paths: (IStorageSize & { path: string })[];
+}
+
+export interface IStorageRoot extends IStorageSize {
+  path: string;
+  kind: 'home' | 'configured' | 'efs';
+  storage: 'efs' | 'ebs' | 'local';
+  files: number;
+  dirs: number;
+  capacity: { total_bytes: number; used_bytes: number; free_bytes: number } | null;
+  efs: {
+    file_system_id: string;
+    name: string;
+    size_bytes: number | null;
+    problem: string;
+  } | null;
+  usd_per_gb_month: number | null;
+  usd_per_month: number | null;
+  folders: IStorageFolder[];
+}
+
+export interface IStorageReport {
+  started_at: number;
+  finished_at: number;
+  duration_seconds: number;
+  totals: IStorageSize & {
+    files: number;
+    dirs: number;
+    symlinks: number;
+    hardlinked_inodes: number;
+    usd_per_month: number | null;
+  };
+  roots: IStorageRoot[];
+  folders: IStorageFolder[];
+  largest_files: (IStorageSize & { path: string })[];
+  categories: IStorageCategory[];
+  errors: Record<string, number>;
+  error_samples: { kind: string; path: string; message: string }[];
+  prices: { source: string; as_of: string; note: string };
+}
+
+export interface IStorageStatus {
+  state: 'idle' | 'queued' | 'scanning' | 'cancelling';
+  progress: {
+    entries: number;
+    bytes: number;
+    current: string;
+    root: string;
+    roots_done: number;
+    roots_total: number;
+    elapsed_seconds: number;
+  } | null;
+  report: IStorageReport | null;
+  scanned_at: number | null;
+  age_seconds: number | null;
+  next_scan_at: number | null;
+  interval_seconds: number;
+  last_error: (IApiErrorBody & { at: number }) | null;
+}
+
+export interface IStorageCleanup extends IStorageStatus {
+  cleanup: {
+    category: string;
+    paths: string[];
+    freed_apparent_bytes: number;
+    freed_allocated_bytes: number;
+    errors: { path: string; message: string }[];
+  };
+}
+
 export class TeamkitApi {
   constructor(
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -134,6 +222,35 @@ export class TeamkitApi {
     const path = `apps/${encodeURIComponent(app.app_type)}/${encodeURIComponent(app.app_name)}`;
     const query = app.space_name ? `?space=${encodeURIComponent(app.space_name)}` : '';
     return this.request<IStopResult>(path + query, { method: 'DELETE' });
+  }
+
+  // --- storage usage ----------------------------------------------------------------------
+  storage(): Promise<IStorageStatus> {
+    return this.request<IStorageStatus>('storage');
+  }
+
+  /** Start a scan of every configured root (or of `paths` inside them). */
+  scanStorage(paths?: string[]): Promise<IStorageStatus> {
+    return this.request<IStorageStatus>('storage', {
+      method: 'POST',
+      body: JSON.stringify(paths ? { paths } : {})
+    });
+  }
+
+  cancelStorageScan(): Promise<IStorageStatus> {
+    return this.request<IStorageStatus>('storage', {
+      method: 'POST',
+      body: JSON.stringify({ action: 'cancel' })
+    });
+  }
+
+  /** Empty a recognised category (all its folders, or the one at `path`). */
+  cleanStorage(category: string, path?: string): Promise<IStorageCleanup> {
+    const query = path ? `?path=${encodeURIComponent(path)}` : '';
+    return this.request<IStorageCleanup>(
+      `storage/categories/${encodeURIComponent(category)}${query}`,
+      { method: 'DELETE' }
+    );
   }
 
   async request<T>(path: string, init: RequestInit = {}): Promise<T> {

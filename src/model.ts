@@ -5,12 +5,13 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, IAppsReport, IStatus, TeamkitApi } from './api';
+import { ApiError, IAppsReport, IStatus, IStorageStatus, TeamkitApi } from './api';
 
 /** What each section fetches on every tick. */
 export interface ISectionData {
   status: IStatus;
   apps: IAppsReport;
+  storage: IStorageStatus;
 }
 
 export type SectionName = keyof ISectionData;
@@ -72,7 +73,8 @@ export class TeamkitModel {
   private async refresh(): Promise<void> {
     const fetchers: { [K in SectionName]: () => Promise<ISectionData[K]> } = {
       status: () => this.api.status(),
-      apps: () => this.api.apps()
+      apps: () => this.api.apps(),
+      storage: () => this.api.storage()
     };
     const names = Object.keys(fetchers) as SectionName[];
     const results = await Promise.allSettled(names.map(name => fetchers[name]()));

@@ -15,7 +15,9 @@ from ..errors import BadRequest, Conflict, TeamkitError
 
 log = logging.getLogger(__name__)
 
-RUNNING = {"Created", "Started", "Updated"}
+# States in which the tracking server is up and a presigned URL opens it.
+RUNNING = {"Created", "Updated", "Started", "MaintenanceComplete", "Updating",
+           "MaintenanceInProgress", "UpdateFailed", "MaintenanceFailed"}
 
 
 @dataclass(frozen=True)

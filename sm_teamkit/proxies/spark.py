@@ -111,12 +111,13 @@ def reachable_from_loopback(address: str) -> bool:
     return ip.is_loopback or ip.is_unspecified
 
 
-def user_spark_sockets(settings: SparkSettings, uid: int | None = None) -> dict[int, int]:
+def user_spark_sockets(settings: SparkSettings, uid: int | None = None,
+                       paths: tuple[str, ...] = PROC_NET) -> dict[int, int]:
     """{port: socket inode} for ports in the Spark range with a listening socket owned by
     ``uid`` (default: this process's user) and reachable on 127.0.0.1. Without /proc, the
     ports that accept a connection (inode 0)."""
     uid = os.geteuid() if uid is None else uid
-    sockets = listening_sockets()
+    sockets = listening_sockets(paths)
     if sockets is None:
         return {port: 0 for port in settings.ports if _accepts(port)}
     return {

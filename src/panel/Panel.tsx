@@ -5,6 +5,7 @@ import { TeamkitModel } from '../model';
 import { AppsSection } from './AppsSection';
 import { ErrorNote } from './common';
 import { IdentitySection } from './IdentitySection';
+import { StorageSection } from './StorageSection';
 
 function PanelBody(props: { model: TeamkitModel }): JSX.Element {
   const { model } = props;
@@ -14,6 +15,7 @@ function PanelBody(props: { model: TeamkitModel }): JSX.Element {
       <IdentitySection status={status} />
       <ErrorNote error={model.errors.status} />
       <AppsSection model={model} />
+      <StorageSection model={model} />
     </div>
   );
 }

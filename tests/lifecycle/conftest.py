@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,8 +191,19 @@ exit "${{FAKE_{var}_EXIT:-0}}"
 """
 
 
+@pytest.fixture(scope="session")
+def image_packages(tmp_path_factory) -> Path:
+    """The Jupyter server's dependencies (jupyter_core, traitlets...) as a Studio image has them:
+    symlinks to this venv's packages but sm_teamkit (and .pth files), appended to each server env."""
+    overlay = tmp_path_factory.mktemp("image-packages")
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(("sm_teamkit", "_editable")) and entry.suffix != ".pth":
+            (overlay / entry.name).symlink_to(entry)
+    return overlay
+
+
 @pytest.fixture
-def sandbox(tmp_path, base_python, lifecycle_emulator) -> Sandbox:
+def sandbox(tmp_path, base_python, image_packages, lifecycle_emulator) -> Sandbox:
     """A temporary HOME, a fresh server env, stand-ins on PATH and S3 at the emulator."""
     home, bin_dir, calls = tmp_path / "home", tmp_path / "bin", tmp_path / "calls"
     for d in (home, bin_dir, calls):
@@ -204,6 +216,9 @@ def sandbox(tmp_path, base_python, lifecycle_emulator) -> Sandbox:
     subprocess.run([base_python, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)],
                    check=True)
     py = env_dir / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "zz_image_packages.pth").write_text(f"{image_packages}\n")
     if subprocess.run([str(py), "-c", "import pip, boto3"], capture_output=True).returncode:
         # A base without pip or boto3: give the env pip, and S3 reads the test runner's boto3.
         subprocess.run([base_python, "-m", "venv", "--clear", "--system-site-packages", str(env_dir)],

@@ -78,9 +78,9 @@ def tree(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def big_tree(tmp_path_factory) -> Path:
-    """~60k entries: 40 folders of 1000 files plus one flat folder of 20k (session-scoped)."""
+    """30k files: 20 folders of 1000 files plus one flat folder of 10k (session-scoped)."""
     root = tmp_path_factory.mktemp("big") / "home"
-    for d in range(40):
+    for d in range(20):
         folder = root / f"dir{d:02d}"
         folder.mkdir(parents=True)
         for i in range(1000):
@@ -90,6 +90,6 @@ def big_tree(tmp_path_factory) -> Path:
             os.close(fd)
     flat = root / "flat"
     flat.mkdir()
-    for i in range(20_000):
+    for i in range(10_000):
         os.close(os.open(flat / f"n{i:06d}", os.O_CREAT | os.O_WRONLY, 0o644))
     return root

@@ -50,7 +50,7 @@ def test_usage_shows_a_progress_line_on_a_terminal(big_tree):
         os.close(master)
     assert proc.returncode == 0
     assert b"scanning 1/1" in b"".join(chunks)
-    assert json.loads(proc.stdout)["report"]["totals"]["files"] == 60_000
+    assert json.loads(proc.stdout)["report"]["totals"]["files"] == 30_000
 
 
 def test_usage_of_a_missing_folder_is_a_clear_error(capsys, tmp_path):

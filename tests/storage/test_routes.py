@@ -65,7 +65,7 @@ async def test_a_requested_scan_reports_the_home_as_du_counts_it(jp_fetch, home)
 async def test_a_scan_of_nothing_named_covers_every_configured_root(jp_fetch, home, big_tree):
     report = (await scan(jp_fetch))["report"]
     assert [r["path"] for r in report["roots"]] == [str(home), str(big_tree)]
-    assert report["totals"]["files"] >= 60_000
+    assert report["totals"]["files"] >= 30_000
 
 
 async def test_refuses_to_scan_a_folder_outside_the_roots(jp_fetch):
@@ -120,7 +120,7 @@ async def test_status_requests_are_answered_while_a_big_scan_runs(jp_fetch, big_
     # Answers kept coming while the scan ran, and each saw it further along.
     assert len(during) >= 3, during
     assert during == sorted(during) and during[-1] > during[0]
-    assert status["report"]["roots"][0]["files"] == 60_000
+    assert status["report"]["roots"][0]["files"] == 30_000
 
 
 async def test_a_running_scan_can_be_cancelled_and_the_server_keeps_serving(jp_fetch, big_tree):

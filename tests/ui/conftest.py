@@ -36,6 +36,17 @@ LAB_SETTINGS: dict[str, object] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    """The browser tests run no in-process Jupyter server; Playwright's sync API owns the loop."""
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup():
+    yield
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

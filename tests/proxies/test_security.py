@@ -1,0 +1,121 @@
+"""Security regressions: proxied UIs need the Jupyter login, the Spark route reaches only this
+user's Spark-range ports on loopback, links never carry the token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.metadata import version
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from sm_teamkit.proxies.spark import SparkSettings, port_owner_ok
+
+from .conftest import BASE_URL
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        self.server.seen.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"backend reached")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def backend():
+    """A loopback HTTP server that records every request it gets."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_jupyter_server_proxy_has_the_security_fixes():
+    major, minor = (int(x) for x in version("jupyter-server-proxy").split(".")[:2])
+    assert (major, minor) >= (4, 2)
+
+
+@pytest.mark.parametrize("path", ["mlflow/", "sparkui/4040/jobs/"])
+def test_proxied_uis_send_a_browser_without_login_to_the_login_page(proxy_server, path):
+    answer = proxy_server.fetch(path, token=False)
+    assert answer.status == 302
+    assert answer.headers["Location"].startswith(BASE_URL + "login?next=")
+
+
+@pytest.mark.parametrize("path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications"])
+def test_proxied_uis_refuse_api_calls_without_a_token(proxy_server, path):
+    assert proxy_server.fetch(path, method="POST", body={}, token=False).status == 403
+
+
+@pytest.mark.parametrize("path", ["mlflow/ws", "sparkui/4040/ws"])
+def test_proxied_uis_refuse_websockets_without_a_token(proxy_server, path):
+    """With allow_unauthenticated_access=False Jupyter itself turns the handshake away (to the
+    login page) before the proxy runs; test_routes checks the proxy's own 403 under defaults."""
+
+    async def connect():
+        url = f"ws://127.0.0.1:{proxy_server.port}{BASE_URL}{path}"
+        await websocket_connect(HTTPRequest(url, headers={"Origin": proxy_server.origin}))
+
+    with pytest.raises(HTTPClientError) as info:
+        asyncio.run(connect())
+    assert info.value.code in (302, 403)
+    if info.value.code == 302:
+        assert info.value.response.headers["Location"].startswith(BASE_URL + "login")
+
+
+def test_refuses_to_proxy_a_port_outside_the_spark_range(proxy_server, backend):
+    port = backend.server_address[1]
+    assert not SparkSettings().allows(port)
+    for path in (f"sparkui/{port}/", f"sparkui/{port}/anything?x=1", f"sparkui/{proxy_server.port}/api/status"):
+        answer = proxy_server.fetch(path)
+        assert answer.status == 404, path
+        assert b"backend reached" not in answer.body
+    assert backend.seen == []
+
+
+def test_refuses_a_spark_range_port_nobody_listens_on(proxy_server):
+    assert proxy_server.fetch("sparkui/4059/jobs/").status == 404
+
+
+def test_the_spark_route_has_no_way_to_name_another_host(proxy_server, backend):
+    port = backend.server_address[1]
+    for path in (f"sparkui/127.0.0.1:{port}/", f"sparkui/example.com:80/", "sparkui/4040@example.com/"):
+        answer = proxy_server.fetch(path)
+        if answer.status == 302:  # Jupyter's trailing-slash redirect: same server, then 404
+            location = answer.headers["Location"]
+            assert location.startswith(BASE_URL), location
+            answer = proxy_server.fetch(location.removeprefix(BASE_URL))
+        assert answer.status == 404, path
+        assert b"backend reached" not in answer.body
+    assert backend.seen == []
+
+
+def test_refuses_a_spark_range_port_owned_by_another_user():
+    settings = SparkSettings(first_port=4040, port_count=20)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 4058))
+        listener.listen()
+        assert port_owner_ok(4058, settings)
+        assert not port_owner_ok(4058, settings, uid=os.geteuid() + 1)
+    assert not port_owner_ok(4058, settings)  # closed: nothing to reach
+
+
+def test_panel_links_are_plain_paths_without_the_token(proxy_server):
+    answer = proxy_server.fetch("sm-teamkit/proxies")
+    assert proxy_server.token not in answer.text
+    data = answer.json()
+    links = [data["mlflow"]["link"]] + [ui["link"] for ui in data["spark"]["uis"]]
+    for link in links:
+        assert not link.startswith(("/", "http")) and "token" not in link
