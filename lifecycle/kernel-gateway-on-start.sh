@@ -6,9 +6,11 @@
 set -uo pipefail
 SM_TEAMKIT_APP_TYPE=KernelGateway
 # @settings
-: "${SM_TEAMKIT_KERNELS_DIR:=$(python3 -c 'import sys; print(sys.prefix)' 2>/dev/null || echo /usr/local)/share/jupyter/kernels}"
 # shellcheck source=lifecycle/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Kernels go to the system directory of the image's environment, where the gateway finds them.
+[ -n "$SM_TEAMKIT_KERNELS_DIR" ] || SM_TEAMKIT_KERNELS_DIR=$(
+  "$(teamkit_python)" -c 'import sys; print(sys.prefix)' 2>/dev/null || echo /usr/local)/share/jupyter/kernels
 
 begin
 step install "$SM_TEAMKIT_INSTALL_BUDGET_SECONDS" install_teamkit

@@ -139,7 +139,11 @@ export interface IStorageRoot extends IStorageSize {
   storage: 'efs' | 'ebs' | 'local';
   files: number;
   dirs: number;
-  capacity: { total_bytes: number; used_bytes: number; free_bytes: number } | null;
+  capacity: {
+    total_bytes: number;
+    used_bytes: number;
+    free_bytes: number;
+  } | null;
   efs: {
     file_system_id: string;
     name: string;

@@ -5,7 +5,13 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApiError, IAppsReport, IStatus, IStorageStatus, TeamkitApi } from './api';
+import {
+  ApiError,
+  IAppsReport,
+  IStatus,
+  IStorageStatus,
+  TeamkitApi
+} from './api';
 
 /** What each section fetches on every tick. */
 export interface ISectionData {

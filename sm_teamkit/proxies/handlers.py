@@ -32,7 +32,41 @@ def _location_rewriter(context_of):
     return rewrite
 
 
-class SparkUiProxyHandler(LocalProxyHandler):
+class _Authenticated:
+    """Every verb carries ``@web.authenticated`` so Jupyter's static auth check sees it;
+    jupyter-server-proxy's ``prepare`` has already refused unauthenticated requests (websocket
+    upgrades with a 403)."""
+
+    @web.authenticated
+    async def get(self, *args):
+        return await super().get(*args)
+
+    @web.authenticated
+    async def post(self, *args):
+        return await super().post(*args)
+
+    @web.authenticated
+    async def put(self, *args):
+        return await super().put(*args)
+
+    @web.authenticated
+    async def delete(self, *args):
+        return await super().delete(*args)
+
+    @web.authenticated
+    async def head(self, *args):
+        return await super().head(*args)
+
+    @web.authenticated
+    async def patch(self, *args):
+        return await super().patch(*args)
+
+    @web.authenticated
+    async def options(self, *args):
+        return await super().options(*args)
+
+
+class SparkUiProxyHandler(_Authenticated, LocalProxyHandler):
     """``<base>/sparkui/<port>/<path>`` to a live Spark UI of this user."""
 
     def initialize(self, spark: SparkSettings):
@@ -53,7 +87,7 @@ class SparkUiProxyHandler(LocalProxyHandler):
         return url_path_join(self.base_url, ROUTE, str(port))
 
 
-class SparkHistoryProxyHandler(ProxyHandler):
+class SparkHistoryProxyHandler(_Authenticated, ProxyHandler):
     """``<base>/sparkhistory/<path>`` to the configured Spark History Server (http only)."""
 
     def initialize(self, target_host: str, target_port: int):

@@ -8,7 +8,21 @@ import {
   IStorageStatus
 } from '../api';
 import { TeamkitModel } from '../model';
-import { ErrorNote, formatAge, formatBytes, formatMoney, Section } from './common';
+import {
+  ErrorNote,
+  formatAge,
+  formatBytes,
+  formatMoney,
+  Section
+} from './common';
+
+/** Dollars per month; tiny amounts say so instead of showing $0.00. */
+function perMonth(usd: number | null): string {
+  if (usd === null) {
+    return '';
+  }
+  return usd > 0 && usd < 0.01 ? '<$0.01/month' : `${formatMoney(usd)}/month`;
+}
 
 /** While a scan runs, refresh this often (ms) so the progress bar moves. */
 const SCAN_REFRESH_MS = 1000;
@@ -34,10 +48,15 @@ function rootLabel(root: IStorageRoot): string {
 function RootUsage(props: { root: IStorageRoot }): JSX.Element {
   const { root } = props;
   const cap = root.capacity;
-  const share = cap && cap.total_bytes > 0 ? root.allocated_bytes / cap.total_bytes : 0;
+  const share =
+    cap && cap.total_bytes > 0 ? root.allocated_bytes / cap.total_bytes : 0;
   const efsSize = root.efs?.size_bytes;
   return (
-    <div className="jp-smtk-storage-root" data-root={root.path} title={root.path}>
+    <div
+      className="jp-smtk-storage-root"
+      data-root={root.path}
+      title={root.path}
+    >
       <div className="jp-smtk-storage-line">
         <span className="jp-smtk-storage-root-name">{rootLabel(root)}</span>
         <span className="jp-smtk-badge">{root.storage.toUpperCase()}</span>
@@ -56,7 +75,9 @@ function RootUsage(props: { root: IStorageRoot }): JSX.Element {
           aria-valuenow={root.allocated_bytes}
           title={`${formatBytes(cap.free_bytes)} free on this file system`}
         >
-          <div style={{ width: `${Math.min(100, Math.max(0.5, share * 100))}%` }} />
+          <div
+            style={{ width: `${Math.min(100, Math.max(0.5, share * 100))}%` }}
+          />
         </div>
       )}
       <div className="jp-smtk-muted jp-smtk-storage-line">
@@ -65,13 +86,15 @@ function RootUsage(props: { root: IStorageRoot }): JSX.Element {
             ? root.storage === 'local'
               ? 'local disk: no AWS cost'
               : 'price unknown'
-            : `${formatMoney(root.usd_per_month)}/month at ${formatMoney(root.usd_per_gb_month)}/GB`}
+            : `${perMonth(root.usd_per_month)} at ${formatMoney(root.usd_per_gb_month)}/GB`}
         </span>
         {efsSize !== undefined && efsSize !== null && (
           <span> · file system {formatBytes(efsSize)}</span>
         )}
       </div>
-      {root.efs?.problem && <div className="jp-smtk-muted">{root.efs.problem}</div>}
+      {root.efs?.problem && (
+        <div className="jp-smtk-muted">{root.efs.problem}</div>
+      )}
     </div>
   );
 }
@@ -131,7 +154,9 @@ async function confirmClean(category: IStorageCategory): Promise<boolean> {
     body: `This frees ${formatBytes(category.allocated_bytes)} by deleting everything inside ${where}. It cannot be undone. ${category.description}`,
     buttons: [
       Dialog.cancelButton(),
-      Dialog.warnButton({ label: `Free ${formatBytes(category.allocated_bytes)}` })
+      Dialog.warnButton({
+        label: `Free ${formatBytes(category.allocated_bytes)}`
+      })
     ]
   });
   return result.button.accept;
@@ -145,13 +170,23 @@ function CategoryRow(props: {
   onClean: (category: IStorageCategory) => void;
 }): JSX.Element {
   const { category, max } = props;
-  const width = Math.max(1, (category.allocated_bytes / Math.max(1, max)) * 100);
+  const width = Math.max(
+    1,
+    (category.allocated_bytes / Math.max(1, max)) * 100
+  );
   return (
-    <li className="jp-smtk-storage-category" data-category={category.id} title={category.description}>
+    <li
+      className="jp-smtk-storage-category"
+      data-category={category.id}
+      title={category.description}
+    >
       <div className="jp-smtk-storage-chart-row" data-kind={category.kind}>
         <span className="jp-smtk-storage-chart-label">{category.label}</span>
         <span className="jp-smtk-storage-chart-track">
-          <span className="jp-smtk-storage-chart-fill" style={{ width: `${width}%` }} />
+          <span
+            className="jp-smtk-storage-chart-fill"
+            style={{ width: `${width}%` }}
+          />
         </span>
         <span className="jp-smtk-num jp-smtk-storage-category-size">
           {formatBytes(category.allocated_bytes)}
@@ -177,7 +212,9 @@ function ScanProgress(props: { status: IStorageStatus }): JSX.Element | null {
     return null;
   }
   const previous = status.report
-    ? status.report.totals.files + status.report.totals.dirs + status.report.totals.symlinks
+    ? status.report.totals.files +
+      status.report.totals.dirs +
+      status.report.totals.symlinks
     : 0;
   const entries = progress?.entries ?? 0;
   const fraction = previous > 0 ? Math.min(0.99, entries / previous) : null;
@@ -187,9 +224,13 @@ function ScanProgress(props: { status: IStorageStatus }): JSX.Element | null {
         className="jp-smtk-bar"
         role="progressbar"
         data-indeterminate={fraction === null ? 'true' : 'false'}
-        aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
+        aria-valuenow={
+          fraction === null ? undefined : Math.round(fraction * 100)
+        }
       >
-        <div style={{ width: fraction === null ? '30%' : `${fraction * 100}%` }} />
+        <div
+          style={{ width: fraction === null ? '30%' : `${fraction * 100}%` }}
+        />
       </div>
       <div className="jp-smtk-muted">
         {status.state === 'queued'
@@ -197,7 +238,10 @@ function ScanProgress(props: { status: IStorageStatus }): JSX.Element | null {
           : `Scanning: ${entries.toLocaleString()} entries, ${formatBytes(progress?.bytes ?? 0)}`}
       </div>
       {progress?.current && (
-        <div className="jp-smtk-muted jp-smtk-storage-current" title={progress.current}>
+        <div
+          className="jp-smtk-muted jp-smtk-storage-current"
+          title={progress.current}
+        >
           {progress.current}
         </div>
       )}
@@ -218,7 +262,10 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
     if (!scanning) {
       return;
     }
-    const timer = window.setInterval(() => void model.refreshNow(), SCAN_REFRESH_MS);
+    const timer = window.setInterval(
+      () => void model.refreshNow(),
+      SCAN_REFRESH_MS
+    );
     return () => window.clearInterval(timer);
   }, [scanning, model]);
 
@@ -241,7 +288,9 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
       const answer = await model.api.cleanStorage(category.id);
       setFreed(
         `${category.label}: freed ${formatBytes(answer.cleanup.freed_allocated_bytes)}` +
-          (answer.cleanup.errors.length ? ` (${answer.cleanup.errors.length} items could not be removed)` : '')
+          (answer.cleanup.errors.length
+            ? ` (${answer.cleanup.errors.length} items could not be removed)`
+            : '')
       );
     });
   };
@@ -250,7 +299,11 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
     <button
       className="jp-Button jp-mod-styled jp-mod-reject jp-smtk-storage-cancel"
       disabled={busy}
-      onClick={() => void act('Could not cancel the scan', () => model.api.cancelStorageScan())}
+      onClick={() =>
+        void act('Could not cancel the scan', () =>
+          model.api.cancelStorageScan()
+        )
+      }
     >
       Cancel
     </button>
@@ -268,21 +321,26 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
   );
 
   const report = status?.report ?? null;
-  const maxCategory = report ? Math.max(1, ...report.categories.map(c => c.allocated_bytes)) : 1;
+  const maxCategory = report
+    ? Math.max(1, ...report.categories.map(c => c.allocated_bytes))
+    : 1;
   const notCounted = report
     ? Object.entries(report.errors).filter(([, n]) => n > 0)
     : [];
   return (
     <Section title="Storage" id="storage" actions={actions}>
       <ErrorNote error={error} />
-      {status === undefined && !error && <div className="jp-smtk-muted">Loading…</div>}
+      {status === undefined && !error && (
+        <div className="jp-smtk-muted">Loading…</div>
+      )}
       {status && <ScanProgress status={status} />}
       {status && !report && !scanning && (
         <div className="jp-smtk-muted">No scan yet: press “Scan now”.</div>
       )}
-      {status?.last_error && status.last_error.code !== 'storage_scan_cancelled' && (
-        <div className="jp-smtk-error">{status.last_error.message}</div>
-      )}
+      {status?.last_error &&
+        status.last_error.code !== 'storage_scan_cancelled' && (
+          <div className="jp-smtk-error">{status.last_error.message}</div>
+        )}
       {report && status && (
         <div className="jp-smtk-storage-report">
           <div className="jp-smtk-storage-line jp-smtk-storage-total">
@@ -295,9 +353,7 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
               className="jp-smtk-num"
               title={`${report.prices.source} (${report.prices.as_of})`}
             >
-              {report.totals.usd_per_month === null
-                ? ''
-                : `${formatMoney(report.totals.usd_per_month)}/month`}
+              {perMonth(report.totals.usd_per_month)}
             </span>
           </div>
           <div className="jp-smtk-muted jp-smtk-storage-age">
@@ -330,10 +386,14 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
           {notCounted.length > 0 && (
             <div
               className="jp-smtk-muted jp-smtk-storage-errors"
-              title={report.error_samples.map(s => `${s.kind}: ${s.path}: ${s.message}`).join('\n')}
+              title={report.error_samples
+                .map(s => `${s.kind}: ${s.path}: ${s.message}`)
+                .join('\n')}
             >
               Not counted:{' '}
-              {notCounted.map(([kind, n]) => `${n} ${kind.replace('_', ' ')}`).join(', ')}
+              {notCounted
+                .map(([kind, n]) => `${n} ${kind.replace('_', ' ')}`)
+                .join(', ')}
             </div>
           )}
         </div>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -99,7 +100,7 @@ def test_cold_start_installs_the_wheel_from_s3_and_restarts_the_server_once(sand
     assert "restart: ok" in first.line("restart")
     assert sandbox.calls("restart-jupyter-server") == [""]
     for line in first.stdout.splitlines():
-        assert __import__("re").match(LINE, line), line
+        assert re.match(LINE, line), line
     assert first.line("restart") in first.log  # the same lines go to the log file
 
     second = sandbox.run("JupyterLab", settings)
@@ -291,9 +292,8 @@ def test_classic_jupyter_server_restarts_through_supervisorctl(sandbox, s3_bucke
 
 
 def test_kernel_gateway_installs_into_the_image_and_never_restarts_a_server(sandbox, s3_bucket):
-    kernels = sandbox.root / "kernels"
-    result = sandbox.run("KernelGateway", {"wheel_s3_uri": s3_bucket["wheel_uri"]},
-                         SM_TEAMKIT_KERNELS_DIR=str(kernels))
+    kernels = sandbox.env_dir / "share" / "jupyter" / "kernels"  # the image env's system directory
+    result = sandbox.run("KernelGateway", {"wheel_s3_uri": s3_bucket["wheel_uri"]})
     assert result.returncode == 0
     assert "install: ok" in result.line("install")
     assert "restart" not in result.stdout.replace("restart-jupyter-server", "")
@@ -315,3 +315,17 @@ def test_kernels_sync_is_called_when_the_command_exists_and_skipped_when_not(san
     old.chmod(0o755)
     result = sandbox.run("JupyterLab", SM_TEAMKIT_CLI=str(old))
     assert "kernels: skipped" in result.line("kernels") and "no kernels command" in result.line("kernels")
+
+
+def test_render_works_from_an_installed_wheel(sandbox, teamkit_wheel):
+    subprocess.run([sandbox.python, "-m", "pip", "install", "-q", "--no-deps", str(teamkit_wheel)],
+                   check=True, env=sandbox.env)
+    cli = sandbox.env_dir / "bin" / "sm-teamkit"
+    for app_type in APP_TYPES:
+        result = subprocess.run([str(cli), "lifecycle", "render", "--app-type", app_type],
+                                capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == render(app_type).content
+    where = subprocess.run([sandbox.python, "-c", "from sm_teamkit.lifecycle.render import scripts_dir; "
+                            "print(scripts_dir())"], capture_output=True, text=True, cwd=sandbox.root)
+    assert where.stdout.strip().endswith("site-packages/sm_teamkit/lifecycle/scripts")

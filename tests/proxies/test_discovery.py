@@ -44,10 +44,10 @@ def test_keeps_only_this_users_loopback_reachable_ports_in_the_range(tmp_path):
     paths = (str(tmp_path / "tcp"), str(tmp_path / "tcp6"))
     sockets = listening_sockets(paths)
     assert sockets is not None and len(sockets) == 6
+    # 4041 belongs to root, 4044 is past the range, 4045 listens on another interface only
     in_range = SparkSettings(first_port=4040, port_count=4)
     assert user_spark_sockets(in_range, uid=1000, paths=paths) == {4040: 25806, 4042: 25808, 4043: 31}
     wider = SparkSettings(first_port=4040, port_count=6)
-    # 4041 belongs to root, 4044 is past the range, 4045 listens on another interface only
     assert set(user_spark_sockets(wider, uid=1000, paths=paths)) == {4040, 4042, 4043, 4044}
 
 

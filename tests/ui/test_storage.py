@@ -1,0 +1,83 @@
+"""The storage section in real Chromium: a scan shows the chart; emptying the trash frees its size."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+from .conftest import open_panel, screenshot
+
+TRASH_FILE_BYTES = 3_000_000
+
+
+def du_bytes(path) -> int:
+    return int(subprocess.run(["du", "-sB1", str(path)], capture_output=True, text=True).stdout.split()[0])
+
+
+def make_trash(home) -> int:
+    """Put files in the freedesktop trash of the lab's home; returns what the trash holds."""
+    files = home / ".local" / "share" / "Trash" / "files"
+    info = home / ".local" / "share" / "Trash" / "info"
+    files.mkdir(parents=True, exist_ok=True)
+    info.mkdir(parents=True, exist_ok=True)
+    (files / "old-results.parquet").write_bytes(os.urandom(TRASH_FILE_BYTES))
+    (info / "old-results.parquet.trashinfo").write_text(
+        "[Trash Info]\nPath=/home/old-results.parquet\nDeletionDate=2026-11-20T10:00:00\n"
+    )
+    (home / "datasets").mkdir(exist_ok=True)
+    (home / "datasets" / "train.csv").write_bytes(os.urandom(2_000_000))
+    return du_bytes(home / ".local" / "share" / "Trash")
+
+
+def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(page, lab):
+    trash_bytes = make_trash(lab.home)
+    panel = open_panel(page)
+    section = panel.locator('[data-section="storage"]')
+    section.wait_for(timeout=30_000)
+    scan = section.locator(".jp-smtk-storage-scan")
+    scan.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-smtk-storage-scan')?.disabled", timeout=60_000
+    )
+    scan.click()
+    trash_row = section.locator('[data-category="trash"]')
+    trash_row.wait_for(timeout=60_000)
+    section.locator(".jp-smtk-storage-scan").wait_for(timeout=60_000)  # back to idle
+
+    # The chart: bars for the largest folders, datasets among them, with non-zero widths.
+    chart = section.locator(".jp-smtk-storage-chart")
+    assert chart.locator(".jp-smtk-storage-chart-row").count() >= 2
+    assert "datasets" in chart.inner_text()
+    widths = chart.locator(".jp-smtk-storage-chart-fill").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().width)")
+    assert max(widths) > 20
+    assert section.locator(".jp-smtk-storage-root .jp-smtk-bar").count() >= 1
+    assert "/month" in section.inner_text()
+    assert re.search(r"Scanned \d+ min ago", section.inner_text())
+
+    status = lab.api("sm-teamkit/storage")
+    trash = next(c for c in status["report"]["categories"] if c["id"] == "trash")
+    assert trash["allocated_bytes"] == trash_bytes
+    total_before = status["report"]["totals"]["allocated_bytes"]
+    section.scroll_into_view_if_needed()
+    screenshot(section, "storage.png")
+
+    # Empty it: the dialog names the size it frees; confirming frees it.
+    trash_row.locator(".jp-smtk-storage-clean").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=10_000)
+    assert "Empty Trash?" in dialog.inner_text()
+    size_text = trash_row.locator(".jp-smtk-storage-category-size").inner_text()
+    assert size_text in dialog.inner_text()
+    dialog.locator(".jp-mod-warn").click()
+    freed = section.locator(".jp-smtk-storage-freed")
+    freed.wait_for(timeout=30_000)
+    assert f"freed {size_text}" in freed.inner_text()
+    assert trash_row.locator(".jp-smtk-storage-clean").count() == 0
+
+    after = lab.api("sm-teamkit/storage")["report"]
+    assert after["totals"]["allocated_bytes"] == total_before - (trash_bytes - du_bytes(
+        lab.home / ".local" / "share" / "Trash"))
+    assert not any((lab.home / ".local" / "share" / "Trash").iterdir())
+    screenshot(section, "storage-after-cleanup.png")
