@@ -204,6 +204,60 @@ export interface IStorageCleanup extends IStorageStatus {
   };
 }
 
+// --- proxies (MLflow, Spark UIs) ---------------------------------------------------------
+/** The local MLflow; `link` is a path under the server's base URL (never a token). */
+export interface ILocalMlflow {
+  installed: boolean;
+  running: boolean;
+  link: string;
+  tracking_uri: string;
+  database: string;
+  artifacts: string;
+  hint: string;
+}
+
+export interface IManagedMlflowServer {
+  name: string;
+  arn: string;
+  status: string;
+  is_active: string;
+  mlflow_version: string;
+  created: string;
+  can_open: boolean;
+}
+
+export interface ISparkUi {
+  port: number;
+  app_id: string;
+  name: string;
+  user: string;
+  started: number;
+  spark_version: string;
+  link: string;
+}
+
+export interface IProxies {
+  mlflow: ILocalMlflow;
+  managed: {
+    available: boolean;
+    reason: string;
+    servers: IManagedMlflowServer[];
+    age_seconds: number | null;
+    error: IApiErrorBody | null;
+  };
+  spark: {
+    uis: ISparkUi[];
+    ports: [number, number];
+    history: { configured: boolean; link: string; host: string };
+  };
+}
+
+export interface IPresignedUrl {
+  name: string;
+  url: string;
+  expires_seconds: number;
+}
+
 export class TeamkitApi {
   constructor(
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -224,7 +278,9 @@ export class TeamkitApi {
 
   stopApp(app: IApp): Promise<IStopResult> {
     const path = `apps/${encodeURIComponent(app.app_type)}/${encodeURIComponent(app.app_name)}`;
-    const query = app.space_name ? `?space=${encodeURIComponent(app.space_name)}` : '';
+    const query = app.space_name
+      ? `?space=${encodeURIComponent(app.space_name)}`
+      : '';
     return this.request<IStopResult>(path + query, { method: 'DELETE' });
   }
 
@@ -257,11 +313,28 @@ export class TeamkitApi {
     );
   }
 
+  // --- proxies (MLflow, Spark UIs) -------------------------------------------------------
+  proxies(): Promise<IProxies> {
+    return this.request<IProxies>('proxies');
+  }
+
+  /** A presigned URL to a SageMaker managed MLflow tracking server (opens in a new tab). */
+  managedMlflowUrl(name: string): Promise<IPresignedUrl> {
+    return this.request<IPresignedUrl>(
+      `proxies/managed/${encodeURIComponent(name)}/url`,
+      { method: 'POST', body: '{}' }
+    );
+  }
+
   async request<T>(path: string, init: RequestInit = {}): Promise<T> {
     const url = URLExt.join(this.serverSettings.baseUrl, 'sm-teamkit', path);
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, init, this.serverSettings);
+      response = await ServerConnection.makeRequest(
+        url,
+        init,
+        this.serverSettings
+      );
     } catch (error) {
       throw new ApiError(0, {
         code: 'network',

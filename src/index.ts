@@ -1,4 +1,8 @@
-import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { TeamkitApi } from './api';
@@ -11,7 +15,8 @@ const PLUGIN_ID = 'sm-teamkit:plugin';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'SageMaker Studio team kit: apps and cost, storage, kernels, MLflow and Spark UIs.',
+  description:
+    'SageMaker Studio team kit: apps and cost, storage, kernels, MLflow and Spark UIs.',
   autoStart: true,
   optional: [ILayoutRestorer, ISettingRegistry],
   activate: (
@@ -34,11 +39,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
-          const apply = () => model.setInterval(settings.get('refreshSeconds').composite as number);
+          const apply = () =>
+            model.setInterval(
+              settings.get('refreshSeconds').composite as number
+            );
           apply();
           settings.changed.connect(apply);
         })
-        .catch(reason => console.warn('sm-teamkit: settings not loaded', reason));
+        .catch(reason =>
+          console.warn('sm-teamkit: settings not loaded', reason)
+        );
     }
   }
 };

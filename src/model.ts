@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   ApiError,
   IAppsReport,
+  IProxies,
   IStatus,
   IStorageStatus,
   TeamkitApi
@@ -18,6 +19,7 @@ export interface ISectionData {
   status: IStatus;
   apps: IAppsReport;
   storage: IStorageStatus;
+  proxies: IProxies;
 }
 
 export type SectionName = keyof ISectionData;
@@ -30,7 +32,11 @@ export class TeamkitModel {
     this._poll = new Poll({
       auto: false,
       factory: () => this.refresh(),
-      frequency: { interval: refreshSeconds * 1000, backoff: true, max: 300 * 1000 },
+      frequency: {
+        interval: refreshSeconds * 1000,
+        backoff: true,
+        max: 300 * 1000
+      },
       name: 'sm-teamkit:model',
       standby: 'when-hidden'
     });
@@ -63,7 +69,10 @@ export class TeamkitModel {
   }
 
   setInterval(seconds: number): void {
-    this._poll.frequency = { ...this._poll.frequency, interval: seconds * 1000 };
+    this._poll.frequency = {
+      ...this._poll.frequency,
+      interval: seconds * 1000
+    };
   }
 
   dispose(): void {
@@ -80,10 +89,13 @@ export class TeamkitModel {
     const fetchers: { [K in SectionName]: () => Promise<ISectionData[K]> } = {
       status: () => this.api.status(),
       apps: () => this.api.apps(),
-      storage: () => this.api.storage()
+      storage: () => this.api.storage(),
+      proxies: () => this.api.proxies()
     };
     const names = Object.keys(fetchers) as SectionName[];
-    const results = await Promise.allSettled(names.map(name => fetchers[name]()));
+    const results = await Promise.allSettled(
+      names.map(name => fetchers[name]())
+    );
     let failures = 0;
     results.forEach((result, i) => {
       const name = names[i];
@@ -95,7 +107,11 @@ export class TeamkitModel {
         this._errors[name] =
           result.reason instanceof ApiError
             ? result.reason
-            : new ApiError(0, { code: 'client', message: String(result.reason), hint: '' });
+            : new ApiError(0, {
+                code: 'client',
+                message: String(result.reason),
+                hint: ''
+              });
       }
     });
     this._updatedAt = Date.now();

@@ -103,21 +103,27 @@ class SparkHistoryProxyHandler(_Authenticated, ProxyHandler):
     async def open(self, path):
         return await self.proxy_open(self.target_host, self.target_port, path)
 
+    @web.authenticated
     def post(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 
+    @web.authenticated
     def put(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 
+    @web.authenticated
     def delete(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 
+    @web.authenticated
     def head(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 
+    @web.authenticated
     def patch(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 
+    @web.authenticated
     def options(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 

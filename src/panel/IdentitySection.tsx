@@ -26,14 +26,16 @@ export function IdentitySection(props: { status?: IStatus }): JSX.Element {
       <div className="jp-smtk-identity" data-mode="local">
         <div className="jp-smtk-mode">Local mode</div>
         <div className="jp-smtk-muted">
-          This server is not running in SageMaker Studio, so there is no domain, user profile or
-          app to show. Storage, kernels and proxied UIs still work.
+          This server is not running in SageMaker Studio, so there is no domain,
+          user profile or app to show. Storage, kernels and proxied UIs still
+          work.
         </div>
         {id.problem && <div className="jp-smtk-error">{id.problem}</div>}
       </div>
     );
   }
-  const flavor = id.flavor === 'classic' ? 'Studio Classic' : 'SageMaker Studio';
+  const flavor =
+    id.flavor === 'classic' ? 'Studio Classic' : 'SageMaker Studio';
   return (
     <div className="jp-smtk-identity" data-mode="studio">
       <div className="jp-smtk-mode">{flavor}</div>
@@ -41,7 +43,12 @@ export function IdentitySection(props: { status?: IStatus }): JSX.Element {
         <Row label="Domain" value={id.domain_id} />
         <Row label="User profile" value={id.user_profile_name} />
         <Row label="Space" value={id.space_name} />
-        <Row label="App" value={id.app_type ? `${id.app_type} / ${id.app_name || 'default'}` : ''} />
+        <Row
+          label="App"
+          value={
+            id.app_type ? `${id.app_type} / ${id.app_name || 'default'}` : ''
+          }
+        />
         <Row label="Region" value={id.region || status.aws.region} />
       </dl>
       {id.problem && <div className="jp-smtk-error">{id.problem}</div>}

@@ -27,7 +27,9 @@ export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
   return (
     <div className="jp-smtk-error" role="alert">
       <div>{props.error.message}</div>
-      {props.error.hint && <div className="jp-smtk-hint">{props.error.hint}</div>}
+      {props.error.hint && (
+        <div className="jp-smtk-hint">{props.error.hint}</div>
+      )}
     </div>
   );
 }
@@ -52,7 +54,10 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-export function formatMoney(usd: number | null | undefined, digits = 2): string {
+export function formatMoney(
+  usd: number | null | undefined,
+  digits = 2
+): string {
   if (usd === null || usd === undefined) {
     return 'price unknown';
   }

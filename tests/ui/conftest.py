@@ -116,7 +116,7 @@ def lab(emulator, lab_home, tmp_path_factory):
         except Exception:
             if process.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                raise RuntimeError(f"JupyterLab did not start:\n{log_path.read_text()[-4000:]}")
+                raise RuntimeError(f"JupyterLab did not start:\n{log_path.read_text()[-4000:]}") from None
             time.sleep(0.3)
     yield server
     os.killpg(process.pid, signal.SIGTERM)
