@@ -85,14 +85,19 @@ step() {
   esac
 }
 
+# Root creates files in the user's home: hand them to the home's owner.
+give_back() {
+  [ "$(id -u)" != 0 ] || chown -R "$(stat -c %u:%g "$HOME")" "$SM_TEAMKIT_HOME" 2>/dev/null
+}
+
 begin() {
   mkdir -p "${SM_TEAMKIT_LOG_FILE%/*}" "$SM_TEAMKIT_HOME"
+  give_back
   log "start: $SM_TEAMKIT_APP_TYPE as uid $(id -u), budget ${SM_TEAMKIT_TOTAL_BUDGET_SECONDS}s"
 }
 
 finish() {
-  # Root may have created files in the user's home: hand them back.
-  [ "$(id -u)" != 0 ] || chown -R "$(stat -c %u:%g "$HOME")" "$SM_TEAMKIT_HOME" 2>/dev/null
+  give_back
   log "done: ${SM_TEAMKIT_FAILED:+required step failed:}${SM_TEAMKIT_FAILED:-ok} ($((SECONDS - SM_TEAMKIT_STARTED))s)"
   [ -z "$SM_TEAMKIT_FAILED" ]
   exit

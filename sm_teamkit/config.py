@@ -215,6 +215,14 @@ class SmTeamkit(Configurable):
             "waits for a request or the interval. Default: 10."
         ),
     ).tag(config=True)
+    storage_scan_workers = Int(
+        2,
+        help=(
+            "Processes that walk big folders in parallel during a scan (the scanning thread "
+            "walks the first two levels and hands deeper folders to them); 1 scans in one "
+            "thread. Small trees never start workers. Default: 2."
+        ),
+    ).tag(config=True)
     storage_top_n = Int(
         10,
         help="Number of largest folders and largest files listed in the storage report. Default: 10.",

@@ -258,6 +258,58 @@ export interface IPresignedUrl {
   expires_seconds: number;
 }
 
+// --- kernels (pipenv environments) -------------------------------------------------------
+export type KernelEnvStatus = 'ready' | 'needs_ipykernel' | 'broken';
+export type KernelAction = 'repair' | 'install-ipykernel';
+
+export interface IPipenvEnv {
+  id: string;
+  path: string;
+  source: 'workon_home' | 'project' | 'extra';
+  project_name: string;
+  project_path: string;
+  python_version: string;
+  base_interpreter: string;
+  interpreter: string;
+  interpreter_ok: boolean;
+  has_ipykernel: boolean;
+  has_pipfile: boolean;
+  status: KernelEnvStatus;
+  problems: string[];
+  display_name: string;
+  actions: KernelAction[];
+  registered: boolean;
+  /** Id of the job running on this environment, or ''. */
+  job: string;
+}
+
+export interface IKernelJob {
+  id: string;
+  action: KernelAction;
+  environment: string;
+  env_path: string;
+  project_name: string;
+  state: 'running' | 'succeeded' | 'failed';
+  started: number;
+  finished: number | null;
+  error: string;
+  log: string[];
+}
+
+export interface IKernelsListing {
+  environments: IPipenvEnv[];
+  summary: Record<KernelEnvStatus, number>;
+  kernels_dir: string;
+  workon_home: string;
+  project_roots: string[];
+  project_depth: number;
+  extra_roots: string[];
+  registration: boolean;
+  watch_seconds: number;
+  last_sync: { at: number; written: string[]; removed: string[]; errors: string[] } | null;
+  jobs: IKernelJob[];
+}
+
 export class TeamkitApi {
   constructor(
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -324,6 +376,23 @@ export class TeamkitApi {
       `proxies/managed/${encodeURIComponent(name)}/url`,
       { method: 'POST', body: '{}' }
     );
+  }
+
+  // --- kernels (pipenv environments) ----------------------------------------------------
+  kernels(): Promise<IKernelsListing> {
+    return this.request<IKernelsListing>('kernels');
+  }
+
+  /** Start a background job (repair, install-ipykernel) on a discovered environment. */
+  kernelAction(action: KernelAction, environment: string): Promise<IKernelJob> {
+    return this.request<IKernelJob>(`kernels/${action}`, {
+      method: 'POST',
+      body: JSON.stringify({ environment })
+    });
+  }
+
+  kernelJob(id: string): Promise<IKernelJob> {
+    return this.request<IKernelJob>(`kernels/jobs/${encodeURIComponent(id)}`);
   }
 
   async request<T>(path: string, init: RequestInit = {}): Promise<T> {

@@ -9,6 +9,7 @@ import { TeamkitApi } from './api';
 import { teamkitIcon } from './icon';
 import { TeamkitModel } from './model';
 import { watchNudges } from './nudges';
+import { watchKernelspecs } from './panel/KernelsSection';
 import { TeamkitPanel } from './panel/Panel';
 
 const PLUGIN_ID = 'sm-teamkit:plugin';
@@ -34,6 +35,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       restorer.add(panel, 'sm-teamkit-panel');
     }
     watchNudges(model, () => app.shell.activateById(panel.id));
+    watchKernelspecs(model, () => app.serviceManager.kernelspecs.refreshSpecs());
     model.start();
     if (settingRegistry) {
       settingRegistry

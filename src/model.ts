@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   ApiError,
   IAppsReport,
+  IKernelsListing,
   IProxies,
   IStatus,
   IStorageStatus,
@@ -20,6 +21,7 @@ export interface ISectionData {
   apps: IAppsReport;
   storage: IStorageStatus;
   proxies: IProxies;
+  kernels: IKernelsListing;
 }
 
 export type SectionName = keyof ISectionData;
@@ -90,7 +92,8 @@ export class TeamkitModel {
       status: () => this.api.status(),
       apps: () => this.api.apps(),
       storage: () => this.api.storage(),
-      proxies: () => this.api.proxies()
+      proxies: () => this.api.proxies(),
+      kernels: () => this.api.kernels()
     };
     const names = Object.keys(fetchers) as SectionName[];
     const results = await Promise.allSettled(

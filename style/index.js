@@ -1,3 +1,5 @@
 import './base.css';
 import './apps.css';
 import './storage.css';
+import './proxies.css';
+import './kernels.css';

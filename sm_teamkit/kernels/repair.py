@@ -138,7 +138,9 @@ def run_logged(job: Job, argv: list[str], cwd: str, env: dict, timeout: float) -
 
 
 def job_env(settings: KernelsSettings, extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME", "PIPENV_ACTIVE")}
+    # The server's own PYTHONPATH would make pip/pipenv think packages are already installed.
+    dropped = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "PIPENV_ACTIVE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(settings.env)
     env.update(extra)
     env.update({"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})

@@ -77,7 +77,10 @@ class LifecycleSettings:
                     raise BadRequest(f"{source}: {key} must be a whole number of seconds >= 1, not {value!r}.")
             elif isinstance(value, list) and key == "required_steps":
                 value = " ".join(str(v) for v in value)
-            elif not isinstance(value, str | int | float) or isinstance(value, bool):
+            elif isinstance(value, float):
+                raise BadRequest(f"{source}: {key} is the number {value!r}; write it as a quoted string.",
+                                 'YAML reads 0.10 as 0.1: write wanted_version: "0.10".')
+            elif not isinstance(value, str | int) or isinstance(value, bool):
                 raise BadRequest(f"{source}: {key} must be a string, not {type(value).__name__}.")
             else:
                 value = str(value)
@@ -132,7 +135,7 @@ class LifecycleSettings:
             if value in ("", 0):
                 continue
             var = f"SM_TEAMKIT_{field.name.upper()}"
-            lines.append(f'[ -n "${{{var}:-}}" ] || {var}={shlex.quote(str(value))}')
+            lines.append(f"{var}=${{{var}:-{shlex.quote(str(value))}}}")
         return lines
 
 
@@ -204,7 +207,7 @@ def render(app_type: str, settings: LifecycleSettings | None = None) -> Rendered
     header = (
         f"#!/bin/bash\n# sm_teamkit {__version__} on-start for {app_type}; "
         "made by `sm-teamkit lifecycle render`, do not edit.\n"
-        "# shellcheck disable=SC2016,SC2317 # settings are literal; steps run functions via bash -c\n"
+        "# shellcheck disable=SC2016,SC2153,SC2317 # literal settings, dynamic names, bash -c steps\n"
     )
     content = header + body.split("\n", 1)[1].replace("\r\n", "\n")
     encoded = base64.b64encode(content.encode()).decode()

@@ -11,7 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .categories import matcher_for
+from .parallel import WorkerPool
 from .walk import ERROR_KINDS, MAX_ERROR_SAMPLES, Partial, ScanCancelled, Task, walk
+
+# Fewer deferred folders than this are walked in the scanning thread (no worker start-up).
+MIN_PARALLEL_TASKS = 16
 
 __all__ = ["RootSpec", "RootUsage", "ScanCancelled", "ScanProgress", "ScanResult", "StorageScanner"]
 
@@ -89,15 +93,22 @@ class StorageScanner:
     """Scans roots one after the other in the calling thread. ``cancel()`` from any thread
     stops the scan at the next progress point with ScanCancelled."""
 
-    def __init__(self, *, top_n: int = 10, home: str | None = None, progress_every: int = 4096):
+    def __init__(self, *, top_n: int = 10, home: str | None = None, progress_every: int = 4096,
+                 workers: int = 1, split_depth: int = 2):
         self.top_n = top_n
         self.home = home
         self.progress_every = progress_every
+        self.workers = workers
+        self.split_depth = split_depth
         self.progress = ScanProgress()
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    def _check(self) -> None:
+        if self._cancel.is_set():
+            raise ScanCancelled()
 
     @property
     def cancelled(self) -> bool:
@@ -114,32 +125,54 @@ class StorageScanner:
         progress.roots_total = len(roots)
         base_files = base_bytes = 0
 
+        pool: WorkerPool | None = None
+
         def report(files: int, nbytes: int, folder: str) -> None:
-            progress.files = base_files + files
-            progress.bytes = base_bytes + nbytes
+            worker_files, worker_bytes = pool.seen() if pool is not None else (0, 0)
+            progress.files = base_files + files + worker_files
+            progress.bytes = base_bytes + nbytes + worker_bytes
             progress.current = folder
             if on_progress is not None:
                 on_progress(progress)
 
+        def walk_here(task: Task, matcher, **split) -> Partial:
+            return walk(task, matcher, top_files=self.top_n, progress=report,
+                        progress_every=self.progress_every, cancelled=self._cancel.is_set, **split)
+
         partials: list[tuple[RootSpec, Partial]] = []
-        for spec in roots:
-            progress.root = spec.path
-            matcher = matcher_for(spec.path, self.home)
-            part = walk(
-                Task(path=spec.path, root=spec.path),
-                matcher,
-                top_files=self.top_n,
-                progress=report,
-                progress_every=self.progress_every,
-                cancelled=self._cancel.is_set,
-            )
-            if self._cancel.is_set():
-                raise ScanCancelled()
-            partials.append((spec, part))
-            base_files += part.files + part.dirs + part.symlinks
-            base_bytes += part.apparent
-            progress.roots_done += 1
+        try:
+            for spec in roots:
+                progress.root = spec.path
+                matcher = matcher_for(spec.path, self.home)
+                # With workers, the first levels are walked here and deeper folders deferred.
+                deferred: list[Task] = []
+                split = {"split_depth": self.split_depth, "deferred": deferred} if self.workers > 1 else {}
+                part = walk_here(Task(path=spec.path, root=spec.path), matcher, **split)
+                self._check()
+                base_files += part.files + part.dirs + part.symlinks
+                base_bytes += part.apparent
+                if len(deferred) >= MIN_PARALLEL_TASKS:
+                    if pool is None:
+                        pool = WorkerPool(self.workers, self.top_n, self.progress_every)
+                    folder = spec.path
+                    pool.run(deferred, {spec.path: matcher}, part, self._cancel.is_set,
+                             lambda folder=folder: report(0, 0, folder))
+                else:
+                    for task in deferred:
+                        sub = walk_here(task, matcher)
+                        self._check()
+                        base_files += sub.files + sub.dirs + sub.symlinks
+                        base_bytes += sub.apparent
+                        part.absorb(sub, self.top_n)
+                partials.append((spec, part))
+                progress.roots_done += 1
+            if pool is not None:
+                worker_files, worker_bytes = pool.seen()
+                base_files, base_bytes = base_files + worker_files, base_bytes + worker_bytes
             progress.files, progress.bytes = base_files, base_bytes
+        finally:
+            if pool is not None:
+                pool.close()
         return merge(partials, self.top_n, progress.started_at)
 
 

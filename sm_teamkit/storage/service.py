@@ -37,6 +37,7 @@ class StorageSettings:
     metric_namespace: str = "SmTeamkit/Storage"
     mounts_path: str = "/proc/mounts"
     progress_every: int = 4096
+    workers: int = 2
 
     @classmethod
     def from_config(cls, config) -> StorageSettings:
@@ -47,6 +48,7 @@ class StorageSettings:
             interval_seconds=config.storage_scan_interval_seconds,
             start_delay_seconds=config.storage_start_delay_seconds,
             top_n=config.storage_top_n,
+            workers=config.storage_scan_workers,
             prices=dict(config.storage_prices),
             publish_metrics=config.storage_publish_metrics,
             metric_namespace=config.storage_metric_namespace,
@@ -201,7 +203,8 @@ class StorageService:
         """Scan in the calling thread; returns the status with the new report."""
         specs = self.roots() if specs is None else specs
         scanner = StorageScanner(top_n=self.settings.top_n, home=self.home,
-                                 progress_every=self.settings.progress_every)
+                                 progress_every=self.settings.progress_every,
+                                 workers=self.settings.workers)
         with self._lock:
             if self._scanner is not None:
                 raise Conflict("A scan is already running.", code="storage_scan_running")

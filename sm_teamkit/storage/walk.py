@@ -41,6 +41,7 @@ class Task:
     dev: int = -1
     ancestors: frozenset[int] = frozenset()
     count_self: bool = True
+    depth: int = 0  # folders between the root and this task's folder
 
 
 @dataclass
@@ -61,11 +62,43 @@ class Partial:
     errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ERROR_KINDS, 0))
     error_samples: list[dict] = field(default_factory=list)
 
+    def absorb(self, other: Partial, top_files: int) -> None:
+        """Add another walk's sums to this one (multi-link files: first seen wins)."""
+        self.apparent += other.apparent
+        self.allocated += other.allocated
+        self.files += other.files
+        self.dirs += other.dirs
+        self.symlinks += other.symlinks
+        for key, (a, b) in other.tops.items():
+            _add(self.tops, key, a, b)
+        for key, (a, b) in other.categories.items():
+            _add(self.categories, key, a, b)
+        self.largest = heapq.nlargest(top_files, self.largest + other.largest)
+        heapq.heapify(self.largest)
+        for key, value in other.links.items():
+            self.links.setdefault(key, value)
+        for kind, count in other.errors.items():
+            self.errors[kind] = self.errors.get(kind, 0) + count
+        room = MAX_ERROR_SAMPLES - len(self.error_samples)
+        if room > 0:
+            self.error_samples.extend(other.error_samples[:room])
+
     def error(self, kind: str, path: str, exc: BaseException | str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
         if len(self.error_samples) < MAX_ERROR_SAMPLES:
             message = exc if isinstance(exc, str) else (getattr(exc, "strerror", None) or str(exc))
             self.error_samples.append({"kind": kind, "path": path, "message": message})
+
+
+def _child_task(path, name, root, rel, top, cat, depth, cat_depth, rel_depth, matcher, dev, ancestors) -> Task:
+    """The task of a folder left to another worker: same attribution as if walked here."""
+    child_rel = rel + (name,) if depth <= rel_depth else rel
+    if cat is None:
+        found = matcher.match(child_rel if depth <= cat_depth else None, name)
+        if found is not None:
+            cat = (found, path)
+    return Task(path=path, root=root, rel=child_rel, top=name if depth == 1 else top, category=cat,
+                dev=dev, ancestors=frozenset(ancestors), depth=depth)
 
 
 def _add(bucket: dict, key, apparent: int, allocated: int) -> None:
@@ -85,9 +118,13 @@ def walk(
     progress: Callable[[int, int, str], None] | None = None,
     progress_every: int = 4096,
     cancelled: Callable[[], bool] | None = None,
+    split_depth: int = 0,
+    deferred: list[Task] | None = None,
 ) -> Partial:
     """Walk ``task.path``; returns its sums. ``progress(files, bytes, folder)`` and
-    ``cancelled()`` are called every ``progress_every`` entries and once per folder entered."""
+    ``cancelled()`` are called every ``progress_every`` entries and once per folder entered.
+    With ``split_depth`` > 0, folders that deep below the task are not entered but appended
+    to ``deferred`` as tasks of their own (for parallel workers)."""
     out = Partial()
     try:
         st = os.stat(task.path, follow_symlinks=False)
@@ -101,21 +138,23 @@ def walk(
     if st.st_dev != dev:
         out.error("other_filesystem", task.path, "on another file system: not scanned")
         return out
+    own = (st.st_size, st.st_blocks * 512) if task.count_self else (0, 0)
     if task.count_self:
-        out.apparent += st.st_size
-        out.allocated += st.st_blocks * 512
+        out.apparent += own[0]
+        out.allocated += own[1]
         out.dirs += 1
     if not stat.S_ISDIR(st.st_mode):
         return out
-    root_sums = _walk_dirs(task, st, dev, matcher, out, top_files, progress, progress_every, cancelled)
+    split = (split_depth, deferred) if split_depth > 0 and deferred is not None else None
+    sub = _walk_dirs(task, st, dev, matcher, out, top_files, progress, progress_every, cancelled, split)
     if task.top is not None:
-        _add(out.tops, task.top, *root_sums)
+        _add(out.tops, task.top, own[0] + sub[0], own[1] + sub[1])
     if task.category is not None:
-        _add(out.categories, task.category, *root_sums)
+        _add(out.categories, task.category, own[0] + sub[0], own[1] + sub[1])
     return out
 
 
-def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, cancelled):
+def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, cancelled, split):
     """Depth-first over folders with one frame per open folder; returns the subtree's sums
     (without the root folder's own entry)."""
     lstat = os.stat
@@ -128,13 +167,14 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
     seen_links = links.keys()
     ancestors = set(task.ancestors)
     ancestors.add(root_st.st_ino)
-    root_depth = len(task.rel)
+    root_depth = task.depth
     cat_depth = matcher.max_depth
     rel_depth = max(cat_depth, 1)  # relative paths are kept this deep (tops need depth 1)
     files = dirs = symlinks = 0
     counted = 0  # entries since the last progress report
     total_bytes = 0
     lowest = 0  # smallest allocated size in the largest-files heap once it is full
+    split_at, deferred = split if split else (-1, None)
 
     try:
         fd = os.open(task.path, _DIR_FLAGS)
@@ -181,6 +221,10 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                             continue
                         if st.st_ino in ancestors:
                             out.error("loops", child, "folder contains itself (bind mount loop)")
+                            continue
+                        if depth + 1 - root_depth == split_at:
+                            deferred.append(_child_task(child, name, task.root, rel, top, cat, depth + 1,
+                                                        cat_depth, rel_depth, matcher, dev, ancestors))
                             continue
                         dirs += 1
                         total_bytes += size

@@ -5,6 +5,8 @@ import { TeamkitModel } from '../model';
 import { AppsSection } from './AppsSection';
 import { ErrorNote } from './common';
 import { IdentitySection } from './IdentitySection';
+import { KernelsSection } from './KernelsSection';
+import { ProxiesSection } from './ProxiesSection';
 import { StorageSection } from './StorageSection';
 
 function PanelBody(props: { model: TeamkitModel }): JSX.Element {
@@ -16,6 +18,8 @@ function PanelBody(props: { model: TeamkitModel }): JSX.Element {
       <ErrorNote error={model.errors.status} />
       <AppsSection model={model} />
       <StorageSection model={model} />
+      <KernelsSection model={model} />
+      <ProxiesSection model={model} />
     </div>
   );
 }

@@ -32,7 +32,7 @@ MISSING_PYTHON = "/opt/other-image/python3.11/bin/python3.11"
 def pipenv(project: Path, *args: str, workon: Path | None = None, in_project: bool = False,
            timeout: float = 300) -> str:
     """Run pipenv in ``project`` the way repair does, isolated from the venv running pytest."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PIPENV_ACTIVE", "WORKON_HOME")}
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PIPENV_ACTIVE", "WORKON_HOME", "PYTHONPATH")}
     env.update({"PIPENV_IGNORE_VIRTUALENVS": "1", "PIPENV_YES": "1", "PIPENV_NOSPIN": "1",
                 "PIPENV_NO_INHERIT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     if workon is not None:

@@ -33,6 +33,7 @@ CHROMIUM_FLAGS = [
 # Capabilities add what their tests need here (short intervals, roots under the lab HOME).
 LAB_SETTINGS: dict[str, object] = {
     "apps_refresh_seconds": 2,
+    "kernels_watch_seconds": 1,
 }
 
 

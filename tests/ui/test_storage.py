@@ -74,7 +74,7 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
     freed = section.locator(".jp-smtk-storage-freed")
     freed.wait_for(timeout=30_000)
     assert f"freed {size_text}" in freed.inner_text()
-    assert trash_row.locator(".jp-smtk-storage-clean").count() == 0
+    trash_row.locator(".jp-smtk-storage-clean").wait_for(state="detached", timeout=30_000)
 
     after = lab.api("sm-teamkit/storage")["report"]
     assert after["totals"]["allocated_bytes"] == total_before - (trash_bytes - du_bytes(

@@ -1,0 +1,175 @@
+"""Storage scan benchmark: a 500k-file tree under /tmp, the scanner against `du -sb` in the
+same run (wall-time ratio, budget <= 1.2), then the status endpoint's p99 while a Jupyter
+server scans the same tree (budget <= 100 ms). Removes the tree and stops the server.
+
+    python benchmarks/bench_scan.py [--files 500000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sm_teamkit.storage.scan import RootSpec, StorageScanner
+
+DIRS, SUBDIRS = 20, 50
+
+
+def make_tree(root: Path, files: int) -> None:
+    """DIRS x SUBDIRS folders holding `files` files; one in ten has data (64 B - 16 KB)."""
+    per = max(1, files // (DIRS * SUBDIRS))
+    payload = os.urandom(16384)
+    made = 0
+    for d in range(DIRS):
+        for s in range(SUBDIRS):
+            folder = root / f"project{d:02d}" / f"run{s:03d}"
+            folder.mkdir(parents=True)
+            for i in range(per):
+                fd = os.open(folder / f"part-{i:05d}.bin", os.O_CREAT | os.O_WRONLY, 0o644)
+                if i % 10 == 0:
+                    os.write(fd, payload[: 64 + (i * 97) % 16320])
+                os.close(fd)
+                made += 1
+    print(f"tree: {made:,} files in {DIRS * SUBDIRS + DIRS + 1:,} folders under {root}")
+
+
+def time_du(root: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    out = subprocess.run(["du", "-sbx", str(root)], capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, int(out.stdout.split()[0])
+
+
+def time_scan(root: Path, workers: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    result = StorageScanner(workers=workers).scan([RootSpec(str(root), "home")])
+    return time.perf_counter() - start, result.apparent_bytes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def api_latency(server_url: str, token: str, path: str, method: str = "GET", body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(server_url + path, data=data, method=method,
+                                     headers={"Authorization": f"token {token}"})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        payload = json.loads(response.read() or b"{}")
+    return (time.perf_counter() - start) * 1000, payload
+
+
+def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
+    """Start a Jupyter server with sm_teamkit scanning `root`; measure GET /sm-teamkit/storage
+    while idle and while a scan of the tree runs."""
+    token, port = secrets.token_hex(16), free_port()
+    home = workdir / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(workdir / "absent.json"),
+           "JUPYTER_PLATFORM_DIRS": "1", "AWS_EC2_METADATA_DISABLED": "true"}
+    args = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+            f"--port={port}", f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}",
+            "--ServerApp.jpserver_extensions={'sm_teamkit': True}",
+            "--SmTeamkit.storage_include_home=False", f"--SmTeamkit.storage_roots=['{root}']",
+            "--SmTeamkit.storage_detect_efs=False", "--SmTeamkit.storage_start_delay_seconds=-1",
+            "--SmTeamkit.storage_scan_interval_seconds=0", f"--SmTeamkit.storage_scan_workers={workers}"]
+    log = open(workdir / f"server-{workers}.log", "w")
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                api_latency(url, token, "sm-teamkit/storage")
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((workdir / f"server-{workers}.log").read_text()[-3000:]) from None
+                time.sleep(0.3)
+        idle = [api_latency(url, token, "sm-teamkit/storage")[0] for _ in range(100)]
+        during: list[float] = []
+        api_latency(url, token, "sm-teamkit/storage", "POST", {})
+        started = time.perf_counter()
+        while True:
+            ms, status = api_latency(url, token, "sm-teamkit/storage")
+            if status["state"] == "idle" and status["report"] is not None:
+                break
+            during.append(ms)
+            time.sleep(0.01)  # a busy panel polls far less often; this keeps samples dense
+        scan_seconds = time.perf_counter() - started
+        return {"idle_p50": statistics.median(idle), "idle_p99": percentile(idle, 99),
+                "scan_p50": statistics.median(during) if during else float("nan"),
+                "scan_p99": percentile(during, 99) if during else float("nan"),
+                "samples": len(during), "scan_seconds": scan_seconds,
+                "files": status["report"]["totals"]["files"]}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=500_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="smtk-bench-scan-", dir="/tmp"))
+    root = workdir / "tree"
+    try:
+        t0 = time.perf_counter()
+        make_tree(root, args.files)
+        print(f"generated in {time.perf_counter() - t0:.1f} s")
+        time_du(root)  # warm the inode and dentry caches for both sides alike
+        time_scan(root, 1)
+        du_times, serial_times, parallel_times = [], [], []
+        for _ in range(args.rounds):  # interleaved, so load from elsewhere hits all alike
+            t, du_bytes = time_du(root)
+            du_times.append(t)
+            t, serial_bytes = time_scan(root, 1)
+            serial_times.append(t)
+            t, parallel_bytes = time_scan(root, 2)
+            parallel_times.append(t)
+        assert du_bytes == serial_bytes == parallel_bytes, (du_bytes, serial_bytes, parallel_bytes)
+        du_med = statistics.median(du_times)
+        serial_med = statistics.median(serial_times)
+        parallel_med = statistics.median(parallel_times)
+        print(f"du -sb:              {du_med:.3f} s (median of {args.rounds}), {du_bytes:,} bytes")
+        print(f"scanner, 1 thread:   {serial_med:.3f} s  ratio {serial_med / du_med:.2f}x du")
+        print(f"scanner, 2 workers:  {parallel_med:.3f} s  ratio {parallel_med / du_med:.2f}x du (budget <= 1.2)")
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        for workers in (2, 1):
+            lat = status_during_scan(root, workdir, workers)
+            print(f"status endpoint, scan with {workers} worker(s): idle p50 {lat['idle_p50']:.1f} ms "
+                  f"p99 {lat['idle_p99']:.1f} ms; during the {lat['scan_seconds']:.1f} s scan p50 "
+                  f"{lat['scan_p50']:.1f} ms p99 {lat['scan_p99']:.1f} ms over {lat['samples']} requests "
+                  f"(p99 / budget 100 ms = {lat['scan_p99'] / 100:.2f})")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        print(f"removed {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Worker processes for big scans: subtrees are walked in parallel, outside the server's GIL.
+
+The scanning thread walks the first levels itself and hands deeper folders, in chunks, to a
+few ``python -m sm_teamkit.storage.parallel`` processes (plain subprocesses: no fork of the
+multi-threaded server, no re-import of its main module). Frames on the pipes are a 4-byte
+length and a pickle; workers send progress while they walk and one result per chunk.
+Cancelling ends the workers (they only read the file system)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+from .walk import Partial, ScanCancelled, Task, walk
+
+_HEADER = struct.Struct("!I")
+
+
+def _write(stream, message) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read(stream):
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError("worker pipe closed")
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("worker pipe closed")
+    return pickle.loads(data)
+
+
+class _Worker:
+    def __init__(self, index: int, inbox: queue.Queue):
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sm_teamkit.storage.parallel"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+        )
+        self.index = index
+        self.seen = (0, 0)  # entries, bytes reported for the current chunk
+        self.done = (0, 0)  # entries, bytes of finished chunks
+        self.busy = False
+        self._reader = threading.Thread(target=self._pump, args=(inbox,), daemon=True,
+                                        name=f"sm-teamkit-scan-worker-{index}")
+        self._reader.start()
+
+    def _pump(self, inbox: queue.Queue) -> None:
+        try:
+            while True:
+                inbox.put((self, _read(self.process.stdout)))
+        except (EOFError, OSError, pickle.UnpicklingError):
+            inbox.put((self, ("gone",)))
+
+    def send(self, message) -> None:
+        _write(self.process.stdin, message)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class WorkerPool:
+    """``workers`` processes for one scan; close() ends them."""
+
+    def __init__(self, workers: int, top_files: int, every: int):
+        self.top_files = top_files
+        self.every = every
+        self._inbox: queue.Queue = queue.Queue()
+        self._workers = [_Worker(i, self._inbox) for i in range(workers)]
+
+    def seen(self) -> tuple[int, int]:
+        """Entries and bytes the workers have walked so far in this scan."""
+        files = sum(w.done[0] + w.seen[0] for w in self._workers)
+        nbytes = sum(w.done[1] + w.seen[1] for w in self._workers)
+        return files, nbytes
+
+    def run(self, tasks: list[Task], matchers: dict, into: Partial, cancelled, on_wait) -> None:
+        """Walk ``tasks`` in the workers, absorbing each chunk's result into ``into``;
+        ``on_wait()`` runs about ten times a second and ``cancelled()`` stops everything."""
+        if not tasks:
+            return
+        chunks_count = min(len(tasks), len(self._workers) * 8)
+        size = -(-len(tasks) // chunks_count)
+        chunks = [tasks[at:at + size] for at in range(0, len(tasks), size)]
+        chunks.reverse()  # pop() hands them out in walk order
+        running = 0
+        last = 0.0
+        for worker in self._workers:
+            if chunks:
+                worker.send(("chunk", chunks.pop(), matchers, self.top_files, self.every))
+                worker.busy, running = True, running + 1
+        while running:
+            if cancelled():
+                raise ScanCancelled()
+            try:
+                worker, message = self._inbox.get(timeout=0.1)
+            except queue.Empty:
+                message = None
+            if message is not None:
+                kind = message[0]
+                if kind == "progress":
+                    worker.seen = (message[1], message[2])
+                elif kind == "result":
+                    part: Partial = message[1]
+                    worker.done = (worker.done[0] + part.files + part.dirs + part.symlinks,
+                                   worker.done[1] + part.apparent)
+                    worker.seen = (0, 0)
+                    into.absorb(part, self.top_files)
+                    running -= 1
+                    worker.busy = False
+                    if chunks:
+                        worker.send(("chunk", chunks.pop(), matchers, self.top_files, self.every))
+                        worker.busy, running = True, running + 1
+                elif kind == "error":
+                    raise RuntimeError(f"scan worker failed: {message[1]}")
+                elif kind == "gone":
+                    raise RuntimeError("a scan worker exited unexpectedly")
+            now = time.monotonic()
+            if now - last >= 0.1:
+                last = now
+                on_wait()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+
+
+def _serve() -> int:
+    """Worker main loop: walk each chunk received on stdin, answer on stdout."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            message = _read(stdin)
+        except EOFError:
+            return 0
+        if message[0] != "chunk":
+            return 0
+        _, tasks, matchers, top_files, every = message
+        out = Partial()
+        done_files = done_bytes = 0
+        last = [0.0]
+        try:
+            for task in tasks:
+                def progress(files, nbytes, _folder, df=done_files, db=done_bytes):
+                    now = time.monotonic()
+                    if now - last[0] >= 0.05:
+                        last[0] = now
+                        _write(stdout, ("progress", df + files, db + nbytes))
+
+                part = walk(task, matchers[task.root], top_files=top_files, progress=progress,
+                            progress_every=every)
+                done_files += part.files + part.dirs + part.symlinks
+                done_bytes += part.apparent
+                out.absorb(part, top_files)
+        except Exception as exc:  # noqa: BLE001 - reported to the scanning thread
+            _write(stdout, ("error", f"{type(exc).__name__}: {exc}"))
+            continue
+        _write(stdout, ("result", out))
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())

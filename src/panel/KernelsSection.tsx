@@ -1,0 +1,252 @@
+import { showErrorMessage } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import {
+  IKernelJob,
+  IKernelsListing,
+  IPipenvEnv,
+  KernelAction,
+  KernelEnvStatus
+} from '../api';
+import { TeamkitModel } from '../model';
+import { ErrorNote, Section } from './common';
+
+const BADGES: Record<KernelEnvStatus, { kind: string; label: string }> = {
+  ready: { kind: 'ok', label: 'kernel' },
+  needs_ipykernel: { kind: 'warn', label: 'no ipykernel' },
+  broken: { kind: 'error', label: 'broken' }
+};
+
+const ACTION_LABELS: Record<KernelAction, { idle: string; busy: string }> = {
+  repair: { idle: 'Repair', busy: 'Repairing…' },
+  'install-ipykernel': { idle: 'Install ipykernel', busy: 'Installing…' }
+};
+
+const ACTION_TITLES: Record<KernelAction, string> = {
+  repair:
+    'Recreate this environment from its Pipfile with pipenv (in the background)',
+  'install-ipykernel':
+    'pip install ipykernel into this environment, then register it as a kernel'
+};
+
+/** Poll faster while a job runs, so its log scrolls by. */
+const JOB_POLL_MS = 1500;
+
+function shortPath(path: string, listing: IKernelsListing): string {
+  // Paths under the WORKON_HOME's owner's home read better with ~.
+  const home = listing.workon_home.replace(/\/\.local\/share\/virtualenvs$/, '');
+  return home && home !== listing.workon_home && path.startsWith(home + '/')
+    ? '~' + path.slice(home.length)
+    : path;
+}
+
+function JobLog(props: { job: IKernelJob }): JSX.Element {
+  const { job } = props;
+  const ref = React.useRef<HTMLPreElement>(null);
+  React.useEffect(() => {
+    if (ref.current) {
+      ref.current.scrollTop = ref.current.scrollHeight;
+    }
+  }, [job.log.length]);
+  const label =
+    job.state === 'running'
+      ? `${ACTION_LABELS[job.action].busy}`
+      : job.state === 'succeeded'
+        ? `${ACTION_LABELS[job.action].idle}: done`
+        : `${ACTION_LABELS[job.action].idle} failed`;
+  return (
+    <div className="jp-smtk-kjob" data-job-state={job.state}>
+      <div className="jp-smtk-muted">{label}</div>
+      {job.error && <div className="jp-smtk-error">{job.error}</div>}
+      <pre className="jp-smtk-klog" ref={ref} aria-label="Job log">
+        {job.log.slice(-40).join('\n')}
+      </pre>
+    </div>
+  );
+}
+
+function EnvRow(props: {
+  env: IPipenvEnv;
+  job?: IKernelJob;
+  listing: IKernelsListing;
+  model: TeamkitModel;
+}): JSX.Element {
+  const { env, job, listing, model } = props;
+  const [starting, setStarting] = React.useState(false);
+  const badge = BADGES[env.status];
+  const running = !!env.job || starting;
+  const act = async (action: KernelAction) => {
+    setStarting(true);
+    try {
+      await model.api.kernelAction(action, env.id);
+      await model.refreshNow();
+    } catch (error) {
+      await showErrorMessage(
+        `Could not start “${ACTION_LABELS[action].idle}”`,
+        (error as Error).message
+      );
+    } finally {
+      setStarting(false);
+    }
+  };
+  return (
+    <li className="jp-smtk-kenv" data-env={env.id} data-status={env.status}>
+      <div className="jp-smtk-kenv-line">
+        <span className="jp-smtk-kenv-name" title={env.display_name}>
+          {env.project_name}
+        </span>
+        <span
+          className="jp-smtk-badge"
+          data-kind={badge.kind}
+          title={env.status === 'ready' && !env.registered ? 'Registering…' : ''}
+        >
+          {env.status === 'ready' && !env.registered
+            ? 'registering'
+            : badge.label}
+        </span>
+        <span className="jp-smtk-spacer" />
+        <span className="jp-smtk-muted jp-smtk-num">
+          {env.python_version ? `Python ${env.python_version}` : 'Python ?'}
+        </span>
+      </div>
+      <div className="jp-smtk-muted jp-smtk-kenv-path" title={env.path}>
+        {shortPath(env.project_path || env.path, listing)}
+      </div>
+      {env.problems.map(problem => (
+        <div
+          key={problem}
+          className={
+            env.status === 'broken' ? 'jp-smtk-error' : 'jp-smtk-kenv-note'
+          }
+        >
+          {problem}
+        </div>
+      ))}
+      {env.actions.length > 0 && (
+        <div className="jp-smtk-kenv-actions">
+          {env.actions.map(action => (
+            <button
+              key={action}
+              className="jp-Button jp-mod-styled jp-mod-accept jp-smtk-kaction"
+              data-action={action}
+              disabled={running}
+              title={ACTION_TITLES[action]}
+              onClick={() => void act(action)}
+            >
+              {running ? ACTION_LABELS[action].busy : ACTION_LABELS[action].idle}
+            </button>
+          ))}
+        </div>
+      )}
+      {job && <JobLog job={job} />}
+    </li>
+  );
+}
+
+/** pipenv environments as kernels: status, Python, project, repair actions and job logs. */
+export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
+  const { model } = props;
+  const listing = model.data.kernels;
+  const error = model.errors.kernels;
+  const anyRunning = !!listing?.jobs.some(j => j.state === 'running');
+  React.useEffect(() => {
+    if (!anyRunning) {
+      return;
+    }
+    const timer = window.setInterval(
+      () => void model.refreshNow(),
+      JOB_POLL_MS
+    );
+    return () => window.clearInterval(timer);
+  }, [anyRunning, model]);
+
+  let body: React.ReactNode;
+  if (!listing) {
+    body = error ? (
+      <ErrorNote error={error} />
+    ) : (
+      <div className="jp-smtk-muted">Loading environments…</div>
+    );
+  } else {
+    // The latest job of each environment (running or just finished) shows under it.
+    const latest = new Map<string, IKernelJob>();
+    for (const job of listing.jobs) {
+      if (!latest.has(job.environment)) {
+        latest.set(job.environment, job);
+      }
+    }
+    const s = listing.summary;
+    body = (
+      <>
+        <ErrorNote error={error} />
+        {listing.environments.length ? (
+          <>
+            <div className="jp-smtk-ksummary">
+              <strong>{s.ready}</strong> kernels
+              {s.needs_ipykernel > 0 && <> · {s.needs_ipykernel} without ipykernel</>}
+              {s.broken > 0 && <> · {s.broken} broken</>}
+            </div>
+            <ul className="jp-smtk-kenvs" aria-label="pipenv environments">
+              {listing.environments.map(env => (
+                <EnvRow
+                  key={env.id + env.path}
+                  env={env}
+                  job={latest.get(env.id)}
+                  listing={listing}
+                  model={model}
+                />
+              ))}
+            </ul>
+          </>
+        ) : (
+          <div className="jp-smtk-muted">
+            No pipenv environments in {shortPath(listing.workon_home, listing)}
+            {listing.project_roots.length > 0 &&
+              ` or in project .venv folders under ${listing.project_roots.join(', ')}`}
+            . Run <code>pipenv install ipykernel</code> in a project and it
+            appears here and in the launcher.
+          </div>
+        )}
+        <div className="jp-smtk-muted jp-smtk-footnote">
+          {listing.registration
+            ? `Kernelspecs in ${listing.kernels_dir}; folders checked every ${listing.watch_seconds} s.`
+            : 'Automatic registration is off (kernels_registration).'}
+        </div>
+      </>
+    );
+  }
+  return (
+    <Section title="Kernels" id="kernels">
+      {body}
+    </Section>
+  );
+}
+
+/**
+ * When the set of registered environments changes, ask Jupyter to reload its kernelspecs
+ * so the launcher shows a new kernel at the panel's pace (Jupyter alone polls about once
+ * a minute).
+ */
+export function watchKernelspecs(
+  model: TeamkitModel,
+  refreshSpecs: () => Promise<void>
+): void {
+  let last: string | undefined;
+  model.changed.connect(() => {
+    const listing = model.data.kernels;
+    if (!listing) {
+      return;
+    }
+    const key = listing.environments
+      .filter(env => env.registered)
+      .map(env => env.id)
+      .sort()
+      .join(',');
+    if (last !== undefined && key !== last) {
+      void refreshSpecs().catch(reason =>
+        console.warn('sm-teamkit: kernelspecs not refreshed', reason)
+      );
+    }
+    last = key;
+  });
+}
