@@ -32,7 +32,8 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q hatchling editables "hatch-jupyter-builder>=0.9.1" "jupyterlab>=4.6,<5"
-	npm ci --no-audit --no-fund
+	# `npm ci` refuses this lock: the registry here lacks some optional platform binaries.
+	npm install --no-audit --no-fund
 	$(BIN)/pip install -q --no-build-isolation -e ".[test,demo,mlflow,spark]"
 	# Editable installs copy the built labextension; link it instead so rebuilds show up.
 	jupyter labextension develop --overwrite . >/dev/null
