@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -45,16 +46,24 @@ def make_tree(root: Path, files: int) -> None:
     print(f"tree: {made:,} files in {DIRS * SUBDIRS + DIRS + 1:,} folders under {root}")
 
 
-def time_du(root: Path) -> tuple[float, int]:
-    start = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_du(root: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and apparent bytes of `du -sbx`."""
+    cpu, start = children_cpu(), time.perf_counter()
     out = subprocess.run(["du", "-sbx", str(root)], capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, int(out.stdout.split()[0])
+    return time.perf_counter() - start, children_cpu() - cpu, int(out.stdout.split()[0])
 
 
-def time_scan(root: Path, workers: int) -> tuple[float, int]:
-    start = time.perf_counter()
+def time_scan(root: Path, workers: int) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (this process and its workers) and apparent bytes of a scan."""
+    cpu, child, start = time.process_time(), children_cpu(), time.perf_counter()
     result = StorageScanner(workers=workers).scan([RootSpec(str(root), "home")])
-    return time.perf_counter() - start, result.apparent_bytes
+    wall = time.perf_counter() - start
+    return wall, time.process_time() - cpu + children_cpu() - child, result.apparent_bytes
 
 
 def free_port() -> int:
@@ -84,14 +93,19 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
     token, port = secrets.token_hex(16), free_port()
     home = workdir / "home"
     home.mkdir(exist_ok=True)
+    config_dir = workdir / f"config-{workers}"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps({
+        "ServerApp": {"jpserver_extensions": {"sm_teamkit": True}},
+        "SmTeamkit": {"storage_include_home": False, "storage_roots": [str(root)],
+                      "storage_detect_efs": False, "storage_start_delay_seconds": -1,
+                      "storage_scan_interval_seconds": 0, "storage_scan_workers": workers},
+    }))
     env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(workdir / "absent.json"),
-           "JUPYTER_PLATFORM_DIRS": "1", "AWS_EC2_METADATA_DISABLED": "true"}
+           "JUPYTER_PLATFORM_DIRS": "1", "AWS_EC2_METADATA_DISABLED": "true",
+           "JUPYTER_CONFIG_DIR": str(config_dir)}
     args = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-            f"--port={port}", f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}",
-            "--ServerApp.jpserver_extensions={'sm_teamkit': True}",
-            "--SmTeamkit.storage_include_home=False", f"--SmTeamkit.storage_roots=['{root}']",
-            "--SmTeamkit.storage_detect_efs=False", "--SmTeamkit.storage_start_delay_seconds=-1",
-            "--SmTeamkit.storage_scan_interval_seconds=0", f"--SmTeamkit.storage_scan_workers={workers}"]
+            f"--port={port}", f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}"]
     log = open(workdir / f"server-{workers}.log", "w")
     proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
@@ -113,7 +127,8 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
             ms, status = api_latency(url, token, "sm-teamkit/storage")
             if status["state"] == "idle" and status["report"] is not None:
                 break
-            during.append(ms)
+            if status["state"] == "scanning":
+                during.append(ms)
             time.sleep(0.01)  # a busy panel polls far less often; this keeps samples dense
         scan_seconds = time.perf_counter() - started
         return {"idle_p50": statistics.median(idle), "idle_p99": percentile(idle, 99),
@@ -143,21 +158,21 @@ def main() -> int:
         print(f"generated in {time.perf_counter() - t0:.1f} s")
         time_du(root)  # warm the inode and dentry caches for both sides alike
         time_scan(root, 1)
-        du_times, serial_times, parallel_times = [], [], []
+        runs: dict[str, list[tuple[float, float, int]]] = {"du": [], "serial": [], "workers": []}
         for _ in range(args.rounds):  # interleaved, so load from elsewhere hits all alike
-            t, du_bytes = time_du(root)
-            du_times.append(t)
-            t, serial_bytes = time_scan(root, 1)
-            serial_times.append(t)
-            t, parallel_bytes = time_scan(root, 2)
-            parallel_times.append(t)
-        assert du_bytes == serial_bytes == parallel_bytes, (du_bytes, serial_bytes, parallel_bytes)
-        du_med = statistics.median(du_times)
-        serial_med = statistics.median(serial_times)
-        parallel_med = statistics.median(parallel_times)
-        print(f"du -sb:              {du_med:.3f} s (median of {args.rounds}), {du_bytes:,} bytes")
-        print(f"scanner, 1 thread:   {serial_med:.3f} s  ratio {serial_med / du_med:.2f}x du")
-        print(f"scanner, 2 workers:  {parallel_med:.3f} s  ratio {parallel_med / du_med:.2f}x du (budget <= 1.2)")
+            runs["du"].append(time_du(root))
+            runs["serial"].append(time_scan(root, 1))
+            runs["workers"].append(time_scan(root, 2))
+        sizes = {name: {r[2] for r in results} for name, results in runs.items()}
+        assert len(set().union(*sizes.values())) == 1, sizes
+        med = {name: (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results))
+               for name, results in runs.items()}
+        du_wall, du_cpu = med["du"]
+        print(f"du -sb:              wall {du_wall:.3f} s, CPU {du_cpu:.3f} s (medians of {args.rounds})")
+        for name, label in (("serial", "scanner, 1 thread: "), ("workers", "scanner, 2 workers:")):
+            wall, cpu = med[name]
+            print(f"{label}  wall {wall:.3f} s, CPU {cpu:.3f} s -> wall ratio {wall / du_wall:.2f}x du "
+                  f"(budget <= 1.2), CPU ratio {cpu / du_cpu:.2f}x")
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for workers in (2, 1):
             lat = status_during_scan(root, workdir, workers)

@@ -306,7 +306,12 @@ export interface IKernelsListing {
   extra_roots: string[];
   registration: boolean;
   watch_seconds: number;
-  last_sync: { at: number; written: string[]; removed: string[]; errors: string[] } | null;
+  last_sync: {
+    at: number;
+    written: string[];
+    removed: string[];
+    errors: string[];
+  } | null;
   jobs: IKernelJob[];
 }
 

@@ -35,7 +35,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       restorer.add(panel, 'sm-teamkit-panel');
     }
     watchNudges(model, () => app.shell.activateById(panel.id));
-    watchKernelspecs(model, () => app.serviceManager.kernelspecs.refreshSpecs());
+    watchKernelspecs(model, () =>
+      app.serviceManager.kernelspecs.refreshSpecs()
+    );
     model.start();
     if (settingRegistry) {
       settingRegistry

@@ -40,7 +40,8 @@ def check_lifecycle_settings(state: StudioState, settings: dict) -> None:
                     f"{config['StudioLifecycleConfigAppType']} and cannot be used in {app_type}AppSettings"
                 )
         default = (app_settings.get("DefaultResourceSpec") or {}).get("LifecycleConfigArn")
-        if default and default not in arns:
+        # "None" is how SageMaker's API clears a default (see the model's LifecycleConfigArn).
+        if default and default != "None" and default not in arns:
             raise invalid(
                 f"The default lifecycle config {default} must also be listed in "
                 f"{app_type}AppSettings.LifecycleConfigArns"

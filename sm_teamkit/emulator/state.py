@@ -205,10 +205,13 @@ class StudioState:
 
 
 def deep_merge(base: dict, update: dict) -> dict:
-    """`update` merged into a copy of `base`: structures merge, lists and scalars replace."""
+    """`update` merged into a copy of `base`: structures merge, lists and scalars replace.
+    A LifecycleConfigArn of "None" clears the default, as SageMaker's API documents."""
     merged = dict(base)
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key == "LifecycleConfigArn" and value == "None":
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value

@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .settings import KernelsSettings
@@ -56,7 +56,10 @@ class PipenvEnv:
         return ".".join(parts[:2]) if len(parts) >= 2 else self.python_version
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = dict(self.__dict__)  # flat fields: cheaper than dataclasses.asdict for 200 envs
+        data["problems"] = list(self.problems)
+        data["actions"] = list(self.actions)
+        return data
 
 
 def kernel_name(env_path: str, project_name: str) -> str:
@@ -68,10 +71,11 @@ def kernel_name(env_path: str, project_name: str) -> str:
     return f"pipenv-{slug}-{digest}"
 
 
-def read_pyvenv_cfg(path: Path) -> tuple[dict[str, str], str]:
+def read_pyvenv_cfg(path: str | Path) -> tuple[dict[str, str], str]:
     """The key/value pairs of a pyvenv.cfg, and a problem text ("" when it reads fine)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         return {}, "No pyvenv.cfg: this folder is not a virtual environment, or it was only half created."
     except OSError as exc:
@@ -96,9 +100,10 @@ def _python_version(cfg: dict[str, str]) -> str:
     return ".".join(parts[:3]) if parts and parts[0].isdigit() else ""
 
 
-def _read_project_file(env: Path) -> tuple[str, str]:
+def _read_project_file(env: str) -> tuple[str, str]:
     try:
-        text = (env / ".project").read_text(encoding="utf-8", errors="replace").strip()
+        with open(os.path.join(env, ".project"), encoding="utf-8", errors="replace") as f:
+            text = f.read().strip()
     except FileNotFoundError:
         return "", "No .project file: pipenv did not record which project folder this belongs to."
     except OSError as exc:
@@ -108,32 +113,34 @@ def _read_project_file(env: Path) -> tuple[str, str]:
     return text, ""
 
 
-def _site_packages(env: Path, version: str) -> list[Path]:
+def _site_packages(env: str | Path, version: str) -> list[str]:
+    lib = os.path.join(env, "lib")
     if version:
         short = ".".join(version.split(".")[:2])
-        candidate = env / "lib" / f"python{short}" / "site-packages"
-        if candidate.is_dir():
+        candidate = os.path.join(lib, f"python{short}", "site-packages")
+        if os.path.isdir(candidate):
             return [candidate]
     try:
-        return sorted(p / "site-packages" for p in (env / "lib").iterdir() if p.name.startswith("python"))
+        return sorted(os.path.join(lib, n, "site-packages") for n in os.listdir(lib) if n.startswith("python"))
     except OSError:
         return []
 
 
-def inspect_env(path: Path, source: str, project_path: str = "") -> PipenvEnv:
+def inspect_env(env_path: str | Path, source: str, project_path: str = "") -> PipenvEnv:
     """Everything the files of one environment say about it. Never raises for a bad env."""
-    path = Path(os.path.abspath(path))
+    path = os.path.abspath(env_path)
     problems: list[str] = []
     project_problem = ""
     if source != "project" and not project_path:
         project_path, project_problem = _read_project_file(path)
     if project_path:
-        project_name = Path(project_path).name
+        project_name = os.path.basename(project_path.rstrip(os.sep)) or project_path
     else:
-        project_name = _PIPENV_HASH_SUFFIX.sub("", path.name) or path.name
+        base = os.path.basename(path)
+        project_name = _PIPENV_HASH_SUFFIX.sub("", base) or base
     env = PipenvEnv(
-        id=kernel_name(str(path), project_name),
-        path=str(path),
+        id=kernel_name(path, project_name),
+        path=path,
         source=source,
         project_name=project_name,
         project_path=project_path,
@@ -141,19 +148,19 @@ def inspect_env(path: Path, source: str, project_path: str = "") -> PipenvEnv:
     if project_problem and source == "workon_home":
         problems.append(project_problem)
 
-    if path.is_symlink() and not path.exists():
+    if os.path.islink(path) and not os.path.exists(path):
         target = os.path.realpath(path)
         env.problems = problems + [f"The environment folder is a symlink to {target}, which does not exist."]
         return _finish(env)
-    cfg, cfg_problem = read_pyvenv_cfg(path / "pyvenv.cfg")
+    cfg, cfg_problem = read_pyvenv_cfg(os.path.join(path, "pyvenv.cfg"))
     if cfg_problem:
         problems.append(cfg_problem)
     env.python_version = _python_version(cfg)
     home = cfg.get("home", "")
     env.base_interpreter = cfg.get("base-executable") or cfg.get("executable") or home
 
-    python = path / "bin" / "python"
-    env.interpreter = str(python)
+    python = os.path.join(path, "bin", "python")
+    env.interpreter = python
     if not os.path.lexists(python):
         problems.append("bin/python is missing: the environment is incomplete.")
     elif not os.path.exists(python):
@@ -169,7 +176,7 @@ def inspect_env(path: Path, source: str, project_path: str = "") -> PipenvEnv:
         env.interpreter_ok = not cfg_problem
     if env.interpreter_ok:
         env.has_ipykernel = any(
-            os.path.exists(sp / "ipykernel_launcher.py") for sp in _site_packages(path, env.python_version)
+            os.path.exists(os.path.join(sp, "ipykernel_launcher.py")) for sp in _site_packages(path, env.python_version)
         )
     if project_path:
         if os.path.isdir(project_path):
@@ -197,11 +204,11 @@ def _finish(env: PipenvEnv) -> PipenvEnv:
     return env
 
 
-def _children(root: Path) -> list[Path]:
+def _children(root: str | Path) -> list[str]:
     try:
         with os.scandir(root) as it:
             return sorted(
-                Path(e.path)
+                e.path
                 for e in it
                 if not e.name.startswith(".") and PARKED_MARKER not in e.name and _is_dir_or_link(e)
             )
@@ -216,21 +223,21 @@ def _is_dir_or_link(entry: os.DirEntry) -> bool:
         return False
 
 
-def project_venvs(root: Path, depth: int) -> list[tuple[Path, str]]:
+def project_venvs(root: str | Path, depth: int) -> list[tuple[str, str]]:
     """``(env path, project path)`` for every ``<project>/.venv`` under ``root``, looking at
     most ``depth`` folders down; hidden folders and symlinked folders are not descended."""
-    found: list[tuple[Path, str]] = []
-    level = [root]
+    found: list[tuple[str, str]] = []
+    level = [str(root)]
     for current_depth in range(depth + 1):
-        next_level: list[Path] = []
+        next_level: list[str] = []
         for folder in level:
-            venv = folder / ".venv"
-            if venv.is_file():
+            venv = os.path.join(folder, ".venv")
+            if os.path.isfile(venv):
                 target = _venv_file_target(venv)
                 if target:
-                    found.append((target, str(folder)))
+                    found.append((target, folder))
             elif os.path.lexists(venv):
-                found.append((venv, str(folder)))
+                found.append((venv, folder))
             if current_depth == depth:
                 continue
             try:
@@ -240,7 +247,7 @@ def project_venvs(root: Path, depth: int) -> list[tuple[Path, str]]:
                             continue
                         try:
                             if e.is_dir(follow_symlinks=False):
-                                next_level.append(Path(e.path))
+                                next_level.append(e.path)
                         except OSError:
                             continue
             except OSError:
@@ -249,28 +256,29 @@ def project_venvs(root: Path, depth: int) -> list[tuple[Path, str]]:
     return found
 
 
-def _venv_file_target(venv: Path) -> Path | None:
+def _venv_file_target(venv: str) -> str | None:
     """pipenv lets `.venv` be a file naming the environment: a path (returned), or a name
     under WORKON_HOME (None: that one is found through WORKON_HOME already)."""
     try:
-        text = venv.read_text(encoding="utf-8", errors="replace").strip()
+        with open(venv, encoding="utf-8", errors="replace") as f:
+            text = f.read().strip()
     except OSError:
         return None
-    return Path(text) if text and os.path.isabs(text) else None
+    return text if text and os.path.isabs(text) else None
 
 
-def candidate_paths(settings: KernelsSettings) -> list[tuple[Path, str, str]]:
+def candidate_paths(settings: KernelsSettings) -> list[tuple[str, str, str]]:
     """``(path, source, project path or "")`` for every place an environment may be."""
     seen: set[str] = set()
-    out: list[tuple[Path, str, str]] = []
+    out: list[tuple[str, str, str]] = []
 
-    def add(path: Path, source: str, project: str = "") -> None:
+    def add(path: str, source: str, project: str = "") -> None:
         key = os.path.abspath(path)
         if key not in seen:
             seen.add(key)
-            out.append((path, source, project))
+            out.append((key, source, project))
 
-    workon = settings.resolved_workon_home()
+    workon = str(settings.resolved_workon_home())
     for child in _children(workon):
         add(child, "workon_home")
     for root in settings.resolved_extra_roots():
@@ -278,7 +286,7 @@ def candidate_paths(settings: KernelsSettings) -> list[tuple[Path, str, str]]:
             add(child, "extra")
     for root in settings.resolved_project_roots():
         for venv, project in project_venvs(root, settings.project_depth):
-            if not str(venv).startswith(str(workon) + os.sep):
+            if not venv.startswith(workon + os.sep):
                 add(venv, "project", project)
     return out
 

@@ -60,12 +60,24 @@ def kernelspec_for(env: PipenvEnv) -> dict:
     }
 
 
-def read_spec(spec_dir: Path) -> dict | None:
+# kernel.json path -> (mtime_ns, size, parsed): a warm listing stats specs instead of parsing them.
+_SPEC_CACHE: dict[str, tuple[int, int, dict | None]] = {}
+
+
+def read_spec(spec_dir: str | Path) -> dict | None:
+    path = os.path.join(spec_dir, "kernel.json")
     try:
-        data = json.loads((spec_dir / "kernel.json").read_text(encoding="utf-8"))
+        st = os.stat(path)
+        cached = _SPEC_CACHE.get(path)
+        if cached and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
+            return cached[2]
+        with open(path, encoding="utf-8") as f:
+            data = json.loads(f.read())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    data = data if isinstance(data, dict) else None
+    _SPEC_CACHE[path] = (st.st_mtime_ns, st.st_size, data)
+    return data
 
 
 def is_owned(spec: dict | None) -> bool:
@@ -85,7 +97,7 @@ def owned_specs(kernels_dir: Path) -> dict[str, dict]:
     for entry in entries:
         if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
             continue
-        spec = read_spec(Path(entry.path))
+        spec = read_spec(entry.path)
         if is_owned(spec):
             out[entry.name] = spec  # type: ignore[assignment]
     return out
@@ -106,15 +118,14 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def _copy_logos(env: PipenvEnv, spec_dir: Path) -> None:
     """ipykernel ships Python logos; copying them makes the launcher tile look right."""
-    for sp in Path(env.path, "lib").glob("python*/site-packages/ipykernel/resources"):
-        for name in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
-            src = sp / name
-            if src.is_file() and not (spec_dir / name).exists():
-                try:
-                    shutil.copyfile(src, spec_dir / name)
-                except OSError:
-                    pass
-        return
+    resources = os.path.join(env.path, "lib", f"python{env.python_short}", "site-packages", "ipykernel", "resources")
+    for name in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
+        src = os.path.join(resources, name)
+        if os.path.isfile(src) and not (spec_dir / name).exists():
+            try:
+                shutil.copyfile(src, spec_dir / name)
+            except OSError:
+                pass
 
 
 def sync_kernelspecs(envs: list[PipenvEnv], kernels_dir: Path) -> SyncResult:

@@ -184,6 +184,12 @@ def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> None:
         run_logged(job, [*pipenv_command(settings), "install"], cwd=env.project_path,
                    env=job_env(settings, extra), timeout=settings.job_timeout_seconds)
         after = inspect_env(path, env.source, env.project_path if env.source == "project" else "")
+        if not os.path.lexists(path) and env.source != "project":
+            # This pipenv names the project's environment differently: find it by .project.
+            moved = _env_of_project(path.parent, env.project_path)
+            if moved is not None:
+                job.write(f"pipenv made the new environment at {moved}")
+                after = inspect_env(moved, env.source)
         if not after.interpreter_ok:
             raise JobFailed(
                 "pipenv finished but the environment is not where it was or still does not work: "
@@ -204,6 +210,16 @@ def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> None:
             shutil.rmtree(parked, ignore_errors=True)
     if not after.has_ipykernel:
         job.write("note: ipykernel is not in the Pipfile; use 'Install ipykernel' to make it a kernel.")
+
+
+def _env_of_project(workon: Path, project_path: str) -> Path | None:
+    for child in workon.iterdir():
+        try:
+            if PARKED_MARKER not in child.name and (child / ".project").read_text().strip() == project_path:
+                return child
+        except OSError:
+            continue
+    return None
 
 
 class JobRunner:

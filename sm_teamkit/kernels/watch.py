@@ -18,7 +18,7 @@ from .settings import KernelsSettings
 log = logging.getLogger("sm_teamkit.kernels")
 
 
-def _mtime(path: Path | str) -> int:
+def _mtime(path: str | Path) -> int:
     try:
         return os.stat(path).st_mtime_ns
     except OSError:
@@ -33,11 +33,11 @@ def fingerprint(settings: KernelsSettings) -> tuple:
     for path, _source, project in candidate_paths(settings):
         parts.append(
             (
-                str(path),
+                path,
                 _mtime(path),
-                _mtime(path / "pyvenv.cfg"),
-                _mtime(path / ".project"),
-                os.path.exists(path / "bin" / "python"),
+                _mtime(os.path.join(path, "pyvenv.cfg")),
+                _mtime(os.path.join(path, ".project")),
+                os.path.exists(os.path.join(path, "bin", "python")),
                 tuple(_mtime(sp) for sp in _site_packages(path, "")),
                 _mtime(os.path.join(project, "Pipfile")) if project else 0,
             )

@@ -102,11 +102,12 @@ def _check_target(target: str, roots: list[str], home: str | None, category: str
         raise refused
 
 
-def _measure(path: str) -> tuple[int, int]:
+def _measure(path: str) -> tuple[int, int, int]:
+    """Apparent bytes, allocated bytes and files inside ``path``."""
     part = walk(Task(path=path, root=path, count_self=False), matcher_for(path, None), top_files=0)
-    return part.apparent + sum(v[0] for v in part.links.values()), part.allocated + sum(
-        v[1] for v in part.links.values()
-    )
+    links = part.links.values()
+    return (part.apparent + sum(v[0] for v in links), part.allocated + sum(v[1] for v in links),
+            part.files)
 
 
 def empty_folder(path: str) -> list[dict]:
@@ -141,7 +142,8 @@ def clean(report: dict | None, roots: list[str], home: str | None, category: str
         result.errors.extend(empty_folder(target))
         after = _measure(target)
         freed_a, freed_b = max(0, before[0] - after[0]), max(0, before[1] - after[1])
-        result.freed.append({"path": target, "apparent_bytes": freed_a, "allocated_bytes": freed_b})
+        result.freed.append({"path": target, "apparent_bytes": freed_a, "allocated_bytes": freed_b,
+                             "files": max(0, before[2] - after[2])})
         result.freed_apparent_bytes += freed_a
         result.freed_allocated_bytes += freed_b
     return result
@@ -151,6 +153,7 @@ def apply_to_report(report: dict, result: CleanupResult) -> None:
     """Subtract what a cleanup freed from the report it was based on (no rescan needed)."""
     report["totals"]["apparent_bytes"] -= result.freed_apparent_bytes
     report["totals"]["allocated_bytes"] -= result.freed_allocated_bytes
+    report["totals"]["files"] -= sum(f["files"] for f in result.freed)
     for cat in report["categories"]:
         if cat["id"] == result.category:
             for entry in cat["paths"]:
@@ -165,6 +168,7 @@ def apply_to_report(report: dict, result: CleanupResult) -> None:
             if target.startswith(root["path"].rstrip("/") + "/"):
                 root["apparent_bytes"] -= fa
                 root["allocated_bytes"] -= fb
+                root["files"] -= freed["files"]
                 price = root.get("usd_per_gb_month")
                 if root.get("usd_per_month") is not None and price is not None:
                     root["usd_per_month"] = round(root["allocated_bytes"] / 1024**3 * price, 4)

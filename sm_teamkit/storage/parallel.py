@@ -39,12 +39,23 @@ def _read(stream):
     return pickle.loads(data)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Workers need only the standard library and this folder's modules: start them isolated and
+# without site-packages, with stub parents so no package __init__ runs (start-up ~30 ms).
+_BOOTSTRAP = (
+    "import sys, types\n"
+    "for name, path in (('sm_teamkit', {pkg!r}), ('sm_teamkit.storage', {pkg!r} + '/storage')):\n"
+    "    module = types.ModuleType(name); module.__path__ = [path]; sys.modules[name] = module\n"
+    "from sm_teamkit.storage.parallel import _serve\n"
+    "sys.exit(_serve())\n"
+)
+
+
 class _Worker:
     def __init__(self, index: int, inbox: queue.Queue):
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sm_teamkit.storage.parallel"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+            [sys.executable, "-I", "-S", "-c", _BOOTSTRAP.format(pkg=_PACKAGE_DIR)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
         )
         self.index = index
         self.seen = (0, 0)  # entries, bytes reported for the current chunk
@@ -83,6 +94,10 @@ class WorkerPool:
         self.every = every
         self._inbox: queue.Queue = queue.Queue()
         self._workers = [_Worker(i, self._inbox) for i in range(workers)]
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.process.pid for w in self._workers]
 
     def seen(self) -> tuple[int, int]:
         """Entries and bytes the workers have walked so far in this scan."""
@@ -141,6 +156,21 @@ class WorkerPool:
             worker.stop()
 
 
+class _Reporter:
+    """Progress callback of a worker: at most twenty messages a second."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.base = (0, 0)
+        self.last = 0.0
+
+    def __call__(self, files: int, nbytes: int, _folder: str) -> None:
+        now = time.monotonic()
+        if now - self.last >= 0.05:
+            self.last = now
+            _write(self.stream, ("progress", self.base[0] + files, self.base[1] + nbytes))
+
+
 def _serve() -> int:
     """Worker main loop: walk each chunk received on stdin, answer on stdout."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
@@ -154,16 +184,11 @@ def _serve() -> int:
         _, tasks, matchers, top_files, every = message
         out = Partial()
         done_files = done_bytes = 0
-        last = [0.0]
+        reporter = _Reporter(stdout)
         try:
             for task in tasks:
-                def progress(files, nbytes, _folder, df=done_files, db=done_bytes):
-                    now = time.monotonic()
-                    if now - last[0] >= 0.05:
-                        last[0] = now
-                        _write(stdout, ("progress", df + files, db + nbytes))
-
-                part = walk(task, matchers[task.root], top_files=top_files, progress=progress,
+                reporter.base = (done_files, done_bytes)
+                part = walk(task, matchers[task.root], top_files=top_files, progress=reporter,
                             progress_every=every)
                 done_files += part.files + part.dirs + part.symlinks
                 done_bytes += part.apparent

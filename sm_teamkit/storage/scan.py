@@ -100,6 +100,8 @@ class StorageScanner:
         self.progress_every = progress_every
         self.workers = workers
         self.split_depth = split_depth
+        self.workers_started = 0  # worker processes the last scan started (0: one thread)
+        self.worker_pids: list[int] = []
         self.progress = ScanProgress()
         self._cancel = threading.Event()
 
@@ -154,6 +156,8 @@ class StorageScanner:
                 if len(deferred) >= MIN_PARALLEL_TASKS:
                     if pool is None:
                         pool = WorkerPool(self.workers, self.top_n, self.progress_every)
+                        self.workers_started = self.workers
+                        self.worker_pids = pool.pids
                     folder = spec.path
                     pool.run(deferred, {spec.path: matcher}, part, self._cancel.is_set,
                              lambda folder=folder: report(0, 0, folder))

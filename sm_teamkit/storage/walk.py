@@ -157,10 +157,7 @@ def walk(
 def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, cancelled, split):
     """Depth-first over folders with one frame per open folder; returns the subtree's sums
     (without the root folder's own entry)."""
-    lstat = os.stat
     scandir = os.scandir
-    isdir = stat.S_ISDIR
-    islnk = stat.S_ISLNK
     heappush, heapreplace = heapq.heappush, heapq.heappushpop
     largest = out.largest
     links = out.links
@@ -197,7 +194,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                 for entry in it:
                     name = entry.name
                     try:
-                        st = lstat(name, dir_fd=fd, follow_symlinks=False)
+                        st = entry.stat(follow_symlinks=False)  # fstatat on the open folder
                     except FileNotFoundError as exc:
                         out.error("vanished", path + "/" + name, exc)
                         continue
@@ -211,10 +208,10 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                             raise ScanCancelled()
                         if progress:
                             progress(files + dirs + symlinks, total_bytes, path)
-                    mode = st.st_mode
+                    ftype = st.st_mode & 0o170000
                     size = st.st_size
                     blocks = st.st_blocks * 512
-                    if isdir(mode):
+                    if ftype == 0o040000:  # a folder
                         child = path + "/" + name
                         if st.st_dev != dev:
                             out.error("other_filesystem", child, "on another file system: not scanned")
@@ -269,12 +266,12 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                             progress(files + dirs + symlinks, total_bytes, child)
                         descended = True
                         break
-                    if islnk(mode):
+                    if ftype == 0o120000:  # a symlink: counted as itself, never followed
                         symlinks += 1
                     else:
                         files += 1
                     total_bytes += size
-                    if st.st_nlink > 1 and not islnk(mode):
+                    if st.st_nlink > 1 and ftype != 0o120000:
                         key = (st.st_dev, st.st_ino)
                         if key not in seen_links:
                             links[key] = (size, blocks, top, cat, path + "/" + name)

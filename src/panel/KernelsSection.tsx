@@ -34,7 +34,10 @@ const JOB_POLL_MS = 1500;
 
 function shortPath(path: string, listing: IKernelsListing): string {
   // Paths under the WORKON_HOME's owner's home read better with ~.
-  const home = listing.workon_home.replace(/\/\.local\/share\/virtualenvs$/, '');
+  const home = listing.workon_home.replace(
+    /\/\.local\/share\/virtualenvs$/,
+    ''
+  );
   return home && home !== listing.workon_home && path.startsWith(home + '/')
     ? '~' + path.slice(home.length)
     : path;
@@ -98,18 +101,17 @@ function EnvRow(props: {
         <span
           className="jp-smtk-badge"
           data-kind={badge.kind}
-          title={env.status === 'ready' && !env.registered ? 'Registering…' : ''}
+          title={
+            env.status === 'ready' && !env.registered ? 'Registering…' : ''
+          }
         >
           {env.status === 'ready' && !env.registered
             ? 'registering'
             : badge.label}
         </span>
-        <span className="jp-smtk-spacer" />
-        <span className="jp-smtk-muted jp-smtk-num">
-          {env.python_version ? `Python ${env.python_version}` : 'Python ?'}
-        </span>
       </div>
       <div className="jp-smtk-muted jp-smtk-kenv-path" title={env.path}>
+        {env.python_version ? `Python ${env.python_version}` : 'Python ?'} ·{' '}
         {shortPath(env.project_path || env.path, listing)}
       </div>
       {env.problems.map(problem => (
@@ -133,7 +135,9 @@ function EnvRow(props: {
               title={ACTION_TITLES[action]}
               onClick={() => void act(action)}
             >
-              {running ? ACTION_LABELS[action].busy : ACTION_LABELS[action].idle}
+              {running
+                ? ACTION_LABELS[action].busy
+                : ACTION_LABELS[action].idle}
             </button>
           ))}
         </div>
@@ -182,8 +186,10 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
         {listing.environments.length ? (
           <>
             <div className="jp-smtk-ksummary">
-              <strong>{s.ready}</strong> kernels
-              {s.needs_ipykernel > 0 && <> · {s.needs_ipykernel} without ipykernel</>}
+              <strong>{s.ready}</strong> {s.ready === 1 ? 'kernel' : 'kernels'}
+              {s.needs_ipykernel > 0 && (
+                <> · {s.needs_ipykernel} without ipykernel</>
+              )}
               {s.broken > 0 && <> · {s.broken} broken</>}
             </div>
             <ul className="jp-smtk-kenvs" aria-label="pipenv environments">
@@ -209,7 +215,7 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
         )}
         <div className="jp-smtk-muted jp-smtk-footnote">
           {listing.registration
-            ? `Kernelspecs in ${listing.kernels_dir}; folders checked every ${listing.watch_seconds} s.`
+            ? `Kernelspecs in ${shortPath(listing.kernels_dir, listing)}; folders checked every ${listing.watch_seconds} s.`
             : 'Automatic registration is off (kernels_registration).'}
         </div>
       </>

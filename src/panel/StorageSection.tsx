@@ -68,13 +68,19 @@ function RootUsage(props: { root: IStorageRoot }): JSX.Element {
       </div>
       {cap && (
         <div
-          className="jp-smtk-bar"
+          className="jp-smtk-bar jp-smtk-storage-capacity"
           role="meter"
           aria-valuemin={0}
           aria-valuemax={cap.total_bytes}
           aria-valuenow={root.allocated_bytes}
-          title={`${formatBytes(cap.free_bytes)} free on this file system`}
+          title={`File system: ${formatBytes(cap.used_bytes)} used in all, ${formatBytes(root.allocated_bytes)} by you here, ${formatBytes(cap.free_bytes)} free`}
         >
+          <div
+            className="jp-smtk-storage-fs-used"
+            style={{
+              width: `${Math.min(100, (cap.used_bytes / cap.total_bytes) * 100)}%`
+            }}
+          />
           <div
             style={{ width: `${Math.min(100, Math.max(0.5, share * 100))}%` }}
           />

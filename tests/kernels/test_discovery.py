@@ -137,7 +137,7 @@ def test_an_in_project_venv_file_naming_an_environment_elsewhere_is_followed(tmp
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / ".venv").write_text(str(real))
     found = project_venvs(tmp_path, 1)
-    assert found == [(real, str(tmp_path / "proj"))]
+    assert found == [(str(real), str(tmp_path / "proj"))]
 
 
 @pytest.mark.parametrize("cfg", ["", "home\n", "version = 3.11\n"])

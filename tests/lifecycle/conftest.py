@@ -13,9 +13,11 @@ in about a second, and every test gets a fresh one in ~50 ms.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,14 +94,20 @@ def sagemaker(lifecycle_emulator):
 
 @pytest.fixture(scope="session")
 def teamkit_wheel(tmp_path_factory) -> Path:
-    """A wheel of this tree, built once (the labextension is already built, so it is quick)."""
+    """A wheel of this tree, built once. Build hooks are off: the scripts do not need the
+    labextension, and another engineer's `npm run build` may be rewriting it right now."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(REPO),
-         "-w", str(out)],
-        check=True, timeout=600,
-    )
-    return next(out.glob("sm_teamkit-*.whl"))
+    env = {**os.environ, "HATCH_BUILD_NO_HOOKS": "true"}
+    for attempt in range(3):
+        build = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(REPO),
+             "-w", str(out)],
+            capture_output=True, text=True, timeout=600, env=env,
+        )
+        if build.returncode == 0:
+            return next(out.glob("sm_teamkit-*.whl"))
+        time.sleep(5 * (attempt + 1))
+    pytest.fail(f"cannot build the sm_teamkit wheel:\n{build.stdout}\n{build.stderr}")
 
 
 @pytest.fixture(scope="session")

@@ -119,8 +119,6 @@ def test_remove_detaches_and_deletes_ours_and_keeps_the_admins(sagemaker, lifecy
     assert config_names(kg["LifecycleConfigArns"]) == ["admin-kg-setup"]
 
 
-@pytest.mark.xfail(reason="the emulator rejects LifecycleConfigArn 'None', which botocore's model "
-                   "allows to clear a default; remove sends it", strict=False)
 def test_remove_clears_a_default_it_had_set(sagemaker):
     deployer = LifecycleDeployer(sagemaker)
     deployer.deploy("d-default00001", app_types=["JupyterLab"], set_default=True)
@@ -128,7 +126,7 @@ def test_remove_clears_a_default_it_had_set(sagemaker):
     assert "clear-default" in [c.action for c in report.changes]
     lab = lab_settings(sagemaker, "d-default00001")
     assert lab["LifecycleConfigArns"] == []
-    assert lab["DefaultResourceSpec"].get("LifecycleConfigArn") in (None, "None")
+    assert "LifecycleConfigArn" not in lab["DefaultResourceSpec"]
 
 
 def test_deploys_to_one_user_profile_and_keeps_its_own_configs(sagemaker):

@@ -62,6 +62,20 @@ def test_refuses_a_script_over_16384_base64_characters():
     assert ok.base64_chars <= MAX_BASE64_CHARS
 
 
+def test_a_team_with_every_setting_filled_in_still_fits():
+    settings = LifecycleSettings(
+        wheel_s3_uri="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/wheels/sm_teamkit-0.1.0-py3-none-any.whl",
+        pip_index_url="https://my-domain-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/team/simple/",
+        pip_args="--no-deps --prefer-binary", wanted_version="0.1.0", git_user_name="Data Science Team",
+        git_user_email="ds-team@example.com", git_credential_helper="!aws codecommit credential-helper $@",
+        seed_notebooks_s3_prefix="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/notebooks/",
+        seed_notebooks_dir="/home/sagemaker-user/team-notebooks", required_steps="install",
+        total_budget_seconds=250, install_budget_seconds=150, on_start_budget_seconds=90, apt_budget_seconds=90,
+    )
+    for app_type in APP_TYPES:
+        assert render(app_type, settings).base64_chars <= MAX_BASE64_CHARS
+
+
 def test_cli_render_refuses_oversize_settings_with_a_clear_message(tmp_path, capsys):
     from sm_teamkit.cli import main
 

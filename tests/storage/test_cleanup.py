@@ -40,7 +40,9 @@ def test_emptying_the_trash_frees_its_size_and_keeps_the_folder(service, tree):
     assert category(answer, "trash")["allocated_bytes"] == 0
     assert report["totals"]["allocated_bytes"] == total_before - freed["freed_allocated_bytes"]
     # The adjusted report agrees with a fresh scan.
-    assert service.scan_now()["report"]["totals"]["allocated_bytes"] == du(tree, "-sB1")
+    fresh = service.scan_now()["report"]["totals"]
+    assert fresh["allocated_bytes"] == du(tree, "-sB1") == report["totals"]["allocated_bytes"]
+    assert fresh["files"] == report["totals"]["files"]
 
 
 def test_clearing_a_cache_removes_only_that_cache(service, tree):

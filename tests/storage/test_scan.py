@@ -179,3 +179,51 @@ def test_progress_reports_entries_bytes_and_the_current_folder(big_tree):
     assert len(seen) > 20
     assert [s[0] for s in seen] == sorted(s[0] for s in seen)
     assert any(cur.endswith("/flat") for _, _, cur in seen)
+
+
+def wide_tree(root: Path) -> Path:
+    """make_tree plus 24 projects of two runs each: enough deep folders for the workers."""
+    make_tree(root)
+    for p in range(24):
+        for r in range(2):
+            write(root / f"project{p:02d}" / f"run{r}" / "model.bin", 1000 * p + r + 1)
+            write(root / f"project{p:02d}" / f"run{r}" / ".ipynb_checkpoints" / "nb.ipynb", 10 + p)
+    os.link(root / "project00" / "run0" / "model.bin", root / "project23" / "run1" / "same-model.bin")
+    write(root / ".cache" / "pip" / "http" / "a" / "b" / "blob", 4321)
+    return root
+
+
+def test_worker_processes_give_the_same_report_as_one_thread(tmp_path):
+    home = wide_tree(tmp_path / "home")
+    one = StorageScanner(home=str(home), workers=1)
+    single = one.scan([RootSpec(str(home), "home")])
+    many = StorageScanner(home=str(home), workers=2, split_depth=1)
+    parallel = many.scan([RootSpec(str(home), "home")])
+    assert one.workers_started == 0 and many.workers_started == 2
+    for result in (single, parallel):
+        assert result.apparent_bytes == du(home, "-sb")
+        assert result.allocated_bytes == du(home, "-sB1")
+    assert parallel.hardlinked_inodes == single.hardlinked_inodes == 2
+    assert (parallel.files, parallel.dirs, parallel.symlinks) == (single.files, single.dirs, single.symlinks)
+    assert parallel.categories == single.categories
+    assert {f["path"] for f in parallel.largest_files} == {f["path"] for f in single.largest_files}
+    # A hard-linked file counts in the folder seen first; every other folder matches exactly.
+    linked = {"data", "linked", "project00", "project23"}
+    assert ({f["name"]: f["allocated_bytes"] for f in parallel.folders if f["name"] not in linked}
+            == {f["name"]: f["allocated_bytes"] for f in single.folders if f["name"] not in linked})
+
+
+def test_a_scan_with_workers_can_be_cancelled(tmp_path):
+    home = wide_tree(tmp_path / "home")
+    scanner = StorageScanner(workers=2, split_depth=1, progress_every=1)
+
+    def cancel_once_workers_run(progress):
+        if scanner.workers_started:
+            scanner.cancel()
+
+    with pytest.raises(ScanCancelled):
+        scanner.scan([RootSpec(str(home), "home")], on_progress=cancel_once_workers_run)
+    assert len(scanner.worker_pids) == 2
+    for pid in scanner.worker_pids:  # the workers were ended and reaped
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -11,6 +11,7 @@ from .conftest import open_panel, screenshot
 
 READY_NAME = "churn-model"
 BROKEN_NAME = "old-image"
+PLAIN_NAME = "feature-store"
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,8 @@ def lab_kernel_envs(lab_home):
     ready = venv_of(make_project(projects, READY_NAME, workon, "ipykernel"), workon)
     broken = venv_of(make_project(projects, BROKEN_NAME, workon), workon)
     break_interpreter(broken)
-    return ready, broken
+    plain = venv_of(make_project(projects, PLAIN_NAME, workon), workon)
+    return ready, broken, plain
 
 
 def open_launcher(page):
@@ -54,3 +56,21 @@ def test_the_panel_shows_the_broken_environment_with_its_reason_and_a_repair_but
     assert "Python 3." in ready.inner_text()
     section.scroll_into_view_if_needed()
     screenshot(section, "kernels.png")
+
+
+def test_install_ipykernel_shows_its_log_while_it_runs_then_the_environment_is_a_kernel(lab_kernel_envs, page):
+    panel = open_panel(page)
+    row = panel.locator('[data-section="kernels"] .jp-smtk-kenv', has_text=PLAIN_NAME)
+    row.get_by_text("no ipykernel", exact=True).wait_for(timeout=60_000)
+    row.locator('button[data-action="install-ipykernel"]').click()
+    log = row.locator('.jp-smtk-kjob[data-job-state="running"] .jp-smtk-klog')
+    log.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "el => el.textContent.includes('Collecting')", arg=log.element_handle(), timeout=30_000
+    )
+    screenshot(row, "kernels-job.png")
+    row.locator('.jp-smtk-kjob[data-job-state="succeeded"]').wait_for(timeout=300_000)
+    row.get_by_text("kernel", exact=True).wait_for(timeout=60_000)
+    assert "Successfully installed" in row.locator(".jp-smtk-klog").inner_text()
+    launcher = open_launcher(page)
+    launcher.locator(".jp-LauncherCard", has_text=f"(pipenv: {PLAIN_NAME})").first.wait_for(timeout=90_000)

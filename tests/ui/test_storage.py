@@ -81,3 +81,26 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
         lab.home / ".local" / "share" / "Trash"))
     assert not any((lab.home / ".local" / "share" / "Trash").iterdir())
     screenshot(section, "storage-after-cleanup.png")
+
+
+def set_theme(page, name: str, light: bool) -> None:
+    page.get_by_text("Settings", exact=True).first.click()
+    page.get_by_text("Theme", exact=True).first.hover()
+    page.get_by_text(name, exact=True).first.click()
+    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{str(light).lower()}'", timeout=30_000)
+
+
+def test_storage_section_is_readable_in_the_dark_theme(page, lab):
+    set_theme(page, "JupyterLab Dark", light=False)
+    try:
+        panel = open_panel(page)
+        section = panel.locator('[data-section="storage"]')
+        section.locator(".jp-smtk-storage-chart").wait_for(timeout=60_000)
+        label = section.locator(".jp-smtk-storage-chart-label").first
+        color = label.evaluate("el => getComputedStyle(el).color")
+        background = panel.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert color != background
+        section.scroll_into_view_if_needed()
+        screenshot(section, "storage-dark.png")
+    finally:
+        set_theme(page, "JupyterLab Light", light=True)
