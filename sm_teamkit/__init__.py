@@ -28,3 +28,10 @@ def _load_jupyter_server_extension(server_app):
     teamkit = Teamkit.from_server_app(server_app)
     setup_routes(server_app.web_app, teamkit)
     server_app.log.info("sm_teamkit %s loaded (%s)", __version__, teamkit.describe())
+
+
+def _unload_jupyter_server_extension(server_app):
+    """Stop background work (watchers, refresh loops) when the server shuts down."""
+    teamkit = server_app.web_app.settings.get("sm_teamkit")
+    if teamkit is not None:
+        teamkit.stop()

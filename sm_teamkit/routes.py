@@ -177,7 +177,7 @@ ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"proxies", ProxiesHandler),
     (r"proxies/managed/([A-Za-z0-9-]{1,256})/url", ManagedMlflowUrlHandler),
     (r"kernels", KernelsHandler),
-    (r"kernels/jobs/([0-9a-f]{1,32})", KernelJobHandler),
+    (r"kernels/jobs/([^/]+)", KernelJobHandler),
     (r"kernels/([a-z-]+)", KernelActionHandler),
     (r"apps", AppsHandler),
     (r"storage", StorageHandler),

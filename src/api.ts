@@ -192,6 +192,13 @@ export interface IStorageStatus {
   next_scan_at: number | null;
   interval_seconds: number;
   last_error: (IApiErrorBody & { at: number }) | null;
+  /** The last CloudWatch publish (team view), when storage_publish_metrics is on. */
+  publish: {
+    ok: boolean;
+    problem?: string;
+    bytes?: number;
+    published_at?: number;
+  } | null;
 }
 
 export interface IStorageCleanup extends IStorageStatus {

@@ -141,7 +141,9 @@ def setup_mlflow() -> dict:
             "enabled": installed,
             "title": "MLflow",
             "icon_path": str(ICON),
-            "category": "Other",
+            # JupyterLab's launcher draws an entry's icon only in the Notebook and Console
+            # sections (as for RStudio and code-server entries); elsewhere it shows none.
+            "category": "Notebook",
         },
     }
 
@@ -149,6 +151,32 @@ def setup_mlflow() -> dict:
 def launched_port() -> int:
     """Port of the MLflow this server started (0 before the first visit)."""
     return _launched_port
+
+
+def find_mlflow_port(settings: MlflowSettings, proc: Path = Path("/proc")) -> int:
+    """Port of a running ``mlflow server`` of this user on the configured store, found from
+    process command lines (works from the CLI too); 0 when there is none."""
+    store = f"sqlite:///{settings.database}"
+    uid = os.geteuid()
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            words = [w.decode(errors="replace") for w in (entry / "cmdline").read_bytes().split(b"\0")]
+        except OSError:
+            continue
+        if "server" in words and store in words and "--port" in words:
+            try:
+                return int(words[words.index("--port") + 1])
+            except (IndexError, ValueError):
+                continue
+    return 0
 
 
 def port_is_listening(port: int, host: str = "127.0.0.1", timeout: float = 0.2) -> bool:
@@ -176,11 +204,15 @@ class LocalMlflow:
 
 def local_mlflow_status(settings: MlflowSettings) -> LocalMlflow:
     installed = mlflow_installed()
+    running = installed and (
+        port_is_listening(launched_port()) or port_is_listening(find_mlflow_port(settings))
+    )
     return LocalMlflow(
         installed=installed,
-        running=installed and port_is_listening(launched_port()),
+        running=running,
         link="mlflow/",
-        tracking_uri=os.environ.get("MLFLOW_TRACKING_URI", "") if installed else "",
+        # What a kernel started by the server gets (configure() put it in the environment).
+        tracking_uri=(os.environ.get("MLFLOW_TRACKING_URI") or settings.tracking_uri) if installed else "",
         database=str(settings.database),
         artifacts=str(settings.artifacts),
         hint="" if installed else INSTALL_HINT,

@@ -1,10 +1,10 @@
 """Worker processes for big scans: subtrees are walked in parallel, outside the server's GIL.
 
 The scanning thread walks the first levels itself and hands deeper folders, in chunks, to a
-few ``python -m sm_teamkit.storage.parallel`` processes (plain subprocesses: no fork of the
-multi-threaded server, no re-import of its main module). Frames on the pipes are a 4-byte
-length and a pickle; workers send progress while they walk and one result per chunk.
-Cancelling ends the workers (they only read the file system)."""
+few worker processes: plain ``python -I -S`` subprocesses running ``serve()`` (no fork of the
+multi-threaded server, no re-import of its main module, no site-packages). Frames on the
+pipes are a 4-byte length and a pickle; workers send progress while they walk and one result
+per chunk. Cancelling ends the workers (they only read the file system)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ _BOOTSTRAP = (
     "import sys, types\n"
     "for name, path in (('sm_teamkit', {pkg!r}), ('sm_teamkit.storage', {pkg!r} + '/storage')):\n"
     "    module = types.ModuleType(name); module.__path__ = [path]; sys.modules[name] = module\n"
-    "from sm_teamkit.storage.parallel import _serve\n"
-    "sys.exit(_serve())\n"
+    "from sm_teamkit.storage.parallel import serve\n"
+    "sys.exit(serve())\n"
 )
 
 
@@ -193,11 +193,21 @@ def _serve() -> int:
                 done_files += part.files + part.dirs + part.symlinks
                 done_bytes += part.apparent
                 out.absorb(part, top_files)
+        except BrokenPipeError:
+            raise
         except Exception as exc:  # noqa: BLE001 - reported to the scanning thread
             _write(stdout, ("error", f"{type(exc).__name__}: {exc}"))
             continue
         _write(stdout, ("result", out))
 
 
+def serve() -> int:
+    """Worker entry point; a closed pipe (the scan ended or was cancelled) ends it quietly."""
+    try:
+        return _serve()
+    except (BrokenPipeError, KeyboardInterrupt):
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(_serve())
+    sys.exit(serve())

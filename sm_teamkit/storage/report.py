@@ -22,13 +22,15 @@ class RootPlace:
     file_system_id: str = ""
 
 
-def place_of(path: str, mounts: list[EfsMount], in_studio: bool, home_efs_id: str = "") -> RootPlace:
-    """EFS when an EFS mount holds the path (or an NFS home in Studio Classic), else EBS in
-    Studio and local disk elsewhere."""
+def place_of(path: str, mounts: list[EfsMount], in_studio: bool, home_efs_id: str = "",
+             mounts_path: str = "/proc/mounts") -> RootPlace:
+    """EFS when an EFS mount holds the path (or an NFS home in Studio Classic, whose domain
+    names its EFS), else EBS in Studio and local disk elsewhere."""
     mount = mount_for(os.path.realpath(path), mounts)
     if mount is not None:
         return RootPlace("efs", mount.file_system_id)
-    if in_studio and home_efs_id and filesystem_type(os.path.realpath(path)).startswith("nfs"):
+    real = os.path.realpath(path)
+    if in_studio and home_efs_id and filesystem_type(real, mounts_path).startswith("nfs"):
         return RootPlace("efs", home_efs_id)
     return RootPlace("ebs" if in_studio else "local")
 

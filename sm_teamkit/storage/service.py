@@ -78,6 +78,7 @@ class StorageService:
         self._last_error: dict | None = None
         self._last_publish: dict | None = None
         self._next_scan_at: float | None = None
+        self._home_efs: str | None = None
 
     @classmethod
     def from_teamkit(cls, teamkit) -> StorageService:
@@ -281,9 +282,25 @@ class StorageService:
         return bool(getattr(ident, "is_studio", False)), ident
 
     def _places(self, specs: list[RootSpec]) -> dict[str, RootPlace]:
-        in_studio, _ = self._in_studio()
+        in_studio, ident = self._in_studio()
         mounts = efs_mounts(self.settings.mounts_path)
-        return {s.path: place_of(s.path, mounts, in_studio) for s in specs}
+        home_efs = self._home_efs_id(ident) if in_studio else ""
+        return {s.path: place_of(s.path, mounts, in_studio, home_efs if s.kind == "home" else "",
+                                 self.settings.mounts_path) for s in specs}
+
+    def _home_efs_id(self, ident) -> str:
+        """Studio Classic homes live on the domain's EFS (DescribeDomain), mounted over NFS
+        without the fs-xxxx name in /proc/mounts; asked once, "" when unknown."""
+        if getattr(ident, "flavor", "") != "classic" or self._client is None:
+            return ""
+        if self._home_efs is None:
+            try:
+                answer = self._client("sagemaker").describe_domain(DomainId=ident.domain_id)
+                self._home_efs = answer.get("HomeEfsFileSystemId", "") or ""
+            except Exception as exc:  # noqa: BLE001 - priced as EBS then; logged
+                log.info("sm_teamkit: DescribeDomain for the home EFS failed: %s", exc)
+                self._home_efs = ""
+        return self._home_efs
 
     def _publish(self, report: dict) -> None:
         from .team import publish_usage

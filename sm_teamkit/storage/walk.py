@@ -175,7 +175,11 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
 
     try:
         fd = os.open(task.path, _DIR_FLAGS)
-        it = scandir(fd)
+        try:
+            it = scandir(fd)
+        except BaseException:
+            os.close(fd)
+            raise
     except OSError as exc:
         out.error("unreadable" if isinstance(exc, PermissionError) else "other", task.path, exc)
         return 0, 0
@@ -192,14 +196,13 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
             descended = False
             try:
                 for entry in it:
-                    name = entry.name
                     try:
                         st = entry.stat(follow_symlinks=False)  # fstatat on the open folder
                     except FileNotFoundError as exc:
-                        out.error("vanished", path + "/" + name, exc)
+                        out.error("vanished", path + "/" + entry.name, exc)
                         continue
                     except OSError as exc:
-                        out.error("other", path + "/" + name, exc)
+                        out.error("other", path + "/" + entry.name, exc)
                         continue
                     counted += 1
                     if counted >= every:
@@ -212,6 +215,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     size = st.st_size
                     blocks = st.st_blocks * 512
                     if ftype == 0o040000:  # a folder
+                        name = entry.name
                         child = path + "/" + name
                         if st.st_dev != dev:
                             out.error("other_filesystem", child, "on another file system: not scanned")
@@ -274,12 +278,12 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     if st.st_nlink > 1 and ftype != 0o120000:
                         key = (st.st_dev, st.st_ino)
                         if key not in seen_links:
-                            links[key] = (size, blocks, top, cat, path + "/" + name)
+                            links[key] = (size, blocks, top, cat, path + "/" + entry.name)
                         continue
                     app += size
                     alloc += blocks
                     if blocks > lowest:
-                        item = (blocks, size, path + "/" + name)
+                        item = (blocks, size, path + "/" + entry.name)
                         if len(largest) < top_files:
                             heappush(largest, item)
                             if len(largest) == top_files:

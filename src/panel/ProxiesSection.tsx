@@ -25,6 +25,27 @@ function OpenLink(props: {
   );
 }
 
+/** One row: name and details on the left, the open action on the right. */
+function Item(props: {
+  name: string;
+  title?: string;
+  meta: React.ReactNode;
+  action: React.ReactNode;
+  attrs?: Record<string, string | number>;
+}): JSX.Element {
+  return (
+    <div className="jp-smtk-proxy-item" {...props.attrs}>
+      <div className="jp-smtk-proxy-main">
+        <div className="jp-smtk-proxy-name" title={props.title ?? props.name}>
+          {props.name}
+        </div>
+        <div className="jp-smtk-proxy-meta">{props.meta}</div>
+      </div>
+      {props.action}
+    </div>
+  );
+}
+
 function LocalMlflow(props: {
   model: TeamkitModel;
   data: IProxies;
@@ -32,7 +53,7 @@ function LocalMlflow(props: {
   const local = props.data.mlflow;
   if (!local.installed) {
     return (
-      <div className="jp-smtk-proxy-row" data-proxy="mlflow-local">
+      <div className="jp-smtk-proxy-group" data-proxy="mlflow-local">
         <div className="jp-smtk-proxy-name">MLflow</div>
         <div className="jp-smtk-muted">Not installed on this server.</div>
         <div className="jp-smtk-hint">{local.hint}</div>
@@ -40,31 +61,36 @@ function LocalMlflow(props: {
     );
   }
   return (
-    <div className="jp-smtk-proxy-row" data-proxy="mlflow-local">
-      <div className="jp-smtk-proxy-line">
-        <span className="jp-smtk-proxy-name">MLflow</span>
-        <span
-          className="jp-smtk-badge"
-          data-kind={local.running ? 'ok' : ''}
-          title={
-            local.running
-              ? 'The MLflow server is running'
-              : 'Starts when you open it (about 10-30 s the first time)'
-          }
-        >
-          {local.running ? 'running' : 'starts on open'}
-        </span>
-        <OpenLink
-          href={props.model.api.link(local.link)}
-          title="Open the MLflow UI in a new tab"
-        />
-      </div>
-      <div
-        className="jp-smtk-muted jp-smtk-proxy-detail"
-        title={local.database}
-      >
-        Notebooks started here log to {local.tracking_uri || local.database}
-      </div>
+    <div className="jp-smtk-proxy-group">
+      <Item
+        name="MLflow"
+        title={`Store: ${local.database}`}
+        attrs={{ 'data-proxy': 'mlflow-local' }}
+        meta={
+          <>
+            <span
+              className="jp-smtk-badge"
+              data-kind={local.running ? 'ok' : ''}
+              title={
+                local.running
+                  ? 'The MLflow server is running'
+                  : 'Starts when you open it (10-30 s the first time)'
+              }
+            >
+              {local.running ? 'running' : 'starts on open'}
+            </span>
+            <span title={local.tracking_uri}>
+              notebooks started here log to it
+            </span>
+          </>
+        }
+        action={
+          <OpenLink
+            href={props.model.api.link(local.link)}
+            title="Open the MLflow UI in a new tab"
+          />
+        }
+      />
     </div>
   );
 }
@@ -120,34 +146,37 @@ function ManagedMlflow(props: {
         </div>
       )}
       {managed.servers.map(server => (
-        <div
-          className="jp-smtk-proxy-line"
+        <Item
           key={server.arn || server.name}
-          data-managed={server.name}
-        >
-          <span className="jp-smtk-proxy-name" title={server.arn}>
-            {server.name}
-          </span>
-          <span
-            className="jp-smtk-badge"
-            data-kind={server.can_open ? 'ok' : 'warn'}
-          >
-            {server.status}
-          </span>
-          <span className="jp-smtk-muted">{server.mlflow_version}</span>
-          <button
-            className="jp-smtk-proxy-open jp-mod-styled"
-            disabled={!server.can_open}
-            title={
-              server.can_open
-                ? 'Open with a one-time sign-in link, in a new tab'
-                : 'Start the tracking server first'
-            }
-            onClick={() => void openManaged(props.model, server)}
-          >
-            Open
-          </button>
-        </div>
+          name={server.name}
+          title={server.arn}
+          attrs={{ 'data-managed': server.name }}
+          meta={
+            <>
+              <span
+                className="jp-smtk-badge"
+                data-kind={server.can_open ? 'ok' : 'warn'}
+              >
+                {server.status}
+              </span>
+              <span>MLflow {server.mlflow_version}</span>
+            </>
+          }
+          action={
+            <button
+              className="jp-smtk-proxy-open jp-mod-styled"
+              disabled={!server.can_open}
+              title={
+                server.can_open
+                  ? 'Open with a one-time sign-in link, in a new tab'
+                  : 'Start the tracking server first'
+              }
+              onClick={() => void openManaged(props.model, server)}
+            >
+              Open
+            </button>
+          }
+        />
       ))}
     </div>
   );
@@ -157,19 +186,24 @@ function SparkRow(props: { model: TeamkitModel; ui: ISparkUi }): JSX.Element {
   const { ui } = props;
   const age = ui.started ? formatAge(Date.now() / 1000 - ui.started) : '';
   return (
-    <div className="jp-smtk-proxy-line" data-spark-port={ui.port}>
-      <span className="jp-smtk-proxy-name" title={ui.app_id}>
-        {ui.name || ui.app_id}
-      </span>
-      <span className="jp-smtk-muted">
-        :{ui.port}
-        {age && ` · ${age}`}
-      </span>
-      <OpenLink
-        href={props.model.api.link(ui.link)}
-        title={`Open the Spark UI of ${ui.name} in a new tab`}
-      />
-    </div>
+    <Item
+      name={ui.name || ui.app_id}
+      title={`${ui.name} (${ui.app_id})`}
+      attrs={{ 'data-spark-port': ui.port }}
+      meta={
+        <>
+          <span>port {ui.port}</span>
+          {age && <span>up {age}</span>}
+          {ui.spark_version && <span>Spark {ui.spark_version}</span>}
+        </>
+      }
+      action={
+        <OpenLink
+          href={props.model.api.link(ui.link)}
+          title={`Open the Spark UI of ${ui.name} in a new tab`}
+        />
+      }
+    />
   );
 }
 
@@ -188,14 +222,17 @@ function SparkUis(props: { model: TeamkitModel; data: IProxies }): JSX.Element {
         <SparkRow key={ui.port} model={props.model} ui={ui} />
       ))}
       {spark.history.configured && (
-        <div className="jp-smtk-proxy-line" data-proxy="spark-history">
-          <span className="jp-smtk-proxy-name">History Server</span>
-          <span className="jp-smtk-muted">{spark.history.host}</span>
-          <OpenLink
-            href={props.model.api.link(spark.history.link)}
-            title="Open the Spark History Server in a new tab"
-          />
-        </div>
+        <Item
+          name="Spark History Server"
+          attrs={{ 'data-proxy': 'spark-history' }}
+          meta={<span>{spark.history.host}</span>}
+          action={
+            <OpenLink
+              href={props.model.api.link(spark.history.link)}
+              title="Open the Spark History Server in a new tab"
+            />
+          }
+        />
       )}
     </div>
   );

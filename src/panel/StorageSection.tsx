@@ -389,6 +389,11 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
             </>
           )}
           {freed && <div className="jp-smtk-storage-freed">{freed}</div>}
+          {status.publish && !status.publish.ok && (
+            <div className="jp-smtk-muted jp-smtk-storage-publish">
+              Team view not updated: {status.publish.problem}
+            </div>
+          )}
           {notCounted.length > 0 && (
             <div
               className="jp-smtk-muted jp-smtk-storage-errors"

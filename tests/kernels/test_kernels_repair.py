@@ -51,7 +51,7 @@ async def run_action(jp_fetch, action: str, env_id: str, timeout: float = 600) -
                               body=json.dumps({"environment": env_id}))
     assert response.code == 202
     job = json.loads(response.body)
-    assert job["state"] == "running" and job["environment"] == env_id
+    assert job["state"] in ("running", "succeeded", "failed") and job["environment"] == env_id
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     assert job["id"] in [j["id"] for j in listing["jobs"]]
     deadline = time.monotonic() + timeout
@@ -114,3 +114,26 @@ async def test_refuses_a_second_action_on_an_environment_whose_job_is_running(jp
         assert code == 409 and "already running" in error["message"]
     finally:
         job.state = "failed"
+
+
+def test_repair_recreates_the_in_project_venv_of_an_awkwardly_named_project():
+    from sm_teamkit.kernels import KernelsService, KernelsSettings
+
+    from .conftest import AWKWARD, make_project
+
+    root = Path(tempfile.mkdtemp(prefix="sm-teamkit-repair-inproject-"))
+    try:
+        project = make_project(root, AWKWARD, None, in_project=True)
+        break_interpreter(project / ".venv")
+        service = KernelsService(KernelsSettings(workon_home=str(root / "no-workon"), project_roots=(str(root),),
+                                                 kernels_dir=str(root / "kernels"), enabled=False))
+        (env,) = service.discover()
+        assert env.status == "broken" and env.source == "project" and env.actions == ["repair"]
+        job = service.start_action("repair", env.id)
+        finished = service.jobs.wait(job["id"], timeout=600)
+        assert finished.state == "succeeded", "\n".join(finished.log)
+        (after,) = service.discover()
+        assert after.path == str(project / ".venv") and after.interpreter_ok
+        assert not list(root.glob(f"{AWKWARD}/.venv{PARKED_MARKER}*"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -95,6 +95,18 @@ class JupyterServer:
         return self.log_path.read_text(errors="replace")[-chars:]
 
 
+@pytest.fixture(autouse=True)
+def _keep_tracking_uri_out_of_the_test_process():
+    """An in-process test server sets MLFLOW_TRACKING_URI in os.environ (for its kernels);
+    put back what the test process had so later tests and subprocesses do not inherit it."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
 @pytest.fixture(scope="session")
 def proxy_server(emulator, tmp_path_factory):
     """A Jupyter server (sm_teamkit + jupyter-server-proxy) as the demo user, HOME in a temp dir."""

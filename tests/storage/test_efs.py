@@ -70,3 +70,17 @@ def test_an_efs_that_cannot_be_described_still_gets_its_scan(tmp_path):
         root = svc.scan_now()["report"]["roots"][0]
     assert root["allocated_bytes"] == du(mount, "-sB1")
     assert root["efs"]["problem"]
+
+
+def test_a_classic_home_on_nfs_is_priced_as_the_domains_efs(tmp_path):
+    from sm_teamkit.storage.report import place_of
+
+    home = tmp_path / "home"
+    home.mkdir()
+    mounts_file = tmp_path / "mounts"
+    mounts_file.write_text(f"127.0.0.1:/200005 {home} nfs4 rw 0 0\n/dev/vda / ext4 rw 0 0\n")
+    place = place_of(str(home), [], True, "fs-0home000", str(mounts_file))
+    assert (place.storage, place.file_system_id) == ("efs", "fs-0home000")
+    # Not on NFS: an EBS home whatever the domain says.
+    assert place_of(str(tmp_path), [], True, "fs-0home000", str(tmp_path / "absent")).storage == "ebs"
+    assert place_of(str(home), [], False, "", str(mounts_file)).storage == "local"

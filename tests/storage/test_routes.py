@@ -147,3 +147,33 @@ async def test_a_bad_body_gets_a_clear_error(jp_fetch):
         await jp_fetch("sm-teamkit", "storage", method="POST", body="{not json")
     assert info.value.code == 400
     assert "not valid JSON" in json.loads(info.value.response.body)["error"]["message"]
+
+
+class TestTeamView:
+    """A server in the demo user's space publishes its total through the emulator (moto's
+    CloudWatch); the team view reads it back."""
+
+    @pytest.fixture
+    def teamkit_config(self, teamkit_config, emulator, monkeypatch):
+        monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+        return {**teamkit_config, "storage_publish_metrics": True, "storage_roots": []}
+
+    async def test_a_scan_publishes_the_users_total_for_the_team_view(self, jp_fetch, home, emulator):
+        import boto3
+
+        from sm_teamkit.storage.team import team_usage
+
+        from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER
+
+        status = await scan(jp_fetch)
+        for _ in range(100):  # published right after the report is stored
+            if status["publish"] is not None:
+                break
+            await asyncio.sleep(0.05)
+            status = await get_storage(jp_fetch)
+        assert status["publish"]["ok"] is True, status["publish"]
+        cloudwatch = boto3.client("cloudwatch", endpoint_url=emulator.url, region_name="us-east-1")
+        users = team_usage(cloudwatch, DEMO_DOMAIN)["users"]
+        mine = next(u for u in users if u["space_name"] == DEMO_SPACE)
+        assert mine["user_profile_name"] == DEMO_USER
+        assert mine["bytes"] == status["report"]["totals"]["allocated_bytes"] == du(home, "-sB1")

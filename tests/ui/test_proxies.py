@@ -4,6 +4,7 @@ Jupyter cookie authenticates them), assets and API calls stay under the proxy pr
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -143,7 +144,7 @@ def test_spark_jobs_and_executors_pages_open_from_the_panel_link(page, lab, spar
 
 
 def test_managed_mlflow_opens_a_presigned_url_in_a_new_tab(page, lab):
-    page.context.route("https://**.sagemaker.aws/**",
+    page.context.route(re.compile(r"^https://[^/]+\.sagemaker\.aws/"),
                        lambda route: route.fulfill(status=200, body="managed MLflow", content_type="text/plain"))
     panel = open_panel(page)
     row = panel.locator('[data-managed="team-mlflow"]')
@@ -154,6 +155,25 @@ def test_managed_mlflow_opens_a_presigned_url_in_a_new_tab(page, lab):
     with page.context.expect_page(timeout=30_000) as popup:
         row.get_by_role("button", name="Open").click()
     tab = popup.value
-    tab.wait_for_url("https://**", timeout=30_000)
+    tab.wait_for_url(re.compile(r"^https://"), wait_until="commit", timeout=30_000)
     assert "authToken=" in tab.url and lab.token not in tab.url
+    tab.close()
+
+
+def test_the_launcher_mlflow_card_opens_mlflow_without_a_token(page, lab, mlflow_with_runs):
+    page.get_by_text("File", exact=True).first.click()
+    page.get_by_text("New Launcher", exact=True).first.click()
+    card = page.locator(".jp-LauncherCard", has_text="MLflow").first
+    card.wait_for(timeout=30_000)
+    # The entry point's SVG (sm_teamkit/proxies/icons/mlflow.svg), served by jupyter-server-proxy.
+    icon = card.locator("img.jp-Launcher-kernelIcon")
+    assert urlsplit(icon.get_attribute("src")).path == "/server-proxy/icon/mlflow"
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=icon.element_handle(),
+                           timeout=30_000)
+    screenshot(card, "launcher-mlflow.png")
+    with page.context.expect_page(timeout=60_000) as popup:
+        card.click()
+    tab = popup.value
+    tab.wait_for_url(re.compile(r"/mlflow/"), wait_until="commit", timeout=60_000)
+    assert urlsplit(tab.url).path == "/mlflow/" and lab.token not in tab.url
     tab.close()
