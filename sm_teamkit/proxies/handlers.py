@@ -169,11 +169,8 @@ def _history_rewriter(context: str, host: str, port: int):
         location = response.headers.get("Location")
         if not location:
             return
-        parts = urlsplit(location)
-        if parts.netloc.lower() in {f"{host}:{port}".lower(), request.host.lower()}:
-            path = parts.path or "/"
-            if path == context or path.startswith(context.rstrip("/") + "/"):
-                path = path[len(context.rstrip("/")):] or "/"
-            response.headers["Location"] = parts._replace(scheme="", netloc="", path=path).geturl()
+        fixed = same_host_location(location, port, context, request.host, backend_host=host)
+        if fixed is not None:
+            response.headers["Location"] = fixed
 
     return rewrite

@@ -193,7 +193,8 @@ class SparkUiDiscovery:
             return [self._named[(port, inode)] for port, inode in live.items() if (port, inode) in self._named]
 
 
-def same_host_location(location: str, port: int, context_path: str, request_host: str = "") -> str | None:
+def same_host_location(location: str, port: int, context_path: str, request_host: str = "",
+                       backend_host: str = "") -> str | None:
     """Spark answers ``/`` with an absolute ``Location: http://<host>/jobs/`` that would leave
     the proxy prefix. For a redirect to this backend or to the Jupyter host itself, return the
     bare path (the proxy then puts its prefix in front); None leaves the header alone."""
@@ -201,6 +202,8 @@ def same_host_location(location: str, port: int, context_path: str, request_host
     if not parts.netloc:
         return None
     same = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+    if backend_host:
+        same.add(f"{backend_host}:{port}".lower())
     if request_host:
         same.add(request_host.lower())
     if parts.netloc.lower() not in same:

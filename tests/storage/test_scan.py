@@ -30,8 +30,9 @@ def scan_as(uid: int, path: Path) -> dict:
         status = 1
         try:
             os.close(read_end)
-            os.setgid(uid)
-            os.setuid(uid)
+            if os.geteuid() != uid:
+                os.setgid(uid)
+                os.setuid(uid)
             r = StorageScanner().scan([RootSpec(str(path), "home")])
             data = {"a": r.apparent_bytes, "b": r.allocated_bytes, "errors": r.errors,
                     "samples": r.error_samples, "uid": os.getuid()}
@@ -100,14 +101,26 @@ def test_stays_on_one_file_system(tmp_path):
 def test_unreadable_folders_are_reported_and_the_scan_completes(world_tmp):
     home = make_tree(world_tmp / "home")
     secret = home / "data" / "raw"
-    secret.chmod(0o700)  # owned by root: unreadable for nobody
-    seen = scan_as(NOBODY, home)
-    assert seen["uid"] == NOBODY
+    if os.geteuid() == 0:
+        secret.chmod(0o700)  # owned by root: unreadable for nobody, who runs the scan
+        user = NOBODY
+    else:
+        secret.chmod(0o000)  # not root: the mode alone stops this user
+        user = os.geteuid()
+    try:
+        seen = scan_as(user, home)
+    finally:
+        secret.chmod(0o755)
+    assert seen["uid"] == user
     assert seen["errors"]["unreadable"] == 1
     assert seen["samples"][0]["path"] == str(secret)
     # The same totals as du run by the same user: the folder's own entry, not its contents.
-    assert seen["a"] == du(home, "-sb", user=NOBODY)
-    assert seen["b"] == du(home, "-sB1", user=NOBODY)
+    secret.chmod(0o700 if user == NOBODY else 0o000)
+    try:
+        assert seen["a"] == du(home, "-sb", user=user if user == NOBODY else None)
+        assert seen["b"] == du(home, "-sB1", user=user if user == NOBODY else None)
+    finally:
+        secret.chmod(0o755)
     assert seen["a"] < du(home, "-sb")
 
 
