@@ -43,10 +43,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
-          const apply = () =>
+          const apply = () => {
             model.setInterval(
               settings.get('refreshSeconds').composite as number
             );
+            model.setSections(settings.get('sections').composite as string[]);
+          };
           apply();
           settings.changed.connect(apply);
         })

@@ -26,6 +26,14 @@ export interface ISectionData {
 
 export type SectionName = keyof ISectionData;
 
+/** The capability sections, in their default order (status is always fetched). */
+export const ALL_SECTIONS: SectionName[] = [
+  'apps',
+  'storage',
+  'kernels',
+  'proxies'
+];
+
 export class TeamkitModel {
   constructor(
     readonly api: TeamkitApi,
@@ -70,6 +78,19 @@ export class TeamkitModel {
     return this._poll.refresh();
   }
 
+  /** Which sections the panel shows, in order (the `sections` setting). */
+  get sections(): SectionName[] {
+    return this._sections;
+  }
+
+  setSections(names: string[]): void {
+    this._sections = names.filter((n): n is SectionName =>
+      ALL_SECTIONS.includes(n as SectionName)
+    );
+    this._changed.emit();
+    void this.refreshNow();
+  }
+
   setInterval(seconds: number): void {
     this._poll.frequency = {
       ...this._poll.frequency,
@@ -95,7 +116,8 @@ export class TeamkitModel {
       proxies: () => this.api.proxies(),
       kernels: () => this.api.kernels()
     };
-    const names = Object.keys(fetchers) as SectionName[];
+    // Only what the panel shows is fetched.
+    const names: SectionName[] = ['status', ...this._sections];
     const results = await Promise.allSettled(
       names.map(name => fetchers[name]())
     );
@@ -126,6 +148,7 @@ export class TeamkitModel {
   }
 
   private _poll: Poll;
+  private _sections: SectionName[] = [...ALL_SECTIONS];
   private _data: Partial<ISectionData> = {};
   private _errors: Partial<Record<SectionName, ApiError>> = {};
   private _updatedAt = 0;

@@ -1,13 +1,23 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { TeamkitModel } from '../model';
+import { SectionName, TeamkitModel } from '../model';
 import { AppsSection } from './AppsSection';
 import { ErrorNote } from './common';
 import { IdentitySection } from './IdentitySection';
 import { KernelsSection } from './KernelsSection';
 import { ProxiesSection } from './ProxiesSection';
 import { StorageSection } from './StorageSection';
+
+const SECTIONS: Record<
+  Exclude<SectionName, 'status'>,
+  (props: { model: TeamkitModel }) => JSX.Element | null
+> = {
+  apps: AppsSection,
+  storage: StorageSection,
+  kernels: KernelsSection,
+  proxies: ProxiesSection
+};
 
 function PanelBody(props: { model: TeamkitModel }): JSX.Element {
   const { model } = props;
@@ -16,10 +26,13 @@ function PanelBody(props: { model: TeamkitModel }): JSX.Element {
     <div className="jp-smtk-body">
       <IdentitySection status={status} />
       <ErrorNote error={model.errors.status} />
-      <AppsSection model={model} />
-      <StorageSection model={model} />
-      <KernelsSection model={model} />
-      <ProxiesSection model={model} />
+      {model.sections.map(name => {
+        if (name === 'status') {
+          return null;
+        }
+        const Component = SECTIONS[name];
+        return <Component key={name} model={model} />;
+      })}
     </div>
   );
 }

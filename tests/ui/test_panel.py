@@ -33,3 +33,21 @@ def test_panel_is_readable_in_the_dark_theme(page):
     page.get_by_text("Theme", exact=True).first.hover()
     page.get_by_text("JupyterLab Light", exact=True).first.click()
     page.wait_for_function("document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+
+
+def test_the_sections_setting_chooses_and_orders_the_sections(page, lab):
+    import json
+
+    setting = "lab/api/settings/sm-teamkit:plugin"
+    lab.api(setting, "PUT", {"raw": json.dumps({"sections": ["kernels", "apps"]})})
+    try:
+        page.reload()
+        panel = open_panel(page)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('#sm-teamkit-panel section[data-section]')]
+                     .map(e => e.dataset.section).join(',') === 'kernels,apps'""",
+            timeout=30_000,
+        )
+        assert panel.locator('[data-section="storage"]').count() == 0
+    finally:
+        lab.api(setting, "PUT", {"raw": "{}"})
