@@ -39,11 +39,13 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	jupyter labextension develop --overwrite . >/dev/null
 	touch $@
 
-# Debian packages the tests need: the browser for the panel tests, shellcheck for lifecycle.
+# Debian packages the tests need: the browser for the panel tests, shellcheck for lifecycle,
+# Java for the real Spark sessions.
 system-deps:
 	@missing=""; \
 	  [ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	  command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
+	  command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -132,6 +133,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 if __name__ == "__main__":

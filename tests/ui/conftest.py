@@ -95,6 +95,8 @@ def lab(emulator, lab_home, tmp_path_factory):
         "AWS_ENDPOINT_URL": emulator.url,
         "JUPYTER_PLATFORM_DIRS": "1",
     }
+    # An in-process test server may have set it; this server must choose its own.
+    env.pop("MLFLOW_TRACKING_URI", None)
     env.pop("JUPYTER_CONFIG_DIR", None)
     env.pop("JUPYTER_DATA_DIR", None)
     args = [
