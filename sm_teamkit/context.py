@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import Any
 
 from . import __version__
@@ -67,24 +68,11 @@ class Teamkit:
             if self._identity is None:
                 self._identity = resolve_identity(self.identity_settings(), self._space_owner)
                 if self._identity.region and not self.aws.resolved_region():
-                    self.aws = AwsSettings(
-                        region=self._identity.region,
-                        sagemaker_endpoint_url=self.aws.sagemaker_endpoint_url,
-                        max_attempts=self.aws.max_attempts,
-                    )
+                    self.aws = replace(self.aws, region=self._identity.region)
             return self._identity
 
-    def _space_owner(self, domain_id: str, space_name: str) -> str:
-        settings = self.aws
-        if not settings.resolved_region():
-            from .studio.identity import read_metadata, region_from_arn
-
-            meta, _ = read_metadata(self.config.resource_metadata_path)
-            settings = AwsSettings(
-                region=region_from_arn(str(meta.get("ResourceArn", ""))),
-                sagemaker_endpoint_url=settings.sagemaker_endpoint_url,
-                max_attempts=settings.max_attempts,
-            )
+    def _space_owner(self, domain_id: str, space_name: str, region: str) -> str:
+        settings = self.aws if self.aws.resolved_region() else replace(self.aws, region=region)
         try:
             space = client("sagemaker", settings, max_attempts=2).describe_space(
                 DomainId=domain_id, SpaceName=space_name

@@ -34,7 +34,7 @@ def test_classic_metadata_names_the_profile_without_any_aws_call(tmp_path):
 
 def test_new_studio_space_owner_comes_from_describe_space(tmp_path):
     path = write(tmp_path, studio_metadata("d-x", "lab1"))
-    ident = resolve_identity(IdentitySettings(resource_metadata_path=path), lambda d, s: f"owner-of-{s}")
+    ident = resolve_identity(IdentitySettings(resource_metadata_path=path), lambda d, s, r: f"owner-of-{s}")
     assert ident.user_profile_name == "owner-of-lab1"
     assert ident.app_type == "JupyterLab" and ident.app_name == "default"
 
@@ -54,7 +54,7 @@ def test_explicit_config_overrides_the_metadata(tmp_path):
     path = write(tmp_path, studio_metadata("d-x", "lab1"))
     ident = resolve_identity(
         IdentitySettings(resource_metadata_path=path, user_profile_name="bob", domain_id="d-y"),
-        lambda d, s: "never-used",
+        lambda d, s, r: "never-used",
     )
     assert (ident.domain_id, ident.user_profile_name) == ("d-y", "bob")
 

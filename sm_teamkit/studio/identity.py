@@ -75,9 +75,9 @@ def region_from_arn(arn: str) -> str:
 
 def resolve_identity(
     settings: IdentitySettings,
-    space_owner: Callable[[str, str], str] | None = None,
+    space_owner: Callable[[str, str, str], str] | None = None,
 ) -> Identity:
-    """Combine config and metadata. ``space_owner(domain_id, space_name)`` finds the owner
+    """Combine config and metadata. ``space_owner(domain_id, space_name, region)`` finds the owner
     profile of a new-Studio space (DescribeSpace); its failure is reported, not raised."""
     meta, problem = read_metadata(settings.resource_metadata_path)
 
@@ -103,7 +103,7 @@ def resolve_identity(
     flavor = "classic" if app_type in CLASSIC_APP_TYPES else "studio"
     if space and not profile and space_owner is not None:
         try:
-            profile = space_owner(domain_id, space)
+            profile = space_owner(domain_id, space, region)
         except Exception as exc:  # reported in the panel; the server keeps running
             problem = f"Could not find the owner of space {space!r}: {exc}"
             log.warning("sm_teamkit: %s", problem)
