@@ -158,6 +158,8 @@ def page(browser, lab):
     page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
     page.on("pageerror", lambda err: console.append(f"pageerror: {err}"))
     login(page, lab)
+    # Start every test from the default layout, not the one the previous test left behind.
+    page.goto(lab.url + "lab?reset")
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     yield page
     if any(line.startswith("pageerror") for line in console):

@@ -28,8 +28,11 @@ def lab_kernel_envs(lab_home):
 
 def open_launcher(page):
     launcher = page.locator(".jp-Launcher")
-    if not launcher.first.is_visible():
-        page.locator('[data-command="launcher:create"]').first.click()
+    try:
+        launcher.first.wait_for(state="visible", timeout=5_000)  # the default layout has one
+    except Exception:
+        page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="New Launcher").first.click()
     launcher.first.wait_for(state="visible", timeout=30_000)
     return launcher.first
 
