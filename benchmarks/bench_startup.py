@@ -1,0 +1,78 @@
+"""Jupyter server start time with sm_teamkit enabled vs disabled, measured in the same run.
+
+Time from process start to the first answer of GET /api/status, alternating the two setups.
+Prints the medians and their ratio (budget: <= 1.15). Usage: python benchmarks/bench_startup.py [--runs 5]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def time_start(enabled: bool, home: Path) -> float:
+    config_dir = home / ("on" if enabled else "off")
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"sm_teamkit": enabled}}}))
+    token, port = secrets.token_hex(8), free_port()
+    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(config_dir),
+           "SM_TEAMKIT_RESOURCE_METADATA": str(home / "absent.json")}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
+         "--SmTeamkit.storage_start_delay_seconds=-1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                     headers={"Authorization": f"token {token}"})
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(request, timeout=2).read()
+                return time.perf_counter() - start
+            except Exception:
+                if proc.poll() is not None or time.perf_counter() - start > 120:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    on, off = [], []
+    time_start(True, home)  # warm the OS file cache for both
+    time_start(False, home)
+    for _ in range(args.runs):
+        off.append(time_start(False, home))
+        on.append(time_start(True, home))
+    m_on, m_off = statistics.median(on), statistics.median(off)
+    print(f"server start without sm_teamkit: median {m_off:.2f} s ({', '.join(f'{t:.2f}' for t in off)})")
+    print(f"server start with sm_teamkit:    median {m_on:.2f} s ({', '.join(f'{t:.2f}' for t in on)})")
+    print(f"ratio with/without: {m_on / m_off:.2f} (budget <= 1.15)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
