@@ -9,6 +9,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -32,6 +33,40 @@ def seed_demo_home(home: Path) -> None:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
+
+
+def seed_demo_environments(home: Path, log_path: Path, running: list) -> None:
+    """Real pipenv environments for the Kernels section, made in the background while the
+    demo runs (the watch registers them as they appear): churn-model with ipykernel (needs the
+    package index), feature-store without it, and old-image "made on another image" (its base
+    Python is missing here). Failures go to ``log_path``; the demo goes on without them."""
+    workon = home / ".local" / "share" / "virtualenvs"
+    env = {**os.environ, "HOME": str(home), "WORKON_HOME": str(workon), "PIPENV_IGNORE_VIRTUALENVS": "1",
+           "PIPENV_YES": "1", "PIPENV_NOSPIN": "1", "PIPENV_VERBOSITY": "-1"}
+    for var in ("VIRTUAL_ENV", "PYTHONPATH", "PIPENV_VENV_IN_PROJECT"):
+        env.pop(var, None)
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    with open(log_path, "a") as log:
+        for name, packages in (("feature-store", []), ("old-image", []), ("churn-model", ["ipykernel"])):
+            project = home / "projects" / name
+            if (project / "Pipfile.lock").exists() or (project / ".demo-done").exists():
+                continue
+            project.mkdir(parents=True, exist_ok=True)
+            args = [sys.executable, "-m", "pipenv", "install" if packages else "--python", *(
+                ["--python", base_python, *packages] if packages else [base_python])]
+            proc = subprocess.Popen(args, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+            running.append(proc)  # so that stopping the demo stops it too
+            if proc.wait() != 0:
+                continue
+            if name == "old-image":
+                for venv in workon.glob("old-image-*"):
+                    cfg = venv / "pyvenv.cfg"
+                    lines = [("home = /opt/other-image/bin" if ln.startswith("home") else ln)
+                             for ln in cfg.read_text().splitlines()]
+                    cfg.write_text("\n".join(lines) + "\n")
+                    (venv / "bin" / "python").unlink(missing_ok=True)
+                    (venv / "bin" / "python").symlink_to("/opt/other-image/bin/python3.11")
+            (project / ".demo-done").write_text("")
 
 
 def demo_metadata(emu) -> dict:
@@ -94,6 +129,9 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
     if os.geteuid() == 0:
         args.append("--allow-root")
     log_path = state / "jupyterlab.log"
+    seeding: list[subprocess.Popen] = []
+    threading.Thread(target=seed_demo_environments, args=(home, state / "environments.log", seeding),
+                     daemon=True).start()
     print(f"sm-teamkit demo: emulator on {emu.url} (scenario: bundled demo)")
     print(f"sm-teamkit demo: demo home {home}; JupyterLab log {log_path}")
     with open(log_path, "w") as log:
@@ -135,6 +173,9 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
                     lab.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     os.killpg(lab.pid, signal.SIGKILL)
+            for proc in seeding:
+                if proc.poll() is None:
+                    proc.terminate()
             emu.stop()
             print("sm-teamkit demo: stopped JupyterLab and the emulator.")
     return 0

@@ -203,7 +203,7 @@ class AppsService:
         now = time.time()
         world = snap.value
         apps = [self._priced(a, now) for a in world.apps]
-        shared = [self._priced(a, now) for a in world.shared]
+        shared = [self._priced(a, now, nudge=False) for a in world.shared]  # not theirs to stop
         jobs = [j.priced(self.prices, now) for j in world.jobs]
         running = [a for a in apps if a["status"] in {"InService", "Pending"}] + [
             j for j in jobs if j["status"] in {"InProgress", "InService"}
@@ -229,7 +229,7 @@ class AppsService:
             "prices": price_source(),
         }
 
-    def _priced(self, app: AppInfo, now: float) -> dict:
+    def _priced(self, app: AppInfo, now: float, nudge: bool = True) -> dict:
         out = asdict(app)
         running = app.status in {"InService", "Pending"}
         out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
@@ -241,7 +241,7 @@ class AppsService:
         out["nudge_hours"] = threshold
         # A free app (Classic JupyterServer on "system") costs nothing however long it runs.
         out["nudged"] = bool(
-            running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
+            nudge and running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
         )
         return out
 

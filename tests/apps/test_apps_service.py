@@ -52,6 +52,7 @@ def test_apps_in_others_shared_spaces_are_listed_apart_and_not_stoppable(team_em
     report = service(team_emulator).report()
     assert keys(report["shared"]) == [("JupyterLab", "default", "bob-shared")]
     assert report["shared"][0]["shared"] is True and report["shared"][0]["stoppable"] is False
+    assert report["shared"][0]["nudged"] is False  # others' apps: no nudge the user cannot act on
     # alice's own shared space stays among her apps, marked shared, and stoppable.
     own_shared = [a for a in report["apps"] if a["space_name"] == "alice-team"][0]
     assert own_shared["shared"] is True and own_shared["stoppable"] is True
