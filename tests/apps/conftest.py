@@ -34,7 +34,7 @@ def team_scenario() -> dict:
         {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice2-lab", "status": "InService",
          "instance_type": "ml.m5.xlarge", "created": "1h ago"},
         {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "bob-shared", "status": "InService",
-         "instance_type": "ml.t3.large", "created": "4h ago"},
+         "instance_type": "ml.t3.large", "created": "30h ago"},
         {"domain": DOMAIN, "name": "default", "type": "CodeEditor", "space": "carol-code", "status": "InService",
          "instance_type": "ml.t3.medium", "created": "6h ago"},
     ]
