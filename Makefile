@@ -34,6 +34,9 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(BIN)/pip install -q hatchling editables "hatch-jupyter-builder>=0.9.1" "jupyterlab>=4.6,<5"
 	# `npm ci` refuses this lock: the registry here lacks some optional platform binaries.
 	npm install --no-audit --no-fund
+	# A develop link from an earlier install: pip must not write through it into the source tree.
+	[ ! -L $(VENV)/share/jupyter/labextensions/sm-teamkit ] || rm $(VENV)/share/jupyter/labextensions/sm-teamkit
+	rm -f sm_teamkit/labextension/install.json
 	$(BIN)/pip install -q --no-build-isolation -e ".[test,demo,mlflow,spark]"
 	# Editable installs copy the built labextension; link it instead so rebuilds show up.
 	jupyter labextension develop --overwrite . >/dev/null
