@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ApiError, in_use, invalid, not_found
-from .listing import paginate, sort_items, subset
+from .listing import page_body, sort_items, subset
 from .state import ACTIVE_APP_STATUSES, StudioState, resolve_resource_spec
 from .validation import sagemaker_model
 
@@ -44,12 +44,8 @@ def list_apps(state: StudioState, params: dict) -> dict:
     items = sort_items(
         items, params, {"CreationTime": lambda a: a["CreationTime"]}, "CreationTime", "Ascending"
     )
-    page, token = paginate("ListApps", items, params)
     members = sagemaker_model().shape_for("AppDetails").members
-    body: dict[str, Any] = {"Apps": [subset(a, members) for a in page]}
-    if token:
-        body["NextToken"] = token
-    return body
+    return page_body("ListApps", "Apps", items, params, lambda a: subset(a, members))
 
 
 def describe_app(state: StudioState, params: dict) -> dict:

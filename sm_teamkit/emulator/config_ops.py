@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from .errors import in_use, invalid, not_found
-from .listing import in_window, paginate, sort_items, subset
+from .listing import in_window, page_body, sort_items, subset
 from .state import StudioState
 from .validation import sagemaker_model
 
@@ -108,12 +107,14 @@ def list_studio_lifecycle_configs(state: StudioState, params: dict) -> dict:
         "Name": lambda c: c["StudioLifecycleConfigName"],
     }
     items = sort_items(items, params, keys, "CreationTime", "Descending")
-    page, token = paginate("ListStudioLifecycleConfigs", items, params)
     members = sagemaker_model().shape_for("StudioLifecycleConfigDetails").members
-    body: dict[str, Any] = {"StudioLifecycleConfigs": [subset(c, members) for c in page]}
-    if token:
-        body["NextToken"] = token
-    return body
+    return page_body(
+        "ListStudioLifecycleConfigs",
+        "StudioLifecycleConfigs",
+        items,
+        params,
+        lambda c: subset(c, members),
+    )
 
 
 def delete_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
@@ -154,12 +155,14 @@ def list_mlflow_tracking_servers(state: StudioState, params: dict) -> dict:
         "Status": lambda t: t["TrackingServerStatus"],
     }
     items = sort_items(items, params, keys, "CreationTime", "Descending")
-    page, token = paginate("ListMlflowTrackingServers", items, params)
     members = sagemaker_model().shape_for("TrackingServerSummary").members
-    body: dict[str, Any] = {"TrackingServerSummaries": [subset(t, members) for t in page]}
-    if token:
-        body["NextToken"] = token
-    return body
+    return page_body(
+        "ListMlflowTrackingServers",
+        "TrackingServerSummaries",
+        items,
+        params,
+        lambda t: subset(t, members),
+    )
 
 
 def describe_mlflow_tracking_server(state: StudioState, params: dict) -> dict:
@@ -207,11 +210,7 @@ def add_tags(state: StudioState, params: dict) -> dict:
 
 def list_tags(state: StudioState, params: dict) -> dict:
     tags = state.tags.get(params["ResourceArn"], [])
-    page, token = paginate("ListTags", tags, params, default_size=50)
-    body: dict[str, Any] = {"Tags": [dict(t) for t in page]}
-    if token:
-        body["NextToken"] = token
-    return body
+    return page_body("ListTags", "Tags", tags, params, dict, default_size=50)
 
 
 def delete_tags(state: StudioState, params: dict) -> dict:

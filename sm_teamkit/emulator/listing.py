@@ -82,3 +82,19 @@ def paginate(
         json.dumps({"offset": end, "query": fingerprint}).encode()
     ).decode()
     return page, next_token
+
+
+def page_body(
+    op_name: str,
+    list_key: str,
+    items: list,
+    params: dict,
+    render: Callable[[Any], dict],
+    default_size: int = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """A List* response: one page of `items`, each through `render`, and NextToken if more remain."""
+    page, token = paginate(op_name, items, params, default_size)
+    body: dict[str, Any] = {list_key: [render(item) for item in page]}
+    if token:
+        body["NextToken"] = token
+    return body

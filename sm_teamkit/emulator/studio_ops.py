@@ -7,11 +7,9 @@ body against the output shape.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .config_ops import check_lifecycle_settings
 from .errors import in_use, invalid
-from .listing import paginate, sort_items, subset
+from .listing import page_body, sort_items, subset
 from .state import ACTIVE_APP_STATUSES, StudioState, deep_merge
 from .validation import sagemaker_model
 
@@ -34,11 +32,8 @@ def describe_domain(state: StudioState, params: dict) -> dict:
 
 def list_domains(state: StudioState, params: dict) -> dict:
     items = sorted(state.domains.values(), key=lambda d: d["CreationTime"])
-    page, token = paginate("ListDomains", items, params)
-    body: dict[str, Any] = {"Domains": [subset(d, _members("DomainDetails")) for d in page]}
-    if token:
-        body["NextToken"] = token
-    return body
+    members = _members("DomainDetails")
+    return page_body("ListDomains", "Domains", items, params, lambda d: subset(d, members))
 
 
 def create_domain(state: StudioState, params: dict) -> dict:
@@ -121,13 +116,10 @@ def list_user_profiles(state: StudioState, params: dict) -> dict:
         and params.get("UserProfileNameContains", "") in p["UserProfileName"]
     ]
     items = sort_items(items, params, _BY_TIME, "CreationTime", "Ascending")
-    page, token = paginate("ListUserProfiles", items, params)
-    body: dict[str, Any] = {
-        "UserProfiles": [subset(p, _members("UserProfileDetails")) for p in page]
-    }
-    if token:
-        body["NextToken"] = token
-    return body
+    members = _members("UserProfileDetails")
+    return page_body(
+        "ListUserProfiles", "UserProfiles", items, params, lambda p: subset(p, members)
+    )
 
 
 def create_user_profile(state: StudioState, params: dict) -> dict:
@@ -205,11 +197,7 @@ def list_spaces(state: StudioState, params: dict) -> dict:
         and params.get("SpaceNameContains", "") in s["SpaceName"]
     ]
     items = sort_items(items, params, _BY_TIME, "CreationTime", "Ascending")
-    page, token = paginate("ListSpaces", items, params)
-    body: dict[str, Any] = {"Spaces": [_space_summary(s) for s in page]}
-    if token:
-        body["NextToken"] = token
-    return body
+    return page_body("ListSpaces", "Spaces", items, params, _space_summary)
 
 
 def create_space(state: StudioState, params: dict) -> dict:
