@@ -45,12 +45,6 @@ class AppInfo:
     created_at: float
     this_app: bool = False
     stoppable: bool = False
-    # Filled in per request from the clock and the price list:
-    age_seconds: float = 0.0
-    hourly_usd: float | None = None
-    running_usd: float | None = None
-    nudge_hours: float | None = None
-    nudged: bool = False
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -145,9 +139,9 @@ class AppsService:
             else:
                 world.others[info.key] = info.owner
         if s.track_jobs:
-            owned_space_arns = {n for n, sp in spaces.items() if self._owner_of(sp) == s.user_profile_name}
+            owned_spaces = {n for n, sp in spaces.items() if self._owner_of(sp) == s.user_profile_name}
             world.jobs = list_owned_jobs(
-                self.sm, s.domain_id, s.user_profile_name, owned_space_arns, s.owner_tag_keys, self._tags
+                self.sm, s.domain_id, s.user_profile_name, owned_spaces, s.owner_tag_keys, self._tags
             )
         return world
 
@@ -230,6 +224,7 @@ class AppsService:
         }
 
     def _priced(self, app: AppInfo, now: float, nudge: bool = True) -> dict:
+        """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
         out = asdict(app)
         running = app.status in {"InService", "Pending"}
         out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
