@@ -46,7 +46,8 @@ def client(service: str, settings: AwsSettings, *, max_attempts: int | None = No
     """A boto3 client for ``service``. Endpoint: explicit setting for SageMaker, else botocore's
     own ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL`` handling."""
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts or settings.max_attempts},
+        # total_max_attempts counts the first attempt; botocore's max_attempts counts retries only.
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts or settings.max_attempts},
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         user_agent_extra="sm-teamkit",

@@ -197,3 +197,15 @@ def test_running_jobs_tagged_with_the_users_profile_or_space_are_listed(team_emu
     assert jobs["alice-train"]["instance_count"] == 2
     assert jobs["tagged-by-team-tag"]["hourly_usd"] is None  # not in the table: unknown, not guessed
     assert report["totals"]["unknown_prices"] == 1
+
+
+def test_the_apps_client_makes_one_attempt_per_call_and_leaves_backoff_to_the_refresh(team_emulator):
+    svc = service(team_emulator)
+    team_emulator.set_faults(throttle_rate=1.0, operations=["ListSpaces"])
+    try:
+        team_emulator.reset_calls()
+        with pytest.raises(AwsError):
+            svc.report()
+        assert team_emulator.count("ListSpaces") == 1
+    finally:
+        team_emulator.clear_faults()
