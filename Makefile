@@ -7,13 +7,12 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
-STAMP := $(VENV)/.installed
 LAB_STAMP := sm_teamkit/labextension/package.json
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test lint bench install system-deps build clean
+.PHONY: demo test lint bench install install-demo install-test system-deps build build-demo clean
 
-demo: install build
+demo: install-demo build-demo
 	sm-teamkit demo --port $${PORT:-8888}
 
 test: install system-deps build lint
@@ -26,21 +25,36 @@ lint: install
 bench: install system-deps build
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; python $$b || exit 1; done
 
-install: $(STAMP)
+install: install-test
 
-$(STAMP): pyproject.toml package.json package-lock.json
+# Extras by use: the demo's (emulator, pipenv, MLflow, Spark), and the tests' on top of them.
+DEMO_EXTRAS := demo mlflow spark
+TEST_EXTRAS := $(DEMO_EXTRAS) test
+# The declared dependencies of pyproject.toml (and of the named extras), one per line.
+DEPS = $(BIN)/python -c 'import sys, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+  print("\n".join(p["dependencies"] + [d for e in sys.argv[1:] for d in p["optional-dependencies"][e]]))'
+
+install-demo: $(VENV)/.installed-demo
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-demo $(VENV)/.installed-test: $(VENV)/.installed-%: pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q hatchling editables "hatch-jupyter-builder>=0.9.1" "jupyterlab>=4.6,<5"
+	# A new venv's setuptools and pip are old: bring the build tools up to date before anything is built.
+	$(BIN)/python -m pip install -q -U pip setuptools wheel
+	$(BIN)/pip install -q hatchling editables "hatch-jupyter-builder>=0.9.1" "jupyterlab>=4.4,<5"
 	# `npm ci` refuses this lock: the registry here lacks some optional platform binaries.
 	npm install --no-audit --no-fund
+	# Dependencies first, each sdist built in its own isolated env with current tools...
+	$(DEPS) $(if $(filter test,$*),$(TEST_EXTRAS),$(DEMO_EXTRAS)) >$(VENV)/requirements-$*.txt
+	$(BIN)/pip install -q -r $(VENV)/requirements-$*.txt
+	# ...then the project alone, without isolation: its build hook needs the jupyterlab installed above.
 	# A develop link from an earlier install: pip must not write through it into the source tree.
 	[ ! -L $(VENV)/share/jupyter/labextensions/sm-teamkit ] || rm $(VENV)/share/jupyter/labextensions/sm-teamkit
 	rm -f sm_teamkit/labextension/install.json
-	$(BIN)/pip install -q --no-build-isolation -e ".[test,demo,mlflow,spark]"
+	$(BIN)/pip install -q --no-build-isolation --no-deps -e .
 	# Editable installs copy the built labextension; link it instead so rebuilds show up.
 	jupyter labextension develop --overwrite . >/dev/null
-	touch $@
+	touch $@ $(if $(filter test,$*),$(VENV)/.installed-demo)
 
 # Debian packages the tests need: the browser for the panel tests, shellcheck for lifecycle,
 # Java for the real Spark sessions.
@@ -55,6 +69,7 @@ system-deps:
 	  fi
 
 build: install $(LAB_STAMP)
+build-demo: install-demo $(LAB_STAMP)
 
 $(LAB_STAMP): $(TS_SOURCES)
 	npm run --silent build
