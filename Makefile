@@ -13,7 +13,7 @@ TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json ts
 .PHONY: demo test lint bench install install-demo install-test system-deps build build-demo clean
 
 demo: install-demo build-demo
-	sm-teamkit demo --port $${PORT:-8888}
+	sm-teamkit demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
 	pytest tests
