@@ -42,6 +42,40 @@ def cmd_status(args) -> int:
     return 0
 
 
+def config_rows() -> list[dict]:
+    """Every setting of SmTeamkit with its current value (as a server started here sees it),
+    its default and its help: what ``sm-teamkit config`` prints."""
+    from .config import SmTeamkit
+    from .settings import load_config
+
+    kit, fresh = load_config(), SmTeamkit()  # fresh: defaults as resolved here (some read the env)
+    rows = []
+    for name, trait in sorted(SmTeamkit.class_traits(config=True).items()):
+        rows.append({"name": name, "value": getattr(kit, name), "default": getattr(fresh, name),
+                     "type": type(trait).__name__, "help": " ".join((trait.help or "").split())})
+    return rows
+
+
+def cmd_config(args) -> int:
+    import textwrap
+
+    rows = config_rows()
+    if args.name:
+        rows = [r for r in rows if r["name"] in args.name]
+        unknown = sorted(set(args.name) - {r["name"] for r in rows})
+        if unknown:
+            print(f"sm-teamkit config: no setting named {', '.join(unknown)}", file=sys.stderr)
+            return 2
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        changed = "" if row["value"] == row["default"] else f"  (default: {row['default']!r})"
+        print(f"c.SmTeamkit.{row['name']} = {row['value']!r}{changed}")
+        print(textwrap.fill(row["help"], width=96, initial_indent="    ", subsequent_indent="    "))
+    return 0
+
+
 def cmd_emulator(args) -> int:
     from .emulator import main as emulator_main
 
@@ -68,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="who and where this is (domain, profile, space, app) and what works")
     p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/status")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("config", help="every setting (c.SmTeamkit.*) with its current value and help")
+    p.add_argument("name", nargs="*", help="only these settings")
+    p.add_argument("--json", action="store_true", help="name, value, default, type and help of each")
+    p.set_defaults(func=cmd_config)
 
     p = sub.add_parser("emulator", help="run the local Studio emulator (SageMaker wire protocol + moto)")
     p.add_argument("--port", type=int, default=8765)

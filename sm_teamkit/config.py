@@ -1,7 +1,7 @@
 """The one configuration class. Every setting of sm_teamkit lives here, with ``help=``.
 
 Set them in ``jupyter_server_config.py`` as ``c.SmTeamkit.<name> = ...`` or on the command
-line as ``--SmTeamkit.<name>=...``; ``jupyter server --help-all`` lists them.
+line as ``--SmTeamkit.<name>=...``; ``sm-teamkit config`` lists them with their values.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +18,21 @@ def test_every_setting_has_a_help_sentence():
     assert undocumented == []
 
 
-def test_jupyter_server_help_all_lists_every_setting():
-    jupyter_server = Path(sys.executable).with_name("jupyter-server")
-    out = subprocess.run([str(jupyter_server), "--help-all"], capture_output=True, text=True, timeout=120).stdout
-    assert "SmTeamkit(Configurable) options" in out
+def test_sm_teamkit_config_prints_every_setting_with_its_value_and_help(tmp_path):
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir()
+    (config_dir / "jupyter_server_config.json").write_text('{"SmTeamkit": {"apps_refresh_seconds": 75}}')
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir)}
+    cli = Path(sys.executable).with_name("sm-teamkit")
+    out = subprocess.run([str(cli), "config"], capture_output=True, text=True, timeout=60, env=env, check=True).stdout
     for name in SmTeamkit.class_traits(config=True):
-        assert f"--SmTeamkit.{name}=" in out
+        assert f"c.SmTeamkit.{name} = " in out
+    assert "c.SmTeamkit.apps_refresh_seconds = 75.0  (default: 30.0)" in out
+    rows = json.loads(subprocess.run([str(cli), "config", "--json", "apps_refresh_seconds"], capture_output=True,
+                                     text=True, timeout=60, env=env, check=True).stdout)
+    assert rows == [{"name": "apps_refresh_seconds", "value": 75.0, "default": 30.0, "type": "Float",
+                     "help": rows[0]["help"]}]
+    assert "refresh" in rows[0]["help"]
+    bad = subprocess.run([str(cli), "config", "no_such_setting"], capture_output=True, text=True, timeout=60, env=env)
+    assert bad.returncode == 2 and "no setting named no_such_setting" in bad.stderr
+
