@@ -127,13 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommand groups that live beside their service (apps, usage, kernels, lifecycle...)."""
+    from .admin.cli import register as admin
     from .kernels.cli import register as kernels
     from .lifecycle.cli import register as lifecycle
     from .proxies.cli import register as proxies
     from .storage.cli import register as storage
     from .studio.cli import register as apps
 
-    return [apps, kernels, storage, lifecycle, proxies]
+    return [apps, kernels, storage, lifecycle, proxies, admin]
 
 
 def main(argv: list[str] | None = None) -> int:

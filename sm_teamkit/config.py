@@ -112,6 +112,13 @@ class SmTeamkit(Configurable):
             "sagemaker:user-profile-arn and sagemaker:space-arn. Default: []."
         ),
     ).tag(config=True)
+    admin_email_tag_key = Unicode(
+        "email",
+        help=(
+            "Tag key on a user profile whose value is the owner's e-mail address, for "
+            "`sm-teamkit admin remind` when --emails does not name the profile. Default: email."
+        ),
+    ).tag(config=True)
     track_jobs = Bool(
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user. Default: True.",

@@ -15,6 +15,9 @@ from .pricing import PriceList, price_source
 from .refresh import SingleFlight
 
 GONE = {"Deleted"}
+RUNNING = {"InService", "Pending"}
+# Also the default of SmTeamkit.nudge_hours; here for callers without traitlets (the Lambda job).
+DEFAULT_NUDGE_HOURS = {"ml.g*": 8.0, "ml.p*": 8.0, "*": 24.0}
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class AppsSettings:
     app_name: str = ""
     refresh_seconds: float = 30.0
     max_backoff_seconds: float = 300.0
-    nudge_hours: dict[str, float] = field(default_factory=lambda: {"ml.g*": 8.0, "ml.p*": 8.0, "*": 24.0})
+    nudge_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NUDGE_HOURS))
     owner_tag_keys: tuple[str, ...] = ()
     track_jobs: bool = True
 
@@ -82,6 +85,62 @@ def _paginate(sm, operation: str, key: str, **params) -> list[dict]:
     return items
 
 
+def list_domain_apps(sm, domain_id: str) -> tuple[dict[str, dict], list[dict]]:
+    """Every space of the domain by name, and every app that is not gone (ListSpaces, ListApps)."""
+    spaces = {sp["SpaceName"]: sp for sp in _paginate(sm, "list_spaces", "Spaces", DomainIdEquals=domain_id)}
+    raw = _paginate(sm, "list_apps", "Apps", DomainIdEquals=domain_id, PaginationConfig={"PageSize": 100})
+    return spaces, [a for a in raw if a.get("Status") not in GONE]
+
+
+def space_owner(space: dict) -> str:
+    """The owner's user profile of a space from ListSpaces (OwnershipSettingsSummary) or DescribeSpace."""
+    settings = space.get("OwnershipSettingsSummary") or space.get("OwnershipSettings") or {}
+    return settings.get("OwnerUserProfileName", "")
+
+
+def classify_app(app: dict, spaces: dict[str, dict]) -> AppInfo:
+    """A ListApps entry with its owner: the user profile, or for a space the space's owner."""
+    space_name = app.get("SpaceName", "") or ""
+    profile = app.get("UserProfileName", "") or ""
+    if space_name:
+        space = spaces.get(space_name, {})
+        owner = space_owner(space)
+        shared = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType") == "Shared"
+    else:
+        owner, shared = profile, False
+    return AppInfo(
+        app_type=app.get("AppType", ""),
+        app_name=app.get("AppName", ""),
+        space_name=space_name,
+        user_profile_name=profile,
+        owner=owner,
+        shared=shared,
+        instance_type=(app.get("ResourceSpec") or {}).get("InstanceType", ""),
+        status=app.get("Status", ""),
+        failure_reason=app.get("FailureReason", "") or "",
+        created_at=_epoch(app.get("CreationTime")),
+    )
+
+
+def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[str, float],
+               nudge: bool = True) -> dict:
+    """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
+    out = asdict(app)
+    running = app.status in {"InService", "Pending"}
+    out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
+    out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
+    price = prices.price(app.instance_type)
+    out["hourly_usd"] = price
+    out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None and running else None
+    threshold = nudge_threshold(app.instance_type, nudge_hours)
+    out["nudge_hours"] = threshold
+    # A free app (Classic JupyterServer on "system") costs nothing however long it runs.
+    out["nudged"] = bool(
+        nudge and running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
+    )
+    return out
+
+
 class AppsService:
     """Blocking; every public method may call AWS at most once per interval in total."""
 
@@ -119,15 +178,9 @@ class AppsService:
                 "Your user profile is not known, so your apps cannot be told apart from others'.",
                 "Set c.SmTeamkit.user_profile_name, or check that DescribeSpace is allowed.",
             )
-        spaces = {
-            sp["SpaceName"]: sp
-            for sp in _paginate(self.sm, "list_spaces", "Spaces", DomainIdEquals=s.domain_id)
-        }
-        raw = _paginate(self.sm, "list_apps", "Apps", DomainIdEquals=s.domain_id, PaginationConfig={"PageSize": 100})
+        spaces, raw = list_domain_apps(self.sm, s.domain_id)
         world = AppsWorld(apps=[], shared=[], others={}, jobs=[])
         for app in raw:
-            if app.get("Status") in GONE:
-                continue
             info = self._classify(app, spaces)
             if info.owner == s.user_profile_name:
                 if info.status == "Failed":
@@ -139,7 +192,7 @@ class AppsService:
             else:
                 world.others[info.key] = info.owner
         if s.track_jobs:
-            owned_spaces = {n for n, sp in spaces.items() if self._owner_of(sp) == s.user_profile_name}
+            owned_spaces = {n for n, sp in spaces.items() if space_owner(sp) == s.user_profile_name}
             world.jobs = list_owned_jobs(
                 self.sm, s.domain_id, s.user_profile_name, owned_spaces, s.owner_tag_keys, self._tags
             )
@@ -156,38 +209,15 @@ class AppsService:
                 return ""
         return self._reasons[key]
 
-    @staticmethod
-    def _owner_of(space: dict) -> str:
-        return (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName", "")
-
     def _classify(self, app: dict, spaces: dict[str, dict]) -> AppInfo:
         s = self.settings
-        space_name = app.get("SpaceName", "") or ""
-        profile = app.get("UserProfileName", "") or ""
-        if space_name:
-            space = spaces.get(space_name, {})
-            owner = self._owner_of(space)
-            shared = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType") == "Shared"
-        else:
-            owner, shared = profile, False
-        this_app = (
-            app.get("AppType") == s.app_type
-            and app.get("AppName") == (s.app_name or "default")
-            and (space_name == s.space_name if s.space_name else profile == s.user_profile_name)
+        info = classify_app(app, spaces)
+        info.this_app = (
+            info.app_type == s.app_type
+            and info.app_name == (s.app_name or "default")
+            and (info.space_name == s.space_name if s.space_name else info.user_profile_name == s.user_profile_name)
         )
-        return AppInfo(
-            app_type=app.get("AppType", ""),
-            app_name=app.get("AppName", ""),
-            space_name=space_name,
-            user_profile_name=profile,
-            owner=owner,
-            shared=shared,
-            instance_type=(app.get("ResourceSpec") or {}).get("InstanceType", ""),
-            status=app.get("Status", ""),
-            failure_reason=app.get("FailureReason", "") or "",
-            created_at=_epoch(app.get("CreationTime")),
-            this_app=this_app,
-        )
+        return info
 
     def report(self) -> dict:
         """What GET /sm-teamkit/apps returns: apps, shared apps, jobs, totals, freshness."""
@@ -224,21 +254,7 @@ class AppsService:
         }
 
     def _priced(self, app: AppInfo, now: float, nudge: bool = True) -> dict:
-        """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
-        out = asdict(app)
-        running = app.status in {"InService", "Pending"}
-        out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
-        out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
-        price = self.prices.price(app.instance_type)
-        out["hourly_usd"] = price
-        out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None and running else None
-        threshold = nudge_threshold(app.instance_type, self.settings.nudge_hours)
-        out["nudge_hours"] = threshold
-        # A free app (Classic JupyterServer on "system") costs nothing however long it runs.
-        out["nudged"] = bool(
-            nudge and running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
-        )
-        return out
+        return priced_app(app, now, self.prices, self.settings.nudge_hours, nudge=nudge)
 
     # --- acting --------------------------------------------------------------------------
     def stop(self, app_type: str, app_name: str, space_name: str = "") -> dict:

@@ -1,0 +1,176 @@
+"""``sm-teamkit admin apps|remind|template|iam-policy``: the team lead's commands."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from pathlib import Path
+
+from ..errors import BadRequest, TeamkitError
+
+
+def _one_line(fn):
+    """Errors as one line on stderr and a non-zero exit, never a traceback."""
+
+    @functools.wraps(fn)
+    def run(args) -> int:
+        try:
+            return fn(args)
+        except TeamkitError as exc:
+            print(f"sm-teamkit admin: {exc.message}" + (f" {exc.hint}" if exc.hint else ""), file=sys.stderr)
+            return 2 if exc.status < 500 else 1
+
+    return run
+
+
+def _domain(args):
+    from ..cli import _teamkit
+    from ..studio.pricing import PriceList
+    from .domain import AdminSettings, DomainApps
+
+    kit = _teamkit()
+    c = kit.config
+    settings = AdminSettings(domain_id=args.domain, nudge_hours=dict(c.nudge_hours),
+                             email_tag_key=c.admin_email_tag_key)
+    return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), dict(c.instance_prices)))
+
+
+def _print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _usd(value) -> str:
+    return "price unknown" if value is None else f"${value:,.2f}"
+
+
+def _table(rows: list[tuple]) -> None:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+@_one_line
+def cmd_apps(args) -> int:
+    from ..studio.cli import _fmt_age
+    from .domain import owner_label
+
+    report = _domain(args).report()
+    if args.json:
+        _print_json(report)
+        return 0
+    rows = [("", "OWNER", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "AGE", "$/H", "SO FAR")]
+    for a in report["apps"]:
+        rows.append(("!" if a["overdue"] else "", owner_label(a["owner"]), a["app_type"], a["app_name"],
+                     (a["space_name"] + (" (shared)" if a["shared"] else "")) or a["user_profile_name"],
+                     a["instance_type"], _fmt_age(a["age_seconds"]), _usd(a["hourly_usd"]), _usd(a["running_usd"])))
+    _table(rows)
+    print()
+    rows = [("OWNER", "APPS", "PAST LIMIT", "$/H", "SO FAR")]
+    rows += [(owner_label(o["owner"]), o["apps"], o["overdue"], _usd(o["hourly_usd"]), _usd(o["running_usd"]))
+             for o in report["owners"]]
+    _table(rows)
+    t = report["totals"]
+    print(f"\n{report['domain_id']}: {t['apps']} running, {t['overdue']} past their limit, "
+          f"${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
+          + (f" ({t['unknown_prices']} with unknown price)" if t["unknown_prices"] else "")
+          + ("; ! past its limit" if t["overdue"] else ""))
+    return 0
+
+
+def _emails(path: str) -> dict[str, str]:
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise BadRequest(f"Cannot read --emails {path}: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise BadRequest(f"--emails {path} must be a JSON object of user-profile name to address.")
+    return data
+
+
+@_one_line
+def cmd_remind(args) -> int:
+    from .domain import owner_label
+    from .remind import Reminder, RemindOptions
+
+    if args.stop_after is not None and args.stop_after <= 0:
+        raise BadRequest("--stop-after must be a positive number of hours.")
+    options = RemindOptions(sender=args.sender, emails=_emails(args.emails), state=args.state,
+                            dry_run=args.dry_run, stop_after_hours=args.stop_after)
+    result = Reminder(_domain(args), options).run()
+    if args.json:
+        _print_json(result)
+        return 0
+    verb = "would" if args.dry_run else ""
+    for s in result["stopped"]:
+        print(f"{'would stop' if args.dry_run else 'stopped'} {s['app_type']} {s['app_name']} in "
+              f"{s['space_name'] or s['user_profile_name']} ({owner_label(s['owner'])}): past "
+              f"{s['hard_limit_hours']:g} h")
+    for k in result["kept"]:
+        print(f"kept {k['app_type']} {k['app_name']} in {k['space_name'] or k['user_profile_name']} "
+              f"({owner_label(k['owner'])}): tagged sm-teamkit:keep")
+    for r in result["reminders"]:
+        names = ", ".join(f"{a['app_type']} {a['app_name']} in {a['space_name'] or a['user_profile_name']}"
+                          for a in r["apps"])
+        print(f"{verb + ' remind' if verb else 'reminded'} {r['owner']} <{r['address']}>: {names}")
+    for n in result["no_address"]:
+        names = ", ".join(f"{a['app_type']} {a['app_name']}" for a in n["apps"])
+        print(f"no address for {owner_label(n['owner'])}: {names} (add --emails or the profile's e-mail tag)",
+              file=sys.stderr)
+    print(f"{result['day']}: {result['sent']} sent, {len(result['reminders'])} owner(s) with apps past "
+          f"their limit, {len(result['no_address'])} without address, {result['already_reminded']} "
+          "app(s) already reminded today" + (" (dry run: nothing sent)" if args.dry_run else ""))
+    return 0
+
+
+@_one_line
+def cmd_template(args) -> int:
+    from .template import template
+
+    _print_json(template())
+    return 0
+
+
+@_one_line
+def cmd_iam_policy(args) -> int:
+    from .policy import iam_policy
+
+    _print_json(iam_policy(args.domain, args.region, args.account, args.user_profile))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("admin", help="team lead: everyone's apps, reminder e-mails, job template, IAM policy")
+    admin = p.add_subparsers(dest="admin_command", metavar="COMMAND")
+    admin.required = True
+
+    s = admin.add_parser("apps", help="every running app in the domain, by owner, with cost")
+    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_apps)
+
+    s = admin.add_parser("remind", help="e-mail (SES) every owner with apps past their limit")
+    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    s.add_argument("--sender", required=True, help="From address: an SES-verified identity")
+    s.add_argument("--emails", default="", help="JSON file: user-profile name -> address")
+    s.add_argument("--state", default="", help="file or s3://bucket/key remembering today's reminders")
+    s.add_argument("--dry-run", action="store_true", help="send and stop nothing; print who would get what")
+    s.add_argument("--stop-after", type=float, default=None, metavar="HOURS",
+                   help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_remind)
+
+    s = admin.add_parser("template", help="CloudFormation template of the scheduled reminder job")
+    s.set_defaults(func=cmd_template)
+
+    s = admin.add_parser("iam-policy", help="IAM policy: users manage apps only in their own profile and spaces")
+    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    s.add_argument("--region", default="*", help="region (default: any)")
+    s.add_argument("--account", default="*", help="account id (default: any)")
+    s.add_argument("--user-profile", default="",
+                   help="one user's role (default: the session's source identity, for one team role)")
+    s.set_defaults(func=cmd_iam_policy)

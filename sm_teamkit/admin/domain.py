@@ -1,0 +1,156 @@
+"""Every running app of a domain with its owner, price, cost so far and limit: the panel's own
+classification and pricing (sm_teamkit.studio.apps), applied to all users at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..aws import AwsSettings, aws_error, client
+from ..errors import BadRequest
+from ..studio.apps import DEFAULT_NUDGE_HOURS, RUNNING, classify_app, list_domain_apps, priced_app
+from ..studio.pricing import PriceList, price_source
+
+KEEP_TAG = "sm-teamkit:keep"
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    domain_id: str
+    nudge_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NUDGE_HOURS))
+    email_tag_key: str = "email"
+
+
+def app_key(app: dict) -> str:
+    """One running app, stable for its lifetime: where, type, name and creation time."""
+    where = f"space/{app['space_name']}" if app["space_name"] else f"user-profile/{app['user_profile_name']}"
+    return f"{where}/{app['app_type']}/{app['app_name']}/{int(float(app['created_epoch']))}"
+
+
+def owner_label(owner: str) -> str:
+    return owner or "(no owner)"
+
+
+class DomainApps:
+    """Blocking reads and acts on one domain. AWS calls use the adaptive retry mode (backoff
+    on throttling) with ``aws.max_attempts`` attempts; what still fails becomes an AwsError."""
+
+    def __init__(self, settings: AdminSettings, aws: AwsSettings, prices: PriceList,
+                 clock: Callable[[], float] = time.time):
+        if not settings.domain_id:
+            raise BadRequest("No domain given.", "Pass --domain d-xxxxxxxxxxxx.")
+        self.settings = settings
+        self.aws = aws
+        self.prices = prices
+        self.clock = clock
+        self._sm = None
+
+    @property
+    def sm(self):
+        if self._sm is None:
+            self._sm = client("sagemaker", self.aws)
+        return self._sm
+
+    def _call(self, action: str, fn, **params):
+        try:
+            return fn(**params)
+        except Exception as exc:
+            raise aws_error(exc, action) from exc
+
+    def running_apps(self) -> list[dict]:
+        """Every InService or Pending app of the domain, priced, with ``owner`` and ``overdue``."""
+        d = self.settings.domain_id
+        self._call(f"describe domain {d}", self.sm.describe_domain, DomainId=d)
+        try:
+            spaces, raw = list_domain_apps(self.sm, d)
+        except Exception as exc:
+            raise aws_error(exc, f"list the apps of domain {d}") from exc
+        now = self.clock()
+        apps = []
+        for entry in raw:
+            info = classify_app(entry, spaces)
+            if info.status not in RUNNING:
+                continue
+            row = priced_app(info, now, self.prices, self.settings.nudge_hours)
+            row["created_epoch"] = info.created_at
+            row["overdue"] = row.pop("nudged")
+            row["key"] = app_key(row)
+            for key in ("this_app", "stoppable", "failure_reason"):  # one user's view only
+                row.pop(key, None)
+            apps.append(row)
+        apps.sort(key=lambda a: (-(a["running_usd"] or 0), -a["age_seconds"]))
+        return apps
+
+    def report(self) -> dict:
+        """What `sm-teamkit admin apps --json` prints: apps, totals per owner and for the domain."""
+        apps = self.running_apps()
+        owners: dict[str, dict] = {}
+        for a in apps:
+            o = owners.setdefault(a["owner"], {"owner": a["owner"], "apps": 0, "overdue": 0,
+                                               "hourly_usd": 0.0, "running_usd": 0.0, "unknown_prices": 0})
+            o["apps"] += 1
+            o["overdue"] += int(a["overdue"])
+            if a["hourly_usd"] is None:
+                o["unknown_prices"] += 1
+            else:
+                o["hourly_usd"] = round(o["hourly_usd"] + a["hourly_usd"], 4)
+                o["running_usd"] = round(o["running_usd"] + (a["running_usd"] or 0), 2)
+        by_owner = sorted(owners.values(), key=lambda o: (-o["running_usd"], -o["hourly_usd"], o["owner"]))
+        known = [a for a in apps if a["hourly_usd"] is not None]
+        return {
+            "domain_id": self.settings.domain_id,
+            "region": self.prices.region,
+            "generated_at": datetime.fromtimestamp(self.clock(), timezone.utc).isoformat(),
+            "apps": apps,
+            "owners": by_owner,
+            "totals": {
+                "apps": len(apps),
+                "overdue": sum(1 for a in apps if a["overdue"]),
+                "hourly_usd": round(sum(a["hourly_usd"] for a in known), 4),
+                "running_usd": round(sum(a["running_usd"] or 0 for a in known), 2),
+                "unknown_prices": len(apps) - len(known),
+            },
+            "nudge_hours": dict(self.settings.nudge_hours),
+            "prices": price_source(),
+        }
+
+    # --- per app and per profile ----------------------------------------------------------
+    def _app_params(self, app: dict) -> dict:
+        params = {"DomainId": self.settings.domain_id, "AppType": app["app_type"], "AppName": app["app_name"]}
+        if app["space_name"]:
+            params["SpaceName"] = app["space_name"]
+        else:
+            params["UserProfileName"] = app["user_profile_name"]
+        return params
+
+    def _tags(self, arn: str, what: str) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        params = {"ResourceArn": arn}
+        while True:
+            page = self._call(f"list the tags of {what}", self.sm.list_tags, **params)
+            tags.update({t["Key"]: t.get("Value", "") for t in page.get("Tags", [])})
+            if not page.get("NextToken"):
+                return tags
+            params["NextToken"] = page["NextToken"]
+
+    def is_kept(self, app: dict) -> bool:
+        """True when the app carries the tag sm-teamkit:keep (any value)."""
+        what = f"{app['app_type']} app {app['app_name']}"
+        arn = self._call(f"describe {what}", self.sm.describe_app, **self._app_params(app))["AppArn"]
+        return KEEP_TAG in self._tags(arn, what)
+
+    def stop(self, app: dict) -> None:
+        what = f"{app['app_type']} app {app['app_name']} in {app['space_name'] or app['user_profile_name']}"
+        self._call(f"stop {what}", self.sm.delete_app, **self._app_params(app))
+
+    def profile_email(self, profile: str) -> str:
+        """The owner's address from the user profile's tag (``email_tag_key``), or ''."""
+        if not profile:
+            return ""
+        d = self.settings.domain_id
+        described = self._call(f"describe user profile {profile}", self.sm.describe_user_profile,
+                               DomainId=d, UserProfileName=profile)
+        return self._tags(described["UserProfileArn"], f"user profile {profile}").get(
+            self.settings.email_tag_key, "").strip()

@@ -1,0 +1,79 @@
+"""The own-workspace IAM policy for a Studio user's role: list and describe what the panel
+shows, create, stop and open apps only in the user's own profile and the spaces they own
+(AWS's documented ``sagemaker:OwnerUserProfileArn`` pattern), plus what sm_teamkit needs."""
+
+from __future__ import annotations
+
+# Studio sets the role session's source identity to the user profile name when the domain has
+# ExecutionRoleIdentityConfig=USER_PROFILE_NAME; one role then serves the whole team.
+SOURCE_IDENTITY = "${aws:SourceIdentity}"
+
+
+def iam_policy(domain_id: str, region: str = "*", account: str = "*", user_profile: str = "",
+               metric_namespace: str = "SmTeamkit/Storage") -> dict:
+    """The policy document. Without ``user_profile`` the user is the session's source identity."""
+    user = user_profile or SOURCE_IDENTITY
+    arn = f"arn:aws:sagemaker:{region or '*'}:{account or '*'}"
+    own_profile = f"{arn}:user-profile/{domain_id}/{user}"
+    statements = [
+        {
+            "Sid": "ListAndDescribeStudio",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:ListApps", "sagemaker:ListDomains",
+                "sagemaker:ListSpaces", "sagemaker:ListUserProfiles", "sagemaker:ListTags",
+                "sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs", "sagemaker:ListTransformJobs",
+                "sagemaker:ListEndpoints", "sagemaker:ListMlflowTrackingServers",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "DescribeInDomain",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeApp", "sagemaker:DescribeDomain", "sagemaker:DescribeSpace",
+                       "sagemaker:DescribeUserProfile"],
+            "Resource": [f"{arn}:domain/{domain_id}", f"{arn}:user-profile/{domain_id}/*",
+                         f"{arn}:space/{domain_id}/*", f"{arn}:app/{domain_id}/*"],
+        },
+        {
+            "Sid": "AppsInOwnUserProfile",
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            "Resource": f"{arn}:app/{domain_id}/{user}/*",
+            "Condition": {"Null": {"sagemaker:OwnerUserProfileArn": "true"}},
+        },
+        {
+            "Sid": "AppsInOwnSpaces",
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            "Resource": f"{arn}:app/{domain_id}/*",
+            "Condition": {"ArnLike": {"sagemaker:OwnerUserProfileArn": own_profile}},
+        },
+        {
+            "Sid": "TagWhatStudioCreates",
+            "Effect": "Allow",
+            "Action": ["sagemaker:AddTags"],
+            "Resource": f"{arn}:app/{domain_id}/*",
+            "Condition": {"Null": {"sagemaker:TaggingAction": "false"}},
+        },
+        {
+            "Sid": "OpenOwnStudio",
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreatePresignedDomainUrl"],
+            "Resource": own_profile,
+        },
+        {
+            "Sid": "OpenManagedMlflow",
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreatePresignedMlflowTrackingServerUrl"],
+            "Resource": f"{arn}:mlflow-tracking-server/*",
+        },
+        {
+            "Sid": "PublishTeamStorage",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": metric_namespace}},
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}

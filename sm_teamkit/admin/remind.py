@@ -1,0 +1,175 @@
+"""The daily reminder: for every owner with apps past their limit, one e-mail through SES
+listing them; each app at most once per calendar day (UTC); optionally stop apps past a hard
+limit unless they carry the tag sm-teamkit:keep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..aws import aws_error, client
+from ..errors import AwsError
+from .domain import DomainApps, owner_label
+from .state import StateStore
+
+
+@dataclass(frozen=True)
+class RemindOptions:
+    sender: str
+    emails: dict[str, str] = field(default_factory=dict)  # user profile -> address
+    state: str = ""  # path or s3://bucket/key; empty: no memory
+    dry_run: bool = False
+    stop_after_hours: float | None = None
+
+
+def _age(seconds: float) -> str:
+    hours = int(seconds // 3600)
+    return f"{hours // 24}d {hours % 24}h" if hours >= 48 else f"{hours}h {int(seconds % 3600 // 60):02d}m"
+
+
+def _usd(value) -> str:
+    return "price unknown" if value is None else f"${value:,.2f}"
+
+
+def _stop_command(domain_id: str, app: dict) -> str:
+    where = (f"--space-name {app['space_name']}" if app["space_name"]
+             else f"--user-profile-name {app['user_profile_name']}")
+    return (f"aws sagemaker delete-app --domain-id {domain_id} {where} "
+            f"--app-type {app['app_type']} --app-name {app['app_name']}")
+
+
+def compose(domain_id: str, owner: str, apps: list[dict]) -> tuple[str, str]:
+    """Subject and plain-text body of one owner's reminder."""
+    total = sum(a["running_usd"] or 0 for a in apps)
+    subject = (f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
+               f"in {domain_id} ({_usd(total)} so far)")
+    lines = [f"Hello {owner_label(owner)},", "",
+             f"These SageMaker Studio apps in domain {domain_id} have run longer than the team's limit:", ""]
+    for a in apps:
+        where = f"space {a['space_name']}" if a["space_name"] else f"user profile {a['user_profile_name']}"
+        hourly = "" if a["hourly_usd"] is None else f", {_usd(a['hourly_usd'])}/h"
+        lines.append(f"- {a['app_type']} app '{a['app_name']}' in {where} on {a['instance_type'] or 'unknown'}: "
+                     f"running {_age(a['age_seconds'])}, {_usd(a['running_usd'])} so far{hourly}")
+        if a.get("stopped"):
+            lines.append("  It was stopped just now: it ran past the team's hard limit.")
+        else:
+            lines.append(f"  Stop it: {_stop_command(domain_id, a)}")
+    lines += ["", "You can also stop apps from the SageMaker Team Kit panel in JupyterLab or from Studio's "
+              "Running instances page. Save your work first.",
+              "This reminder lists each app at most once a day."]
+    return subject, "\n".join(lines) + "\n"
+
+
+class Reminder:
+    """One run of the reminder job over a domain (blocking)."""
+
+    def __init__(self, domain: DomainApps, options: RemindOptions):
+        self.domain = domain
+        self.options = options
+        self.store = StateStore(options.state, domain.aws)
+        self._ses = None
+
+    @property
+    def ses(self):
+        if self._ses is None:
+            self._ses = client("ses", self.domain.aws)
+        return self._ses
+
+    def check_sender(self) -> None:
+        """Refuse early when SES has no verified identity for the sender (address or its domain)."""
+        sender = self.options.sender
+        identities = [sender] + ([sender.rpartition("@")[2]] if "@" in sender else [])
+        try:
+            found = self.ses.get_identity_verification_attributes(Identities=identities)
+        except Exception as exc:
+            raise aws_error(exc, "check the SES identity of the sender") from exc
+        attrs = found.get("VerificationAttributes", {})
+        if not any(attrs.get(i, {}).get("VerificationStatus") == "Success" for i in identities):
+            raise AwsError(
+                f"SES has no verified identity for the sender {sender} in {self.domain.prices.region or 'this region'}.",
+                f"Verify it first: aws ses verify-email-identity --email-address {sender}",
+                status=400, code="ses_no_identity")
+
+    def run(self) -> dict:
+        o = self.options
+        now = self.domain.clock()
+        day = datetime.fromtimestamp(now, timezone.utc).date().isoformat()
+        if not o.dry_run:
+            self.check_sender()
+        state = self.store.load().for_day(day)
+        apps = self.domain.running_apps()
+        stopped, kept = self._stops(apps)
+        overdue = [a for a in apps if a["overdue"] or a.get("stopped")]
+        fresh = [a for a in overdue if a["key"] not in state.reminded]
+        by_owner: dict[str, list[dict]] = {}
+        for a in fresh:
+            by_owner.setdefault(a["owner"], []).append(a)
+        result = {
+            "domain_id": self.domain.settings.domain_id, "day": day, "dry_run": o.dry_run,
+            "reminders": [], "no_address": [], "stopped": stopped, "kept": kept,
+            "already_reminded": len(overdue) - len(fresh),
+        }
+        try:
+            for owner in sorted(by_owner):
+                owned = by_owner[owner]
+                rows = [self._row(a) for a in owned]
+                address = o.emails.get(owner, "").strip() or self.domain.profile_email(owner)
+                if not address:
+                    result["no_address"].append({"owner": owner, "apps": rows})
+                    continue
+                subject, body = compose(self.domain.settings.domain_id, owner, owned)
+                entry = {"owner": owner, "address": address, "subject": subject, "apps": rows, "sent": False}
+                result["reminders"].append(entry)
+                if o.dry_run:
+                    continue
+                entry["message_id"] = self._send(address, subject, body)
+                entry["sent"] = True
+                state.reminded.update({a["key"]: owner for a in owned})
+        finally:
+            if not o.dry_run:
+                self.store.save(state)  # what was sent stays remembered even if a later send fails
+        result["sent"] = sum(1 for r in result["reminders"] if r["sent"])
+        return result
+
+    @staticmethod
+    def _row(a: dict) -> dict:
+        return {k: a.get(k) for k in ("key", "app_type", "app_name", "space_name", "user_profile_name",
+                                      "instance_type", "age_seconds", "hourly_usd", "running_usd")} | {
+            "stopped": bool(a.get("stopped"))}
+
+    def _send(self, address: str, subject: str, body: str) -> str:
+        try:
+            return self.ses.send_email(
+                Source=self.options.sender,
+                Destination={"ToAddresses": [address]},
+                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+            )["MessageId"]
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code == "MessageRejected":
+                message = exc.response["Error"].get("Message", "")
+                raise AwsError(f"SES rejected the reminder to {address}: {message}",
+                               "Verify the sender's identity in SES (and, in the SES sandbox, the recipient's).",
+                               status=400, code="ses_rejected") from exc
+            raise aws_error(exc, f"send the reminder to {address}") from exc
+
+    def _stops(self, apps: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Apps past the hard limit: stopped (or, in a dry run, would be) unless tagged to keep."""
+        hours = self.options.stop_after_hours
+        if not hours:
+            return [], []
+        stopped, kept = [], []
+        for a in apps:
+            if a["hourly_usd"] == 0.0 or a["age_seconds"] <= hours * 3600:
+                continue  # free apps cost nothing however long they run
+            row = self._row(a) | {"owner": a["owner"], "hard_limit_hours": hours}
+            if self.domain.is_kept(a):
+                kept.append(row)
+                continue
+            if not self.options.dry_run:
+                self.domain.stop(a)
+                a["stopped"] = True
+            row["stopped"] = not self.options.dry_run
+            stopped.append(row)
+        return stopped, kept

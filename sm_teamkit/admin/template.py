@@ -1,0 +1,128 @@
+"""The CloudFormation template of the scheduled reminder job: a Lambda function running
+sm_teamkit.admin.lambda_handler (this package, from a zip in S3), an EventBridge schedule,
+its log group and a role with only what the job does."""
+
+from __future__ import annotations
+
+HANDLER = "sm_teamkit.admin.lambda_handler.handler"
+
+
+def _sub(text: str) -> dict:
+    return {"Fn::Sub": text}
+
+
+def template() -> dict:
+    sm = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
+    function_name = "sm-teamkit-remind-${DomainId}"
+    statements = [
+        {"Sid": "ReadDomain", "Effect": "Allow", "Action": ["sagemaker:DescribeDomain"],
+         "Resource": _sub(sm + ":domain/${DomainId}")},
+        {"Sid": "ListDomainApps", "Effect": "Allow", "Action": ["sagemaker:ListApps", "sagemaker:ListSpaces"],
+         "Resource": "*"},
+        {"Sid": "OwnersAndTags", "Effect": "Allow",
+         "Action": ["sagemaker:DescribeUserProfile", "sagemaker:DescribeApp", "sagemaker:ListTags"],
+         "Resource": [_sub(sm + ":user-profile/${DomainId}/*"), _sub(sm + ":app/${DomainId}/*")]},
+        {"Fn::If": ["StopEnabled",
+                    {"Sid": "StopPastHardLimit", "Effect": "Allow", "Action": ["sagemaker:DeleteApp"],
+                     "Resource": _sub(sm + ":app/${DomainId}/*")},
+                    {"Ref": "AWS::NoValue"}]},
+        {"Sid": "CheckSender", "Effect": "Allow", "Action": ["ses:GetIdentityVerificationAttributes"],
+         "Resource": "*"},
+        {"Sid": "SendReminders", "Effect": "Allow", "Action": ["ses:SendEmail"],
+         "Resource": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")},
+        {"Sid": "RememberWhatWasSent", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}/${StateKey}")},
+        {"Sid": "StateMayBeMissing", "Effect": "Allow", "Action": ["s3:ListBucket"],
+         "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}"),
+         "Condition": {"StringEquals": {"s3:prefix": [{"Ref": "StateKey"}]}}},
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": {"Fn::GetAtt": ["LogGroup", "Arn"]}},
+    ]
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "sm_teamkit: daily e-mail reminders about SageMaker Studio apps left running "
+                       "(and, optionally, stops past a hard limit).",
+        "Parameters": {
+            "DomainId": {"Type": "String", "AllowedPattern": "d-[a-z0-9]{12}",
+                         "Description": "The SageMaker domain to watch."},
+            "Sender": {"Type": "String", "MinLength": 3,
+                       "Description": "From address; an SES-verified identity (address or its domain)."},
+            "Schedule": {"Type": "String", "Default": "cron(0 7 ? * MON-FRI *)",
+                         "Description": "EventBridge schedule expression (UTC)."},
+            "StateBucket": {"Type": "String", "MinLength": 3,
+                            "Description": "Bucket of the state object that remembers today's reminders."},
+            "StateKey": {"Type": "String", "Default": "sm-teamkit/reminders.json",
+                         "Description": "Key of the state object."},
+            "StopAfterHours": {"Type": "Number", "Default": 0, "MinValue": 0,
+                               "Description": "Stop apps running longer than this unless tagged "
+                                              "sm-teamkit:keep (0: never stop)."},
+            "EmailTagKey": {"Type": "String", "Default": "email",
+                            "Description": "User-profile tag holding the owner's address."},
+            "CodeBucket": {"Type": "String", "MinLength": 3,
+                           "Description": "Bucket of the zip with the sm_teamkit package (docs/admin.md)."},
+            "CodeKey": {"Type": "String", "Default": "sm-teamkit/sm-teamkit-admin.zip",
+                        "Description": "Key of that zip."},
+        },
+        "Conditions": {"StopEnabled": {"Fn::Not": [{"Fn::Equals": [{"Ref": "StopAfterHours"}, 0]}]}},
+        "Resources": {
+            "LogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "Delete",
+                "UpdateReplacePolicy": "Delete",
+                "Properties": {"LogGroupName": _sub("/aws/lambda/" + function_name), "RetentionInDays": 30},
+            },
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                       "Action": "sts:AssumeRole"}],
+                    },
+                    "Policies": [{"PolicyName": "sm-teamkit-remind",
+                                  "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}],
+                },
+            },
+            "Function": {
+                "Type": "AWS::Lambda::Function",
+                "DependsOn": "LogGroup",
+                "Properties": {
+                    "FunctionName": _sub(function_name),
+                    "Description": "sm_teamkit admin remind",
+                    "Runtime": "python3.12",
+                    "Handler": HANDLER,
+                    "Code": {"S3Bucket": {"Ref": "CodeBucket"}, "S3Key": {"Ref": "CodeKey"}},
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Timeout": 300,
+                    "MemorySize": 256,
+                    "Environment": {"Variables": {
+                        "SM_TEAMKIT_DOMAIN_ID": {"Ref": "DomainId"},
+                        "SM_TEAMKIT_SENDER": {"Ref": "Sender"},
+                        "SM_TEAMKIT_STATE": _sub("s3://${StateBucket}/${StateKey}"),
+                        "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
+                        "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
+                    }},
+                },
+            },
+            "ScheduleRule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Description": "sm_teamkit reminder schedule",
+                    "ScheduleExpression": {"Ref": "Schedule"},
+                    "State": "ENABLED",
+                    "Targets": [{"Arn": {"Fn::GetAtt": ["Function", "Arn"]}, "Id": "remind"}],
+                },
+            },
+            "SchedulePermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": {"Ref": "Function"},
+                    "Principal": "events.amazonaws.com",
+                    "SourceArn": {"Fn::GetAtt": ["ScheduleRule", "Arn"]},
+                },
+            },
+        },
+        "Outputs": {"FunctionName": {"Value": {"Ref": "Function"}},
+                    "RoleArn": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}}},
+    }
