@@ -1,0 +1,84 @@
+"""The scheduled job's Lambda handler itself, against the emulator and moto (SES, S3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sm_teamkit.admin.lambda_handler import handler
+from sm_teamkit.errors import TeamkitError
+
+from .conftest import DOMAIN, OVERDUE, SENDER, app_status, boto, sent_messages, short_key, verify_sender
+
+BUCKET = "team-admin-lambda"
+KEY = "sm-teamkit/reminders.json"
+
+
+@pytest.fixture
+def lambda_env(live_emulator, aws_env, monkeypatch):
+    aws_env(live_emulator)
+    boto(live_emulator, "s3").create_bucket(Bucket=BUCKET)
+    verify_sender(live_emulator)
+    env = {
+        "SM_TEAMKIT_DOMAIN_ID": DOMAIN,
+        "SM_TEAMKIT_SENDER": SENDER,
+        "SM_TEAMKIT_STATE": f"s3://{BUCKET}/{KEY}",
+        "SM_TEAMKIT_STOP_AFTER_HOURS": "0",
+        "SM_TEAMKIT_EMAIL_TAG_KEY": "email",
+        "SM_TEAMKIT_EMAILS": json.dumps({"bob": "bob@example.com"}),
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return monkeypatch
+
+
+def test_the_handler_reminds_once_per_day_with_its_state_in_s3(live_emulator, lambda_env):
+    before = len(sent_messages())
+    first = handler({}, None)
+    assert first["sent"] == 2
+    assert {r["owner"]: {short_key(a["key"]) for a in r["apps"]} for r in first["reminders"]} == {
+        "alice": OVERDUE["alice"], "bob": OVERDUE["bob"]}
+    assert json.dumps(first)  # what Lambda returns must serialise
+    state = json.loads(boto(live_emulator, "s3").get_object(Bucket=BUCKET, Key=KEY)["Body"].read())
+    assert len(state["reminded"]) == 3
+    second = handler({}, None)
+    assert second["sent"] == 0 and second["already_reminded"] == 3
+    assert len(sent_messages()) == before + 2
+
+
+def test_the_handler_dry_run_event_sends_nothing(live_emulator, lambda_env):
+    before = len(sent_messages())
+    result = handler({"dry_run": True}, None)
+    assert result["dry_run"] is True and result["sent"] == 0 and len(result["reminders"]) == 2
+    assert len(sent_messages()) == before
+
+
+def test_the_handler_stops_past_the_hard_limit(live_emulator, lambda_env):
+    lambda_env.setenv("SM_TEAMKIT_STOP_AFTER_HOURS", "28")
+    result = handler({}, None)
+    assert [short_key(s["key"]) for s in result["stopped"]] == ["space/team-share/JupyterLab/default"]
+    assert app_status(live_emulator, "space/team-share/JupyterLab/default") in {"Deleting", "Deleted"}
+    assert app_status(live_emulator, "user-profile/alice/KernelGateway/kg-old") == "InService"
+
+
+def test_the_handler_fails_loudly_without_settings(lambda_env):
+    lambda_env.delenv("SM_TEAMKIT_SENDER")
+    with pytest.raises(TeamkitError, match="SM_TEAMKIT_SENDER must be set"):
+        handler({}, None)
+
+
+def test_the_handler_imports_without_jupyter_or_traitlets():
+    """The Lambda zip carries sm_teamkit alone: the job must not need what the runtime lacks."""
+    code = (
+        "import sys\n"
+        "for m in ('traitlets', 'tornado', 'jupyter_server', 'jupyter_core', 'yaml', 'jupyterlab'):\n"
+        "    sys.modules[m] = None\n"
+        "import sm_teamkit.admin.lambda_handler as h\n"
+        "print(h.handler.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "handler"
