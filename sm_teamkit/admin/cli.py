@@ -143,6 +143,16 @@ def cmd_iam_policy(args) -> int:
     return 0
 
 
+@_one_line
+def cmd_package(args) -> int:
+    from .package import build_zip
+
+    built = build_zip(args.output)
+    print(f"{built['path']}: {built['files']} files, {built['bytes']:,} bytes; upload it to the "
+          "template's CodeBucket/CodeKey")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("admin", help="team lead: everyone's apps, reminder e-mails, job template, IAM policy")
     admin = p.add_subparsers(dest="admin_command", metavar="COMMAND")
@@ -166,6 +176,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = admin.add_parser("template", help="CloudFormation template of the scheduled reminder job")
     s.set_defaults(func=cmd_template)
+
+    s = admin.add_parser("package", help="the Lambda zip (this package's Python files) for the template")
+    s.add_argument("output", nargs="?", default="sm-teamkit-admin.zip")
+    s.set_defaults(func=cmd_package)
 
     s = admin.add_parser("iam-policy", help="IAM policy: users manage apps only in their own profile and spaces")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")

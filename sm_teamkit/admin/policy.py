@@ -17,7 +17,7 @@ def iam_policy(domain_id: str, region: str = "*", account: str = "*", user_profi
     own_profile = f"{arn}:user-profile/{domain_id}/{user}"
     statements = [
         {
-            "Sid": "ListAndDescribeStudio",
+            "Sid": "ListStudio",
             "Effect": "Allow",
             "Action": [
                 "sagemaker:ListApps", "sagemaker:ListDomains",

@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from sm_teamkit.admin.lambda_handler import handler
 from sm_teamkit.errors import TeamkitError
 
-from .conftest import DOMAIN, OVERDUE, SENDER, app_status, boto, sent_messages, short_key, verify_sender
+from .conftest import (
+    DOMAIN,
+    OVERDUE,
+    SENDER,
+    app_status,
+    boto,
+    sent_messages,
+    short_key,
+    verify_sender,
+)
 
 BUCKET = "team-admin-lambda"
 KEY = "sm-teamkit/reminders.json"
@@ -82,3 +92,28 @@ def test_the_handler_imports_without_jupyter_or_traitlets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "handler"
+
+
+def test_the_packaged_zip_alone_runs_the_handler(tmp_path, live_emulator, lambda_env):
+    """`sm-teamkit admin package` builds the zip the template deploys; with only boto3 beside it
+    (no site hooks, so not the source tree) the handler runs a dry run."""
+    import boto3
+
+    from sm_teamkit.cli import main
+
+    zip_path = tmp_path / "job.zip"
+    assert main(["admin", "package", str(zip_path)]) == 0
+    site = str(Path(boto3.__file__).resolve().parents[1])
+    code = (
+        "import sys, json\n"
+        f"sys.path[:0] = [{str(zip_path)!r}, {site!r}]\n"
+        "import sm_teamkit.admin.lambda_handler as h\n"
+        f"assert h.__file__.startswith({str(zip_path)!r}), h.__file__\n"
+        "print(json.dumps(h.handler({'dry_run': True}, None)['reminders'][0]['owner']))\n"
+    )
+    import os
+
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == "alice"

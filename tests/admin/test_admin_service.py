@@ -14,7 +14,17 @@ from sm_teamkit.errors import AwsError
 from sm_teamkit.studio.apps import DEFAULT_NUDGE_HOURS
 from sm_teamkit.studio.pricing import PriceList
 
-from .conftest import DOMAIN, OVERDUE, REGION, SENDER, app_status, boto, sent_messages, short_key, verify_sender
+from .conftest import (
+    DOMAIN,
+    OVERDUE,
+    REGION,
+    SENDER,
+    app_status,
+    boto,
+    sent_messages,
+    short_key,
+    verify_sender,
+)
 
 EMAILS = {"bob": "bob@example.com"}
 
