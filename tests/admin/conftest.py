@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import types
 
 import boto3
@@ -170,7 +169,3 @@ def parliament_analyze():
     from parliament import analyze_policy_string
 
     return analyze_policy_string
-
-
-def wall_clock() -> float:
-    return time.time()
