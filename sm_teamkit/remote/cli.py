@@ -53,7 +53,7 @@ def teamkit_for(args):
         return teamkit
     c = teamkit.config
     c.domain_id, c.user_profile_name = target.domain or c.domain_id, target.user_profile or c.user_profile_name
-    c.space_name = target.space
+    c.space_name = ""  # a laptop is no Studio app: nothing is "this app"
     teamkit._identity = None  # resolve again with the overrides
     teamkit.aws = replace(teamkit.aws, region=target.region or teamkit.aws.region, profile=target.aws_profile)
     return teamkit
