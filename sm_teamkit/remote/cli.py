@@ -49,7 +49,7 @@ def teamkit_for(args):
     teamkit = _teamkit()
     given = any(getattr(args, k, "") for k in TARGET_KEYS)
     target = target_of(args)
-    if not given and (teamkit.identity().is_studio or not target.domain):
+    if not given and (not target.domain or teamkit.identity().is_studio):
         return teamkit
     c = teamkit.config
     c.domain_id, c.user_profile_name = target.domain or c.domain_id, target.user_profile or c.user_profile_name
@@ -153,19 +153,14 @@ def cmd_down(args) -> int:
 def cmd_git_credential(args) -> int:
     from . import gitcred
 
-    teamkit = teamkit_for(args) if (args.install or args.uninstall) else None
-    from ..cli import _teamkit
-
-    teamkit = teamkit or _teamkit()
-    c = teamkit.config
-    if args.uninstall:
-        for url in gitcred.uninstall(c.git_credential_hosts):
-            print(f"git no longer asks sm-teamkit for {url}")
-        return 0
-    profile = args.user_profile or c.user_profile_name
-    if args.install:
-        if not profile:
-            profile = teamkit.identity().user_profile_name or target_of(args).user_profile
+    if args.install or args.uninstall:
+        teamkit = teamkit_for(args)
+        c = teamkit.config
+        if args.uninstall:
+            for url in gitcred.uninstall(c.git_credential_hosts):
+                print(f"git no longer asks sm-teamkit for {url}")
+            return 0
+        profile = args.user_profile or teamkit.identity().user_profile_name
         if not profile and "{user_profile}" in c.git_credential_secret_name:
             raise TeamkitError("Your user profile is not known, so the git secret cannot be named.",
                                "Pass --user-profile NAME.", status=400, code="bad_request")
@@ -176,10 +171,12 @@ def cmd_git_credential(args) -> int:
     if args.action != "get":
         return 0  # store and erase: the secret stays the one source; nothing is written
     try:
-        if not profile:
-            profile = teamkit.identity().user_profile_name or target_of(args).user_profile
+        request = gitcred.read_request(sys.stdin)
+        teamkit = teamkit_for(args)
+        c = teamkit.config
+        profile = args.user_profile or teamkit.identity().user_profile_name
         settings = gitcred.HelperSettings(c.git_credential_secret_name, tuple(c.git_credential_hosts), profile)
-        sys.stdout.write(gitcred.answer_get(gitcred.read_request(sys.stdin), settings, teamkit.aws))
+        sys.stdout.write(gitcred.answer_get(request, settings, teamkit.aws))
     except TeamkitError as exc:  # git then asks as usual; the reason goes to the terminal
         print(f"sm-teamkit git-credential: {exc.message}", file=sys.stderr)
     return 0
