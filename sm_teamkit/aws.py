@@ -29,6 +29,7 @@ class AwsSettings:
 
     region: str = ""
     sagemaker_endpoint_url: str = ""
+    profile: str = ""  # a named AWS profile (~/.aws/config); empty: AWS_PROFILE or the default chain
     max_attempts: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
@@ -38,8 +39,20 @@ class AwsSettings:
             self.region
             or os.environ.get("AWS_REGION", "")
             or os.environ.get("AWS_DEFAULT_REGION", "")
-            or (boto3.session.Session().region_name or "")
+            or (self.session().region_name or "")
         )
+
+    def session(self) -> boto3.session.Session:
+        """A boto3 session on the standard credential chain, with the named profile if any."""
+        try:
+            return boto3.session.Session(profile_name=self.profile or None)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise AwsError(
+                f"The AWS profile {self.profile!r} is not configured.",
+                "List your profiles with `aws configure list-profiles`, or drop --aws-profile.",
+                status=400,
+                code="aws_no_profile",
+            ) from exc
 
 
 def client(service: str, settings: AwsSettings, *, max_attempts: int | None = None):
@@ -59,7 +72,7 @@ def client(service: str, settings: AwsSettings, *, max_attempts: int | None = No
     if service == "sagemaker" and settings.sagemaker_endpoint_url:
         kwargs["endpoint_url"] = settings.sagemaker_endpoint_url
     try:
-        return boto3.session.Session().client(service, **kwargs)
+        return settings.session().client(service, **kwargs)
     except botocore.exceptions.NoRegionError as exc:
         raise AwsError(
             "No AWS region is set.",

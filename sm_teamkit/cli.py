@@ -131,10 +131,11 @@ def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     from .kernels.cli import register as kernels
     from .lifecycle.cli import register as lifecycle
     from .proxies.cli import register as proxies
+    from .remote.cli import register as remote
     from .storage.cli import register as storage
     from .studio.cli import register as apps
 
-    return [apps, kernels, storage, lifecycle, proxies, admin]
+    return [apps, kernels, storage, lifecycle, proxies, admin, remote]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -317,3 +317,25 @@ class SmTeamkit(Configurable):
             "Default: empty (none)."
         ),
     ).tag(config=True)
+
+    # --- Git credentials (sm-teamkit git-credential) ----------------------------------------
+    git_credential_secret_name = Unicode(
+        "sm-teamkit/git/{user_profile}",
+        help=(
+            "Name of the AWS Secrets Manager secret that holds a user's git token, as a pattern: "
+            "{user_profile} is the Studio user profile, {host} the git host name (no port). "
+            "The secret is the token alone, or JSON {\"username\": ..., \"token\": ...}. "
+            "Read by the git credential helper `sm-teamkit git-credential`; nothing is written "
+            "to disk. Default: sm-teamkit/git/{user_profile}."
+        ),
+    ).tag(config=True)
+    git_credential_hosts = List(
+        Unicode(),
+        default_value=["github.com", "gitlab.com"],
+        help=(
+            "Git hosts the credential helper answers for (HTTPS only), e.g. ['gitlab.example.com']; "
+            "an entry written as a URL (http://git.internal:8080) also allows that scheme and "
+            "port. `sm-teamkit git-credential --install` configures git for exactly these "
+            "hosts. Default: ['github.com', 'gitlab.com']."
+        ),
+    ).tag(config=True)

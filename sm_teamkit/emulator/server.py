@@ -23,7 +23,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
-from . import apps_ops, config_ops, studio_ops
+from . import apps_ops, config_ops, presign_ops, studio_ops
 from .errors import ApiError
 from .faults import FaultInjector
 from .scenario import Scenario, load_scenario
@@ -40,6 +40,7 @@ OPERATIONS: dict[str, Callable[[StudioState, dict], dict]] = {
     **studio_ops.OPERATIONS,
     **apps_ops.OPERATIONS,
     **config_ops.OPERATIONS,
+    **presign_ops.OPERATIONS,
 }
 
 

@@ -70,6 +70,7 @@ class StudioState:
         self.lifecycle_configs: dict[str, dict] = {}
         self.tracking_servers: dict[str, dict] = {}
         self.tags: dict[str, list[dict]] = {}
+        self.presigned_domain_urls: list[dict] = []  # every CreatePresignedDomainUrl answer
         self._next_uid = 200001
 
     # ARNs and generated ids -------------------------------------------------

@@ -219,6 +219,13 @@ class AppsService:
         )
         return info
 
+    def world(self) -> AppsWorld:
+        """What the last refresh saw (refreshed if due): the user's apps, shared ones, others'."""
+        snap = self._cache.get()
+        if snap.value is None:
+            raise snap.error or Unavailable("No app list yet.")
+        return snap.value
+
     def report(self) -> dict:
         """What GET /sm-teamkit/apps returns: apps, shared apps, jobs, totals, freshness."""
         snap = self._cache.get()

@@ -18,10 +18,16 @@ def _fmt_usd(value) -> str:
     return "price unknown" if value is None else f"${value:,.2f}"
 
 
-def cmd_apps(args) -> int:
-    from ..cli import _teamkit, print_json
+def _teamkit(args):
+    from ..remote.cli import teamkit_for  # --domain/--profile, or the laptop config file
 
-    report = _teamkit().apps().report()
+    return teamkit_for(args)
+
+
+def cmd_apps(args) -> int:
+    from ..cli import print_json
+
+    report = _teamkit(args).apps().report()
     if args.json:
         print_json(report)
         return 0
@@ -51,9 +57,9 @@ def cmd_apps(args) -> int:
 
 
 def cmd_stop(args) -> int:
-    from ..cli import _teamkit, print_json
+    from ..cli import print_json
 
-    result = _teamkit().apps().stop(args.app_type, args.app_name, args.space or "")
+    result = _teamkit(args).apps().stop(args.app_type, args.app_name, args.space or "")
     if args.json:
         print_json(result)
     else:
@@ -62,8 +68,11 @@ def cmd_stop(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ..remote.cli import add_target_flags
+
     p = sub.add_parser("apps", help="your running Studio apps and jobs, with $/h and cost so far")
     p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/apps")
+    add_target_flags(p, space=False)
     p.set_defaults(func=cmd_apps)
     apps_sub = p.add_subparsers(dest="apps_command", metavar="COMMAND")
     s = apps_sub.add_parser("stop", help="stop (delete) one of your apps")
@@ -71,4 +80,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("app_name", metavar="APP_NAME")
     s.add_argument("--space", default="", help="the space the app runs in (none: your user profile)")
     s.add_argument("--json", action="store_true")
+    add_target_flags(s, space=False)
     s.set_defaults(func=cmd_stop)
