@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,10 +35,29 @@ def aws() -> Callable[..., Any]:
     return _client
 
 
+class FakeClock:
+    """An emulator clock the test moves forward: ``clock.advance(seconds)``."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture(scope="module")
-def demo_emulator() -> Iterator[Emulator]:
-    """The bundled demo scenario for a whole test module, with quick app transitions."""
-    with Emulator(load_scenario(None), app_start_seconds=0.2, app_delete_seconds=0.4) as emulator:
+def demo_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def demo_emulator(demo_clock: FakeClock) -> Iterator[Emulator]:
+    """The bundled demo scenario for a whole test module, with app transitions on a clock the
+    tests advance (``demo_clock``)."""
+    with Emulator(load_scenario(None), app_start_seconds=0.2, app_delete_seconds=0.4, clock=demo_clock) as emulator:
         yield emulator
         assert emulator.errors == [], "responses broke the botocore output shapes"
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from .conftest import FakeClock
 
 DOMAIN = "d-demo12345678"
 
@@ -154,12 +155,14 @@ def test_profiles_and_domain_describe_like_studio(demo_sm):
     assert profile["HomeEfsFileSystemUid"] == "200002"
 
 
-def test_delete_app_goes_deleting_then_deleted_and_stays_listed(demo_emulator, demo_sm):
+def test_delete_app_goes_deleting_then_deleted_and_stays_listed(demo_emulator, demo_sm, demo_clock):
     key = dict(DomainId=DOMAIN, UserProfileName="alice", AppType="JupyterServer", AppName="default")
     demo_sm.delete_app(**key)
     assert demo_sm.describe_app(**key)["Status"] == "Deleting"
     assert demo_emulator.calls.params("DeleteApp")[-1] == key
-    time.sleep(0.5)
+    demo_clock.advance(0.3)
+    assert demo_sm.describe_app(**key)["Status"] == "Deleting"
+    demo_clock.advance(0.2)
     assert demo_sm.describe_app(**key)["Status"] == "Deleted"
     listed = demo_sm.list_apps(DomainIdEquals=DOMAIN, UserProfileNameEquals="alice")["Apps"]
     assert [(a["AppName"], a["Status"]) for a in listed] == [("default", "Deleted")]
@@ -171,7 +174,8 @@ def test_delete_app_goes_deleting_then_deleted_and_stays_listed(demo_emulator, d
 def test_create_app_starts_pending_then_serves_with_the_space_defaults(
     make_emulator, small_scenario, aws
 ):
-    emulator = make_emulator(small_scenario(), app_start_seconds=0.3)
+    clock = FakeClock()
+    emulator = make_emulator(small_scenario(), app_start_seconds=0.3, clock=clock)
     sm = aws(emulator, "sagemaker")
     key = dict(
         DomainId="d-small0000001", SpaceName="carol-lab", AppType="JupyterLab", AppName="default"
@@ -180,7 +184,9 @@ def test_create_app_starts_pending_then_serves_with_the_space_defaults(
     assert arn.endswith(":app/d-small0000001/carol-lab/jupyterlab/default")
     app = sm.describe_app(**key)
     assert app["Status"] == "Pending" and app["ResourceSpec"]["InstanceType"] == "ml.t3.medium"
-    time.sleep(0.4)
+    clock.advance(0.2)
+    assert sm.describe_app(**key)["Status"] == "Pending"
+    clock.advance(0.2)
     assert sm.describe_app(**key)["Status"] == "InService"
     with pytest.raises(ClientError) as excinfo:
         sm.create_app(**key)
