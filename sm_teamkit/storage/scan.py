@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .categories import matcher_for
+from .mounts import filesystem_type
+from .netwalk import SLOW_OP_SECONDS, ThreadedWalk, is_network_fs, probe_latency
 from .parallel import WorkerPool
 from .walk import ERROR_KINDS, MAX_ERROR_SAMPLES, Partial, ScanCancelled, Task, walk
 
@@ -75,17 +77,26 @@ class ScanProgress:
     roots_done: int = 0
     roots_total: int = 0
     started_at: float = 0.0
+    expected_entries: int = 0  # what the previous scan of the same roots counted (0: unknown)
+    io_threads: int = 0  # threads of the latency-bound walk of the current root (0: local walk)
 
     def to_json(self) -> dict:
+        elapsed = time.time() - self.started_at if self.started_at else 0.0
+        rate = self.files / elapsed if elapsed > 0 else 0.0
+        left = max(0, self.expected_entries - self.files) if self.expected_entries else None
         return {
             "entries": self.files,
+            "entries_per_second": round(rate, 1),
+            "expected_entries": self.expected_entries or None,
+            "remaining_seconds": round(left / rate, 1) if left is not None and rate > 0 else None,
+            "io_threads": self.io_threads,
             "bytes": self.bytes,
             "current": self.current,
             "root": self.root,
             "roots_done": self.roots_done,
             "roots_total": self.roots_total,
             "started_at": self.started_at,
-            "elapsed_seconds": round(time.time() - self.started_at, 3) if self.started_at else 0.0,
+            "elapsed_seconds": round(elapsed, 3),
         }
 
 
@@ -94,12 +105,16 @@ class StorageScanner:
     stops the scan at the next progress point with ScanCancelled."""
 
     def __init__(self, *, top_n: int = 10, home: str | None = None, progress_every: int = 4096,
-                 workers: int = 1, split_depth: int = 2):
+                 workers: int = 1, split_depth: int = 2, io_threads: int = 0,
+                 mounts_path: str = "/proc/mounts"):
         self.top_n = top_n
         self.home = home
         self.progress_every = progress_every
         self.workers = workers
         self.split_depth = split_depth
+        self.io_threads = io_threads  # threads for roots on network file systems; 0: never
+        self.mounts_path = mounts_path
+        self.network_roots: list[str] = []  # roots the last scan walked with I/O threads
         self.workers_started = 0  # worker processes the last scan started (0: one thread)
         self.worker_pids: list[int] = []
         self.progress = ScanProgress()
@@ -128,9 +143,14 @@ class StorageScanner:
         base_files = base_bytes = 0
 
         pool: WorkerPool | None = None
+        threaded: ThreadedWalk | None = None
 
         def report(files: int, nbytes: int, folder: str) -> None:
             worker_files, worker_bytes = pool.seen() if pool is not None else (0, 0)
+            if threaded is not None:
+                io_files, io_bytes = threaded.seen()
+                worker_files, worker_bytes = worker_files + io_files, worker_bytes + io_bytes
+                folder = threaded.current or folder
             progress.files = base_files + files + worker_files
             progress.bytes = base_bytes + nbytes + worker_bytes
             progress.current = folder
@@ -146,6 +166,20 @@ class StorageScanner:
             for spec in roots:
                 progress.root = spec.path
                 matcher = matcher_for(spec.path, self.home)
+                if self._latency_bound(spec.path):
+                    self.network_roots.append(spec.path)
+                    progress.io_threads = self.io_threads
+                    threaded = ThreadedWalk(self.io_threads, matcher, self.top_n, self.progress_every,
+                                            self._cancel.is_set)
+                    part = threaded.run([Task(path=spec.path, root=spec.path)],
+                                        lambda folder=spec.path: report(0, 0, folder))
+                    base_files += part.files + part.dirs + part.symlinks
+                    base_bytes += part.apparent
+                    threaded = None
+                    progress.io_threads = 0
+                    partials.append((spec, part))
+                    progress.roots_done += 1
+                    continue
                 # With workers, the first levels are walked here and deeper folders deferred.
                 deferred: list[Task] = []
                 split = {"split_depth": self.split_depth, "deferred": deferred} if self.workers > 1 else {}
@@ -178,6 +212,15 @@ class StorageScanner:
             if pool is not None:
                 pool.close()
         return merge(partials, self.top_n, progress.started_at)
+
+    def _latency_bound(self, path: str) -> bool:
+        """Whether ``path`` is on a network or FUSE file system (by /proc/mounts, else by
+        the latency of its first operations) and I/O threads are allowed."""
+        if self.io_threads <= 1:
+            return False
+        if is_network_fs(filesystem_type(path, self.mounts_path)):
+            return True
+        return probe_latency(path) > SLOW_OP_SECONDS
 
 
 def merge(partials: list[tuple[RootSpec, Partial]], top_n: int, started_at: float) -> ScanResult:
