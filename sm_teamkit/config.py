@@ -230,6 +230,15 @@ class SmTeamkit(Configurable):
             "thread. Small trees never start workers. Default: 2."
         ),
     ).tag(config=True)
+    storage_scan_io_threads = Int(
+        32,
+        help=(
+            "I/O threads that walk a root on a network or FUSE file system (EFS, NFS: found in "
+            "/proc/mounts, or by the latency of the first operations), sharing a queue of folders "
+            "so that many requests are in flight; local disks keep the worker processes. 0 or 1 "
+            "walks network roots like local ones. Default: 32."
+        ),
+    ).tag(config=True)
     storage_top_n = Int(
         10,
         help="Number of largest folders and largest files listed in the storage report. Default: 10.",

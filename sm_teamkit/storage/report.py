@@ -73,6 +73,7 @@ def build_report(
             "allocated_bytes": usage.allocated_bytes,
             "files": usage.files,
             "dirs": usage.dirs,
+            "symlinks": usage.symlinks,
             "capacity": capacity(usage.path),
             "efs": efs,
             "usd_per_gb_month": price,

@@ -17,6 +17,7 @@ from .efs import EfsLookup
 from .mounts import efs_mounts
 from .report import RootPlace, build_report, place_of
 from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
+from .state import expected_entries, default_state_path, load_report, save_report
 
 log = logging.getLogger("sm_teamkit.storage")
 
@@ -38,6 +39,9 @@ class StorageSettings:
     mounts_path: str = "/proc/mounts"
     progress_every: int = 4096
     workers: int = 2
+    io_threads: int = 0
+    state_path: str = ""  # where the last report is kept; "" = ~/.local/state/sm-teamkit/...
+    persist: bool = True
 
     @classmethod
     def from_config(cls, config) -> StorageSettings:
@@ -49,6 +53,7 @@ class StorageSettings:
             start_delay_seconds=config.storage_start_delay_seconds,
             top_n=config.storage_top_n,
             workers=config.storage_scan_workers,
+            io_threads=config.storage_scan_io_threads,
             prices=dict(config.storage_prices),
             publish_metrics=config.storage_publish_metrics,
             metric_namespace=config.storage_metric_namespace,
@@ -79,6 +84,8 @@ class StorageService:
         self._last_publish: dict | None = None
         self._next_scan_at: float | None = None
         self._home_efs: str | None = None
+        self._kept: dict | None = load_report(self.state_path) if settings.persist else None
+        self._report = self._kept
 
     @classmethod
     def from_teamkit(cls, teamkit) -> StorageService:
@@ -98,6 +105,11 @@ class StorageService:
     @property
     def home(self) -> str:
         return os.path.realpath(self.settings.home or str(Path.home()))
+
+    @property
+    def state_path(self) -> str:
+        """The file that keeps the last report across restarts."""
+        return self.settings.state_path or default_state_path()
 
     def roots(self) -> list[RootSpec]:
         """Home, configured roots and EFS mounts; real paths, each once, existing only."""
@@ -200,12 +212,17 @@ class StorageService:
         return self.status()
 
     def scan_now(self, specs: list[RootSpec] | None = None,
-                 on_progress: Callable[[ScanProgress], None] | None = None) -> dict:
-        """Scan in the calling thread; returns the status with the new report."""
+                 on_progress: Callable[[ScanProgress], None] | None = None, save: bool = True) -> dict:
+        """Scan in the calling thread; returns the status with the new report, which is also
+        kept on disk when ``save`` (and the settings' ``persist``)."""
         specs = self.roots() if specs is None else specs
         scanner = StorageScanner(top_n=self.settings.top_n, home=self.home,
                                  progress_every=self.settings.progress_every,
-                                 workers=self.settings.workers)
+                                 workers=self.settings.workers, io_threads=self.settings.io_threads,
+                                 mounts_path=self.settings.mounts_path)
+        with self._lock:
+            previous = self._report or self._kept
+        scanner.progress.expected_entries = expected_entries(previous, [s.path for s in specs])
         with self._lock:
             if self._scanner is not None:
                 raise Conflict("A scan is already running.", code="storage_scan_running")
@@ -217,6 +234,8 @@ class StorageService:
             with self._lock:
                 self._report = report
                 self._last_error = None
+            if save and self.settings.persist:
+                save_report(self.state_path, report)
         except ScanCancelled:
             with self._lock:
                 self._last_error = {"code": "storage_scan_cancelled", "message": "The scan was cancelled.",
@@ -243,8 +262,11 @@ class StorageService:
         roots = [r["path"] for r in report["roots"]] if report else []
         result = clean(report, roots, self.home, category, path)
         with self._lock:
-            if self._report is report and report is not None:
+            kept = self._report is report and report is not None
+            if kept:
                 apply_to_report(report, result)
+        if kept and self.settings.persist:
+            save_report(self.state_path, report)
         log.info("sm_teamkit: emptied %s (%s), freed %d bytes", category, ", ".join(result.paths),
                  result.freed_allocated_bytes)
         return {"cleanup": result.to_json(), **self.status()}
@@ -265,6 +287,7 @@ class StorageService:
             "report": report,
             "scanned_at": report["finished_at"] if report else None,
             "age_seconds": round(now - report["finished_at"], 1) if report else None,
+            "restored": report is not None and report is self._kept,
             "next_scan_at": self._next_scan_at if self._thread is not None else None,
             "interval_seconds": self.settings.interval_seconds,
             "last_error": error,

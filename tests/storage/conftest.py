@@ -93,3 +93,11 @@ def big_tree(tmp_path_factory) -> Path:
     for i in range(10_000):
         os.close(os.open(flat / f"n{i:06d}", os.O_CREAT | os.O_WRONLY, 0o644))
     return root
+
+
+@pytest.fixture(autouse=True)
+def kept_reports(tmp_path_factory, monkeypatch) -> Path:
+    """Each test keeps its storage report in a folder of its own (not the real home's)."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state / "sm-teamkit" / "storage-report.json"
