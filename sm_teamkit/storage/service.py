@@ -17,7 +17,7 @@ from .efs import EfsLookup
 from .mounts import efs_mounts
 from .report import RootPlace, build_report, place_of
 from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
-from .state import expected_entries, default_state_path, load_report, save_report
+from .state import default_state_path, expected_entries, load_report, save_report
 
 log = logging.getLogger("sm_teamkit.storage")
 
