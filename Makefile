@@ -63,6 +63,8 @@ system-deps:
 	  [ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	  command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
 	  command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	  command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
+	  ldconfig -p | grep -q 'libfuse\.so\.2 ' || missing="$$missing libfuse2"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
