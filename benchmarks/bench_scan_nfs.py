@@ -96,6 +96,9 @@ def main() -> int:
               + (f", du -sB1 {du_alloc:,} B)" if du_alloc is not None else ")"))
         print(f"-> {du_wall / us_wall:.1f}x faster than du -sb (CPU {us_cpu / max(du_cpu, 1e-3):.1f}x du's); "
               f"totals {'equal' if us_total == du_total else 'DIFFER'}")
+        scan_only = report["duration_seconds"]
+        print(f"   the scan alone (without the command's start-up): {scan_only:.2f} s, "
+              f"{du_wall / scan_only:.1f}x faster than du -sb")
         if not args.no_server:
             lat = status_during_scan(mnt, workdir, 2)
             print(f"status endpoint during the server's {lat['scan_seconds']:.1f} s scan of the mount: "
