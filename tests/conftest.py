@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ os.environ.update(
         "AWS_EC2_METADATA_DISABLED": "true",
     }
 )
+
+# Servers and commands started by tests keep their state (the storage report) out of the real home.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="sm-teamkit-test-state-")
 
 DEMO_DOMAIN = "d-demo12345678"
 DEMO_SPACE = "demo-user-lab"

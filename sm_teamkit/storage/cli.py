@@ -79,7 +79,7 @@ def cmd_usage(args) -> int:
             specs.append(RootSpec(real, kind))
     bar = _ProgressLine() if sys.stderr.isatty() and not args.no_progress else None
     try:
-        status = service.scan_now(specs, on_progress=bar)
+        status = service.scan_now(specs, on_progress=bar, save=False)  # the server's kept report stays
     finally:
         if bar:
             bar.clear()

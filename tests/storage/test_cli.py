@@ -22,6 +22,13 @@ def test_usage_json_is_the_rest_status_with_the_report_of_the_paths(tree, capsys
     assert err == ""  # not a terminal: no progress line
 
 
+def test_usage_leaves_the_servers_kept_report_alone(tree, capsys, kept_reports):
+    kept_reports.parent.mkdir(parents=True)
+    kept_reports.write_text("the server's report")
+    assert main(["usage", str(tree), "--json"]) == 0
+    assert kept_reports.read_text() == "the server's report"
+
+
 def test_usage_prints_a_readable_report(tree, capsys):
     assert main(["usage", str(tree)]) == 0
     out = capsys.readouterr().out
