@@ -50,6 +50,7 @@ class Teamkit:
         self.services["proxies"] = ProxiesService.started(self.config, lambda: self.aws, self.identity)
         # The server's proxies overview takes the latest managed MLflow list, fetched on the AWS pool.
         self.managed_listing = LatestResult(self.services["proxies"].managed_listing)
+        self.managed_listing.start(self.aws_pool)  # also resolves the identity (DescribeSpace)
 
     def stop(self) -> None:
         for service in self.services.values():

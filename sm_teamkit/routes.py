@@ -22,7 +22,9 @@ from jupyter_server.utils import url_path_join
 from .errors import BadRequest, TeamkitError, shorten
 
 MESSAGE_LIMIT = 500  # characters of an error message or hint sent back (inputs are echoed)
-MANAGED_FIRST_WAIT_SECONDS = 0.25  # the proxies overview waits this long for a first managed list
+# The proxies overview waits for the first managed list only this long after its call began
+# (the call starts with the server); later answers use the latest list at once.
+MANAGED_FIRST_WAIT_SECONDS = 10.0
 STORAGE_ACTIONS = ("scan", "cancel")
 
 

@@ -158,12 +158,18 @@ class LatestResult(Generic[T]):
         self._future: Future | None = None
         self._value: T | None = None
         self._has_value = False
+        self._started_at = 0.0
+
+    def start(self, executor: Executor) -> Future:
+        """Start a call unless one runs (e.g. at server start, so the first caller has an answer)."""
+        return self._start(executor)
 
     def _start(self, executor: Executor) -> Future:
         with self._lock:
             future = self._future
             if future is None:
                 future = self._future = executor.submit(self._fn)
+                self._started_at = time.monotonic()
         future.add_done_callback(self._done)  # outside the lock: runs at once if already done
         return future
 
@@ -176,12 +182,16 @@ class LatestResult(Generic[T]):
 
     async def get(self, executor: Executor, first_wait: float) -> tuple[bool, T | None]:
         """(True, the latest result) at once if there is one, starting a new call when none
-        runs; else waits up to ``first_wait`` seconds for the first one: (False, None) after."""
+        runs; else the first result if it comes within ``first_wait`` seconds of the start of
+        its call, and (False, None) after that (at once for a call already that old)."""
         future = self._start(executor)
         with self._lock:
             if self._has_value:
                 return True, self._value
+            remaining = self._started_at + first_wait - time.monotonic()
+        if remaining <= 0:
+            return False, None
         try:
-            return True, await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), first_wait)
+            return True, await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), remaining)
         except asyncio.TimeoutError:
             return False, None
