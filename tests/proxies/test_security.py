@@ -54,7 +54,8 @@ def test_proxied_uis_send_a_browser_without_login_to_the_login_page(proxy_server
     assert answer.headers["Location"].startswith(BASE_URL + "login?next=")
 
 
-@pytest.mark.parametrize("path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications"])
+@pytest.mark.parametrize("path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications",
+                                  "proxy/4040/api/v1/applications"])
 def test_proxied_uis_refuse_api_calls_without_a_token(proxy_server, path):
     assert proxy_server.fetch(path, method="POST", body={}, token=False).status == 403
 
