@@ -73,6 +73,14 @@ class SmTeamkit(Configurable):
         5,
         help="Attempts per AWS call (botocore adaptive retry mode), including the first. Default: 5.",
     ).tag(config=True)
+    aws_threads = Int(
+        4,
+        help=(
+            "Threads the server gives to AWS calls (app listing, stops, managed MLflow, "
+            "DescribeSpace), apart from everything else: a slow or hung AWS endpoint then delays "
+            "only AWS answers, never storage, kernels, status or the proxies. Default: 4."
+        ),
+    ).tag(config=True)
 
     # --- Running apps and cost -------------------------------------------------------------
     apps_refresh_seconds = Float(
@@ -327,6 +335,15 @@ class SmTeamkit(Configurable):
         ),
     ).tag(config=True)
 
+    proxy_own_ports_only = Bool(
+        True,
+        help=(
+            "Restrict jupyter-server-proxy's own <base_url>proxy/<port>/ routes to loopback ports "
+            "that a process of this server's Unix user listens on (read from /proc/net/tcp and "
+            "tcp6): other users' ports answer 403. Off: any loopback port can be reached, as "
+            "jupyter-server-proxy allows by default. Default: True."
+        ),
+    ).tag(config=True)
     # --- Git credentials (sm-teamkit git-credential) ----------------------------------------
     git_credential_secret_name = Unicode(
         "sm-teamkit/git/{user_profile}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from .kernels import KernelsService
 from .proxies import ProxiesService
 from .storage.service import StorageService
 from .studio.identity import Identity, IdentitySettings, resolve_identity
+from .studio.refresh import LatestResult
 
 log = logging.getLogger("sm_teamkit")
 
@@ -30,7 +32,10 @@ class Teamkit:
         )
         self._lock = threading.Lock()
         self._identity: Identity | None = None
+        self._identity_future: Future | None = None
         self.services: dict[str, Any] = {}
+        # AWS calls get threads of their own: a hung endpoint must not starve other routes.
+        self.aws_pool = ThreadPoolExecutor(max(1, config.aws_threads), thread_name_prefix="sm-teamkit-aws")
 
     @classmethod
     def from_server_app(cls, server_app) -> Teamkit:
@@ -43,12 +48,16 @@ class Teamkit:
         self.services["kernels"] = KernelsService.started(self.config)
         self.services["storage"] = StorageService.started(self)
         self.services["proxies"] = ProxiesService.started(self.config, lambda: self.aws, self.identity)
+        # The server's proxies overview takes the latest managed MLflow list, fetched on the AWS pool.
+        self.managed_listing = LatestResult(self.services["proxies"].managed_listing)
+        self.managed_listing.start(self.aws_pool)  # also resolves the identity (DescribeSpace)
 
     def stop(self) -> None:
         for service in self.services.values():
             close = getattr(service, "close", None)
             if close:
                 close()
+        self.aws_pool.shutdown(wait=False, cancel_futures=True)
 
     def identity_settings(self) -> IdentitySettings:
         c = self.config
@@ -70,6 +79,18 @@ class Teamkit:
                 if self._identity.region and not self.aws.resolved_region():
                     self.aws = replace(self.aws, region=self._identity.region)
             return self._identity
+
+    def identity_future(self) -> Future:
+        """The identity as a future: done once resolved; while DescribeSpace runs (on the AWS
+        pool), every caller gets the same future, so waiting for it holds no thread."""
+        with self._lock:
+            if self._identity is not None:
+                done: Future = Future()
+                done.set_result(self._identity)
+                return done
+            if self._identity_future is None or self._identity_future.done():
+                self._identity_future = self.aws_pool.submit(self.identity)
+            return self._identity_future
 
     def _space_owner(self, domain_id: str, space_name: str, region: str) -> str:
         settings = self.aws if self.aws.resolved_region() else replace(self.aws, region=region)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def shorten(value: object, limit: int = 200) -> str:
+    """``value`` as text cut to ``limit`` characters (with how long it was), for echoing input."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class TeamkitError(Exception):
     """Base error. ``message`` is shown to the user as is; ``hint`` says how to fix it."""
 

@@ -1,11 +1,14 @@
 """REST routes: one table of (path, handler); handlers parse, call a service, write JSON.
 
 Every verb is authenticated; verbs that act are also authorized on the ``sm_teamkit``
-resource. Blocking service calls run in a thread so the event loop keeps serving."""
+resource. Blocking service calls run in a thread so the event loop keeps serving; AWS calls
+run on the kit's own bounded pool, and callers waiting for a refresh in flight await its one
+future, so a hung AWS endpoint never holds the threads that other routes need."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from collections.abc import Callable
@@ -16,7 +19,13 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from .errors import BadRequest, TeamkitError
+from .errors import BadRequest, TeamkitError, shorten
+
+MESSAGE_LIMIT = 500  # characters of an error message or hint sent back (inputs are echoed)
+# The proxies overview waits for the first managed list only this long after its call began
+# (the call starts with the server); later answers use the latest list at once.
+MANAGED_FIRST_WAIT_SECONDS = 10.0
+STORAGE_ACTIONS = ("scan", "cancel")
 
 
 class _ServiceError(tornado.web.HTTPError):
@@ -34,12 +43,25 @@ class TeamkitHandler(APIHandler):
     def teamkit(self):
         return self.settings["sm_teamkit"]
 
-    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def call(self, fn: Callable[..., Any], *args: Any, _executor=None, **kwargs: Any) -> Any:
         """Run a blocking service call in a thread; TeamkitError becomes an HTTP error."""
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await asyncio.get_running_loop().run_in_executor(
+                _executor, functools.partial(fn, *args, **kwargs))
         except TeamkitError as exc:
             raise _ServiceError(exc) from exc
+
+    async def call_aws(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Like :meth:`call`, on the AWS pool (``aws_threads``), apart from everything else."""
+        return await self.call(fn, *args, _executor=self.teamkit.aws_pool, **kwargs)
+
+    async def identity(self):
+        """The identity; its first resolution (DescribeSpace) is awaited, never waited for in a thread."""
+        return await asyncio.wrap_future(self.teamkit.identity_future())
+
+    async def apps_service(self):
+        await self.identity()
+        return await self.call(self.teamkit.apps)  # quick once the identity is known
 
     def json_body(self) -> dict:
         if not self.request.body:
@@ -48,6 +70,10 @@ class TeamkitHandler(APIHandler):
             data = json.loads(self.request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _ServiceError(BadRequest(f"The request body is not valid JSON: {exc}")) from exc
+        except RecursionError as exc:
+            raise _ServiceError(BadRequest(
+                "The request body is nested too deeply to read.",
+                "Send a flat JSON object, as the panel does.")) from exc
         if not isinstance(data, dict):
             raise _ServiceError(BadRequest("The request body must be a JSON object."))
         return data
@@ -73,6 +99,8 @@ class TeamkitHandler(APIHandler):
                 "message": f"Unexpected server error (id {error_id}); the server log has the details.",
                 "hint": "",
             }
+        for key in ("message", "hint"):  # a 10 MB field echoed back would be a 10 MB answer
+            body[key] = shorten(body.get(key) or "", MESSAGE_LIMIT)
         self.finish(json.dumps({"error": body}))
 
 
@@ -80,6 +108,7 @@ class StatusHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self):
+        await self.identity()
         self.write_json(await self.call(self.teamkit.status))
 
 
@@ -88,7 +117,9 @@ class AppsHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self):
-        self.write_json(await self.call(lambda: self.teamkit.apps().report()))
+        apps = await self.apps_service()
+        snapshot = await apps.refresh.wait(self.teamkit.aws_pool)  # one shared refresh, no thread held
+        self.write_json(await self.call(apps.report, snapshot))
 
 
 class AppHandler(TeamkitHandler):
@@ -96,7 +127,9 @@ class AppHandler(TeamkitHandler):
     @authorized
     async def delete(self, app_type: str, app_name: str):
         space = self.get_query_argument("space", "")
-        self.write_json(await self.call(lambda: self.teamkit.apps().stop(app_type, app_name, space)))
+        apps = await self.apps_service()
+        snapshot = await apps.refresh.wait(self.teamkit.aws_pool)
+        self.write_json(await self.call_aws(apps.stop, app_type, app_name, space, snapshot))
 
 
 # --- kernels (pipenv environments) -------------------------------------------------------
@@ -139,10 +172,19 @@ class StorageHandler(TeamkitHandler):
     @authorized
     async def post(self):
         storage, body = self.teamkit.services["storage"], self.json_body()
-        if body.get("action", "scan") == "cancel":
+        action = body.get("action", "scan")
+        if not isinstance(action, str) or action not in STORAGE_ACTIONS:
+            raise _ServiceError(BadRequest(
+                f'`action` must be "scan" or "cancel", not {shorten(json.dumps(action), 100)}.',
+                code="storage_bad_action"))
+        if action == "cancel":
             self.write_json(await self.call(storage.cancel_scan), status=202)
             return
-        self.write_json(await self.call(storage.request_scan, body.get("paths")), status=202)
+        paths = body.get("paths")
+        if isinstance(paths, list) and any(isinstance(p, str) and "\x00" in p for p in paths):
+            raise _ServiceError(BadRequest("A folder path cannot contain a NUL character.",
+                                           code="storage_bad_paths"))
+        self.write_json(await self.call(storage.request_scan, paths), status=202)
 
 
 class StorageCategoryHandler(TeamkitHandler):
@@ -160,7 +202,11 @@ class ProxiesHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self):
-        self.write_json(await self.call(self.teamkit.services["proxies"].overview))
+        """Never waits on AWS: the managed list is the latest one (refreshed on the AWS pool)."""
+        proxies = self.teamkit.services["proxies"]
+        got, managed = await self.teamkit.managed_listing.get(self.teamkit.aws_pool, MANAGED_FIRST_WAIT_SECONDS)
+        listing = (managed if got else proxies.managed_pending()).to_json()
+        self.write_json(await self.call(proxies.overview, listing))
 
 
 class ManagedMlflowUrlHandler(TeamkitHandler):
@@ -169,7 +215,8 @@ class ManagedMlflowUrlHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str):
-        self.write_json(await self.call(self.teamkit.services["proxies"].open_managed, name))
+        await self.identity()
+        self.write_json(await self.call_aws(self.teamkit.services["proxies"].open_managed, name))
 
 
 ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
@@ -191,7 +238,10 @@ def setup_routes(web_app, teamkit) -> None:
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, "sm-teamkit", path), handler) for path, handler in ROUTES]
     web_app.add_handlers(".*$", handlers)
+    from .proxies.guard import guard_proxy_routes
     from .proxies.handlers import proxy_handlers  # Spark UI routes (jupyter-server-proxy)
     from .proxies.spark import SparkSettings
 
     web_app.add_handlers(".*$", proxy_handlers(base_url, SparkSettings.from_config(teamkit.config)))
+    # No token to any backend; <base>/proxy/<port>/ to this user's own ports only.
+    guard_proxy_routes(web_app, base_url, teamkit.config.proxy_own_ports_only)

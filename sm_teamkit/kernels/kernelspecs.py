@@ -47,7 +47,9 @@ def kernelspec_for(env: PipenvEnv) -> dict:
         "display_name": env.display_name,
         "language": "python",
         # jupyter_client fills ${VAR} from the server's env; a literal '$' is written '$$'.
-        "env": {"VIRTUAL_ENV": env.path.replace("$", "$$"), "PATH": bin_dir.replace("$", "$$") + ":${PATH}"},
+        "env": {"VIRTUAL_ENV": env.path.replace("$", "$$"), "PATH": bin_dir.replace("$", "$$") + ":${PATH}",
+                # Spark UIs of this kernel listen on loopback only: reached through the proxy.
+                "SPARK_LOCAL_IP": "127.0.0.1"},
         "metadata": {
             OWNER_KEY: {
                 "owner": OWNER_KEY,

@@ -13,6 +13,7 @@ from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.handlers import LocalProxyHandler, ProxyHandler
 from tornado import web
 
+from .guard import NoTokenUpstream
 from .service import HISTORY_ROUTE
 from .spark import ROUTE, SparkSettings, port_owner_ok, same_host_location
 
@@ -34,8 +35,9 @@ def _location_rewriter(context_of):
 
 class _Authenticated:
     """Every verb carries ``@web.authenticated`` so Jupyter's static auth check sees it;
-    jupyter-server-proxy's ``prepare`` has already refused unauthenticated requests (websocket
-    upgrades with a 403)."""
+    unauthenticated requests are refused before: with ``allow_unauthenticated_access=False``
+    Jupyter itself answers 302 to the login page (websocket upgrades included), under
+    Jupyter's default jupyter-server-proxy's ``prepare`` answers websocket upgrades with 403."""
 
     @web.authenticated
     async def get(self, *args):
@@ -66,7 +68,7 @@ class _Authenticated:
         return await super().options(*args)
 
 
-class SparkUiProxyHandler(_Authenticated, LocalProxyHandler):
+class SparkUiProxyHandler(_Authenticated, NoTokenUpstream, LocalProxyHandler):
     """``<base>/sparkui/<port>/<path>`` to a live Spark UI of this user."""
 
     def initialize(self, spark: SparkSettings):
@@ -74,6 +76,8 @@ class SparkUiProxyHandler(_Authenticated, LocalProxyHandler):
 
     async def prepare(self, *args, **kwargs):
         await super().prepare(*args, **kwargs)  # authentication first: 403 / login redirect
+        if self._finished:
+            return
         port = int(self.path_args[0])
         if not self.spark.allows(port):
             raise web.HTTPError(
@@ -87,7 +91,7 @@ class SparkUiProxyHandler(_Authenticated, LocalProxyHandler):
         return url_path_join(self.base_url, ROUTE, str(port))
 
 
-class SparkHistoryProxyHandler(_Authenticated, ProxyHandler):
+class SparkHistoryProxyHandler(_Authenticated, NoTokenUpstream, ProxyHandler):
     """``<base>/sparkhistory/<path>`` to the configured Spark History Server (http only)."""
 
     def initialize(self, target_host: str, target_port: int):

@@ -66,17 +66,28 @@ class ProxiesService:
             )
         return self.managed.listing()
 
+    @staticmethod
+    def managed_pending() -> ManagedListing:
+        """What the panel shows while the first managed listing is still on its way."""
+        return ManagedListing(available=True, error={
+            "code": "aws_pending",
+            "message": "Still waiting for SageMaker's list of managed MLflow tracking servers.",
+            "hint": "It shows up at the next refresh.",
+        })
+
     def history(self) -> dict:
         url = self.settings.spark.history_url
         if not url:
             return {"configured": False, "link": "", "host": ""}
         return {"configured": True, "link": f"{HISTORY_ROUTE}/", "host": urlsplit(url).netloc}
 
-    def overview(self) -> dict:
-        """Everything the panel lists, each with a link relative to the Jupyter base URL."""
+    def overview(self, managed: dict | None = None) -> dict:
+        """Everything the panel lists, each with a link relative to the Jupyter base URL.
+        ``managed``: the managed listing as JSON when the caller has it (the server gets it
+        off the AWS threads); else it is asked for here."""
         return {
             "mlflow": asdict(mlflow.local_mlflow_status(self.settings.mlflow)),
-            "managed": self.managed_listing().to_json(),
+            "managed": self.managed_listing().to_json() if managed is None else managed,
             "spark": {
                 "uis": [asdict(ui) for ui in self.spark.discover()],
                 "ports": [self.settings.spark.first_port,

@@ -12,7 +12,7 @@ from ..aws import AwsSettings, aws_error, client
 from ..errors import Forbidden, NotFound, Unavailable
 from .jobs import JobInfo, list_owned_jobs
 from .pricing import PriceList, price_source
-from .refresh import SingleFlight
+from .refresh import SingleFlight, Snapshot
 
 GONE = {"Deleted"}
 RUNNING = {"InService", "Pending"}
@@ -226,9 +226,10 @@ class AppsService:
             raise snap.error or Unavailable("No app list yet.")
         return snap.value
 
-    def report(self) -> dict:
-        """What GET /sm-teamkit/apps returns: apps, shared apps, jobs, totals, freshness."""
-        snap = self._cache.get()
+    def report(self, snap: Snapshot[AppsWorld] | None = None) -> dict:
+        """What GET /sm-teamkit/apps returns: apps, shared apps, jobs, totals, freshness.
+        ``snap``: a snapshot the caller already awaited (``refresh.wait``); else refreshed here."""
+        snap = self._cache.get() if snap is None else snap
         if snap.value is None:
             raise snap.error or Unavailable("No app list yet.")
         now = time.time()
@@ -264,10 +265,11 @@ class AppsService:
         return priced_app(app, now, self.prices, self.settings.nudge_hours, nudge=nudge)
 
     # --- acting --------------------------------------------------------------------------
-    def stop(self, app_type: str, app_name: str, space_name: str = "") -> dict:
+    def stop(self, app_type: str, app_name: str, space_name: str = "",
+             snap: Snapshot[AppsWorld] | None = None) -> dict:
         """Delete one of the user's apps. Ownership comes from our own view of AWS; an app
         that is not the user's is refused before any DeleteApp call."""
-        snap = self._cache.get()
+        snap = self._cache.get() if snap is None else snap
         if snap.value is None:
             raise snap.error or Unavailable("No app list yet.")
         world = snap.value

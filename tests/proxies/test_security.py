@@ -54,7 +54,8 @@ def test_proxied_uis_send_a_browser_without_login_to_the_login_page(proxy_server
     assert answer.headers["Location"].startswith(BASE_URL + "login?next=")
 
 
-@pytest.mark.parametrize("path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications"])
+@pytest.mark.parametrize("path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications",
+                                  "proxy/4040/api/v1/applications"])
 def test_proxied_uis_refuse_api_calls_without_a_token(proxy_server, path):
     assert proxy_server.fetch(path, method="POST", body={}, token=False).status == 403
 
@@ -119,3 +120,95 @@ def test_panel_links_are_plain_paths_without_the_token(proxy_server):
     links = [data["mlflow"]["link"]] + [ui["link"] for ui in data["spark"]["uis"]]
     for link in links:
         assert not link.startswith(("/", "http")) and "token" not in link
+
+
+# --- issue 17: no token to backends, <base>/proxy/<port>/ to own ports only -----------------
+
+OTHER_USER_BACKEND = """
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"other user's backend")
+    def log_message(self, *args): pass
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+NOBODY = 65534
+
+
+def _free_spark_port() -> int:
+    for port in SparkSettings().ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    pytest.skip("every port of the Spark range is taken on this machine")
+
+
+def _listener_uid(port: int) -> int | None:
+    from sm_teamkit.proxies.spark import listening_sockets
+
+    return next((s.uid for s in listening_sockets() or [] if s.port == port), None)
+
+
+@pytest.fixture
+def other_users_listener():
+    """A loopback HTTP server in the Spark range run by another Unix user (nobody)."""
+    import subprocess
+    import time
+
+    port = _free_spark_port()
+    process = subprocess.Popen(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "/usr/bin/python3", "-c",
+         OTHER_USER_BACKEND, str(port)], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while _listener_uid(port) != NOBODY:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the other user's listener did not start: {process.stderr.read()!r}")
+        time.sleep(0.05)
+    yield port
+    process.kill()
+    process.wait(timeout=10)
+
+
+def test_another_users_listener_is_refused_by_sparkui_and_proxy(proxy_server, other_users_listener):
+    port = other_users_listener
+    assert proxy_server.fetch(f"sparkui/{port}/").status == 404
+    for path in (f"proxy/{port}/", f"proxy/absolute/{port}/", f"proxy/localhost:{port}/",
+                 f"proxy/127.0.0.1:{port}/", f"proxy/{port}/anything?x=1"):
+        answer = proxy_server.fetch(path)
+        assert answer.status == 403, path
+        assert b"other user's backend" not in answer.body
+        assert "own processes listen on" in answer.text
+
+
+def test_own_listener_is_reached_through_proxy_and_gets_no_token(proxy_server, backend):
+    port = backend.server_address[1]
+    answer = proxy_server.fetch(f"proxy/{port}/page?a=1&token={proxy_server.token}&b=2", token=False)
+    assert answer.status == 200 and answer.body == b"backend reached"
+    assert backend.seen == ["/page?a=1&b=2"]
+
+
+def test_nothing_listening_is_a_403_on_proxy(proxy_server):
+    assert proxy_server.fetch("proxy/1/").status == 403
+
+
+def test_mlflow_and_the_jupyter_log_never_see_the_token(mlflow_up):
+    import time
+
+    server = mlflow_up
+    start = len(server.log_path.read_text(errors="replace"))
+    page = server.fetch(f"mlflow/?token={server.token}", token=False)
+    assert page.status == 200
+    api = server.fetch(f"mlflow/ajax-api/2.0/mlflow/experiments/search?max_results=1&token={server.token}",
+                       token=False)
+    assert api.status == 200, api.text
+    deadline = time.monotonic() + 30
+    while "experiments/search?max_results=1" not in server.log_path.read_text(errors="replace")[start:]:
+        assert time.monotonic() < deadline, "MLflow's access log did not show the request"
+        time.sleep(0.1)
+    written = server.log_path.read_text(errors="replace")[start:]
+    assert server.token not in written

@@ -1,0 +1,84 @@
+"""A frozen AWS endpoint (the emulator's process stopped with SIGSTOP: connections accepted,
+never answered) delays only AWS answers. While 8 clients wait on one refresh of GET apps,
+status, kernels, storage and proxies answer within a second each. Issue 17."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROUTES = ("status", "kernels", "storage", "proxies")
+
+
+@pytest.fixture
+def emulator_process():
+    """The emulator in a process of its own, so that it can be frozen and thawed."""
+    process = subprocess.Popen([sys.executable, "-m", "sm_teamkit.emulator", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise RuntimeError(f"emulator did not start: {line}{process.stdout.read()}")
+    process.url = line.split("listening on ")[1].split()[0]
+    yield process
+    os.kill(process.pid, signal.SIGCONT)
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def teamkit_config(teamkit_config, emulator_process):
+    return {**teamkit_config, "sagemaker_endpoint_url": emulator_process.url, "aws_threads": 2,
+            "kernels_registration": False, "storage_start_delay_seconds": -1,
+            "storage_scan_interval_seconds": 0}
+
+
+async def _answered(jp_fetch, path: str, bound: float = 1.0) -> dict:
+    response = await asyncio.wait_for(jp_fetch("sm-teamkit", path), timeout=bound)
+    assert response.code == 200
+    return json.loads(response.body)
+
+
+async def test_a_frozen_aws_endpoint_delays_only_the_apps_answers(jp_fetch, jp_serverapp, emulator_process):
+    teamkit = jp_serverapp.web_app.settings["sm_teamkit"]
+    for path in ("apps", *ROUTES):  # the panel is open: every section has answered once
+        await jp_fetch("sm-teamkit", path, request_timeout=120)
+    refresh = teamkit.apps().refresh
+    fetches = refresh.fetch_count
+
+    os.kill(emulator_process.pid, signal.SIGSTOP)
+    try:
+        refresh.invalidate()  # the next GET apps asks SageMaker, which never answers
+        waiting = [asyncio.ensure_future(jp_fetch("sm-teamkit", "apps", request_timeout=120)) for _ in range(8)]
+        deadline = time.monotonic() + 30
+        while not refresh.in_flight:
+            assert time.monotonic() < deadline, "no refresh started"
+            await asyncio.sleep(0.01)
+        for _ in range(3):
+            for path in ROUTES:
+                data = await _answered(jp_fetch, path)
+                if path == "proxies":
+                    assert data["managed"]["error"] is None  # the latest list, not a wait
+        assert not any(task.done() for task in waiting), "apps answered while SageMaker was frozen"
+        assert refresh.in_flight and refresh.fetch_count == fetches
+        # The waiters hold no thread: nothing queues behind the one refresh on the 2 AWS threads.
+        assert teamkit.aws_pool._work_queue.qsize() == 0
+    finally:
+        os.kill(emulator_process.pid, signal.SIGCONT)
+    answers = await asyncio.gather(*waiting)
+    assert {a.code for a in answers} == {200}
+    reports = [json.loads(a.body) for a in answers]
+    assert all(r["error"] is None and r["apps"] for r in reports)
+    assert refresh.fetch_count == fetches + 1  # one ListApps refresh for all eight
