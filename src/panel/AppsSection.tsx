@@ -1,7 +1,7 @@
-import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { IApp, IAppsReport, IJob } from '../api';
+import { IApp, IAppsReport, IJob } from '../types';
 import { TeamkitModel } from '../model';
 import {
   ErrorNote,
@@ -10,6 +10,7 @@ import {
   Section,
   Unavailable
 } from './common';
+import { useAction } from './useAction';
 
 function appLabel(app: IApp): string {
   return `${app.app_type} “${app.app_name}” in ${app.space_name ? `space ${app.space_name}` : `profile ${app.user_profile_name}`}`;
@@ -61,22 +62,10 @@ function StatusBadge(props: { status: string }): JSX.Element {
 
 function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
   const { app, model } = props;
-  const [busy, setBusy] = React.useState(false);
+  const [busy, run] = useAction(model);
   const stop = async () => {
-    if (!(await confirmStop(app))) {
-      return;
-    }
-    setBusy(true);
-    try {
-      await model.api.stopApp(app);
-      await model.refreshNow();
-    } catch (error) {
-      await showErrorMessage(
-        'Could not stop the app',
-        (error as Error).message
-      );
-    } finally {
-      setBusy(false);
+    if (await confirmStop(app)) {
+      await run('Could not stop the app', () => model.api.stopApp(app));
     }
   };
   const running = app.status === 'InService' || app.status === 'Pending';
