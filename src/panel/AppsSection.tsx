@@ -159,28 +159,28 @@ function AppsTable(props: {
 
 function JobsTable(props: { jobs: IJob[] }): JSX.Element {
   return (
-    <table className="jp-smtk-table" aria-label="Jobs and endpoints">
-      <tbody>
-        {props.jobs.map(job => (
-          <tr key={job.arn} data-job={job.name}>
-            <td>
-              <div>
-                {job.name} <span className="jp-smtk-badge">{job.kind}</span>
-              </div>
-              <div className="jp-smtk-muted">
-                {job.instance_count} × {job.instance_type || 'unknown instance'}
-              </div>
-            </td>
-            <td className="jp-smtk-num">{formatAge(job.age_seconds)}</td>
-            <td className="jp-smtk-num">
+    <ul className="jp-smtk-jobs" aria-label="Jobs and endpoints">
+      {props.jobs.map(job => (
+        <li key={job.arn} className="jp-smtk-job" data-job={job.name}>
+          <div className="jp-smtk-app-line">
+            <span className="jp-smtk-job-name">{job.name}</span>
+            <span className="jp-smtk-badge">{job.kind}</span>
+          </div>
+          <div className="jp-smtk-app-line">
+            <span className="jp-smtk-muted">
+              {job.instance_count} × {job.instance_type || 'unknown instance'} ·{' '}
+              {formatAge(job.age_seconds)}
+            </span>
+            <span className="jp-smtk-spacer" />
+            <span className="jp-smtk-num jp-smtk-price">
               {job.hourly_usd === null
                 ? 'price unknown'
                 : `${formatMoney(job.hourly_usd)}/h`}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </span>
+          </div>
+        </li>
+      ))}
+    </ul>
   );
 }
 
