@@ -79,7 +79,9 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
     after = lab.api("sm-teamkit/storage")["report"]
     assert after["totals"]["allocated_bytes"] == total_before - (trash_bytes - du_bytes(
         lab.home / ".local" / "share" / "Trash"))
-    assert not any((lab.home / ".local" / "share" / "Trash").iterdir())
+    trash = lab.home / ".local" / "share" / "Trash"
+    assert sorted(p.name for p in trash.iterdir()) == ["files", "info"]  # kept, emptied
+    assert not any((trash / "files").iterdir()) and not any((trash / "info").iterdir())
     screenshot(section, "storage-after-cleanup.png")
 
 
