@@ -96,10 +96,18 @@ export class TeamkitModel {
     void this._poll.start();
   }
 
-  /** Refresh every shown section now (after an action), without waiting for the next tick. */
+  /**
+   * Refresh every shown section now (after an action), without waiting for the next tick.
+   * Unlike Poll.refresh(), this is never folded into a tick already in flight: that tick's
+   * answers may predate the action, so a new one starts (and the older answers, should they
+   * arrive later, are dropped).
+   */
   refreshNow(): Promise<void> {
     this._forceAll = true;
-    return this._poll.refresh();
+    return this._poll.schedule({
+      interval: Poll.IMMEDIATE,
+      phase: 'refreshed'
+    });
   }
 
   /** Which sections the panel shows, in order (the `sections` setting). */
@@ -196,12 +204,17 @@ export class TeamkitModel {
     if (names.length === 0) {
       return;
     }
+    const seq = ++this._seq;
     const results = await Promise.allSettled(
       names.map(name => fetchers[name]())
     );
     let failures = 0;
     results.forEach((result, i) => {
       const name = names[i];
+      if ((this._seqOf[name] ?? 0) > seq) {
+        return; // a later tick already answered for this section
+      }
+      this._seqOf[name] = seq;
       this._fetchedAt[name] = now;
       if (result.status === 'fulfilled') {
         (this._data as Record<string, unknown>)[name] = result.value;
@@ -236,6 +249,8 @@ export class TeamkitModel {
   private _data: Partial<ISectionData> = {};
   private _errors: Partial<Record<SectionName, ApiError>> = {};
   private _fetchedAt: Partial<Record<SectionName, number>> = {};
+  private _seq = 0;
+  private _seqOf: Partial<Record<SectionName, number>> = {};
   private _updatedAt = 0;
   private _changed = new Signal<this, void>(this);
 }

@@ -43,7 +43,9 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
     scan.click()
     trash_row = section.locator('[data-category="trash"]')
     trash_row.wait_for(timeout=60_000)
-    section.locator(".jp-smtk-storage-scan").wait_for(timeout=60_000)  # back to idle
+    # This scan's result (an earlier test may have left one without datasets/), then idle.
+    section.locator(".jp-smtk-storage-chart").get_by_text("datasets").wait_for(timeout=60_000)
+    section.locator(".jp-smtk-storage-scan").wait_for(timeout=60_000)
 
     # The chart: bars for the largest folders, datasets among them, with non-zero widths.
     chart = section.locator(".jp-smtk-storage-chart")
