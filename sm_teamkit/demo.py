@@ -69,6 +69,37 @@ def seed_demo_environments(home: Path, log_path: Path, running: list) -> None:
             (project / ".demo-done").write_text("")
 
 
+# Teammates' storage totals (bytes, $/month, minutes ago) published to the demo's CloudWatch,
+# so `sm-teamkit team usage` shows a team (the demo user's scans publish newer totals of theirs).
+TEAM_USAGE = (
+    ("alice", "alice-lab", 38_400_000_000, 11.52, 12),
+    ("alice2", "alice2-lab", 2_100_000_000, 0.63, 240),
+    ("bob", "", 9_700_000_000, 2.91, 55),
+    ("demo-user", DEMO_SPACE, 496_000_000, 0.15, 90),
+)
+
+
+def seed_team_usage(emu, now: float | None = None) -> int:
+    """Publish the teammates' storage totals through the emulator's CloudWatch (moto), as
+    their own servers would after a scan; returns how many were published."""
+    import boto3
+
+    from .storage.team import publish_usage
+    from .studio.identity import Identity
+
+    now = time.time() if now is None else now
+    domain_id = next(iter(emu.state.domains))
+    cloudwatch = boto3.client("cloudwatch", endpoint_url=emu.url, region_name=emu.state.region,
+                              aws_access_key_id="demo", aws_secret_access_key="demo")
+    for profile, space, nbytes, cost, minutes in TEAM_USAGE:
+        who = Identity(mode="studio", flavor="studio" if space else "classic", domain_id=domain_id,
+                       user_profile_name=profile, space_name=space, region=emu.state.region)
+        report = {"finished_at": now - minutes * 60,
+                  "totals": {"allocated_bytes": nbytes, "usd_per_month": cost}}
+        publish_usage(cloudwatch, who, report)
+    return len(TEAM_USAGE)
+
+
 def demo_metadata(emu) -> dict:
     domain_id = next(iter(emu.state.domains))
     region, account = emu.state.region, emu.state.account
@@ -104,6 +135,7 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
     home.mkdir(parents=True, exist_ok=True)
     seed_demo_home(home)
     emu = Emulator(scenario=load_scenario(None), port=emulator_port).start()
+    seed_team_usage(emu)
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(demo_metadata(emu), indent=2))
     token = secrets.token_hex(24)
@@ -125,6 +157,8 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
         f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}",
         "--ServerApp.allow_unauthenticated_access=False", "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # Each scan publishes the demo user's total to the team view, as in a team's Studio.
+        "--SmTeamkit.storage_publish_metrics=True",
     ]
     if os.geteuid() == 0:
         args.append("--allow-root")
@@ -160,8 +194,10 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
                 print(f"sm-teamkit demo: JupyterLab exited early; see {log_path}", file=sys.stderr)
                 return 1
             print(f"\n  JupyterLab with sm_teamkit: {url}lab?token={token}\n")
-            print("  Open the 'SageMaker Team Kit' tab in the left sidebar. Ctrl-C stops the demo.\n",
-                  flush=True)
+            print("  Open the 'SageMaker Team Kit' tab in the left sidebar. Ctrl-C stops the demo.")
+            print(f"  The team's storage: AWS_ENDPOINT_URL={emu.url} AWS_ACCESS_KEY_ID=demo "
+                  f"AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 "
+                  f"sm-teamkit team usage --domain {next(iter(emu.state.domains))}\n", flush=True)
             while lab.poll() is None and not stop["now"]:
                 time.sleep(0.5)
         except KeyboardInterrupt:

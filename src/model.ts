@@ -1,19 +1,22 @@
 /**
- * The panel's one model: state for every section, refreshed by one Lumino Poll
- * (backoff on errors, standby while the panel is hidden), as jupyter-resource-usage does.
+ * The panel's one model: state for every section, refreshed by one Lumino Poll, as
+ * jupyter-resource-usage does. The Poll backs off on errors and stands by while the browser
+ * tab is hidden; it ticks fast (FAST_MS) while a shown section has a job in flight (a storage
+ * scan, a kernel repair) and then fetches only the busy sections between the normal rounds.
+ * While the panel itself is hidden only the background sections are fetched: apps (for the
+ * long-running-app nudges) and kernels (so the launcher shows a new kernel at the panel's pace).
  */
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { ApiError, TeamkitApi } from './api';
 import {
-  ApiError,
   IAppsReport,
   IKernelsListing,
   IProxies,
   IStatus,
-  IStorageStatus,
-  TeamkitApi
-} from './api';
+  IStorageStatus
+} from './types';
 
 /** What each section fetches on every tick. */
 export interface ISectionData {
@@ -34,21 +37,36 @@ export const ALL_SECTIONS: SectionName[] = [
   'proxies'
 ];
 
+/** Sections fetched while the panel is hidden (nudges, launcher refresh). */
+const BACKGROUND_SECTIONS: SectionName[] = ['apps', 'kernels'];
+
+/** The tick while a shown section has a job in flight, so progress and logs move (ms). */
+export const FAST_MS = 1000;
+
+/** Whether a section's last answer says it has work in flight. */
+const IN_FLIGHT: Partial<{
+  [K in SectionName]: (data: ISectionData[K]) => boolean;
+}> = {
+  storage: status => status.state !== 'idle',
+  kernels: listing => listing.jobs.some(job => job.state === 'running')
+};
+
 export class TeamkitModel {
   constructor(
     readonly api: TeamkitApi,
     refreshSeconds = 15
   ) {
+    this._intervalMs = refreshSeconds * 1000;
     this._poll = new Poll({
       auto: false,
       factory: () => this.refresh(),
       frequency: {
-        interval: refreshSeconds * 1000,
+        interval: this._intervalMs,
         backoff: true,
         max: 300 * 1000
       },
       name: 'sm-teamkit:model',
-      standby: 'when-hidden'
+      standby: () => this.standby()
     });
   }
 
@@ -69,13 +87,27 @@ export class TeamkitModel {
     return this._updatedAt;
   }
 
+  /** Whether the Poll ticks at the fast rate (a shown section has a job in flight). */
+  get fast(): boolean {
+    return this._fast;
+  }
+
   start(): void {
     void this._poll.start();
   }
 
-  /** Refresh now (after an action), without waiting for the next tick. */
+  /**
+   * Refresh every shown section now (after an action), without waiting for the next tick.
+   * Unlike Poll.refresh(), this is never folded into a tick already in flight: that tick's
+   * answers may predate the action, so a new one starts (and the older answers, should they
+   * arrive later, are dropped).
+   */
   refreshNow(): Promise<void> {
-    return this._poll.refresh();
+    this._forceAll = true;
+    return this._poll.schedule({
+      interval: Poll.IMMEDIATE,
+      phase: 'refreshed'
+    });
   }
 
   /** Which sections the panel shows, in order (the `sections` setting). */
@@ -92,10 +124,21 @@ export class TeamkitModel {
   }
 
   setInterval(seconds: number): void {
-    this._poll.frequency = {
-      ...this._poll.frequency,
-      interval: seconds * 1000
-    };
+    this._intervalMs = seconds * 1000;
+    this.applyFrequency();
+  }
+
+  /** The panel tells the model when it is shown or hidden (Lumino after-show/after-hide). */
+  setVisible(visible: boolean): void {
+    if (visible === this._visible) {
+      return;
+    }
+    this._visible = visible;
+    if (visible) {
+      void this.refreshNow();
+    } else {
+      this.applyFrequency();
+    }
   }
 
   dispose(): void {
@@ -108,6 +151,46 @@ export class TeamkitModel {
     this._changed.emit();
   }
 
+  private standby(): boolean {
+    if (document.hidden) {
+      return true;
+    }
+    return (
+      !this._visible &&
+      !this._sections.some(name => BACKGROUND_SECTIONS.includes(name))
+    );
+  }
+
+  /** The sections this tick fetches: busy ones always, the rest once per interval. */
+  private due(now: number): SectionName[] {
+    const force = this._forceAll;
+    this._forceAll = false;
+    const shown: SectionName[] = this._visible
+      ? ['status', ...this._sections]
+      : this._sections.filter(name => BACKGROUND_SECTIONS.includes(name));
+    return shown.filter(
+      name =>
+        force ||
+        (this._visible && this.inFlight(name)) ||
+        now - (this._fetchedAt[name] ?? 0) >= this._intervalMs - FAST_MS / 2
+    );
+  }
+
+  private inFlight(name: SectionName): boolean {
+    const check = IN_FLIGHT[name] as ((data: unknown) => boolean) | undefined;
+    const data = this._data[name];
+    return !!check && data !== undefined && check(data);
+  }
+
+  private applyFrequency(): void {
+    this._fast =
+      this._visible && this._sections.some(name => this.inFlight(name));
+    const interval = this._fast ? FAST_MS : this._intervalMs;
+    if (this._poll.frequency.interval !== interval) {
+      this._poll.frequency = { ...this._poll.frequency, interval };
+    }
+  }
+
   private async refresh(): Promise<void> {
     const fetchers: { [K in SectionName]: () => Promise<ISectionData[K]> } = {
       status: () => this.api.status(),
@@ -116,14 +199,23 @@ export class TeamkitModel {
       proxies: () => this.api.proxies(),
       kernels: () => this.api.kernels()
     };
-    // Only what the panel shows is fetched.
-    const names: SectionName[] = ['status', ...this._sections];
+    const now = Date.now();
+    const names = this.due(now);
+    if (names.length === 0) {
+      return;
+    }
+    const seq = ++this._seq;
     const results = await Promise.allSettled(
       names.map(name => fetchers[name]())
     );
     let failures = 0;
     results.forEach((result, i) => {
       const name = names[i];
+      if ((this._seqOf[name] ?? 0) > seq) {
+        return; // a later tick already answered for this section
+      }
+      this._seqOf[name] = seq;
+      this._fetchedAt[name] = now;
       if (result.status === 'fulfilled') {
         (this._data as Record<string, unknown>)[name] = result.value;
         delete this._errors[name];
@@ -140,17 +232,25 @@ export class TeamkitModel {
       }
     });
     this._updatedAt = Date.now();
+    this.applyFrequency();
     this._changed.emit();
     if (failures === names.length) {
       // Everything failed: let the Poll back off.
-      throw this._errors.status ?? new Error('sm_teamkit: refresh failed');
+      throw this._errors[names[0]] ?? new Error('sm_teamkit: refresh failed');
     }
   }
 
   private _poll: Poll;
+  private _intervalMs: number;
+  private _visible = false;
+  private _fast = false;
+  private _forceAll = false;
   private _sections: SectionName[] = [...ALL_SECTIONS];
   private _data: Partial<ISectionData> = {};
   private _errors: Partial<Record<SectionName, ApiError>> = {};
+  private _fetchedAt: Partial<Record<SectionName, number>> = {};
+  private _seq = 0;
+  private _seqOf: Partial<Record<SectionName, number>> = {};
   private _updatedAt = 0;
   private _changed = new Signal<this, void>(this);
 }

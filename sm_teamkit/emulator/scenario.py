@@ -31,6 +31,7 @@ _SECTIONS = {
     "apps",
     "lifecycle_configs",
     "mlflow_tracking_servers",
+    "jobs",
     "faults",
     "description",
 }
@@ -93,6 +94,17 @@ _KEYS = {
         "created",
         "tags",
     },
+    "jobs": {
+        "kind",
+        "name",
+        "domain",
+        "space",
+        "user_profile",
+        "instance_type",
+        "instance_count",
+        "created",
+        "tags",
+    },
     "faults": {
         "seed",
         "throttle_rate",
@@ -103,6 +115,7 @@ _KEYS = {
         "fail",
     },
 }
+JOB_KINDS = ("training", "processing", "endpoint")
 _AGO = re.compile(r"^\s*((?:\d+(?:\.\d+)?\s*[smhdw]\s*)+)ago\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -151,6 +164,7 @@ def load_scenario(source: str | os.PathLike | dict | Scenario | None = None) -> 
         "apps",
         "lifecycle_configs",
         "mlflow_tracking_servers",
+        "jobs",
     ):
         items = data.get(section) or []
         if not isinstance(items, list):
@@ -160,6 +174,8 @@ def load_scenario(source: str | os.PathLike | dict | Scenario | None = None) -> 
             if not isinstance(item, dict) or "name" not in item and "id" not in item:
                 raise ScenarioError(f"{where} must be a mapping with a name")
             _check_keys(item, _KEYS[section], where)
+            if section == "jobs" and item.get("kind") not in JOB_KINDS:
+                raise ScenarioError(f"{where}: kind must be one of {list(JOB_KINDS)}")
     return Scenario(data=data, source=origin, faults=dict(data.get("faults") or {}))
 
 

@@ -145,7 +145,24 @@ class Emulator:
         )
         self._thread.start()
         log.info("emulator listening on %s", self.url)
+        if self.scenario.data.get("jobs"):
+            self._seed_jobs()
         return self
+
+    def _seed_jobs(self) -> None:
+        """The scenario's jobs and endpoints, created in moto through this endpoint."""
+        import boto3
+        from botocore.config import Config
+
+        from .jobs_seed import seed_jobs
+
+        sm = boto3.client("sagemaker", endpoint_url=self.url, region_name=self._state.region,
+                          aws_access_key_id="emulator", aws_secret_access_key="emulator",
+                          config=Config(retries={"max_attempts": 1}))
+        with self._state.lock:
+            now = self._state.clock()
+        seed_jobs(sm, self._state, self.scenario.data["jobs"], now)
+        self.calls.clear()  # the seeding is not traffic a test should count
 
     def stop(self) -> None:
         """Stop serving and release the port (safe to call twice)."""

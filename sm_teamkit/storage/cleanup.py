@@ -2,7 +2,8 @@
 
 The target must be a category path of the last scan, inside a scanned root, a real folder
 (no symlink anywhere in its path) that still matches its category's rule. What is inside is
-removed without following symlinks; the folder itself stays. The bytes freed are measured
+removed without following symlinks; the folder itself stays (and a trash keeps its ``files/``
+and ``info/`` folders, emptied). The bytes freed are measured
 by walking the folder before and after."""
 
 from __future__ import annotations
@@ -110,8 +111,14 @@ def _measure(path: str) -> tuple[int, int, int]:
             part.files)
 
 
-def empty_folder(path: str) -> list[dict]:
-    """Remove everything inside ``path`` without following symlinks; returns the errors."""
+# A freedesktop trash (what send2trash and the file browser write) keeps these folders:
+# emptying it empties them, so the next deletion finds the layout it expects.
+TRASH_FOLDERS = ("files", "info")
+
+
+def empty_folder(path: str, keep: tuple[str, ...] = ()) -> list[dict]:
+    """Remove everything inside ``path`` without following symlinks, emptying (not removing)
+    the real subfolders named in ``keep``; returns the errors."""
     errors: list[dict] = []
 
     def onerror(_fn, failed, exc_info):
@@ -121,7 +128,9 @@ def empty_folder(path: str) -> list[dict]:
     with os.scandir(path) as it:
         for entry in it:
             try:
-                if entry.is_dir(follow_symlinks=False):
+                if entry.name in keep and entry.is_dir(follow_symlinks=False):
+                    errors.extend(empty_folder(entry.path))
+                elif entry.is_dir(follow_symlinks=False):
                     shutil.rmtree(entry.path, onerror=onerror)
                 else:
                     os.unlink(entry.path)
@@ -137,9 +146,10 @@ def clean(report: dict | None, roots: list[str], home: str | None, category: str
     """Empty the category's folders; returns what was freed."""
     targets = resolve_targets(report, roots, home, category, path)
     result = CleanupResult(category=category, paths=targets)
+    keep = TRASH_FOLDERS if BY_ID[category].kind == "trash" else ()
     for target in targets:
         before = _measure(target)
-        result.errors.extend(empty_folder(target))
+        result.errors.extend(empty_folder(target, keep))
         after = _measure(target)
         freed_a, freed_b = max(0, before[0] - after[0]), max(0, before[1] - after[1])
         result.freed.append({"path": target, "apparent_bytes": freed_a, "allocated_bytes": freed_b,

@@ -17,9 +17,14 @@ from ..errors import BadRequest, Unavailable
 NAMESPACE = "SmTeamkit/Storage"
 METRIC_BYTES = "StorageBytes"
 METRIC_COST = "StorageCostUsdPerMonth"
-PERIOD_SECONDS = 300
+# One-minute buckets: CloudWatch keeps standard-resolution points at this grain for 15 days, so
+# the newest bucket holds the newest point and its start is at most a minute before it.
+PERIOD_SECONDS = 60
+# Within one bucket the smallest value wins: a cleanup and the rescan after it land in the same
+# minute, and the rescan (smaller) is the latest total.
+STAT = "Minimum"
 LOOKBACK_DAYS = 7
-_QUERIES_PER_CALL = 40  # 2 queries per user; keeps each answer under CloudWatch's datapoint limit
+_QUERIES_PER_CALL = 10  # 10 x 10,080 one-minute points: CloudWatch's 100,800 datapoints per answer
 
 
 def dimensions(identity) -> list[dict]:
@@ -72,11 +77,15 @@ def _list_metrics(cloudwatch, namespace: str, domain_id: str) -> list[dict]:
 
 
 def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: float | None = None) -> dict:
-    """Every user's latest published total in ``domain_id``, largest first, with its age."""
+    """Every user's latest published total in ``domain_id``, largest first, with its age (to the
+    minute: the start of the one-minute bucket that holds the newest point)."""
     if not domain_id or not domain_id.strip():
         raise BadRequest("Name the domain: --domain d-xxxxxxxxxxxx.", code="storage_team_no_domain")
     now = time.time() if now is None else now
-    end = datetime.fromtimestamp(now, tz=timezone.utc) + timedelta(minutes=5)
+    # Bucket edges on whole minutes, as CloudWatch aligns them, so a bucket's start is a lower
+    # bound of its points' times.
+    edge = int(now) - int(now) % PERIOD_SECONDS
+    end = datetime.fromtimestamp(edge, tz=timezone.utc) + timedelta(seconds=PERIOD_SECONDS)
     start = end - timedelta(days=LOOKBACK_DAYS)
     try:
         metrics = _list_metrics(cloudwatch, namespace, domain_id)
@@ -87,7 +96,7 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
                     "Id": f"{prefix}{i}",
                     "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": name,
                                               "Dimensions": metric["Dimensions"]},
-                                   "Period": PERIOD_SECONDS, "Stat": "Maximum"},
+                                   "Period": PERIOD_SECONDS, "Stat": STAT},
                     "ReturnData": True,
                 })
         results: dict[str, dict] = {}
@@ -118,6 +127,7 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
             "space_name": dims.get("SpaceName", ""),
             "bytes": int(latest[1]),
             "usd_per_month": None if cost is None else round(cost[1], 4),
+            # The bucket's start: the point is at most PERIOD_SECONDS newer than this.
             "published_at": latest[0],
             "age_seconds": round(max(0.0, now - latest[0]), 1),
         })

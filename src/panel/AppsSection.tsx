@@ -1,7 +1,7 @@
-import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { IApp, IAppsReport, IJob } from '../api';
+import { IApp, IAppsReport, IJob } from '../types';
 import { TeamkitModel } from '../model';
 import {
   ErrorNote,
@@ -10,6 +10,7 @@ import {
   Section,
   Unavailable
 } from './common';
+import { useAction } from './useAction';
 
 function appLabel(app: IApp): string {
   return `${app.app_type} “${app.app_name}” in ${app.space_name ? `space ${app.space_name}` : `profile ${app.user_profile_name}`}`;
@@ -61,22 +62,10 @@ function StatusBadge(props: { status: string }): JSX.Element {
 
 function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
   const { app, model } = props;
-  const [busy, setBusy] = React.useState(false);
+  const [busy, run] = useAction(model);
   const stop = async () => {
-    if (!(await confirmStop(app))) {
-      return;
-    }
-    setBusy(true);
-    try {
-      await model.api.stopApp(app);
-      await model.refreshNow();
-    } catch (error) {
-      await showErrorMessage(
-        'Could not stop the app',
-        (error as Error).message
-      );
-    } finally {
-      setBusy(false);
+    if (await confirmStop(app)) {
+      await run('Could not stop the app', () => model.api.stopApp(app));
     }
   };
   const running = app.status === 'InService' || app.status === 'Pending';
@@ -170,28 +159,28 @@ function AppsTable(props: {
 
 function JobsTable(props: { jobs: IJob[] }): JSX.Element {
   return (
-    <table className="jp-smtk-table" aria-label="Jobs and endpoints">
-      <tbody>
-        {props.jobs.map(job => (
-          <tr key={job.arn} data-job={job.name}>
-            <td>
-              <div>
-                {job.name} <span className="jp-smtk-badge">{job.kind}</span>
-              </div>
-              <div className="jp-smtk-muted">
-                {job.instance_count} × {job.instance_type || 'unknown instance'}
-              </div>
-            </td>
-            <td className="jp-smtk-num">{formatAge(job.age_seconds)}</td>
-            <td className="jp-smtk-num">
+    <ul className="jp-smtk-jobs" aria-label="Jobs and endpoints">
+      {props.jobs.map(job => (
+        <li key={job.arn} className="jp-smtk-job" data-job={job.name}>
+          <div className="jp-smtk-app-line">
+            <span className="jp-smtk-job-name">{job.name}</span>
+            <span className="jp-smtk-badge">{job.kind}</span>
+          </div>
+          <div className="jp-smtk-app-line">
+            <span className="jp-smtk-muted">
+              {job.instance_count} × {job.instance_type || 'unknown instance'} ·{' '}
+              {formatAge(job.age_seconds)}
+            </span>
+            <span className="jp-smtk-spacer" />
+            <span className="jp-smtk-num jp-smtk-price">
               {job.hourly_usd === null
                 ? 'price unknown'
                 : `${formatMoney(job.hourly_usd)}/h`}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </span>
+          </div>
+        </li>
+      ))}
+    </ul>
   );
 }
 

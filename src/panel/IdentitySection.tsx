@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { IStatus } from '../api';
+import { IStatus } from '../types';
 
 function Row(props: { label: string; value: string }): JSX.Element | null {
   if (!props.value) {

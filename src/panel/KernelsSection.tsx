@@ -1,4 +1,3 @@
-import { showErrorMessage } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import {
@@ -7,9 +6,10 @@ import {
   IPipenvEnv,
   KernelAction,
   KernelEnvStatus
-} from '../api';
+} from '../types';
 import { TeamkitModel } from '../model';
 import { ErrorNote, Section } from './common';
+import { useAction } from './useAction';
 
 const BADGES: Record<KernelEnvStatus, { kind: string; label: string }> = {
   ready: { kind: 'ok', label: 'kernel' },
@@ -28,9 +28,6 @@ const ACTION_TITLES: Record<KernelAction, string> = {
   'install-ipykernel':
     'pip install ipykernel into this environment, then register it as a kernel'
 };
-
-/** Poll faster while a job runs, so its log scrolls by. */
-const JOB_POLL_MS = 1500;
 
 function shortPath(path: string, listing: IKernelsListing): string {
   // Paths under the WORKON_HOME's owner's home read better with ~.
@@ -75,23 +72,13 @@ function EnvRow(props: {
   model: TeamkitModel;
 }): JSX.Element {
   const { env, job, listing, model } = props;
-  const [starting, setStarting] = React.useState(false);
+  const [starting, run] = useAction(model);
   const badge = BADGES[env.status];
   const running = !!env.job || starting;
-  const act = async (action: KernelAction) => {
-    setStarting(true);
-    try {
-      await model.api.kernelAction(action, env.id);
-      await model.refreshNow();
-    } catch (error) {
-      await showErrorMessage(
-        `Could not start “${ACTION_LABELS[action].idle}”`,
-        (error as Error).message
-      );
-    } finally {
-      setStarting(false);
-    }
-  };
+  const act = (action: KernelAction) =>
+    run(`Could not start “${ACTION_LABELS[action].idle}”`, () =>
+      model.api.kernelAction(action, env.id)
+    );
   return (
     <li className="jp-smtk-kenv" data-env={env.id} data-status={env.status}>
       <div className="jp-smtk-kenv-line">
@@ -152,18 +139,6 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
   const { model } = props;
   const listing = model.data.kernels;
   const error = model.errors.kernels;
-  const anyRunning = !!listing?.jobs.some(j => j.state === 'running');
-  React.useEffect(() => {
-    if (!anyRunning) {
-      return;
-    }
-    const timer = window.setInterval(
-      () => void model.refreshNow(),
-      JOB_POLL_MS
-    );
-    return () => window.clearInterval(timer);
-  }, [anyRunning, model]);
-
   let body: React.ReactNode;
   if (!listing) {
     body = error ? (

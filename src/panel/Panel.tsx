@@ -1,4 +1,5 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { SectionName, TeamkitModel } from '../model';
@@ -43,6 +44,27 @@ export class TeamkitPanel extends ReactWidget {
     super();
     this.id = 'sm-teamkit-panel';
     this.addClass('jp-smtk-panel');
+  }
+
+  // The model fetches every section only while the panel shows (see model.ts).
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.model.setVisible(this.isVisible);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.model.setVisible(false);
+    super.onBeforeDetach(msg);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.setVisible(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.setVisible(false);
   }
 
   render(): JSX.Element {

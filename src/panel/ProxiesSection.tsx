@@ -1,7 +1,8 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { ApiError, IManagedMlflowServer, IProxies, ISparkUi } from '../api';
+import { ApiError } from '../api';
+import { IManagedMlflowServer, IProxies, ISparkUi } from '../types';
 import { TeamkitModel } from '../model';
 import { ErrorNote, formatAge, Section } from './common';
 

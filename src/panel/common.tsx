@@ -54,6 +54,14 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** "just now" under a minute, else "3 min ago", "5 h 12 min ago". */
+export function formatAgo(seconds: number): string {
+  if (isFinite(seconds) && seconds >= 0 && seconds < 60) {
+    return 'just now';
+  }
+  return `${formatAge(seconds)} ago`;
+}
+
 export function formatMoney(
   usd: number | null | undefined,
   digits = 2

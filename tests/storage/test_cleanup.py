@@ -31,11 +31,12 @@ def test_emptying_the_trash_frees_its_size_and_keeps_the_folder(service, tree):
     answer = service.clean("trash")
     freed = answer["cleanup"]
     assert freed["paths"] == [str(trash)]
-    # Everything inside went; the folder's own entry stays.
+    # Everything inside went; the folder's own entry and its empty files/ and info/ stay.
     assert freed["freed_apparent_bytes"] == before_a - du(trash, "-sb")
     assert freed["freed_allocated_bytes"] == before_b - du(trash, "-sB1")
     assert freed["freed_allocated_bytes"] >= 1_500_000
-    assert trash.is_dir() and not any(trash.iterdir())
+    assert sorted(p.name for p in trash.iterdir()) == ["files", "info"]
+    assert not any((trash / "files").iterdir()) and not any((trash / "info").iterdir())
     report = answer["report"]
     assert category(answer, "trash")["allocated_bytes"] == 0
     assert report["totals"]["allocated_bytes"] == total_before - freed["freed_allocated_bytes"]
@@ -43,6 +44,14 @@ def test_emptying_the_trash_frees_its_size_and_keeps_the_folder(service, tree):
     fresh = service.scan_now()["report"]["totals"]
     assert fresh["allocated_bytes"] == du(tree, "-sB1") == report["totals"]["allocated_bytes"]
     assert fresh["files"] == report["totals"]["files"]
+
+
+def test_a_trash_folder_named_files_elsewhere_in_a_cache_is_removed(service, tree):
+    # Only the trash keeps files/ and info/; a cache's own subfolders of that name go.
+    write(tree / ".cache" / "pip" / "files" / "w.whl", 4096)
+    service.scan_now()
+    service.clean("pip")
+    assert not any((tree / ".cache" / "pip").iterdir())
 
 
 def test_clearing_a_cache_removes_only_that_cache(service, tree):

@@ -83,7 +83,8 @@ async def test_delete_empties_the_trash_and_answers_the_size_freed(jp_fetch, hom
     response = await jp_fetch("sm-teamkit", "storage", "categories", "trash", method="DELETE")
     answer = json.loads(response.body)
     assert answer["cleanup"]["freed_allocated_bytes"] == size - du(trash, "-sB1")
-    assert not any(trash.iterdir())
+    assert sorted(p.name for p in trash.iterdir()) == ["files", "info"]  # kept, emptied
+    assert not any((trash / "files").iterdir()) and not any((trash / "info").iterdir())
     status = await get_storage(jp_fetch)
     assert status["report"]["totals"]["allocated_bytes"] == du(home, "-sB1")
 

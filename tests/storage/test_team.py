@@ -103,3 +103,21 @@ def test_local_mode_does_not_publish_and_says_why(cloudwatch, tree):
     status = svc.scan_now()
     assert status["report"] is not None
     assert status["publish"]["ok"] is False and "local mode" in status["publish"]["problem"]
+
+
+def test_a_cleanup_shows_the_new_small_total_with_an_age_under_a_minute(cloudwatch):
+    # A user had 2.1 GB a minute ago and cleaned up to 496 MB now: the view shows 496 MB, fresh.
+    now = time.time()
+    publish_usage(cloudwatch, identity("alice", "alice-lab"), fake_report(2_100_000_000, 0.6, now - 60))
+    publish_usage(cloudwatch, identity("alice", "alice-lab"), fake_report(496_000_000, 0.15, now))
+    (alice,) = team_usage(cloudwatch, DOMAIN, now=now)["users"]
+    assert alice["bytes"] == 496_000_000
+    assert alice["usd_per_month"] == 0.15
+    assert 0 <= alice["age_seconds"] < 60
+
+
+def test_the_age_is_that_of_the_newest_point_not_of_a_five_minute_period(cloudwatch):
+    now = 1_800_000_000.0 + 299  # the last second of a 5-minute period
+    publish_usage(cloudwatch, identity("bob"), fake_report(1024**3, 0.3, now - 5))
+    (bob,) = team_usage(cloudwatch, DOMAIN, now=now)["users"]
+    assert bob["age_seconds"] < 60

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER
-from .conftest import open_panel, screenshot
+from .conftest import open_panel
 
 
 def test_panel_opens_from_the_sidebar_and_shows_the_identity(page):
@@ -13,7 +13,7 @@ def test_panel_opens_from_the_sidebar_and_shows_the_identity(page):
     text = identity.inner_text()
     assert "SageMaker Studio" in text
     assert DEMO_DOMAIN in text and DEMO_SPACE in text and "JupyterLab" in text
-    screenshot(page.locator("#sm-teamkit-panel"), "panel.png")
+    # docs/panel.png and panel-dark.png come from test_layout.py, with every section loaded.
 
 
 def test_panel_is_readable_in_the_dark_theme(page):
@@ -27,7 +27,6 @@ def test_panel_is_readable_in_the_dark_theme(page):
     color = panel.evaluate("el => getComputedStyle(el).color")
     background = panel.evaluate("el => getComputedStyle(el).backgroundColor")
     assert color != background
-    screenshot(page.locator("#sm-teamkit-panel"), "panel-dark.png")
     # Back to light for the tests that follow (the setting persists in the lab HOME).
     page.get_by_text("Settings", exact=True).first.click()
     page.get_by_text("Theme", exact=True).first.hover()

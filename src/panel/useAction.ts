@@ -1,0 +1,36 @@
+/** The one busy/try/refresh block every section's buttons share. */
+import { showErrorMessage } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { TeamkitModel } from '../model';
+
+/**
+ * `[busy, run]`: `run(failureTitle, fn)` marks the caller busy, awaits `fn`, refreshes the
+ * model so the panel shows the outcome, and shows an error dialog titled `failureTitle` if
+ * `fn` throws. Resolves to `fn`'s answer, or undefined when it failed.
+ */
+export function useAction(
+  model: TeamkitModel
+): [
+  boolean,
+  <T>(failureTitle: string, fn: () => Promise<T>) => Promise<T | undefined>
+] {
+  const [busy, setBusy] = React.useState(false);
+  const run = React.useCallback(
+    async <T>(failureTitle: string, fn: () => Promise<T>) => {
+      setBusy(true);
+      try {
+        const answer = await fn();
+        await model.refreshNow();
+        return answer;
+      } catch (error) {
+        await showErrorMessage(failureTitle, (error as Error).message);
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [model]
+  );
+  return [busy, run];
+}

@@ -1,0 +1,308 @@
+/**
+ * The shapes of the sm_teamkit REST API's answers, as the server's JSON has them.
+ * `api.ts` re-exports them, so components may import from either.
+ */
+/** The error shape every sm_teamkit handler answers with. */
+export interface IApiErrorBody {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+export interface IIdentity {
+  mode: 'studio' | 'local';
+  flavor: 'studio' | 'classic' | 'local';
+  domain_id: string;
+  user_profile_name: string;
+  space_name: string;
+  app_type: string;
+  app_name: string;
+  resource_arn: string;
+  region: string;
+  source: string;
+  problem: string;
+}
+
+export interface ICapability {
+  available: boolean;
+  reason: string;
+}
+
+export interface IStatus {
+  version: string;
+  mode: 'studio' | 'local';
+  identity: IIdentity;
+  aws: { region: string; endpoint: string };
+  capabilities: Record<string, ICapability>;
+}
+
+// --- running apps and cost -------------------------------------------------------------
+export interface IApp {
+  app_type: string;
+  app_name: string;
+  space_name: string;
+  user_profile_name: string;
+  owner: string;
+  shared: boolean;
+  instance_type: string;
+  status: string;
+  failure_reason: string;
+  created_at: string;
+  age_seconds: number;
+  hourly_usd: number | null;
+  running_usd: number | null;
+  nudge_hours: number | null;
+  nudged: boolean;
+  this_app: boolean;
+  stoppable: boolean;
+}
+
+export interface IJob {
+  kind: 'training' | 'processing' | 'transform' | 'endpoint';
+  name: string;
+  arn: string;
+  status: string;
+  instance_type: string;
+  instance_count: number;
+  created_at: string;
+  age_seconds: number;
+  hourly_usd: number | null;
+  running_usd: number | null;
+}
+
+export interface IAppsReport {
+  apps: IApp[];
+  shared: IApp[];
+  jobs: IJob[];
+  totals: {
+    hourly_usd: number;
+    running_usd: number;
+    running: number;
+    unknown_prices: number;
+    nudged: number;
+  };
+  fetched_at: string;
+  age_seconds: number;
+  error: IApiErrorBody | null;
+  retry_in_seconds: number;
+  refresh_seconds: number;
+  region: string;
+  prices: { source: string; as_of: string; note: string };
+}
+
+export interface IStopResult {
+  stopped: boolean;
+  status: string;
+  message: string;
+  this_app?: boolean;
+}
+
+// --- storage usage ------------------------------------------------------------------------
+export interface IStorageSize {
+  apparent_bytes: number;
+  allocated_bytes: number;
+}
+
+export interface IStorageFolder extends IStorageSize {
+  path: string;
+  name: string;
+  root: string;
+}
+
+export interface IStorageCategory extends IStorageSize {
+  id: string;
+  label: string;
+  kind: 'trash' | 'cache' | 'virtualenvs' | 'checkpoints';
+  cleanable: boolean;
+  description: string;
+  paths: (IStorageSize & { path: string })[];
+}
+
+export interface IStorageRoot extends IStorageSize {
+  path: string;
+  kind: 'home' | 'configured' | 'efs';
+  storage: 'efs' | 'ebs' | 'local';
+  files: number;
+  dirs: number;
+  capacity: {
+    total_bytes: number;
+    used_bytes: number;
+    free_bytes: number;
+  } | null;
+  efs: {
+    file_system_id: string;
+    name: string;
+    size_bytes: number | null;
+    problem: string;
+  } | null;
+  usd_per_gb_month: number | null;
+  usd_per_month: number | null;
+  folders: IStorageFolder[];
+}
+
+export interface IStorageReport {
+  started_at: number;
+  finished_at: number;
+  duration_seconds: number;
+  totals: IStorageSize & {
+    files: number;
+    dirs: number;
+    symlinks: number;
+    hardlinked_inodes: number;
+    usd_per_month: number | null;
+  };
+  roots: IStorageRoot[];
+  folders: IStorageFolder[];
+  largest_files: (IStorageSize & { path: string })[];
+  categories: IStorageCategory[];
+  errors: Record<string, number>;
+  error_samples: { kind: string; path: string; message: string }[];
+  prices: { source: string; as_of: string; note: string };
+}
+
+export interface IStorageStatus {
+  state: 'idle' | 'queued' | 'scanning' | 'cancelling';
+  progress: {
+    entries: number;
+    bytes: number;
+    current: string;
+    root: string;
+    roots_done: number;
+    roots_total: number;
+    elapsed_seconds: number;
+  } | null;
+  report: IStorageReport | null;
+  scanned_at: number | null;
+  age_seconds: number | null;
+  next_scan_at: number | null;
+  interval_seconds: number;
+  last_error: (IApiErrorBody & { at: number }) | null;
+  /** The last CloudWatch publish (team view), when storage_publish_metrics is on. */
+  publish: {
+    ok: boolean;
+    problem?: string;
+    bytes?: number;
+    published_at?: number;
+  } | null;
+}
+
+export interface IStorageCleanup extends IStorageStatus {
+  cleanup: {
+    category: string;
+    paths: string[];
+    freed_apparent_bytes: number;
+    freed_allocated_bytes: number;
+    errors: { path: string; message: string }[];
+  };
+}
+
+// --- proxies (MLflow, Spark UIs) ---------------------------------------------------------
+/** The local MLflow; `link` is a path under the server's base URL (never a token). */
+export interface ILocalMlflow {
+  installed: boolean;
+  running: boolean;
+  link: string;
+  tracking_uri: string;
+  database: string;
+  artifacts: string;
+  hint: string;
+}
+
+export interface IManagedMlflowServer {
+  name: string;
+  arn: string;
+  status: string;
+  is_active: string;
+  mlflow_version: string;
+  created: string;
+  can_open: boolean;
+}
+
+export interface ISparkUi {
+  port: number;
+  app_id: string;
+  name: string;
+  user: string;
+  started: number;
+  spark_version: string;
+  link: string;
+}
+
+export interface IProxies {
+  mlflow: ILocalMlflow;
+  managed: {
+    available: boolean;
+    reason: string;
+    servers: IManagedMlflowServer[];
+    age_seconds: number | null;
+    error: IApiErrorBody | null;
+  };
+  spark: {
+    uis: ISparkUi[];
+    ports: [number, number];
+    history: { configured: boolean; link: string; host: string };
+  };
+}
+
+export interface IPresignedUrl {
+  name: string;
+  url: string;
+  expires_seconds: number;
+}
+
+// --- kernels (pipenv environments) -------------------------------------------------------
+export type KernelEnvStatus = 'ready' | 'needs_ipykernel' | 'broken';
+export type KernelAction = 'repair' | 'install-ipykernel';
+
+export interface IPipenvEnv {
+  id: string;
+  path: string;
+  source: 'workon_home' | 'project' | 'extra';
+  project_name: string;
+  project_path: string;
+  python_version: string;
+  base_interpreter: string;
+  interpreter: string;
+  interpreter_ok: boolean;
+  has_ipykernel: boolean;
+  has_pipfile: boolean;
+  status: KernelEnvStatus;
+  problems: string[];
+  display_name: string;
+  actions: KernelAction[];
+  registered: boolean;
+  /** Id of the job running on this environment, or ''. */
+  job: string;
+}
+
+export interface IKernelJob {
+  id: string;
+  action: KernelAction;
+  environment: string;
+  env_path: string;
+  project_name: string;
+  state: 'running' | 'succeeded' | 'failed';
+  started: number;
+  finished: number | null;
+  error: string;
+  log: string[];
+}
+
+export interface IKernelsListing {
+  environments: IPipenvEnv[];
+  summary: Record<KernelEnvStatus, number>;
+  kernels_dir: string;
+  workon_home: string;
+  project_roots: string[];
+  project_depth: number;
+  extra_roots: string[];
+  registration: boolean;
+  watch_seconds: number;
+  last_sync: {
+    at: number;
+    written: string[];
+    removed: string[];
+    errors: string[];
+  } | null;
+  jobs: IKernelJob[];
+}
