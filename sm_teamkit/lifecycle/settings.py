@@ -178,5 +178,5 @@ class LifecycleSettings:
             else:
                 rest[field.name] = value
         if rest:
-            lines.append(f"SM_TEAMKIT_SETTINGS={shlex.quote(json.dumps(rest, separators=(',', ':')))}")
+            lines.append(f"export SM_TEAMKIT_SETTINGS={shlex.quote(json.dumps(rest, separators=(',', ':')))}")
         return lines

@@ -37,7 +37,7 @@ def test_rendered_script_passes_bash_n_and_shellcheck(app_type, tmp_path):
 
 def test_source_scripts_pass_shellcheck():
     sources = sorted(str(p) for p in scripts_dir().glob("*.sh"))
-    assert len(sources) == 4
+    assert len(sources) == 6  # lib.sh, three Studio app types, two notebook-instance phases
     result = subprocess.run(["shellcheck", "-x", *sources], capture_output=True, text=True,
                             cwd=scripts_dir().parent)
     assert result.returncode == 0, result.stdout
@@ -54,7 +54,7 @@ def test_rendered_scripts_are_self_contained_with_lf_endings():
 def test_refuses_a_script_over_16384_base64_characters():
     from sm_teamkit.errors import BadRequest
 
-    big = LifecycleSettings(git_credential_helper="x" * 6000)
+    big = LifecycleSettings(git_credential_helper="x" * 9000)
     with pytest.raises(BadRequest) as caught:
         render("JupyterLab", big)
     assert "16384" in caught.value.message and "after base64" in caught.value.message
@@ -93,8 +93,10 @@ def test_cli_render_bakes_the_team_settings_in(tmp_path, capsys):
     settings.write_text(json.dumps({"git_user_email": "team@example.com", "on_start_budget_seconds": 30}))
     assert main(["lifecycle", "render", "--app-type", "JupyterLab", "--settings", str(settings)]) == 0
     out = capsys.readouterr().out
-    assert "SM_TEAMKIT_GIT_USER_EMAIL=${SM_TEAMKIT_GIT_USER_EMAIL:-team@example.com}" in out
-    assert "SM_TEAMKIT_ON_START_BUDGET_SECONDS=${SM_TEAMKIT_ON_START_BUDGET_SECONDS:-30}" in out
+    baked = LifecycleSettings.from_environ(
+        {"SM_TEAMKIT_SETTINGS": json.loads(re.search(r"^export SM_TEAMKIT_SETTINGS='(.*)'$", out, re.M)[1])
+         and re.search(r"^export SM_TEAMKIT_SETTINGS='(.*)'$", out, re.M)[1]})
+    assert baked.git_user_email == "team@example.com" and baked.on_start_budget_seconds == 30
 
 
 def test_refuses_unknown_settings_and_names_them(tmp_path):
@@ -168,6 +170,7 @@ def _fail_restart(sandbox, s3_bucket):
 
 
 def _fail_kernels(sandbox, s3_bucket):
+    sandbox.preinstall()
     cli = sandbox.bin / "broken-sm-teamkit"
     cli.write_text('#!/bin/bash\n[ "$*" = "kernels --help" ] && exit 0\necho "kernels sync broke" >&2\nexit 4\n')
     cli.chmod(0o755)
@@ -175,21 +178,25 @@ def _fail_kernels(sandbox, s3_bucket):
 
 
 def _fail_git(sandbox, s3_bucket):
+    sandbox.preinstall()
     (sandbox.home / ".gitconfig").mkdir()  # git cannot write its config
     return {"git_user_email": "member@example.com"}, {}
 
 
 def _fail_seed(sandbox, s3_bucket):
+    sandbox.preinstall()
     return {"seed_notebooks_s3_prefix": "s3://no-such-bucket/seed/"}, {}
 
 
 def _fail_apt(sandbox, s3_bucket):
+    sandbox.preinstall()
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("no-such-package-xyz\n")
     return {}, {"FAKE_APT_GET_EXIT": "100"}
 
 
 def _fail_on_start(sandbox, s3_bucket):
+    sandbox.preinstall()
     (sandbox.home / ".on_start").write_text("echo about to fail\nexit 3\n")
     return {}, {}
 
@@ -220,6 +227,7 @@ def test_a_failing_required_step_makes_the_script_fail(sandbox):
 
 
 def test_a_hanging_on_start_is_killed_at_its_budget(sandbox):
+    sandbox.preinstall()
     pid_file = sandbox.root / "on_start.pid"
     (sandbox.home / ".on_start").write_text(f"sleep 300 &\necho $! > {pid_file}\nwait\n")
     result = sandbox.run("JupyterLab", SM_TEAMKIT_ON_START_BUDGET_SECONDS="2", SM_TEAMKIT_KILL_AFTER_SECONDS="1")
@@ -231,6 +239,7 @@ def test_a_hanging_on_start_is_killed_at_its_budget(sandbox):
 
 
 def test_the_watchdog_skips_what_is_left_when_the_total_budget_is_spent(sandbox):
+    sandbox.preinstall()
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("no-such-package-xyz\n")
     (sandbox.home / ".on_start").write_text("touch ~/should-not-run\n")
@@ -244,6 +253,7 @@ def test_the_watchdog_skips_what_is_left_when_the_total_budget_is_spent(sandbox)
 
 
 def test_seeds_notebooks_once_with_outputs_cleared(sandbox, s3_bucket):
+    sandbox.preinstall()
     settings = {"seed_notebooks_s3_prefix": s3_bucket["seed_prefix"]}
     result = sandbox.run("JupyterLab", settings)
     assert "seed: ok" in result.line("seed") and "seeded 2 file(s)" in result.line("seed")
@@ -261,6 +271,7 @@ def test_seeds_notebooks_once_with_outputs_cleared(sandbox, s3_bucket):
 
 
 def test_git_identity_fills_in_what_is_missing_and_keeps_the_users_own(sandbox):
+    sandbox.preinstall()
     subprocess.run(["git", "config", "--file", str(sandbox.home / ".gitconfig"), "user.name", "Own Name"], check=True)
     settings = {"git_user_name": "Team Default", "git_user_email": "member@example.com",
                 "git_credential_helper": "!aws codecommit credential-helper $@"}
@@ -278,6 +289,7 @@ def test_git_identity_fills_in_what_is_missing_and_keeps_the_users_own(sandbox):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="installing system packages needs root")
 def test_installs_only_the_missing_system_packages(sandbox):
+    sandbox.preinstall()
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("# team tools\nbash\nno-such-package-xyz\n\n")
     result = sandbox.run("JupyterLab")
@@ -287,6 +299,7 @@ def test_installs_only_the_missing_system_packages(sandbox):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
 def test_on_start_runs_as_the_owner_of_home_when_started_as_root(sandbox):
+    sandbox.preinstall()
     # pytest's own temporary directories are private to root: uid 1000 needs a reachable HOME.
     home = Path(tempfile.mkdtemp(prefix="sm-teamkit-home-"))
     try:
@@ -321,6 +334,7 @@ def test_kernel_gateway_installs_into_the_image_and_never_restarts_a_server(sand
 
 
 def test_kernels_sync_is_called_when_the_command_exists_and_skipped_when_not(sandbox):
+    sandbox.preinstall()
     cli = sandbox.bin / "recording-sm-teamkit"
     cli.write_text(f'#!/bin/bash\necho "$*" >> {sandbox.calls_dir}/cli.log\n')
     cli.chmod(0o755)
@@ -350,6 +364,7 @@ def test_render_works_from_an_installed_wheel(sandbox, teamkit_wheel):
 
 
 def test_the_environment_wins_over_a_rendered_setting(sandbox):
+    sandbox.preinstall()
     result = sandbox.run("JupyterLab", {"git_user_email": "rendered@example.com"},
                          SM_TEAMKIT_GIT_USER_EMAIL="override@example.com")
     assert "override@example.com" in result.line("git")
