@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from sm_teamkit.lifecycle import APP_TYPES, LifecycleSettings, render
-from sm_teamkit.lifecycle.render import MAX_BASE64_CHARS, scripts_dir
+from sm_teamkit.lifecycle import NOTEBOOK_SCRIPTS, render_notebook
+from sm_teamkit.lifecycle.render import BUDGET_BASE64_CHARS, MAX_BASE64_CHARS, scripts_dir
 
 from .conftest import home_state
 
@@ -62,18 +63,36 @@ def test_refuses_a_script_over_16384_base64_characters():
     assert ok.base64_chars <= MAX_BASE64_CHARS
 
 
-def test_a_team_with_every_setting_filled_in_still_fits():
-    settings = LifecycleSettings(
-        wheel_s3_uri="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/wheels/sm_teamkit-0.1.0-py3-none-any.whl",
-        pip_index_url="https://my-domain-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/team/simple/",
-        pip_args="--no-deps --prefer-binary", wanted_version="0.1.0", git_user_name="Data Science Team",
-        git_user_email="ds-team@example.com", git_credential_helper="!aws codecommit credential-helper $@",
-        seed_notebooks_s3_prefix="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/notebooks/",
-        seed_notebooks_dir="/home/sagemaker-user/team-notebooks", required_steps="install",
-        total_budget_seconds=250, install_budget_seconds=150, on_start_budget_seconds=90, apt_budget_seconds=90,
-    )
-    for app_type in APP_TYPES:
-        assert render(app_type, settings).base64_chars <= MAX_BASE64_CHARS
+EVERY_SETTING = LifecycleSettings(
+    wheel_s3_uri="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/wheels/sm_teamkit-0.1.0-py3-none-any.whl",
+    pip_index_url="https://my-domain-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/team/simple/",
+    pip_spec="sm-teamkit[mlflow]", pip_args="--no-deps --prefer-binary", wanted_version="0.1.0",
+    python="/opt/conda/bin/python", kernels_dir="/opt/conda/share/jupyter/kernels",
+    conda_envs_dir="/home/ec2-user/SageMaker/envs", git_user_name="Data Science Team",
+    git_user_email="ds-team@example.com", git_credential_helper="!aws codecommit credential-helper $@",
+    git_credentials="secrets-manager",
+    seed_notebooks_s3_prefix="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/notebooks/",
+    seed_notebooks_dir="/home/sagemaker-user/team-notebooks", efs_file_system_id="fs-0123456789abcdef0",
+    efs_mount_dir="/home/ec2-user/SageMaker/efs", required_steps="install kernels",
+    total_budget_seconds=250, kill_after_seconds=4, install_budget_seconds=150, restart_budget_seconds=25,
+    efs_budget_seconds=25, kernels_budget_seconds=40, git_budget_seconds=15, seed_budget_seconds=40,
+    apt_budget_seconds=90, on_start_budget_seconds=90,
+)
+
+
+def test_every_setting_is_filled_in_the_size_test():
+    import dataclasses
+
+    unset = [f.name for f in dataclasses.fields(EVERY_SETTING) if getattr(EVERY_SETTING, f.name) == f.default]
+    assert unset == []
+
+
+@pytest.mark.parametrize("script", [*APP_TYPES, *(f"NotebookInstance{p}" for p in NOTEBOOK_SCRIPTS)])
+def test_every_script_with_every_setting_stays_under_half_the_limit(script):
+    for settings in (LifecycleSettings(), EVERY_SETTING):
+        rendered = (render_notebook(script.removeprefix("NotebookInstance"), settings)
+                    if script.startswith("NotebookInstance") else render(script, settings))
+        assert rendered.base64_chars <= BUDGET_BASE64_CHARS == MAX_BASE64_CHARS // 2, rendered.base64_chars
 
 
 def test_cli_render_refuses_oversize_settings_with_a_clear_message(tmp_path, capsys):
@@ -236,6 +255,22 @@ def test_a_hanging_on_start_is_killed_at_its_budget(sandbox):
     assert "killed at its 2s budget" in result.line("on_start")
     pid = int(pid_file.read_text())
     assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+
+
+def test_an_on_start_that_ignores_sigterm_is_killed_with_its_whole_process_group(sandbox):
+    sandbox.preinstall()
+    pids = sandbox.root / "pids"
+    # Exactly the script of the report: bash ignores TERM, and so does its sleep (inherited).
+    (sandbox.home / ".on_start").write_text(f"echo $$ >> {pids}\ntrap '' TERM\nsleep 1000 &\necho $! >> {pids}\nwait\n")
+    result = sandbox.run("JupyterLab", SM_TEAMKIT_ON_START_BUDGET_SECONDS="2", SM_TEAMKIT_KILL_AFTER_SECONDS="1")
+    assert result.returncode == 0
+    assert "on_start: timed out" in result.line("on_start") and "done: ok" in result.stdout
+    listed = [int(p) for p in pids.read_text().split()]
+    assert len(listed) == 2
+    for pid in listed:
+        status = Path(f"/proc/{pid}/status")
+        alive = status.exists() and "zombie" not in status.read_text().lower()
+        assert not alive, f"process {pid} of ~/.on_start outlived its budget"
 
 
 def test_the_watchdog_skips_what_is_left_when_the_total_budget_is_spent(sandbox):
