@@ -7,7 +7,6 @@ import os
 import sys
 
 from ..errors import BadRequest
-
 from .render import APP_TYPES, NOTEBOOK_SCRIPTS, render, render_notebook
 from .settings import LifecycleSettings
 

@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from sm_teamkit.lifecycle import APP_TYPES, LifecycleSettings, render
-from sm_teamkit.lifecycle import NOTEBOOK_SCRIPTS, render_notebook
+from sm_teamkit.lifecycle import (
+    APP_TYPES,
+    NOTEBOOK_SCRIPTS,
+    LifecycleSettings,
+    render,
+    render_notebook,
+)
 from sm_teamkit.lifecycle.render import BUDGET_BASE64_CHARS, MAX_BASE64_CHARS, scripts_dir
 
 from .conftest import home_state
