@@ -70,7 +70,7 @@ install_teamkit() {
     # shellcheck disable=SC2086 # PIP_ARGS holds several arguments
     if { "$py" -c 'import sys, boto3
 b, _, k = sys.argv[1][5:].partition("/")
-boto3.client("s3").download_file(b, k, sys.argv[2])' "$uri" "$wheel" 2>/dev/null ||
+boto3.client("s3").download_file(b, k, sys.argv[2])' "$uri" "$wheel" ||
       aws s3 cp --only-show-errors "$uri" "$wheel"; } && "$py" "${pip[@]}" $SM_TEAMKIT_PIP_ARGS "$wheel"; then
       touch "$SM_TEAMKIT_RUN_DIR/changed"
       echo "sm_teamkit $(installed_version "$py") from $uri"
