@@ -105,6 +105,9 @@ def run_in_session(fn: Callable[[], str | None], out: Path, budget: float, grace
             os.dup2(fd, 2)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
+            # Whatever sys.stdout was (a test's capture, say), the step writes to the file.
+            sys.stdout = open(1, "w", buffering=1, closefd=False)
+            sys.stderr = open(2, "w", buffering=1, closefd=False)
             if user is not None:
                 drop_privileges(*user)
             message = fn()
