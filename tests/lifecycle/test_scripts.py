@@ -117,9 +117,9 @@ def test_cli_render_bakes_the_team_settings_in(tmp_path, capsys):
     settings.write_text(json.dumps({"git_user_email": "team@example.com", "on_start_budget_seconds": 30}))
     assert main(["lifecycle", "render", "--app-type", "JupyterLab", "--settings", str(settings)]) == 0
     out = capsys.readouterr().out
-    baked = LifecycleSettings.from_environ(
-        {"SM_TEAMKIT_SETTINGS": json.loads(re.search(r"^export SM_TEAMKIT_SETTINGS='(.*)'$", out, re.M)[1])
-         and re.search(r"^export SM_TEAMKIT_SETTINGS='(.*)'$", out, re.M)[1]})
+    # What the script exports is what the Python steps read back.
+    exported = re.search(r"^export SM_TEAMKIT_SETTINGS='(.*)'$", out, re.M)[1]
+    baked = LifecycleSettings.from_environ({"SM_TEAMKIT_SETTINGS": exported})
     assert baked.git_user_email == "team@example.com" and baked.on_start_budget_seconds == 30
 
 
@@ -398,6 +398,10 @@ def test_render_works_from_an_installed_wheel(sandbox, teamkit_wheel):
                                 capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
         assert result.returncode == 0, result.stderr
         assert result.stdout == render(app_type).content
+    for phase in NOTEBOOK_SCRIPTS:
+        result = subprocess.run([str(cli), "lifecycle", "render", "--notebook-instance", "--phase", phase],
+                                capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
+        assert result.returncode == 0 and result.stdout == render_notebook(phase).content, result.stderr
     where = subprocess.run([sandbox.python, "-c", "from sm_teamkit.lifecycle.render import scripts_dir; "
                             "print(scripts_dir())"], capture_output=True, text=True, cwd=sandbox.root)
     assert where.stdout.strip().endswith("site-packages/sm_teamkit/lifecycle/scripts")
