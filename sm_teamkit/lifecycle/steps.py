@@ -17,7 +17,6 @@ from .runner import Skip, StepFailed
 from .settings import LifecycleSettings
 
 NOTEBOOK_DIR = "SageMaker"  # the notebook instance's persistent volume, under ec2-user's home
-CREDENTIAL_HELPER = "!sm-teamkit git-credential"
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ def _git_get(key: str) -> str:
 
 def git(ctx: StepContext) -> str:
     """The user's own name and email win (set only when missing); the team's credential helper
-    (or `sm-teamkit git-credential` with git_credentials: secrets-manager) replaces another."""
+    replaces another; else git_credentials: secrets-manager installs `sm-teamkit git-credential`."""
     s = ctx.settings
     if not (s.git_user_name or s.git_user_email or s.git_credential_helper or s.git_credentials):
         raise Skip("no git settings")
@@ -157,16 +156,27 @@ def git(ctx: StepContext) -> str:
         if value and not _git_get(key):
             _check(["git", "config", "--global", key, value], f"git config {key}")
     helper, note = s.git_credential_helper, ""
-    if not helper and s.git_credentials:
-        cli = shutil.which("sm-teamkit")
-        if cli and _run([cli, "git-credential", "--help"], capture_output=True).returncode == 0:
-            helper = CREDENTIAL_HELPER
-        else:
-            note = "; no `sm-teamkit git-credential` on PATH, credential helper left alone"
     if helper and _git_get("credential.helper") != helper:
         _check(["git", "config", "--global", "--replace-all", "credential.helper", helper],
                "git config credential.helper")
+    elif not helper and s.git_credentials:
+        note = secrets_manager_helper()
     return f"git: {_git_get('user.name')} <{_git_get('user.email')}>{note}"
+
+
+def secrets_manager_helper() -> str:
+    """`sm-teamkit git-credential --install`: git asks the Secrets Manager helper for the hosts
+    in c.SmTeamkit.git_credential_hosts (per-host credential.<url>.helper, an absolute path,
+    safe to repeat). An sm-teamkit without that command leaves git alone."""
+    cli = teamkit_cli()
+    if cli is None or _run([*cli, "git-credential", "--help"], capture_output=True).returncode:
+        return "; no `sm-teamkit git-credential` here, credential helper left alone"
+    done = _run([*cli, "git-credential", "--install"], capture_output=True)
+    sys.stdout.write(done.stdout + done.stderr)
+    if done.returncode:
+        lines = (done.stderr or done.stdout).strip().splitlines() or [f"exit {done.returncode}"]
+        raise StepFailed(f"sm-teamkit git-credential --install: {lines[0]}")
+    return "; credentials from Secrets Manager (sm-teamkit git-credential)"
 
 
 def clear_outputs(body: bytes) -> bytes:

@@ -21,7 +21,9 @@ FS_ID = "fs-0123456789abcdef0"
 FAKE_MOUNTPOINT = '#!/bin/bash\n[ -e "{calls}/mounted${{2//\\//_}}" ]\n'
 FAKE_MOUNT = ('#!/bin/bash\necho "$*" >>{calls}/mount.log\n[ "${{FAKE_MOUNT_EXIT:-0}}" = 0 ] || exit "$FAKE_MOUNT_EXIT"\n'
               'd=${{!#}}\ntouch "{calls}/mounted${{d//\\//_}}"\n')
-FAKE_TEAMKIT = '#!/bin/bash\n[ "$*" = "git-credential --help" ] && exit 0\nexit 2\n'
+# The real CLI but for `git-credential --install`, recorded (the laptop helper's own tests run it).
+FAKE_TEAMKIT = ('#!/bin/bash\nif [ "$1" = git-credential ]; then echo "$*" >>{calls}/sm-teamkit.log; exit 0; fi\n'
+                'exec {python} -c "import sys; from sm_teamkit.cli import main; sys.exit(main())" "$@"\n')
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def notebook(sandbox, base_python, image_packages):
     for name, text in (("systemctl", STAND_IN.format(calls=sandbox.calls_dir, name="systemctl", var="SYSTEMCTL")),
                        ("mount", FAKE_MOUNT.format(calls=sandbox.calls_dir)),
                        ("mountpoint", FAKE_MOUNTPOINT.format(calls=sandbox.calls_dir)),
-                       ("sm-teamkit", FAKE_TEAMKIT)):
+                       ("sm-teamkit", FAKE_TEAMKIT.format(calls=sandbox.calls_dir, python=sandbox.python))):
         (sandbox.bin / name).write_text(text)
         (sandbox.bin / name).chmod(0o755)
     (sandbox.bin / "restart-jupyter-server").unlink()  # not on a notebook instance
@@ -42,6 +44,7 @@ def notebook(sandbox, base_python, image_packages):
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "zz_image_packages.pth").write_text(f"{image_packages}\n")
     sandbox.env["SM_TEAMKIT_USER_HOME"] = str(sandbox.home)
+    sandbox.env["SM_TEAMKIT_CLI"] = str(sandbox.bin / "sm-teamkit")
     return sandbox
 
 
@@ -89,8 +92,8 @@ def test_create_then_start_twice_sets_up_the_instance_and_changes_nothing_the_se
     spec = json.loads((notebook.home / ".local/share/jupyter/kernels/conda-team-py/kernel.json").read_text())
     assert spec["argv"][0] == str(notebook.home / "SageMaker/envs/team-py/bin/python")
     assert "seed: skipped" in first.line("seed")
-    gitconfig = notebook.home / ".gitconfig"
-    assert "helper = !sm-teamkit git-credential" in gitconfig.read_text()
+    assert "credentials from Secrets Manager" in first.line("git")
+    assert notebook.calls("sm-teamkit") == ["git-credential --help", "git-credential --install"]
     state = home_state(notebook.home)
 
     second = run_phase(notebook, "OnStart", settings)
@@ -98,6 +101,7 @@ def test_create_then_start_twice_sets_up_the_instance_and_changes_nothing_the_se
     assert "efs: skipped" in second.line("efs") and "already mounted" in second.line("efs")
     assert "conda kernels: 0 written, 1 unchanged" in second.line("kernels")
     assert len(notebook.calls("mount")) == 1 and notebook.calls("systemctl") == []
+    assert notebook.calls("sm-teamkit")[-1] == "git-credential --install"  # safe to repeat
     assert home_state(notebook.home) == state
 
 
