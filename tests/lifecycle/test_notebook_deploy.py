@@ -1,4 +1,5 @@
-"""`sm-teamkit lifecycle deploy --notebook-instance` against moto's notebook instances.
+"""`sm-teamkit lifecycle deploy --notebook-instance` against moto's notebook instances (through
+the emulator, which forwards these calls to moto).
 
 moto 5 has notebook instances and Create/Describe/DeleteNotebookInstanceLifecycleConfig but no
 UpdateNotebookInstance: the fixture adds that one call to moto's SageMaker responses (it sets
@@ -8,6 +9,7 @@ the instance's LifecycleConfigName, the only field deploy sends). Everything els
 from __future__ import annotations
 
 import base64
+import uuid
 
 import boto3
 import pytest
@@ -16,13 +18,17 @@ from sm_teamkit.cli import main
 from sm_teamkit.lifecycle import LifecycleSettings, render_notebook
 from sm_teamkit.lifecycle.notebook import NotebookDeployer, admin_part
 
+from .conftest import REGION
+
 ROLE = "arn:aws:iam::123456789012:role/notebook"
 ADMIN = "#!/bin/bash\necho admin setup\n"
 
 
 @pytest.fixture
-def sagemaker(monkeypatch):
-    moto = pytest.importorskip("moto")
+def sagemaker(monkeypatch, lifecycle_emulator):
+    """A client at the emulator (which hands notebook calls to moto), with fresh instances
+    names["plain"] and names["admins"] (with the admin's config) per test. Not mock_aws: starting it would
+    reset the moto state the session's emulator serves to the other tests."""
     from moto.core.responses import ActionResult
     from moto.sagemaker.responses import SageMakerResponse
 
@@ -32,20 +38,21 @@ def sagemaker(monkeypatch):
         return ActionResult({})
 
     monkeypatch.setattr(SageMakerResponse, "update_notebook_instance", update_notebook_instance, raising=False)
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with moto.mock_aws():
-        client = boto3.client("sagemaker", region_name="us-east-1")
-        client.create_notebook_instance_lifecycle_config(
-            NotebookInstanceLifecycleConfigName="admin-setup",
-            OnStart=[{"Content": base64.b64encode(ADMIN.encode()).decode()}])
-        client.create_notebook_instance(NotebookInstanceName="plain", InstanceType="ml.t3.medium", RoleArn=ROLE)
-        client.create_notebook_instance(NotebookInstanceName="admins", InstanceType="ml.t3.medium", RoleArn=ROLE,
-                                        LifecycleConfigName="admin-setup")
-        yield client
+    monkeypatch.setenv("AWS_ENDPOINT_URL", lifecycle_emulator.url)
+    for var, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_DEFAULT_REGION", REGION)):
+        monkeypatch.setenv(var, value)
+    client = boto3.client("sagemaker", endpoint_url=lifecycle_emulator.url, region_name=REGION)
+    suffix = uuid.uuid4().hex[:8]  # the emulator lives for the session: names of this test only
+    names = {"plain": f"plain-{suffix}", "admins": f"admins-{suffix}", "admin_config": f"admin-setup-{suffix}"}
+    client.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName=names["admin_config"],
+        OnStart=[{"Content": base64.b64encode(ADMIN.encode()).decode()}])
+    client.create_notebook_instance(NotebookInstanceName=names["plain"], InstanceType="ml.t3.medium", RoleArn=ROLE)
+    client.create_notebook_instance(NotebookInstanceName=names["admins"], InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                    LifecycleConfigName=names["admin_config"])
+    client.names = names
+    return client
 
 
 def scripts(client, name):
@@ -54,25 +61,25 @@ def scripts(client, name):
 
 
 def test_deploys_both_scripts_to_a_notebook_instance_and_redeploying_changes_nothing(sagemaker):
-    report = NotebookDeployer(sagemaker).deploy("plain")
-    name = sagemaker.describe_notebook_instance(NotebookInstanceName="plain")["NotebookInstanceLifecycleConfigName"]
+    report = NotebookDeployer(sagemaker).deploy(sagemaker.names["plain"])
+    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["plain"])["NotebookInstanceLifecycleConfigName"]
     assert name == report.configs[0]["name"] and name.startswith("sm-teamkit-notebook-")
     assert scripts(sagemaker, name) == {p: render_notebook(p).content for p in ("OnCreate", "OnStart")}
     assert [c.action for c in report.changes] == ["create-config", "attach"]
-    again = NotebookDeployer(sagemaker).deploy("plain")
+    again = NotebookDeployer(sagemaker).deploy(sagemaker.names["plain"])
     assert again.changes == [] and again.lines() == ["nothing to change: the domain already has these lifecycle configs"]
 
 
 def test_merges_with_the_admins_config_and_keeps_it_across_redeploys(sagemaker):
-    NotebookDeployer(sagemaker).deploy("admins")
-    name = sagemaker.describe_notebook_instance(NotebookInstanceName="admins")["NotebookInstanceLifecycleConfigName"]
+    NotebookDeployer(sagemaker).deploy(sagemaker.names["admins"])
+    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])["NotebookInstanceLifecycleConfigName"]
     merged = scripts(sagemaker, name)["OnStart"]
     assert merged.index("echo admin setup") < merged.index("main restart efs kernels git seed on_start")
     assert admin_part(merged) == ADMIN
-    assert scripts(sagemaker, "admin-setup")["OnStart"] == ADMIN  # the admin's config is left as it was
+    assert scripts(sagemaker, sagemaker.names["admin_config"])["OnStart"] == ADMIN  # the admin's config is left as it was
     # New team settings: a new config that still runs the admin's script first.
-    NotebookDeployer(sagemaker, LifecycleSettings(git_user_email="t@example.com")).deploy("admins")
-    newer = sagemaker.describe_notebook_instance(NotebookInstanceName="admins")["NotebookInstanceLifecycleConfigName"]
+    NotebookDeployer(sagemaker, LifecycleSettings(git_user_email="t@example.com")).deploy(sagemaker.names["admins"])
+    newer = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])["NotebookInstanceLifecycleConfigName"]
     assert newer != name and admin_part(scripts(sagemaker, newer)["OnStart"]) == ADMIN
     assert "t@example.com" in scripts(sagemaker, newer)["OnStart"]
 
@@ -80,8 +87,8 @@ def test_merges_with_the_admins_config_and_keeps_it_across_redeploys(sagemaker):
 def test_the_merged_script_runs_the_admins_part_then_ours(sagemaker, tmp_path):
     import subprocess
 
-    NotebookDeployer(sagemaker).deploy("admins")
-    name = sagemaker.describe_notebook_instance(NotebookInstanceName="admins")["NotebookInstanceLifecycleConfigName"]
+    NotebookDeployer(sagemaker).deploy(sagemaker.names["admins"])
+    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])["NotebookInstanceLifecycleConfigName"]
     path = tmp_path / "on-start.sh"
     path.write_text(scripts(sagemaker, name)["OnStart"])
     home = tmp_path / "home"
@@ -94,7 +101,8 @@ def test_the_merged_script_runs_the_admins_part_then_ours(sagemaker, tmp_path):
 
 
 def test_cli_dry_run_changes_nothing(sagemaker, capsys):
-    assert main(["lifecycle", "deploy", "--notebook-instance", "plain", "--dry-run"]) == 0
+    assert main(["lifecycle", "deploy", "--notebook-instance", sagemaker.names["plain"], "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would create lifecycle config sm-teamkit-notebook-" in out and "would attach" in out
-    assert "NotebookInstanceLifecycleConfigName" not in sagemaker.describe_notebook_instance(NotebookInstanceName="plain")
+    # (The config itself may exist already: an earlier test deployed the same scripts.)
+    assert "would attach sm-teamkit-notebook-" in out
+    assert "NotebookInstanceLifecycleConfigName" not in sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["plain"])
