@@ -93,6 +93,8 @@ def main() -> int:
         cold = timed(["bash", str(script)], env, root)
         warm = statistics.median(timed(["bash", str(script)], env, root) for _ in range(3))
         log = (home / ".sm-teamkit" / "logs" / "on-start.log").read_text()
+        if os.environ.get("BENCH_SHOW_LOG"):
+            print("\n".join(ln for ln in log.splitlines() if ln.startswith("[")))
         if "install: ok" not in log or log.count("install: skipped") != 3 or "kernels: ok" not in log:
             sys.exit(f"unexpected run:\n{log}")
 

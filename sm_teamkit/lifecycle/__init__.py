@@ -1,5 +1,7 @@
-"""Studio lifecycle configs: render the on-start scripts and deploy them to a domain."""
+"""Lifecycle configs for Studio apps and notebook instances: render the scripts, deploy them,
+and the on-start steps they hand over to (``python -m sm_teamkit.lifecycle on-start``)."""
 
-from .render import APP_TYPES, LifecycleSettings, RenderedScript, render
+from .render import APP_TYPES, NOTEBOOK_SCRIPTS, RenderedScript, render, render_notebook
+from .settings import LifecycleSettings
 
-__all__ = ["APP_TYPES", "LifecycleSettings", "RenderedScript", "render"]
+__all__ = ["APP_TYPES", "NOTEBOOK_SCRIPTS", "LifecycleSettings", "RenderedScript", "render", "render_notebook"]

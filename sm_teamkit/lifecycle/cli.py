@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from .render import APP_TYPES, LifecycleSettings, render
+from ..errors import BadRequest
+from .render import APP_TYPES, NOTEBOOK_SCRIPTS, render, render_notebook
+from .settings import LifecycleSettings
 
 
 def _settings(args) -> LifecycleSettings:
@@ -31,14 +34,36 @@ def _print_report(report, args) -> int:
 
 
 def cmd_render(args) -> int:
-    script = render(args.app_type, _settings(args))
-    sys.stdout.write(script.content)
-    if sys.stderr.isatty():
-        print(f"# {script.config_name}: {script.base64_chars} of 16384 base64 characters", file=sys.stderr)
+    if args.notebook_instance:
+        scripts = [render_notebook(args.phase or phase, _settings(args))
+                   for phase in ([args.phase] if args.phase else NOTEBOOK_SCRIPTS)]
+    elif args.app_type:
+        scripts = [render(args.app_type, _settings(args))]
+    else:
+        raise BadRequest("Say what to render: --app-type APP_TYPE or --notebook-instance.")
+    for script in scripts:
+        sys.stdout.write(script.content)
+        if sys.stderr.isatty():
+            print(f"# {script.app_type}: {script.base64_chars} of 16384 base64 characters", file=sys.stderr)
     return 0
 
 
+def cmd_on_start(args) -> int:
+    from .onstart import run_on_start
+
+    return run_on_start(args.app_type or os.environ.get("SM_TEAMKIT_APP_TYPE") or "JupyterLab",
+                        args.phase or os.environ.get("SM_TEAMKIT_PHASE", ""), tuple(args.failed))
+
+
 def cmd_deploy(args) -> int:
+    if args.notebook_instance:
+        from ..aws import AwsSettings, client
+        from .notebook import NotebookDeployer
+
+        deployer = NotebookDeployer(client("sagemaker", AwsSettings(region=args.region)), _settings(args))
+        return _print_report(deployer.deploy(args.notebook_instance, dry_run=args.dry_run), args)
+    if not args.domain:
+        raise BadRequest("Say where to deploy: --domain DOMAIN_ID or --notebook-instance NAME.")
     report = _deployer(args).deploy(
         args.domain, args.user_profile, args.app_types, dry_run=args.dry_run, set_default=args.set_default
     )
@@ -46,6 +71,8 @@ def cmd_deploy(args) -> int:
 
 
 def cmd_remove(args) -> int:
+    if not args.domain:
+        raise BadRequest("--domain DOMAIN_ID is required.")
     report = _deployer(args).remove(args.domain, args.user_profile, args.app_types, dry_run=args.dry_run)
     return _print_report(report, args)
 
@@ -57,16 +84,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.required = True
 
     p = sub.add_parser("render", help="print one self-contained on-start script with the team's settings")
-    p.add_argument("--app-type", required=True, choices=list(APP_TYPES))
+    p.add_argument("--app-type", choices=list(APP_TYPES))
+    p.add_argument("--notebook-instance", action="store_true",
+                   help="the notebook-instance scripts instead (on-create, then on-start)")
+    p.add_argument("--phase", choices=list(NOTEBOOK_SCRIPTS), help="with --notebook-instance: only this one")
     p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("on-start", help="run the on-start steps (what the rendered scripts call)")
+    p.add_argument("--app-type", choices=[*APP_TYPES, "NotebookInstance"],
+                   help="default: SM_TEAMKIT_APP_TYPE, then JupyterLab")
+    p.add_argument("--phase", choices=["create", "start"], help="notebook instances: default start")
+    p.add_argument("--failed", action="append", default=[], metavar="STEP",
+                   help="a required step that already failed (the bootstrap's install)")
+    p.set_defaults(func=cmd_on_start)
 
     for name, func, text in (
         ("deploy", cmd_deploy, "create the lifecycle configs and attach them to a domain or a user profile"),
         ("remove", cmd_remove, "detach the sm-teamkit lifecycle configs and delete the unused ones"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+        p.add_argument("--domain", default="", help="domain id (d-xxxxxxxxxxxx)")
         p.add_argument("--user-profile", default="", help="only this user profile (default: the domain's defaults)")
         p.add_argument("--app-types", nargs="+", default=list(APP_TYPES), choices=list(APP_TYPES),
                        metavar="APP_TYPE", help=f"default: all of {', '.join(APP_TYPES)}")
@@ -75,6 +113,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
         if name == "deploy":
+            p.add_argument("--notebook-instance", default="", metavar="NAME",
+                           help="attach the notebook-instance scripts to this notebook instance instead")
             p.add_argument("--set-default", action="store_true",
                            help="also make these configs the default that new apps start with")
         p.set_defaults(func=func)

@@ -159,7 +159,15 @@ class Sandbox:
     bin: Path
     calls_dir: Path
     env_dir: Path
+    teamkit_site: Path
     env: dict[str, str] = field(default_factory=dict)
+
+    def preinstall(self) -> None:
+        """sm_teamkit already in the server env (a warm start): the wheel unpacked once per
+        session, put on the env's path."""
+        site = subprocess.run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        Path(site, "sm_teamkit_preinstalled.pth").write_text(f"{self.teamkit_site}\n")
 
     @property
     def python(self) -> str:
@@ -210,8 +218,17 @@ def image_packages(tmp_path_factory) -> Path:
     return overlay
 
 
+@pytest.fixture(scope="session")
+def teamkit_site(tmp_path_factory, teamkit_wheel) -> Path:
+    """The wheel installed once into a folder of its own (pip --target)."""
+    target = tmp_path_factory.mktemp("teamkit-site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                    str(teamkit_wheel)], check=True)
+    return target
+
+
 @pytest.fixture
-def sandbox(tmp_path, base_python, image_packages, lifecycle_emulator) -> Sandbox:
+def sandbox(tmp_path, base_python, image_packages, lifecycle_emulator, teamkit_site) -> Sandbox:
     """A temporary HOME, a fresh server env, stand-ins on PATH and S3 at the emulator."""
     home, bin_dir, calls = tmp_path / "home", tmp_path / "bin", tmp_path / "calls"
     for d in (home, bin_dir, calls):
@@ -246,7 +263,7 @@ def sandbox(tmp_path, base_python, image_packages, lifecycle_emulator) -> Sandbo
         "SM_TEAMKIT_PYTHON": str(py),
         "SM_TEAMKIT_PIP_ARGS": "--no-deps",
     }
-    return Sandbox(tmp_path, home, bin_dir, calls, env_dir, env)
+    return Sandbox(tmp_path, home, bin_dir, calls, env_dir, teamkit_site, env)
 
 
 def home_state(home: Path) -> dict[str, str]:

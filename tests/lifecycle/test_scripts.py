@@ -12,8 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from sm_teamkit.lifecycle import APP_TYPES, LifecycleSettings, render
-from sm_teamkit.lifecycle.render import MAX_BASE64_CHARS, scripts_dir
+from sm_teamkit.lifecycle import (
+    APP_TYPES,
+    NOTEBOOK_SCRIPTS,
+    LifecycleSettings,
+    render,
+    render_notebook,
+)
+from sm_teamkit.lifecycle.render import BUDGET_BASE64_CHARS, MAX_BASE64_CHARS, scripts_dir
 
 from .conftest import home_state
 
@@ -37,7 +43,7 @@ def test_rendered_script_passes_bash_n_and_shellcheck(app_type, tmp_path):
 
 def test_source_scripts_pass_shellcheck():
     sources = sorted(str(p) for p in scripts_dir().glob("*.sh"))
-    assert len(sources) == 4
+    assert len(sources) == 6  # lib.sh, three Studio app types, two notebook-instance phases
     result = subprocess.run(["shellcheck", "-x", *sources], capture_output=True, text=True,
                             cwd=scripts_dir().parent)
     assert result.returncode == 0, result.stdout
@@ -54,7 +60,7 @@ def test_rendered_scripts_are_self_contained_with_lf_endings():
 def test_refuses_a_script_over_16384_base64_characters():
     from sm_teamkit.errors import BadRequest
 
-    big = LifecycleSettings(git_credential_helper="x" * 6000)
+    big = LifecycleSettings(git_credential_helper="x" * 9000)
     with pytest.raises(BadRequest) as caught:
         render("JupyterLab", big)
     assert "16384" in caught.value.message and "after base64" in caught.value.message
@@ -62,18 +68,36 @@ def test_refuses_a_script_over_16384_base64_characters():
     assert ok.base64_chars <= MAX_BASE64_CHARS
 
 
-def test_a_team_with_every_setting_filled_in_still_fits():
-    settings = LifecycleSettings(
-        wheel_s3_uri="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/wheels/sm_teamkit-0.1.0-py3-none-any.whl",
-        pip_index_url="https://my-domain-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/team/simple/",
-        pip_args="--no-deps --prefer-binary", wanted_version="0.1.0", git_user_name="Data Science Team",
-        git_user_email="ds-team@example.com", git_credential_helper="!aws codecommit credential-helper $@",
-        seed_notebooks_s3_prefix="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/notebooks/",
-        seed_notebooks_dir="/home/sagemaker-user/team-notebooks", required_steps="install",
-        total_budget_seconds=250, install_budget_seconds=150, on_start_budget_seconds=90, apt_budget_seconds=90,
-    )
-    for app_type in APP_TYPES:
-        assert render(app_type, settings).base64_chars <= MAX_BASE64_CHARS
+EVERY_SETTING = LifecycleSettings(
+    wheel_s3_uri="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/wheels/sm_teamkit-0.1.0-py3-none-any.whl",
+    pip_index_url="https://my-domain-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/team/simple/",
+    pip_spec="sm-teamkit[mlflow]", pip_args="--no-deps --prefer-binary", wanted_version="0.1.0",
+    python="/opt/conda/bin/python", kernels_dir="/opt/conda/share/jupyter/kernels",
+    conda_envs_dir="/home/ec2-user/SageMaker/envs", git_user_name="Data Science Team",
+    git_user_email="ds-team@example.com", git_credential_helper="!aws codecommit credential-helper $@",
+    git_credentials="secrets-manager",
+    seed_notebooks_s3_prefix="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/notebooks/",
+    seed_notebooks_dir="/home/sagemaker-user/team-notebooks", efs_file_system_id="fs-0123456789abcdef0",
+    efs_mount_dir="/home/ec2-user/SageMaker/efs", required_steps="install kernels",
+    total_budget_seconds=250, kill_after_seconds=4, install_budget_seconds=150, restart_budget_seconds=25,
+    efs_budget_seconds=25, kernels_budget_seconds=40, git_budget_seconds=15, seed_budget_seconds=40,
+    apt_budget_seconds=90, on_start_budget_seconds=90,
+)
+
+
+def test_every_setting_is_filled_in_the_size_test():
+    import dataclasses
+
+    unset = [f.name for f in dataclasses.fields(EVERY_SETTING) if getattr(EVERY_SETTING, f.name) == f.default]
+    assert unset == []
+
+
+@pytest.mark.parametrize("script", [*APP_TYPES, *(f"NotebookInstance{p}" for p in NOTEBOOK_SCRIPTS)])
+def test_every_script_with_every_setting_stays_under_half_the_limit(script):
+    for settings in (LifecycleSettings(), EVERY_SETTING):
+        rendered = (render_notebook(script.removeprefix("NotebookInstance"), settings)
+                    if script.startswith("NotebookInstance") else render(script, settings))
+        assert rendered.base64_chars <= BUDGET_BASE64_CHARS == MAX_BASE64_CHARS // 2, rendered.base64_chars
 
 
 def test_cli_render_refuses_oversize_settings_with_a_clear_message(tmp_path, capsys):
@@ -93,8 +117,10 @@ def test_cli_render_bakes_the_team_settings_in(tmp_path, capsys):
     settings.write_text(json.dumps({"git_user_email": "team@example.com", "on_start_budget_seconds": 30}))
     assert main(["lifecycle", "render", "--app-type", "JupyterLab", "--settings", str(settings)]) == 0
     out = capsys.readouterr().out
-    assert "SM_TEAMKIT_GIT_USER_EMAIL=${SM_TEAMKIT_GIT_USER_EMAIL:-team@example.com}" in out
-    assert "SM_TEAMKIT_ON_START_BUDGET_SECONDS=${SM_TEAMKIT_ON_START_BUDGET_SECONDS:-30}" in out
+    # What the script exports is what the Python steps read back.
+    exported = re.search(r"^export SM_TEAMKIT_SETTINGS='(.*)'$", out, re.M)[1]
+    baked = LifecycleSettings.from_environ({"SM_TEAMKIT_SETTINGS": exported})
+    assert baked.git_user_email == "team@example.com" and baked.on_start_budget_seconds == 30
 
 
 def test_refuses_unknown_settings_and_names_them(tmp_path):
@@ -168,6 +194,7 @@ def _fail_restart(sandbox, s3_bucket):
 
 
 def _fail_kernels(sandbox, s3_bucket):
+    sandbox.preinstall()
     cli = sandbox.bin / "broken-sm-teamkit"
     cli.write_text('#!/bin/bash\n[ "$*" = "kernels --help" ] && exit 0\necho "kernels sync broke" >&2\nexit 4\n')
     cli.chmod(0o755)
@@ -175,21 +202,25 @@ def _fail_kernels(sandbox, s3_bucket):
 
 
 def _fail_git(sandbox, s3_bucket):
+    sandbox.preinstall()
     (sandbox.home / ".gitconfig").mkdir()  # git cannot write its config
     return {"git_user_email": "member@example.com"}, {}
 
 
 def _fail_seed(sandbox, s3_bucket):
+    sandbox.preinstall()
     return {"seed_notebooks_s3_prefix": "s3://no-such-bucket/seed/"}, {}
 
 
 def _fail_apt(sandbox, s3_bucket):
+    sandbox.preinstall()
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("no-such-package-xyz\n")
     return {}, {"FAKE_APT_GET_EXIT": "100"}
 
 
 def _fail_on_start(sandbox, s3_bucket):
+    sandbox.preinstall()
     (sandbox.home / ".on_start").write_text("echo about to fail\nexit 3\n")
     return {}, {}
 
@@ -220,6 +251,7 @@ def test_a_failing_required_step_makes_the_script_fail(sandbox):
 
 
 def test_a_hanging_on_start_is_killed_at_its_budget(sandbox):
+    sandbox.preinstall()
     pid_file = sandbox.root / "on_start.pid"
     (sandbox.home / ".on_start").write_text(f"sleep 300 &\necho $! > {pid_file}\nwait\n")
     result = sandbox.run("JupyterLab", SM_TEAMKIT_ON_START_BUDGET_SECONDS="2", SM_TEAMKIT_KILL_AFTER_SECONDS="1")
@@ -230,7 +262,24 @@ def test_a_hanging_on_start_is_killed_at_its_budget(sandbox):
     assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
 
 
+def test_an_on_start_that_ignores_sigterm_is_killed_with_its_whole_process_group(sandbox):
+    sandbox.preinstall()
+    pids = sandbox.root / "pids"
+    # Exactly the script of the report: bash ignores TERM, and so does its sleep (inherited).
+    (sandbox.home / ".on_start").write_text(f"echo $$ >> {pids}\ntrap '' TERM\nsleep 1000 &\necho $! >> {pids}\nwait\n")
+    result = sandbox.run("JupyterLab", SM_TEAMKIT_ON_START_BUDGET_SECONDS="2", SM_TEAMKIT_KILL_AFTER_SECONDS="1")
+    assert result.returncode == 0
+    assert "on_start: timed out" in result.line("on_start") and "done: ok" in result.stdout
+    listed = [int(p) for p in pids.read_text().split()]
+    assert len(listed) == 2
+    for pid in listed:
+        status = Path(f"/proc/{pid}/status")
+        alive = status.exists() and "zombie" not in status.read_text().lower()
+        assert not alive, f"process {pid} of ~/.on_start outlived its budget"
+
+
 def test_the_watchdog_skips_what_is_left_when_the_total_budget_is_spent(sandbox):
+    sandbox.preinstall()
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("no-such-package-xyz\n")
     (sandbox.home / ".on_start").write_text("touch ~/should-not-run\n")
@@ -244,6 +293,7 @@ def test_the_watchdog_skips_what_is_left_when_the_total_budget_is_spent(sandbox)
 
 
 def test_seeds_notebooks_once_with_outputs_cleared(sandbox, s3_bucket):
+    sandbox.preinstall()
     settings = {"seed_notebooks_s3_prefix": s3_bucket["seed_prefix"]}
     result = sandbox.run("JupyterLab", settings)
     assert "seed: ok" in result.line("seed") and "seeded 2 file(s)" in result.line("seed")
@@ -261,6 +311,7 @@ def test_seeds_notebooks_once_with_outputs_cleared(sandbox, s3_bucket):
 
 
 def test_git_identity_fills_in_what_is_missing_and_keeps_the_users_own(sandbox):
+    sandbox.preinstall()
     subprocess.run(["git", "config", "--file", str(sandbox.home / ".gitconfig"), "user.name", "Own Name"], check=True)
     settings = {"git_user_name": "Team Default", "git_user_email": "member@example.com",
                 "git_credential_helper": "!aws codecommit credential-helper $@"}
@@ -278,6 +329,7 @@ def test_git_identity_fills_in_what_is_missing_and_keeps_the_users_own(sandbox):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="installing system packages needs root")
 def test_installs_only_the_missing_system_packages(sandbox):
+    sandbox.preinstall()
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("# team tools\nbash\nno-such-package-xyz\n\n")
     result = sandbox.run("JupyterLab")
@@ -287,6 +339,7 @@ def test_installs_only_the_missing_system_packages(sandbox):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
 def test_on_start_runs_as_the_owner_of_home_when_started_as_root(sandbox):
+    sandbox.preinstall()
     # pytest's own temporary directories are private to root: uid 1000 needs a reachable HOME.
     home = Path(tempfile.mkdtemp(prefix="sm-teamkit-home-"))
     try:
@@ -321,6 +374,7 @@ def test_kernel_gateway_installs_into_the_image_and_never_restarts_a_server(sand
 
 
 def test_kernels_sync_is_called_when_the_command_exists_and_skipped_when_not(sandbox):
+    sandbox.preinstall()
     cli = sandbox.bin / "recording-sm-teamkit"
     cli.write_text(f'#!/bin/bash\necho "$*" >> {sandbox.calls_dir}/cli.log\n')
     cli.chmod(0o755)
@@ -344,12 +398,17 @@ def test_render_works_from_an_installed_wheel(sandbox, teamkit_wheel):
                                 capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
         assert result.returncode == 0, result.stderr
         assert result.stdout == render(app_type).content
+    for phase in NOTEBOOK_SCRIPTS:
+        result = subprocess.run([str(cli), "lifecycle", "render", "--notebook-instance", "--phase", phase],
+                                capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
+        assert result.returncode == 0 and result.stdout == render_notebook(phase).content, result.stderr
     where = subprocess.run([sandbox.python, "-c", "from sm_teamkit.lifecycle.render import scripts_dir; "
                             "print(scripts_dir())"], capture_output=True, text=True, cwd=sandbox.root)
     assert where.stdout.strip().endswith("site-packages/sm_teamkit/lifecycle/scripts")
 
 
 def test_the_environment_wins_over_a_rendered_setting(sandbox):
+    sandbox.preinstall()
     result = sandbox.run("JupyterLab", {"git_user_email": "rendered@example.com"},
                          SM_TEAMKIT_GIT_USER_EMAIL="override@example.com")
     assert "override@example.com" in result.line("git")

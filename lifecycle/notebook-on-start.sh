@@ -1,0 +1,15 @@
+#!/bin/bash
+# sm_teamkit on-start for notebook instances (root, every start): EFS, install into JupyterSystemEnv, kernels, git.
+# Render it with `sm-teamkit lifecycle render --notebook-instance`: that inlines lib.sh (the
+# bootstrap) and the team's settings. No step is required by default: nothing may block the start.
+set -uo pipefail
+SM_TEAMKIT_APP_TYPE=NotebookInstance
+SM_TEAMKIT_PHASE=start
+# @settings
+# The scripts run as root with HOME=/root: the steps act on ec2-user's home.
+HOME=${SM_TEAMKIT_USER_HOME:-/home/ec2-user}
+: "${SM_TEAMKIT_HOME:=$HOME/SageMaker/.sm-teamkit}"
+SM_TEAMKIT_PYTHON_DEFAULT=$HOME/anaconda3/envs/JupyterSystemEnv/bin/python
+# shellcheck source=lifecycle/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+main restart efs kernels git seed on_start

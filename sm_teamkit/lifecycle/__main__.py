@@ -1,0 +1,7 @@
+"""``python -m sm_teamkit.lifecycle ACTION``: what the rendered scripts call (no console script needed)."""
+
+import sys
+
+from ..cli import main
+
+sys.exit(main(["lifecycle", *sys.argv[1:]]))

@@ -1,0 +1,143 @@
+"""The rendered JupyterLab on-start script in SageMaker Distribution's layout: run as a non-root
+user (uid 1000, gid 100, its own HOME) against a server env that user owns (as /opt/conda is in
+SMD), cold then warm, then the restart, then a real Jupyter server from that env serves the
+panel's REST endpoint. No docker: a user made with useradd and a venv made for it.
+
+Real: bash, pip, the wheel from S3 (the emulator), jupyter_server, the extension as pip installed
+it. Recorder: `restart-jupyter-server` (supervisord is not here), which only notes the call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sm_teamkit.lifecycle import LifecycleSettings, render
+
+from .conftest import REGION
+
+UID, GID = 1000, 100  # sagemaker-user in SMD
+USER = "sm-teamkit-lc-test"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create a uid-1000 user with useradd")
+
+
+@pytest.fixture
+def smd_user():
+    """A user with uid 1000 and gid 100 (non-unique: uid 1000 may be taken on this machine),
+    removed afterwards; its home and every file of the layout under one world-readable folder."""
+    root = Path(tempfile.mkdtemp(prefix="sm-teamkit-smd-"))
+    root.chmod(0o755)
+    home = root / "home" / "sagemaker-user"
+    home.mkdir(parents=True)
+    made = subprocess.run(["useradd", "--non-unique", "--uid", str(UID), "--gid", str(GID), "--no-create-home",
+                           "--home-dir", str(home), "--shell", "/bin/bash", USER], capture_output=True, text=True)
+    if made.returncode:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"useradd failed: {made.stderr.strip()}")
+    try:
+        yield root, home
+    finally:
+        subprocess.run(["userdel", USER], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def system_python() -> str:
+    """An interpreter uid 1000 may run (this venv's base may live under root's private home)
+    of the same minor version, so this venv's packages stand for the image's."""
+    import sys
+
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        probe = subprocess.run([candidate, "-c", "import sys, venv; print(sys.version_info[:2])"],
+                               capture_output=True, text=True) if os.access(candidate, os.X_OK) else None
+        if probe and probe.stdout.strip() == str(tuple(sys.version_info[:2])):
+            return candidate
+    pytest.skip(f"no system python {sys.version_info[0]}.{sys.version_info[1]} that another user can run")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
+        smd_user, system_python, image_packages, s3_bucket, lifecycle_emulator):
+    root, home = smd_user
+    env_dir, bin_dir, calls, tmp = root / "opt-conda", root / "bin", root / "calls", root / "tmp"
+    for folder in (bin_dir, calls, tmp):
+        folder.mkdir()
+    # The server env: the image's packages (jupyterlab, jupyter_server, boto3...) but no sm_teamkit.
+    subprocess.run([system_python, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)], check=True)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    overlay = root / "image-packages"
+    shutil.copytree(image_packages, overlay, symlinks=True)
+    overlay.chmod(0o755)  # copytree copies the private mode of pytest's folder
+    Path(site, "zz_image_packages.pth").write_text(f"{overlay}\n")
+    (bin_dir / "restart-jupyter-server").write_text(f'#!/bin/bash\necho "restart $(id -u)" >>{calls}/restart.log\n')
+    (bin_dir / "restart-jupyter-server").chmod(0o755)
+    for path in (home, env_dir, calls, tmp):
+        subprocess.run(["chown", "-R", f"{UID}:{GID}", str(path)], check=True)
+    script = root / "on-start.sh"
+    script.write_text(render("JupyterLab", LifecycleSettings(wheel_s3_uri=s3_bucket["wheel_uri"],
+                                                             pip_args="--no-deps")).content)
+    script.chmod(0o644)
+    env = {"HOME": str(home), "USER": USER, "PATH": f"{bin_dir}:{env_dir / 'bin'}:/usr/bin:/bin",
+           "LANG": "C.UTF-8", "TMPDIR": str(tmp), "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": lifecycle_emulator.url,
+           "SM_TEAMKIT_PYTHON": str(python)}
+    as_user = {"user": UID, "group": GID, "extra_groups": [], "env": env, "cwd": str(home)}
+
+    def on_start():
+        run = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=240, **as_user)
+        log = home / ".sm-teamkit" / "logs" / "on-start.log"
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run.stdout + (log.read_text() if log.exists() else "")
+
+    cold = on_start()
+    assert "start: JupyterLab as uid 1000" in cold
+    assert "install: ok" in cold and "restart: ok" in cold, cold
+    assert (calls / "restart.log").read_text() == "restart 1000\n"
+    warm = on_start()
+    assert "install: skipped" in warm and "restart: skipped" in warm and "done: ok" in warm
+    assert (calls / "restart.log").read_text() == "restart 1000\n"  # no second restart
+    owners = {p.stat().st_uid for p in [home, *home.rglob("*")]}
+    assert owners == {UID}
+
+    # What the restart would start: the server from that env, with the extension pip installed.
+    port, token = _free_port(), "lifecycle-smd-token"
+    server = subprocess.Popen(
+        [str(python), "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", "--ServerApp.base_url=/jupyterlab/default/"],
+        stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "w"), **as_user)
+    try:
+        url = f"http://127.0.0.1:{port}/jupyterlab/default/sm-teamkit/status"
+        request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    status = json.loads(response.read())
+                break
+            except OSError:
+                assert server.poll() is None, (root / "server.log").read_text()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+        assert status["version"] == s3_bucket["version"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
