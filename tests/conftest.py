@@ -29,6 +29,15 @@ os.environ.update(
 # Servers and commands started by tests keep their state (the storage report) out of the real home.
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="sm-teamkit-test-state-")
 
+
+
+@pytest.fixture(autouse=True)
+def _own_state_home(tmp_path_factory, monkeypatch):
+    """Each test keeps its state (the kept storage report) in a folder of its own, so that one
+    test's saved report never shows up in another's server."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 DEMO_DOMAIN = "d-demo12345678"
 DEMO_SPACE = "demo-user-lab"
 DEMO_USER = "demo-user"
