@@ -38,6 +38,49 @@ def _own_state_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
+@pytest.fixture(scope="session")
+def _moto_process(tmp_path_factory):
+    """moto in a process of its own: tests that need a clean AWS account (CloudWatch, EFS) use it
+    instead of moto's in-process mock, which would wipe the state the shared emulator keeps in
+    this process's moto (the demo's jobs and endpoints)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=2)
+            break
+        except Exception:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("moto server did not start") from None
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture
+def moto_endpoint(_moto_process, monkeypatch) -> str:
+    """A clean moto account for this test, reached through AWS_ENDPOINT_URL (boto3 honours it)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(_moto_process + "/moto-api/reset", method="POST"), timeout=30)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _moto_process)
+    return _moto_process
+
+
 DEMO_DOMAIN = "d-demo12345678"
 DEMO_SPACE = "demo-user-lab"
 DEMO_USER = "demo-user"

@@ -166,6 +166,11 @@ def parliament_analyze():
         shim = types.ModuleType("pkg_resources")
         shim.resource_filename = lambda package, name: str(resources.files(package).joinpath(name))
         sys.modules["pkg_resources"] = shim
+        try:
+            from parliament import analyze_policy_string
+        finally:  # parliament keeps its own reference; nothing else may find the stand-in
+            del sys.modules["pkg_resources"]
+        return analyze_policy_string
     from parliament import analyze_policy_string
 
     return analyze_policy_string

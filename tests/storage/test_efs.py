@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from sm_teamkit.storage.mounts import mount_for, parse_mounts
 from sm_teamkit.storage.service import StorageService, StorageSettings
@@ -32,11 +31,10 @@ def test_efs_mounts_are_found_in_proc_mounts():
 
 
 @pytest.fixture
-def efs_id():
-    with mock_aws():
-        fs = boto3.client("efs", region_name="us-east-1").create_file_system(
-            CreationToken="team", Tags=[{"Key": "Name", "Value": "team-data"}])
-        yield fs["FileSystemId"]
+def efs_id(moto_endpoint):
+    fs = boto3.client("efs", region_name="us-east-1").create_file_system(
+        CreationToken="team", Tags=[{"Key": "Name", "Value": "team-data"}])
+    return fs["FileSystemId"]
 
 
 def test_a_mounted_efs_is_scanned_priced_at_the_efs_rate_and_sized_by_describe(efs_id, tmp_path):
@@ -57,17 +55,16 @@ def test_a_mounted_efs_is_scanned_priced_at_the_efs_rate_and_sized_by_describe(e
     assert root["usd_per_month"] == pytest.approx(root["allocated_bytes"] / 1024**3 * 0.5, abs=1e-4)
 
 
-def test_an_efs_that_cannot_be_described_still_gets_its_scan(tmp_path):
+def test_an_efs_that_cannot_be_described_still_gets_its_scan(tmp_path, moto_endpoint):
     mount = tmp_path / "efs"
     write(mount / "a", 10)
     mounts_file = tmp_path / "mounts"
     mounts_file.write_text(f"fs-00000000.efs.us-east-1.amazonaws.com:/ {mount} nfs4 rw 0 0\n")
-    with mock_aws():
-        svc = StorageService(
-            StorageSettings(include_home=False, mounts_path=str(mounts_file)),
-            client=lambda service: boto3.client(service, region_name="us-east-1"),
-        )
-        root = svc.scan_now()["report"]["roots"][0]
+    svc = StorageService(
+        StorageSettings(include_home=False, mounts_path=str(mounts_file)),
+        client=lambda service: boto3.client(service, region_name="us-east-1"),
+    )
+    root = svc.scan_now()["report"]["roots"][0]
     assert root["allocated_bytes"] == du(mount, "-sB1")
     assert root["efs"]["problem"]
 

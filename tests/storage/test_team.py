@@ -7,7 +7,6 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from sm_teamkit.cli import main
 from sm_teamkit.errors import Unavailable
@@ -30,9 +29,8 @@ def fake_report(nbytes: int, cost: float | None, finished_at: float) -> dict:
 
 
 @pytest.fixture
-def cloudwatch():
-    with mock_aws():
-        yield boto3.client("cloudwatch", region_name="us-east-1")
+def cloudwatch(moto_endpoint):
+    return boto3.client("cloudwatch", region_name="us-east-1")
 
 
 def test_each_scan_publishes_the_users_total_with_domain_and_profile_dimensions(cloudwatch, tree):
