@@ -49,7 +49,10 @@ def kernelspec_for(env: PipenvEnv) -> dict:
         "argv": [env.interpreter, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": env.display_name,
         "language": "python",
+        # The server's PYTHONPATH names its own Python's packages: inherited by a kernel of
+        # another version (a conda env, a rebuilt one), it breaks the stdlib. Empty = unset.
         "env": {activate: env.path.replace("$", "$$"), "PATH": bin_dir.replace("$", "$$") + ":${PATH}",
+                "PYTHONPATH": "",
                 # Spark UIs of this kernel listen on loopback only: reached through the proxy.
                 "SPARK_LOCAL_IP": "127.0.0.1"},
         "metadata": {
