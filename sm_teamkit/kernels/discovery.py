@@ -142,10 +142,12 @@ def _site_packages(env: str | Path, version: str) -> list[str]:
         return []
 
 
-def inspect_env(env_path: str | Path, source: str, project_path: str = "", image_version: str = "") -> PipenvEnv:
+def inspect_env(env_path: str | Path, source: str, project_path: str = "", image_version: str = "",
+                dirs: dict[str, bool] | None = None) -> PipenvEnv:
     """Everything the files of one environment say about it. Never raises for a bad env.
     ``image_version`` ("3.12") is the image's Python: an env made for another minor version
-    is marked ``made_for`` and offered a rebuild."""
+    is marked ``made_for`` and offered a rebuild. ``dirs`` caches, for one discovery pass,
+    whether the base Python folders (shared by most envs) exist."""
     path = os.path.abspath(env_path)
     if source == "conda" or kinds.is_conda_env(path):
         return _finish(inspect_conda(path, source), image_version)
@@ -191,17 +193,19 @@ def inspect_env(env_path: str | Path, source: str, project_path: str = "", image
             f"Its base Python {target} does not exist on this image: the environment was made "
             "on another image (or that Python was removed)."
         )
-    elif home and not os.path.isdir(home):
+    elif home and not _isdir(home, dirs):
         problems.append(f"pyvenv.cfg names the base Python folder {home}, which does not exist here.")
     else:
         env.interpreter_ok = not cfg_problem
     env.base_managed_by = kinds.base_managed_by(env.base_interpreter)
     if env.interpreter_ok:
         env.has_ipykernel = _has_ipykernel(path, env.python_version)
+    # Only a rebuild needs the lock file: look for it only where one may be offered.
+    rebuildable = not env.interpreter_ok or (image_version and env.python_short != image_version)
     if project_path:
         if os.path.isdir(project_path):
             env.has_pipfile = os.path.isfile(os.path.join(project_path, "Pipfile"))
-            for lock in ("Pipfile.lock", "uv.lock"):
+            for lock in ("Pipfile.lock", "uv.lock") if rebuildable else ():
                 if os.path.isfile(os.path.join(project_path, lock)):
                     env.lock = lock
                     if lock == "uv.lock" and env.tool == kinds.UV:
@@ -212,7 +216,19 @@ def inspect_env(env_path: str | Path, source: str, project_path: str = "", image
     return _finish(env, image_version)
 
 
+def _isdir(path: str, cache: dict[str, bool] | None) -> bool:
+    if cache is None:
+        return os.path.isdir(path)
+    if path not in cache:
+        cache[path] = os.path.isdir(path)
+    return cache[path]
+
+
 def _has_ipykernel(path: str, version: str) -> bool:
+    if version:  # the usual layout first: one stat
+        short = ".".join(version.split(".")[:2])
+        if os.path.exists(os.path.join(path, "lib", f"python{short}", "site-packages", "ipykernel_launcher.py")):
+            return True
     return any(os.path.exists(os.path.join(sp, "ipykernel_launcher.py")) for sp in _site_packages(path, version))
 
 
@@ -361,7 +377,8 @@ def discover(settings: KernelsSettings, now: float | None = None) -> list[Pipenv
     time) is when an environment that changed less than ``settle_seconds`` ago counts as
     being created."""
     image = settings.image_version
-    envs = [inspect_env(path, source, project, image) for path, source, project in candidate_paths(settings)]
+    dirs: dict[str, bool] = {}
+    envs = [inspect_env(path, source, project, image, dirs) for path, source, project in candidate_paths(settings)]
     if now is not None and settings.settle_seconds > 0:
         mark_creating(envs, now, settings.settle_seconds)
     envs.sort(key=lambda e: (e.project_name.lower(), e.path))

@@ -88,20 +88,26 @@ def conda_python_version(path: str) -> str:
     return ""
 
 
-def uv_python_dirs() -> list[str]:
-    """Where uv keeps the interpreters it manages (``uv python install``)."""
-    out = [os.environ.get("UV_PYTHON_INSTALL_DIR", "")]
-    data = os.environ.get("XDG_DATA_HOME", "") or os.path.expanduser("~/.local/share")
-    out.append(os.path.join(data, "uv", "python"))
-    return [os.path.abspath(os.path.expanduser(p)) for p in out if p]
+_UV_DIRS: dict[tuple[str, str, str], tuple[str, ...]] = {}
+
+
+def uv_python_dirs() -> tuple[str, ...]:
+    """Where uv keeps the interpreters it manages (``uv python install``), with a trailing /."""
+    key = (os.environ.get("UV_PYTHON_INSTALL_DIR", ""), os.environ.get("XDG_DATA_HOME", ""),
+           os.environ.get("HOME", ""))
+    if key not in _UV_DIRS:
+        data = key[1] or os.path.expanduser("~/.local/share")
+        out = [key[0], os.path.join(data, "uv", "python")]
+        _UV_DIRS[key] = tuple(os.path.abspath(os.path.expanduser(p)) + os.sep for p in out if p)
+    return _UV_DIRS[key]
 
 
 def base_managed_by(base_interpreter: str) -> str:
     """``uv`` when the base interpreter is one uv installed, ``pyenv`` for pyenv's, else ""."""
     if not base_interpreter:
         return ""
-    path = os.path.abspath(base_interpreter)
-    if any(path.startswith(d + os.sep) for d in uv_python_dirs()):
+    path = base_interpreter if base_interpreter.startswith("/") else os.path.abspath(base_interpreter)
+    if path.startswith(uv_python_dirs()):
         return "uv"
     if "/.pyenv/versions/" in path:
         return "pyenv"
