@@ -371,16 +371,17 @@ def candidate_paths(settings: KernelsSettings) -> list[tuple[str, str, str]]:
     return out
 
 
-def discover(settings: KernelsSettings, now: float | None = None) -> list[PipenvEnv]:
+def discover(settings: KernelsSettings, now: float | None = None, ours: frozenset[str] = frozenset()) -> list[PipenvEnv]:
     """Every environment under the configured roots, sorted by project name, with
     display names made unique when two projects share a name. ``now`` (the injected clock's
     time) is when an environment that changed less than ``settle_seconds`` ago counts as
-    being created."""
+    being created; ``ours`` are the paths sm_teamkit's own jobs just changed (never "being
+    created" on that account)."""
     image = settings.image_version
     dirs: dict[str, bool] = {}
     envs = [inspect_env(path, source, project, image, dirs) for path, source, project in candidate_paths(settings)]
     if now is not None and settings.settle_seconds > 0:
-        mark_creating(envs, now, settings.settle_seconds)
+        mark_creating(envs, now, settings.settle_seconds, ours)
     envs.sort(key=lambda e: (e.project_name.lower(), e.path))
     _disambiguate(envs)
     return envs
@@ -397,22 +398,24 @@ def _changed_at(env: PipenvEnv) -> float:
     return newest
 
 
-def mark_creating(envs: list[PipenvEnv], now: float, settle_seconds: float) -> None:
+def mark_creating(envs: list[PipenvEnv], now: float, settle_seconds: float,
+                  ours: frozenset[str] = frozenset()) -> None:
     """An environment not yet ready whose folders changed in the last ``settle_seconds``, or
     in which pipenv, uv, conda or pip still runs, is being created: no action is offered (it
     would compete with its creator) until it settles."""
-    pending = [e for e in envs if e.status != READY]
+    pending = [e for e in envs if e.status != READY and e.path not in ours]
     if not pending:
         return
     busy = creators_running()
     for env in pending:
-        env.changed_ago = max(0.0, now - _changed_at(env))
+        changed_ago = max(0.0, now - _changed_at(env))
         creator = busy.get(env.path) or (busy.get(env.project_path) if env.project_path else "")
-        if env.changed_ago >= settle_seconds and not creator:
+        if changed_ago >= settle_seconds and not creator:
             continue
         env.status = CREATING
         env.actions = []
-        why = f"{creator} is still running in it" if creator else f"it changed {env.changed_ago:.0f} s ago"
+        env.changed_ago = round(changed_ago, 1)
+        why = f"{creator} is still running in it" if creator else f"it changed {changed_ago:.0f} s ago"
         env.problems = [f"Being created ({why}); actions wait until it settles."]
 
 

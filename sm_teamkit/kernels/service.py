@@ -59,7 +59,12 @@ class KernelsService:
 
     # --- discovery and registration ------------------------------------------------------
     def discover(self) -> list[PipenvEnv]:
-        return discover(self.settings, self.clock())
+        now = self.clock()
+        # What our own jobs changed (running, or finished within the settle time) is not
+        # "being created" by someone else.
+        ours = frozenset(j.env_path for j in self.jobs.jobs()
+                         if j.finished is None or now - j.finished < self.settings.settle_seconds + 1)
+        return discover(self.settings, now, ours)
 
     def _busy_ids(self) -> set[str]:
         """Envs a job is working on keep their kernelspec meanwhile (a rebuild keeps its name)."""

@@ -129,7 +129,8 @@ def test_repair_recreates_the_in_project_venv_of_an_awkwardly_named_project():
         project = make_project(root, AWKWARD, None, in_project=True)
         break_interpreter(project / ".venv")
         service = KernelsService(KernelsSettings(workon_home=str(root / "no-workon"), project_roots=(str(root),),
-                                                 kernels_dir=str(root / "kernels"), enabled=False))
+                                                 kernels_dir=str(root / "kernels"), enabled=False,
+                                                 settle_seconds=0))  # just broken: no "being created"
         (env,) = service.discover()
         assert env.status == "broken" and env.source == "project" and env.actions == ["repair"]
         job = service.start_action("repair", env.id)
