@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sm_teamkit.kernels import KernelsService, KernelsSettings
@@ -76,6 +77,10 @@ def test_an_environment_still_changing_is_being_created_and_offers_no_action(tmp
     creator = tmp_path / "pipenv"
     shutil.copy("/bin/sleep", creator)
     proc = subprocess.Popen([str(creator), "60"], cwd=env.parent)
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while not cmdline.read_bytes().startswith(str(creator).encode()) and time.monotonic() < deadline:
+        pass  # until the child has exec'd the creator (before that, /proc shows pytest's argv)
     try:
         (found,) = service.discover()
         assert found.status == CREATING and "pipenv is still running" in found.problems[0]
