@@ -251,7 +251,8 @@ export interface IPresignedUrl {
 }
 
 // --- kernels (pipenv, uv and conda environments) -------------------------------------------
-export type KernelEnvStatus = 'ready' | 'needs_ipykernel' | 'broken' | 'creating';
+export type KernelEnvStatus =
+  'ready' | 'needs_ipykernel' | 'broken' | 'creating';
 export type KernelAction = 'repair' | 'install-ipykernel' | 'rebuild';
 export type KernelTool = 'pipenv' | 'uv' | 'conda' | 'venv';
 
