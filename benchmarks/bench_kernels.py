@@ -1,12 +1,14 @@
-"""Kernels: list (and register) 200 pipenv environments by reading files, against the
-per-environment subprocess loop teams use today, both measured in this run.
+"""Kernels: list (and register) 200 environments of mixed kinds (pipenv, uv, conda) by reading
+files, against the per-environment subprocess loop teams use today, both measured in this run.
 
 Run: python benchmarks/bench_kernels.py [--envs 200] [--sample 10]
 
-The 200 environments are generated in pipenv's real on-disk layout (WORKON_HOME folders named
-<project>-<8-char hash>, `.project`, virtualenv's `pyvenv.cfg`, `bin/python` symlinked to a
-real interpreter, `lib/pythonX.Y/site-packages` with or without ipykernel, a Pipfile in each
-project). The subprocess references run on a sample of environments and are scaled to all of
+The 200 environments are generated in the tools' real on-disk layouts, a third each: pipenv
+(WORKON_HOME folders named <project>-<8-char hash>, `.project`, virtualenv's `pyvenv.cfg`), uv
+(project `.venv` folders whose `pyvenv.cfg` says `uv = ...`, a uv.lock), conda (folders under
+an envs dir with `conda-meta/` package records); each with `bin/python` linked to a real
+interpreter and `lib/pythonX.Y/site-packages` with or without ipykernel. Their mtimes are set an
+hour back, as in a home whose environments were made earlier. The subprocess references run on a sample of environments and are scaled to all of
 them (the output says so). Budgets (DESIGN.md): warm list <= 20 ms, >= 100x the loop.
 """
 
@@ -42,24 +44,43 @@ def pipenv_dir_name(project: Path) -> str:
     return f"{name}-{digest[:8]}"
 
 
-def make_env(workon: Path, project: Path, ipykernel: bool, broken: bool) -> Path:
-    project.mkdir(parents=True)
-    (project / "Pipfile").write_text(
-        '[[source]]\nurl = "https://pypi.org/simple"\nverify_ssl = true\nname = "pypi"\n\n'
-        f'[packages]\nipykernel = "*"\n\n[requires]\npython_version = "{SHORT}"\n'
-    )
-    env = workon / pipenv_dir_name(project)
-    site = env / "lib" / f"python{SHORT}" / "site-packages"
-    site.mkdir(parents=True)
-    (env / "bin").mkdir()
+def make_env(workon: Path, project: Path, ipykernel: bool, broken: bool, kind: str = "pipenv",
+             conda_dir: Path | None = None) -> Path:
     base = "/opt/other-image/bin/python3" if broken else BASE
-    (env / "pyvenv.cfg").write_text(
-        f"home = {os.path.dirname(base)}\nimplementation = CPython\nversion_info = {VERSION}.final.0\n"
-        f"virtualenv = 20.26.0\ninclude-system-site-packages = false\nbase-prefix = /usr\n"
-        f"base-exec-prefix = /usr\nbase-executable = {base}\n"
-    )
-    (env / ".project").write_text(str(project))
-    (env / "bin" / "python").symlink_to(base)
+    if kind == "conda":
+        assert conda_dir is not None
+        env = conda_dir / project.name.replace(" ", "-")
+        site = env / "lib" / f"python{SHORT}" / "site-packages"
+        site.mkdir(parents=True)
+        (env / "bin").mkdir()
+        (env / "conda-meta").mkdir()
+        for name, ver in (("python", VERSION), ("pip", "24.0"), ("numpy", "1.26.4")):
+            (env / "conda-meta" / f"{name}-{ver}-h0_0.json").write_text(json.dumps({"name": name, "version": ver}))
+        (env / "bin" / "python").symlink_to(base)
+    else:
+        project.mkdir(parents=True)
+        if kind == "uv":
+            (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0.1"\n')
+            (project / "uv.lock").write_text("version = 1\n")
+            env = project / ".venv"
+        else:
+            (project / "Pipfile").write_text(
+                '[[source]]\nurl = "https://pypi.org/simple"\nverify_ssl = true\nname = "pypi"\n\n'
+                f'[packages]\nipykernel = "*"\n\n[requires]\npython_version = "{SHORT}"\n'
+            )
+            env = workon / pipenv_dir_name(project)
+        site = env / "lib" / f"python{SHORT}" / "site-packages"
+        site.mkdir(parents=True)
+        (env / "bin").mkdir()
+        maker = "uv = 0.13.9" if kind == "uv" else "virtualenv = 20.26.0"
+        (env / "pyvenv.cfg").write_text(
+            f"home = {os.path.dirname(base)}\nimplementation = CPython\nversion_info = {VERSION}.final.0\n"
+            f"{maker}\ninclude-system-site-packages = false\nbase-prefix = /usr\n"
+            f"base-exec-prefix = /usr\nbase-executable = {base}\n"
+        )
+        if kind == "pipenv":
+            (env / ".project").write_text(str(project))
+        (env / "bin" / "python").symlink_to(base)
     for alias in ("python3", f"python{SHORT}"):
         (env / "bin" / alias).symlink_to("python")
     (env / "bin" / "activate").write_text("# generated\n")
@@ -70,18 +91,25 @@ def make_env(workon: Path, project: Path, ipykernel: bool, broken: bool) -> Path
         (site / "ipykernel").mkdir()
         (site / "ipykernel" / "__init__.py").write_text("")
         (site / "ipykernel_launcher.py").write_text("")
+    hour_ago = time.time() - 3600
+    for folder in (env, env / "bin", site):
+        os.utime(folder, (hour_ago, hour_ago))
     return env
 
 
-def generate(root: Path, count: int) -> tuple[Path, Path, list[Path]]:
-    workon, projects = root / "virtualenvs", root / "projects"
+KINDS = ("pipenv", "uv", "conda")
+
+
+def generate(root: Path, count: int) -> tuple[Path, Path, Path, list[Path]]:
+    workon, projects, conda_dir = root / "virtualenvs", root / "projects", root / "conda-envs"
     workon.mkdir()
+    conda_dir.mkdir()
     envs = []
     for i in range(count):
-        # Mostly usable; some without ipykernel; a few made on "another image".
+        # Mixed kinds; mostly usable; some without ipykernel; a few made on "another image".
         envs.append(make_env(workon, projects / f"project-{i:03d} team model", ipykernel=i % 10 != 3,
-                             broken=i % 25 == 7))
-    return workon, projects, envs
+                             broken=i % 25 == 7, kind=KINDS[i % 3], conda_dir=conda_dir))
+    return workon, projects, conda_dir, envs
 
 
 def timed(fn) -> float:
@@ -138,10 +166,11 @@ def main(argv: list[str] | None = None) -> int:
 
     root = Path(tempfile.mkdtemp(prefix="sm-teamkit-bench-kernels-"))
     try:
-        workon, projects, envs = generate(root, args.envs)
+        workon, projects, conda_dir, envs = generate(root, args.envs)
         settings = {"workon_home": str(workon), "project_roots": [str(projects)], "project_depth": 2,
-                    "kernels_dir": str(root / "kernels")}
-        service = KernelsService(KernelsSettings(**{**settings, "project_roots": (str(projects),)}))
+                    "kernels_dir": str(root / "kernels"), "conda_envs_dirs": [str(conda_dir)]}
+        service = KernelsService(KernelsSettings(**{**settings, "project_roots": (str(projects),),
+                                                    "conda_envs_dirs": (str(conda_dir),)}))
         colds = sorted(cold_listing(settings) for _ in range(3))
         cold = colds[1]
         listing = service.listing()
@@ -150,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
         warm_sync = statistics.median(timed(service.sync) for _ in range(5))
         summary = listing["summary"]
 
-        sample = envs[: args.sample]
+        sample = [e for e in envs if (e / ".project").is_file()][: args.sample]  # pipenv ones
         pipenv_each = pipenv_venv_loop(sample, workon) / len(sample)
         install_each = ipykernel_install_loop(sample, root / "prefix") / len(sample)
         pipenv_total, install_total = pipenv_each * len(envs), install_each * len(envs)
 
-        print(f"{len(envs)} pipenv environments in real layout ({summary['ready']} ready, "
-              f"{summary['needs_ipykernel']} without ipykernel, {summary['broken']} broken), generated in {root}")
+        tools = {k: sum(1 for e in listing["environments"] if e["tool"] == k) for k in KINDS}
+        print(f"{len(envs)} environments in real layouts ({', '.join(f'{n} {k}' for k, n in tools.items())}; "
+              f"{summary['ready']} ready, {summary['needs_ipykernel']} without ipykernel, "
+              f"{summary['broken']} broken, {summary['creating']} being created), generated in {root}")
         print(f"  sm_teamkit listing, cold (first call in a fresh process, OS cache warm; median of 3): "
               f"{cold * 1000:8.1f} ms")
         print(f"  sm_teamkit listing, warm (median of {args.repeat}):{'':37}{warm * 1000:8.1f} ms   "

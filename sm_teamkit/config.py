@@ -187,12 +187,43 @@ class SmTeamkit(Configurable):
         default_value=[],
         help=(
             "Command that runs pipenv for repairs, as a list (e.g. ['/opt/conda/bin/pipenv']). "
-            "Default: [] meaning `pipenv` on PATH, else `python -m pipenv`."
+            "Default: [] meaning `pipenv` on PATH, else the server's `python -m pipenv`, else a "
+            "pipenv that Repair installs into kernels_tools_dir on first use (and reuses)."
         ),
     ).tag(config=True)
     kernels_job_timeout_seconds = Float(
         1800.0,
         help="Seconds after which a repair or ipykernel install is stopped. Default: 1800.",
+    ).tag(config=True)
+    kernels_conda_envs_dirs = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Folders whose sub-folders are conda/micromamba environments. Default: [] meaning "
+            "$CONDA_ENVS_PATH, the envs_dirs of the user's .condarc, and ~/.conda/envs."
+        ),
+    ).tag(config=True)
+    kernels_image_python = Unicode(
+        "",
+        help=(
+            "The image's Python, which Rebuild makes new environments with; environments made "
+            "for another minor version are offered a rebuild. Default: empty, meaning the "
+            "interpreter running this server."
+        ),
+    ).tag(config=True)
+    kernels_settle_seconds = Float(
+        5.0,
+        help=(
+            "An environment that is not ready and changed less than this many seconds ago (or "
+            "whose creator still runs) is shown as being created, with no action. Default: 5."
+        ),
+    ).tag(config=True)
+    kernels_tools_dir = Unicode(
+        "~/.sm-teamkit/tools",
+        help=(
+            "Folder of the tools venvs Repair bootstraps when the image lacks them (pipenv). "
+            "Default: ~/.sm-teamkit/tools."
+        ),
     ).tag(config=True)
 
     # --- Storage usage ---------------------------------------------------------------------

@@ -107,7 +107,7 @@ export class TeamkitApi {
     return this.request<IKernelsListing>('kernels');
   }
 
-  /** Start a background job (repair, install-ipykernel) on a discovered environment. */
+  /** Start a background job (repair, install-ipykernel, rebuild) on a discovered environment. */
   kernelAction(action: KernelAction, environment: string): Promise<IKernelJob> {
     return this.request<IKernelJob>(`kernels/${action}`, {
       method: 'POST',

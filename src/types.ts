@@ -250,14 +250,26 @@ export interface IPresignedUrl {
   expires_seconds: number;
 }
 
-// --- kernels (pipenv environments) -------------------------------------------------------
-export type KernelEnvStatus = 'ready' | 'needs_ipykernel' | 'broken';
-export type KernelAction = 'repair' | 'install-ipykernel';
+// --- kernels (pipenv, uv and conda environments) -------------------------------------------
+export type KernelEnvStatus =
+  'ready' | 'needs_ipykernel' | 'broken' | 'creating';
+export type KernelAction = 'repair' | 'install-ipykernel' | 'rebuild';
+export type KernelTool = 'pipenv' | 'uv' | 'conda' | 'venv';
 
 export interface IPipenvEnv {
   id: string;
   path: string;
-  source: 'workon_home' | 'project' | 'extra';
+  source: 'workon_home' | 'project' | 'extra' | 'conda';
+  tool: KernelTool;
+  /** Who installed the base interpreter: 'uv', 'pyenv' or ''. */
+  base_managed_by: string;
+  /** The env's minor version ('3.11') when it is not the image's, else ''. */
+  made_for: string;
+  /** What a rebuild installs from: 'Pipfile.lock', 'uv.lock', 'conda-meta' or ''. */
+  lock: string;
+  /** The tool repair or rebuild runs, as the panel says it. */
+  repair_tool: string;
+  changed_ago: number | null;
   project_name: string;
   project_path: string;
   python_version: string;
@@ -285,12 +297,17 @@ export interface IKernelJob {
   started: number;
   finished: number | null;
   error: string;
+  /** What the environment is now, in one line ('' while running). */
+  outcome: string;
   log: string[];
 }
 
 export interface IKernelsListing {
   environments: IPipenvEnv[];
   summary: Record<KernelEnvStatus, number>;
+  /** The image's Python minor version, e.g. '3.12'. */
+  image_python: string;
+  conda_envs_dirs: string[];
   kernels_dir: string;
   workon_home: string;
   project_roots: string[];

@@ -31,13 +31,13 @@ def cmd_list(args) -> int:
         return 0
     envs = listing["environments"]
     if not envs:
-        print(f"No pipenv environments found (looked in {listing['workon_home']}, "
-              f"{', '.join(listing['project_roots']) or 'no project roots'}).")
+        print(f"No pipenv, uv or conda environments found (looked in {listing['workon_home']}, "
+              f"{', '.join(listing['project_roots'] + listing['conda_envs_dirs']) or 'no project roots'}).")
         return 0
-    rows = [("STATUS", "PYTHON", "PROJECT", "KERNEL", "PATH")]
+    rows = [("STATUS", "TOOL", "PYTHON", "PROJECT", "KERNEL", "PATH")]
     for e in envs:
         status = e["status"] + ("" if e["registered"] or e["status"] != "ready" else " (not registered yet)")
-        rows.append((status, e["python_version"] or "?", e["project_path"] or e["project_name"],
+        rows.append((status, e["tool"], e["python_version"] or "?", e["project_path"] or e["project_name"],
                      e["id"] if e["status"] == "ready" else "-", e["path"]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
@@ -46,7 +46,8 @@ def cmd_list(args) -> int:
         for problem in e["problems"]:
             print(f"  {e['project_name']}: {problem}")
     s = listing["summary"]
-    print(f"\n{s['ready']} ready, {s['needs_ipykernel']} without ipykernel, {s['broken']} broken; "
+    print(f"\n{s['ready']} ready, {s['needs_ipykernel']} without ipykernel, {s['broken']} broken, "
+          f"{s['creating']} being created; image Python {listing['image_python']}; "
           f"kernelspecs in {listing['kernels_dir']}")
     return 0
 
@@ -83,13 +84,15 @@ def cmd_action(args) -> int:
     service.jobs.wait(job["id"])
     if current.state == "succeeded":
         service.sync()
+    if current.outcome:
+        print(current.outcome, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print_json(current.to_json())
     return 0 if current.state == "succeeded" else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("kernels", help="pipenv environments as Jupyter kernels: list, sync, repair")
+    p = sub.add_parser("kernels", help="pipenv, uv and conda environments as Jupyter kernels: list, sync, repair")
     ksub = p.add_subparsers(dest="kernels_command", metavar="ACTION")
     ksub.required = True
 
@@ -103,8 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--json", action="store_true", help="print what was written and removed as JSON")
     s.set_defaults(func=cmd_sync)
 
-    for action, text in (("repair", "recreate a broken environment from its Pipfile with pipenv"),
-                         ("install-ipykernel", "pip install ipykernel into an environment, then register it")):
+    for action, text in (("repair", "recreate a broken environment from its Pipfile (pipenv) or uv.lock (uv)"),
+                         ("install-ipykernel", "pip install ipykernel into an environment, then register it"),
+                         ("rebuild", "make an environment again with this image's Python, same packages and kernel")):
         s = ksub.add_parser(action, help=text)
         s.add_argument("environment", help="the environment's id (see `sm-teamkit kernels list`)")
         s.add_argument("--json", action="store_true", help="print the finished job as JSON")

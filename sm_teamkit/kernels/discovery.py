@@ -1,10 +1,13 @@
-"""Find pipenv environments by reading files only (no subprocess per environment).
+"""Find pipenv, uv and conda environments by reading files only (no subprocess per environment).
 
 Where: ``$WORKON_HOME`` (pipenv's ``<project>-<hash>`` folders with a ``.project`` file),
-in-project ``.venv`` folders under the project roots (depth-limited), and extra roots whose
-children are environments. What: ``.project``, ``pyvenv.cfg`` and ``bin/`` tell the project,
-the Python version, the base interpreter, whether it resolves on this image, and whether
-ipykernel is installed. Anything odd becomes a problem on the environment, never an exception.
+in-project ``.venv`` folders under the project roots (depth-limited), extra roots whose
+children are environments, and conda's ``envs_dirs`` (``kinds.py``). What: ``.project``,
+``pyvenv.cfg``, ``conda-meta/`` and ``bin/`` tell the tool, the project, the Python version,
+the base interpreter, whether it resolves on this image, whether its minor version is the
+image's, and whether ipykernel is installed. An environment that changed in the last seconds
+or whose creator still runs is "being created" and offers no action. Anything odd becomes a
+problem on the environment, never an exception.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import kinds
+from .creating import creators_running
 from .settings import KernelsSettings
 
 READY = "ready"
 NEEDS_IPYKERNEL = "needs_ipykernel"
 BROKEN = "broken"
+CREATING = "creating"
+STATUSES = (READY, NEEDS_IPYKERNEL, BROKEN, CREATING)
 
 # Folders never worth descending into when looking for in-project `.venv`s.
 _SKIP_DIRS = {"node_modules", "site-packages", "__pycache__", "lost+found", "venv", "env"}
@@ -31,11 +38,12 @@ PARKED_MARKER = ".sm-teamkit-parked"
 
 @dataclass
 class PipenvEnv:
-    """One environment as found on disk, with what it needs to become a kernel."""
+    """One environment (pipenv, uv, conda or venv) as found on disk, with what it needs to
+    become a kernel. (The name predates uv and conda support.)"""
 
     id: str  # also the kernelspec name: stable, safe, unique per path
     path: str
-    source: str  # workon_home | project | extra
+    source: str  # workon_home | project | extra | conda
     project_name: str
     project_path: str = ""
     python_version: str = ""
@@ -49,6 +57,12 @@ class PipenvEnv:
     display_name: str = ""
     actions: list[str] = field(default_factory=list)
     registered: bool = False
+    tool: str = kinds.PIPENV  # pipenv | uv | conda | venv
+    base_managed_by: str = ""  # uv | pyenv | "" (who installed the base interpreter)
+    made_for: str = ""  # "3.11" when the env's minor version is not the image's (or its base is gone)
+    lock: str = ""  # what a rebuild installs from: Pipfile.lock | uv.lock | conda-meta | ""
+    repair_tool: str = ""  # what repair or rebuild runs, as the panel says it
+    changed_ago: float | None = None  # seconds since the env's folders last changed
 
     @property
     def python_short(self) -> str:
@@ -62,13 +76,15 @@ class PipenvEnv:
         return data
 
 
-def kernel_name(env_path: str, project_name: str) -> str:
+def kernel_name(env_path: str, project_name: str, prefix: str = "pipenv") -> str:
     """``pipenv-<ascii slug, <= 40 chars>-<8 hex of the path>``: valid as a kernelspec name
-    (``[a-z0-9._-]``), stable for a path, different for two projects with the same name."""
+    (``[a-z0-9._-]``), stable for a path, different for two projects with the same name.
+    Every venv keeps the ``pipenv-`` prefix (uv ones too: their names predate uv support and
+    notebooks store them); conda environments get ``conda-``."""
     folded = unicodedata.normalize("NFKD", project_name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:40].strip("-") or "env"
     digest = hashlib.sha256(env_path.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return f"pipenv-{slug}-{digest}"
+    return f"{prefix}-{slug}-{digest}"
 
 
 def read_pyvenv_cfg(path: str | Path) -> tuple[dict[str, str], str]:
@@ -126,9 +142,15 @@ def _site_packages(env: str | Path, version: str) -> list[str]:
         return []
 
 
-def inspect_env(env_path: str | Path, source: str, project_path: str = "") -> PipenvEnv:
-    """Everything the files of one environment say about it. Never raises for a bad env."""
+def inspect_env(env_path: str | Path, source: str, project_path: str = "", image_version: str = "",
+                dirs: dict[str, bool] | None = None) -> PipenvEnv:
+    """Everything the files of one environment say about it. Never raises for a bad env.
+    ``image_version`` ("3.12") is the image's Python: an env made for another minor version
+    is marked ``made_for`` and offered a rebuild. ``dirs`` caches, for one discovery pass,
+    whether the base Python folders (shared by most envs) exist."""
     path = os.path.abspath(env_path)
+    if source == "conda" or kinds.is_conda_env(path):
+        return _finish(inspect_conda(path, source), image_version)
     problems: list[str] = []
     project_problem = ""
     if source != "project" and not project_path:
@@ -151,10 +173,11 @@ def inspect_env(env_path: str | Path, source: str, project_path: str = "") -> Pi
     if os.path.islink(path) and not os.path.exists(path):
         target = os.path.realpath(path)
         env.problems = problems + [f"The environment folder is a symlink to {target}, which does not exist."]
-        return _finish(env)
+        return _finish(env, image_version)
     cfg, cfg_problem = read_pyvenv_cfg(os.path.join(path, "pyvenv.cfg"))
     if cfg_problem:
         problems.append(cfg_problem)
+    env.tool = kinds.venv_tool(cfg, source, project_path)
     env.python_version = _python_version(cfg)
     home = cfg.get("home", "")
     env.base_interpreter = cfg.get("base-executable") or cfg.get("executable") or home
@@ -170,37 +193,91 @@ def inspect_env(env_path: str | Path, source: str, project_path: str = "") -> Pi
             f"Its base Python {target} does not exist on this image: the environment was made "
             "on another image (or that Python was removed)."
         )
-    elif home and not os.path.isdir(home):
+    elif home and not _isdir(home, dirs):
         problems.append(f"pyvenv.cfg names the base Python folder {home}, which does not exist here.")
     else:
         env.interpreter_ok = not cfg_problem
+    env.base_managed_by = kinds.base_managed_by(env.base_interpreter)
     if env.interpreter_ok:
-        env.has_ipykernel = any(
-            os.path.exists(os.path.join(sp, "ipykernel_launcher.py")) for sp in _site_packages(path, env.python_version)
-        )
+        env.has_ipykernel = _has_ipykernel(path, env.python_version)
+    # Only a rebuild needs the lock file: look for it only where one may be offered.
+    rebuildable = not env.interpreter_ok or (image_version and env.python_short != image_version)
     if project_path:
         if os.path.isdir(project_path):
             env.has_pipfile = os.path.isfile(os.path.join(project_path, "Pipfile"))
+            for lock in ("Pipfile.lock", "uv.lock") if rebuildable else ():
+                if os.path.isfile(os.path.join(project_path, lock)):
+                    env.lock = lock
+                    if lock == "uv.lock" and env.tool == kinds.UV:
+                        break
         else:
             problems.append(f"Its project folder {project_path} no longer exists.")
     env.problems = problems
-    return _finish(env)
+    return _finish(env, image_version)
 
 
-def _finish(env: PipenvEnv) -> PipenvEnv:
+def _isdir(path: str, cache: dict[str, bool] | None) -> bool:
+    if cache is None:
+        return os.path.isdir(path)
+    if path not in cache:
+        cache[path] = os.path.isdir(path)
+    return cache[path]
+
+
+def _has_ipykernel(path: str, version: str) -> bool:
+    if version:  # the usual layout first: one stat
+        short = ".".join(version.split(".")[:2])
+        if os.path.exists(os.path.join(path, "lib", f"python{short}", "site-packages", "ipykernel_launcher.py")):
+            return True
+    return any(os.path.exists(os.path.join(sp, "ipykernel_launcher.py")) for sp in _site_packages(path, version))
+
+
+def inspect_conda(path: str, source: str) -> PipenvEnv:
+    """A conda (or micromamba) environment: a self-contained prefix with ``conda-meta/``
+    and its own ``bin/python``; its name is its folder's; no pyvenv.cfg, no project."""
+    name = os.path.basename(path.rstrip(os.sep)) or path
+    env = PipenvEnv(id=kernel_name(path, name, "conda"), path=path, source=source or "conda",
+                    project_name=name, tool=kinds.CONDA, lock="conda-meta")
+    env.python_version = kinds.conda_python_version(path)
+    python = os.path.join(path, "bin", "python")
+    env.interpreter = env.base_interpreter = python
+    if not env.python_version:
+        env.problems.append("conda-meta/ has no python package record: Python is not installed in this environment.")
+    elif not os.path.lexists(python):
+        env.problems.append("bin/python is missing: the environment is incomplete.")
+    elif not os.path.exists(python):
+        env.problems.append(f"bin/python points to {os.path.realpath(python)}, which does not exist here.")
+    else:
+        env.interpreter_ok = True
+        env.has_ipykernel = _has_ipykernel(path, env.python_version)
+    return env
+
+
+def _finish(env: PipenvEnv, image_version: str = "") -> PipenvEnv:
     version = env.python_short or "?"
-    env.display_name = f"Python {version} (pipenv: {env.project_name})"
+    env.display_name = f"Python {version} ({env.tool}: {env.project_name})"
     if env.interpreter_ok:
         env.status = READY if env.has_ipykernel else NEEDS_IPYKERNEL
     else:
         env.status = BROKEN
+    base_gone = not env.interpreter_ok and any("does not exist" in p for p in env.problems)
+    other_minor = bool(image_version and env.python_short and env.python_short != image_version)
+    if other_minor:
+        env.made_for = env.python_short
+        env.problems.append(f"Made for Python {env.python_short}, this image has {image_version}.")
     if env.status == NEEDS_IPYKERNEL:
         env.actions = ["install-ipykernel"]
     elif env.status == BROKEN:
-        if env.has_pipfile:
+        if env.has_pipfile or (env.lock == "uv.lock" and not other_minor):
             env.actions = ["repair"]
-        elif env.project_path:
+        elif env.project_path and not env.lock:
             env.problems.append(f"No Pipfile in {env.project_path}: it cannot be recreated automatically.")
+    if env.lock and image_version and (other_minor or (base_gone and "repair" not in env.actions)):
+        env.made_for = env.made_for or env.python_short
+        # Same minor, base gone: repair recreates it as it was; another minor: only a rebuild fits.
+        if other_minor:
+            env.actions = [a for a in env.actions if a != "repair"]
+        env.actions.append("rebuild")
     return env
 
 
@@ -288,16 +365,58 @@ def candidate_paths(settings: KernelsSettings) -> list[tuple[str, str, str]]:
         for venv, project in project_venvs(root, settings.project_depth):
             if not venv.startswith(workon + os.sep):
                 add(venv, "project", project)
+    for root in settings.resolved_conda_envs_dirs():
+        for child in _children(root):
+            add(child, "conda")
     return out
 
 
-def discover(settings: KernelsSettings) -> list[PipenvEnv]:
+def discover(settings: KernelsSettings, now: float | None = None, ours: frozenset[str] = frozenset()) -> list[PipenvEnv]:
     """Every environment under the configured roots, sorted by project name, with
-    display names made unique when two projects share a name."""
-    envs = [inspect_env(path, source, project) for path, source, project in candidate_paths(settings)]
+    display names made unique when two projects share a name. ``now`` (the injected clock's
+    time) is when an environment that changed less than ``settle_seconds`` ago counts as
+    being created; ``ours`` are the paths sm_teamkit's own jobs just changed (never "being
+    created" on that account)."""
+    image = settings.image_version
+    dirs: dict[str, bool] = {}
+    envs = [inspect_env(path, source, project, image, dirs) for path, source, project in candidate_paths(settings)]
+    if now is not None and settings.settle_seconds > 0:
+        mark_creating(envs, now, settings.settle_seconds, ours)
     envs.sort(key=lambda e: (e.project_name.lower(), e.path))
     _disambiguate(envs)
     return envs
+
+
+def _changed_at(env: PipenvEnv) -> float:
+    """Newest modification time of the folders a creator writes: the env, bin/, site-packages."""
+    newest = 0.0
+    for p in [env.path, os.path.join(env.path, "bin"), *_site_packages(env.path, env.python_version)]:
+        try:
+            newest = max(newest, os.stat(p).st_mtime)
+        except OSError:
+            continue
+    return newest
+
+
+def mark_creating(envs: list[PipenvEnv], now: float, settle_seconds: float,
+                  ours: frozenset[str] = frozenset()) -> None:
+    """An environment not yet ready whose folders changed in the last ``settle_seconds``, or
+    in which pipenv, uv, conda or pip still runs, is being created: no action is offered (it
+    would compete with its creator) until it settles."""
+    pending = [e for e in envs if e.status != READY and e.path not in ours]
+    if not pending:
+        return
+    busy = creators_running()
+    for env in pending:
+        changed_ago = max(0.0, now - _changed_at(env))
+        creator = busy.get(env.path) or (busy.get(env.project_path) if env.project_path else "")
+        if changed_ago >= settle_seconds and not creator:
+            continue
+        env.status = CREATING
+        env.actions = []
+        env.changed_ago = round(changed_ago, 1)
+        why = f"{creator} is still running in it" if creator else f"it changed {changed_ago:.0f} s ago"
+        env.problems = [f"Being created ({why}); actions wait until it settles."]
 
 
 def _disambiguate(envs: list[PipenvEnv]) -> None:

@@ -40,14 +40,19 @@ class SyncResult:
 
 
 def kernelspec_for(env: PipenvEnv) -> dict:
-    """The kernel.json of an environment: its own interpreter runs ipykernel_launcher."""
+    """The kernel.json of an environment: its own interpreter runs ipykernel_launcher. Its
+    display name (the launcher card) and metadata say the tool, Python version and folder."""
     bin_dir = os.path.join(env.path, "bin")
+    # jupyter_client fills ${VAR} from the server's env; a literal '$' is written '$$'.
+    activate = "CONDA_PREFIX" if env.tool == "conda" else "VIRTUAL_ENV"
     return {
         "argv": [env.interpreter, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": env.display_name,
         "language": "python",
-        # jupyter_client fills ${VAR} from the server's env; a literal '$' is written '$$'.
-        "env": {"VIRTUAL_ENV": env.path.replace("$", "$$"), "PATH": bin_dir.replace("$", "$$") + ":${PATH}",
+        # The server's PYTHONPATH names its own Python's packages: inherited by a kernel of
+        # another version (a conda env, a rebuilt one), it breaks the stdlib. Empty = unset.
+        "env": {activate: env.path.replace("$", "$$"), "PATH": bin_dir.replace("$", "$$") + ":${PATH}",
+                "PYTHONPATH": "",
                 # Spark UIs of this kernel listen on loopback only: reached through the proxy.
                 "SPARK_LOCAL_IP": "127.0.0.1"},
         "metadata": {
@@ -56,6 +61,8 @@ def kernelspec_for(env: PipenvEnv) -> dict:
                 "version": SPEC_VERSION,
                 "env_path": env.path,
                 "project_path": env.project_path,
+                "tool": env.tool,
+                "python_version": env.python_version,
             },
             "debugger": True,
         },
@@ -130,10 +137,11 @@ def _copy_logos(env: PipenvEnv, spec_dir: Path) -> None:
                 pass
 
 
-def sync_kernelspecs(envs: list[PipenvEnv], kernels_dir: Path) -> SyncResult:
+def sync_kernelspecs(envs: list[PipenvEnv], kernels_dir: Path, keep: set[str] | frozenset = frozenset()) -> SyncResult:
     """Make ``kernels_dir`` hold exactly one owned kernelspec per ready environment: write
-    new or changed ones, remove owned ones whose environment is gone or no longer ready,
-    never touch a kernelspec sm_teamkit does not own. Marks ``env.registered``."""
+    new or changed ones, remove owned ones whose environment is gone or no longer ready
+    (except the names in ``keep``: environments a job is rebuilding), never touch a
+    kernelspec sm_teamkit does not own. Marks ``env.registered``."""
     result = SyncResult(kernels_dir=str(kernels_dir))
     try:
         kernels_dir.mkdir(parents=True, exist_ok=True)
@@ -165,7 +173,7 @@ def sync_kernelspecs(envs: list[PipenvEnv], kernels_dir: Path) -> SyncResult:
         result.written.append(name)
         env.registered = True
     for name in owned:
-        if name in wanted:
+        if name in wanted or name in keep:
             continue
         try:
             shutil.rmtree(kernels_dir / name)

@@ -1,9 +1,12 @@
 """Background jobs that fix an environment, with a log the panel and the CLI can show.
 
-``install-ipykernel``: pip installs ipykernel into the environment with its own interpreter.
-``repair``: an environment whose base Python is gone is parked aside, recreated from its
-Pipfile with pipenv (``PIPENV_IGNORE_VIRTUALENVS=1``, in the project folder), and the parked
-copy is dropped only once the new one works; on failure the old one is put back."""
+``install-ipykernel``: pip installs ipykernel into the environment with its own interpreter
+(a conda env's own pip). ``repair``: an environment whose base Python is gone is parked aside,
+recreated from its Pipfile with pipenv (``PIPENV_IGNORE_VIRTUALENVS=1``, in the project
+folder; pipenv is bootstrapped into a tools venv when the image lacks it) or with ``uv sync``
+for a uv project, and the parked copy is dropped only once the new one works; on failure the
+old one is put back. ``rebuild`` (``rebuild.py``): the same packages for this image's Python.
+Every job ends with an ``outcome``: one line saying what the environment is now."""
 
 from __future__ import annotations
 
@@ -23,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict
+from . import tools
 from .discovery import BROKEN, NEEDS_IPYKERNEL, PARKED_MARKER, PipenvEnv, inspect_env
+from .rebuild import rebuild
 from .settings import KernelsSettings
 
-ACTIONS = ("repair", "install-ipykernel")
+ACTIONS = ("repair", "install-ipykernel", "rebuild")
 LOG_LINES = 2000
 DEFAULT_INDEX = "https://pypi.org/simple"
 
@@ -46,6 +51,7 @@ class Job:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     error: str = ""
+    outcome: str = ""  # what the environment is now, in one line (the panel's status line)
     log: deque = field(default_factory=lambda: deque(maxlen=LOG_LINES))
 
     def write(self, line: str) -> None:
@@ -65,15 +71,9 @@ class Job:
             "started": self.started,
             "finished": self.finished,
             "error": self.error,
+            "outcome": self.outcome,
             "log": lines,
         }
-
-
-def pipenv_command(settings: KernelsSettings) -> list[str]:
-    if settings.pipenv_command:
-        return list(settings.pipenv_command)
-    found = shutil.which("pipenv")
-    return [found] if found else [sys.executable, "-m", "pipenv"]
 
 
 def index_urls_from_pipfile(pipfile: Path) -> list[str]:
@@ -147,28 +147,49 @@ def job_env(settings: KernelsSettings, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def install_ipykernel(job: Job, env: PipenvEnv, settings: KernelsSettings) -> None:
+def _activation(env: PipenvEnv) -> dict[str, str]:
+    return {"CONDA_PREFIX": env.path} if env.tool == "conda" else {"VIRTUAL_ENV": env.path}
+
+
+def install_ipykernel(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
     if env.status != NEEDS_IPYKERNEL:
         raise JobFailed(f"{env.display_name} does not need ipykernel (status: {env.status}).")
     index = os.environ.get("PIP_INDEX_URL", "")
     if index:
         check_index_reachable(index)
+    # The environment's own interpreter runs its own pip (a conda env's too: never conda's base pip).
     run_logged(job, [env.interpreter, "-m", "pip", "install", "ipykernel"], cwd=env.path,
-               env=job_env(settings, {"VIRTUAL_ENV": env.path}), timeout=settings.job_timeout_seconds)
-    after = inspect_env(Path(env.path), env.source, env.project_path if env.source == "project" else "")
+               env=job_env(settings, _activation(env)), timeout=settings.job_timeout_seconds)
+    after = _inspect_again(env, settings)
     if not after.has_ipykernel:
         raise JobFailed("pip finished but ipykernel_launcher is still not in the environment's site-packages.")
+    return f"ipykernel installed: {env.display_name} is a kernel now."
 
 
-def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> None:
+def _inspect_again(env: PipenvEnv, settings: KernelsSettings, path: str | Path = "") -> PipenvEnv:
+    return inspect_env(Path(path or env.path), env.source, env.project_path if env.source == "project" else "",
+                       settings.image_version)
+
+
+def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
     if env.status != BROKEN:
         raise JobFailed(f"{env.display_name} is not broken (status: {env.status}); nothing to repair.")
+    tool = tools.tool_for(env.project_path, env.tool)
     pipfile = Path(env.project_path) / "Pipfile"
+    if tool == "uv":
+        return _recreate_with_uv(job, env, settings)
     if not env.project_path or not pipfile.is_file():
         raise JobFailed(f"No Pipfile at {pipfile}: the environment cannot be recreated automatically.")
     for url in index_urls_from_pipfile(pipfile):
         job.write(f"checking that the package index {url} answers")
         check_index_reachable(url)
+    if tools.pipenv_found(settings) is None:
+        job.write(f"pipenv is not in this image: installing it into {tools.tools_venv(settings, 'pipenv')}")
+
+    def run(argv: list[str]) -> None:
+        run_logged(job, argv, cwd=env.project_path, env=job_env(settings, {}), timeout=settings.job_timeout_seconds)
+
+    pipenv = tools.ensure_pipenv(settings, run, settings.image_python or sys.executable)
     path = Path(env.path)
     parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
     extra = {"PIPENV_IGNORE_VIRTUALENVS": "1", "PIPENV_YES": "1", "PIPENV_NOSPIN": "1",
@@ -181,7 +202,7 @@ def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> None:
         job.write(f"parking the broken environment at {parked}")
         os.rename(path, parked)
     try:
-        run_logged(job, [*pipenv_command(settings), "install"], cwd=env.project_path,
+        run_logged(job, [*pipenv, "install"], cwd=env.project_path,
                    env=job_env(settings, extra), timeout=settings.job_timeout_seconds)
         after = inspect_env(path, env.source, env.project_path if env.source == "project" else "")
         if not os.path.lexists(path) and env.source != "project":
@@ -210,6 +231,39 @@ def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> None:
             shutil.rmtree(parked, ignore_errors=True)
     if not after.has_ipykernel:
         job.write("note: ipykernel is not in the Pipfile; use 'Install ipykernel' to make it a kernel.")
+        return "Recreated with pipenv, but it still needs ipykernel (not in the Pipfile): use Install ipykernel."
+    return "Recreated with pipenv: it is a kernel again."
+
+
+def _recreate_with_uv(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
+    """``uv sync`` in the project (``--frozen`` with a uv.lock); the old .venv parked meanwhile."""
+    uv = tools.uv_found(settings)
+    if uv is None:
+        raise JobFailed("This project is managed with uv, and uv is not found here (pip install uv). "
+                        "Nothing was changed.")
+    if not env.project_path or not os.path.isfile(os.path.join(env.project_path, "pyproject.toml")):
+        raise JobFailed(f"No pyproject.toml in {env.project_path}: uv cannot recreate the environment.")
+    path = Path(env.path)
+    parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
+    frozen = ["--frozen"] if os.path.isfile(os.path.join(env.project_path, "uv.lock")) else []
+    job.write(f"parking the broken environment at {parked}")
+    os.rename(path, parked)
+    try:
+        run_logged(job, [*uv, "sync", *frozen], cwd=env.project_path,
+                   env=job_env(settings, {"UV_PROJECT_ENVIRONMENT": str(path)}),
+                   timeout=settings.job_timeout_seconds)
+        after = _inspect_again(env, settings)
+        if not after.interpreter_ok:
+            raise JobFailed("uv finished but the environment still does not work: " + " ".join(after.problems))
+    except BaseException:
+        job.write("putting the old environment back")
+        shutil.rmtree(path, ignore_errors=True)
+        os.rename(parked, path)
+        raise
+    shutil.rmtree(parked, ignore_errors=True)
+    if not after.has_ipykernel:
+        return "Recreated with uv, but it still needs ipykernel (not in the project's dependencies)."
+    return "Recreated with uv: it is a kernel again."
 
 
 def _env_of_project(workon: Path, project_path: str) -> Path | None:
@@ -220,6 +274,21 @@ def _env_of_project(workon: Path, project_path: str) -> Path | None:
         except OSError:
             continue
     return None
+
+
+def _rebuild(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
+    def run(argv: list[str], cwd: str, extra: dict[str, str]) -> None:
+        run_logged(job, argv, cwd=cwd, env=job_env(settings, extra), timeout=settings.job_timeout_seconds)
+
+    index = os.environ.get("PIP_INDEX_URL", "")
+    if index:
+        check_index_reachable(index)
+    return rebuild(job, env, settings, run, JobFailed)
+
+
+WORK: dict[str, Callable[[Job, PipenvEnv, KernelsSettings], str]] = {
+    "repair": recreate, "install-ipykernel": install_ipykernel, "rebuild": _rebuild,
+}
 
 
 class JobRunner:
@@ -250,12 +319,13 @@ class JobRunner:
         return job
 
     def _run(self, job: Job, env: PipenvEnv) -> None:
-        work = recreate if job.action == "repair" else install_ipykernel
+        work = WORK[job.action]
         job.write(f"{job.action} {env.display_name} ({env.path})")
         try:
-            work(job, env, self.settings)
+            # The job is running from here until `finally` below.
+            job.outcome = work(job, env, self.settings) or ""
             job.state = "succeeded"
-            job.write("done")
+            job.write(f"done: {job.outcome}" if job.outcome else "done")
         except JobFailed as exc:
             job.error = str(exc)
             job.state = "failed"

@@ -9,21 +9,24 @@ import threading
 import time
 
 from ..errors import BadRequest, Conflict, NotFound
-from .discovery import BROKEN, NEEDS_IPYKERNEL, READY, PipenvEnv, discover
-from .kernelspecs import SyncResult, mark_registered, sync_kernelspecs
+from . import tools
+from .discovery import READY, STATUSES, PipenvEnv, discover
+from .kernelspecs import SyncResult, mark_registered, owned_specs, sync_kernelspecs
 from .repair import ACTIONS, Job, JobRunner
 from .settings import KernelsSettings
 from .watch import KernelWatcher
 
 log = logging.getLogger("sm_teamkit.kernels")
 
-_NEEDS = {"repair": BROKEN, "install-ipykernel": NEEDS_IPYKERNEL}
+_VERBS = {"repair": "repair", "install-ipykernel": "install ipykernel into", "rebuild": "rebuild"}
 
 
 class KernelsService:
-    """Pipenv environments as kernels. Blocking methods; the server calls them in a thread."""
+    """pipenv, uv and conda environments as kernels. Blocking methods; the server calls them
+    in a thread. ``clock`` (seconds, like time.time) decides which envs are being created."""
 
-    def __init__(self, settings: KernelsSettings):
+    def __init__(self, settings: KernelsSettings, clock=time.time):
+        self.clock = clock
         self.settings = settings.resolved()
         self.jobs = JobRunner(self.settings, on_done=self._job_done)
         self._sync_lock = threading.Lock()
@@ -56,14 +59,23 @@ class KernelsService:
 
     # --- discovery and registration ------------------------------------------------------
     def discover(self) -> list[PipenvEnv]:
-        return discover(self.settings)
+        now = self.clock()
+        # What our own jobs changed (running, or finished within the settle time) is not
+        # "being created" by someone else.
+        ours = frozenset(j.env_path for j in self.jobs.jobs()
+                         if j.finished is None or now - j.finished < self.settings.settle_seconds + 1)
+        return discover(self.settings, now, ours)
 
-    def sync(self) -> SyncResult:
+    def _busy_ids(self) -> set[str]:
+        """Envs a job is working on keep their kernelspec meanwhile (a rebuild keeps its name)."""
+        return {j.env_id for j in self.jobs.jobs() if j.state == "running"}
+
+    def sync(self, envs: list[PipenvEnv] | None = None) -> SyncResult:
         """Write kernelspecs for ready environments and remove stale owned ones."""
         with self._sync_lock:
-            envs = self.discover()
-            result = sync_kernelspecs(envs, self.settings.resolved_kernels_dir())
-            self.last_sync, self.last_sync_at = result, time.time()
+            envs = self.discover() if envs is None else envs
+            result = sync_kernelspecs(envs, self.settings.resolved_kernels_dir(), keep=self._busy_ids())
+            self.last_sync, self.last_sync_at = result, self.clock()
         if result.changed or result.errors:
             log.info(
                 "sm_teamkit kernels: %d written, %d removed, %d unchanged, %d conflicts, errors: %s",
@@ -80,17 +92,33 @@ class KernelsService:
         what ``GET /sm-teamkit/kernels`` and ``sm-teamkit kernels list --json`` return."""
         envs = self.discover()
         kernels_dir = self.settings.resolved_kernels_dir()
+        if self.settings.enabled:
+            # A vanished (or no longer usable) environment's kernelspec goes in this same pass,
+            # so /api/kernelspecs and the launcher drop it when the panel does.
+            ready = {e.id for e in envs if e.status == READY} | self._busy_ids()
+            if any(name not in ready for name in owned_specs(kernels_dir)):
+                self.sync(envs)
         mark_registered(envs, kernels_dir)
         running = {j.env_path: j.id for j in self.jobs.jobs() if j.state == "running"}
+        tool_notes: dict[str, str] = {}
         environments = []
         for env in envs:
+            if env.actions and env.tool != "conda":
+                tool = tools.tool_for(env.project_path, env.tool)
+                if tool not in tool_notes:
+                    tool_notes[tool] = tools.describe(self.settings, tool)
+                env.repair_tool = tool_notes[tool]
+            elif env.actions:
+                env.repair_tool = "the environment's own pip"
             data = env.to_json()
             data["job"] = running.get(env.path, "")
             environments.append(data)
-        counts = {s: sum(1 for e in envs if e.status == s) for s in (READY, NEEDS_IPYKERNEL, BROKEN)}
+        counts = {s: sum(1 for e in envs if e.status == s) for s in STATUSES}
         return {
             "environments": environments,
             "summary": counts,
+            "image_python": self.settings.image_version,
+            "conda_envs_dirs": list(self.settings.conda_envs_dirs),
             "kernels_dir": str(kernels_dir),
             "workon_home": str(self.settings.resolved_workon_home()),
             "project_roots": [str(p) for p in self.settings.resolved_project_roots()],
@@ -122,14 +150,18 @@ class KernelsService:
         if action not in ACTIONS:
             raise NotFound(f"Unknown action '{action}'.", f"Use one of: {', '.join(ACTIONS)}.")
         env = self.find(env_id)
-        if env.status != _NEEDS[action]:
-            what = "broken" if action == "repair" else "missing ipykernel"
-            raise Conflict(f"{env.display_name} is not {what} (status: {env.status}), so there is nothing to {action}.")
-        if action == "repair" and "repair" not in env.actions:
-            raise Conflict(
-                f"{env.display_name} cannot be recreated automatically: " + " ".join(env.problems),
-                "Recreate it by hand with `pipenv install` in its project folder.",
-            )
+        if action not in env.actions:
+            if env.status == "creating":
+                raise Conflict(f"{env.display_name} is being created; wait until it settles.", " ".join(env.problems))
+            if action == "repair" and env.status == "broken":
+                raise Conflict(
+                    f"{env.display_name} cannot be recreated automatically: " + " ".join(env.problems),
+                    "Recreate it by hand with `pipenv install` in its project folder.",
+                )
+            what = {"repair": "not broken", "install-ipykernel": "not missing ipykernel",
+                    "rebuild": "made for this image's Python"}[action]
+            raise Conflict(f"{env.display_name} is {what} (status: {env.status}), so there is nothing to "
+                           f"{_VERBS[action]}.")
         return self.jobs.start(action, env).to_json()
 
     def job(self, job_id: str) -> dict:

@@ -14,20 +14,35 @@ import { useAction } from './useAction';
 const BADGES: Record<KernelEnvStatus, { kind: string; label: string }> = {
   ready: { kind: 'ok', label: 'kernel' },
   needs_ipykernel: { kind: 'warn', label: 'no ipykernel' },
-  broken: { kind: 'error', label: 'broken' }
+  broken: { kind: 'error', label: 'broken' },
+  creating: { kind: 'warn', label: 'being created' }
 };
 
 const ACTION_LABELS: Record<KernelAction, { idle: string; busy: string }> = {
   repair: { idle: 'Repair', busy: 'Repairing…' },
-  'install-ipykernel': { idle: 'Install ipykernel', busy: 'Installing…' }
+  'install-ipykernel': { idle: 'Install ipykernel', busy: 'Installing…' },
+  rebuild: { idle: 'Rebuild', busy: 'Rebuilding…' }
 };
 
-const ACTION_TITLES: Record<KernelAction, string> = {
-  repair:
-    'Recreate this environment from its Pipfile with pipenv (in the background)',
-  'install-ipykernel':
-    'pip install ipykernel into this environment, then register it as a kernel'
-};
+function actionTitle(
+  action: KernelAction,
+  env: IPipenvEnv,
+  listing: IKernelsListing
+): string {
+  const tool = env.repair_tool || env.tool;
+  switch (action) {
+    case 'repair':
+      return `Recreate this environment as its project describes it, with ${tool} (in the background)`;
+    case 'install-ipykernel':
+      return `Install ipykernel into this environment with ${tool}, then register it as a kernel`;
+    case 'rebuild':
+      return (
+        `Make it again with this image's Python ${listing.image_python}, the same packages ` +
+        `(from ${env.lock}) and the same kernel name, with ${tool}; the old one is kept until ` +
+        'the new one imports its packages'
+      );
+  }
+}
 
 function shortPath(path: string, listing: IKernelsListing): string {
   // Paths under the WORKON_HOME's owner's home read better with ~.
@@ -43,16 +58,20 @@ function shortPath(path: string, listing: IKernelsListing): string {
 function JobLog(props: { job: IKernelJob }): JSX.Element {
   const { job } = props;
   const ref = React.useRef<HTMLPreElement>(null);
-  React.useEffect(() => {
+  const last = job.log[job.log.length - 1];
+  // Keep the end of the log in view (where the outcome is), also once the job has finished.
+  React.useLayoutEffect(() => {
     if (ref.current) {
       ref.current.scrollTop = ref.current.scrollHeight;
     }
-  }, [job.log.length]);
+  }, [job.log.length, last, job.state]);
+  // The status line says the outcome, not just "done" (a repair can succeed and still
+  // leave an environment that needs ipykernel).
   const label =
     job.state === 'running'
       ? `${ACTION_LABELS[job.action].busy}`
       : job.state === 'succeeded'
-        ? `${ACTION_LABELS[job.action].idle}: done`
+        ? `${ACTION_LABELS[job.action].idle}: ${job.outcome || 'done'}`
         : `${ACTION_LABELS[job.action].idle} failed`;
   return (
     <div className="jp-smtk-kjob" data-job-state={job.state}>
@@ -98,7 +117,10 @@ function EnvRow(props: {
         </span>
       </div>
       <div className="jp-smtk-muted jp-smtk-kenv-path" title={env.path}>
-        {env.python_version ? `Python ${env.python_version}` : 'Python ?'} ·{' '}
+        <span className="jp-smtk-kenv-tool" data-tool={env.tool}>
+          {env.tool}
+        </span>{' '}
+        · {env.python_version ? `Python ${env.python_version}` : 'Python ?'} ·{' '}
         {shortPath(env.project_path || env.path, listing)}
       </div>
       {env.problems.map(problem => (
@@ -119,7 +141,7 @@ function EnvRow(props: {
               className="jp-Button jp-mod-styled jp-mod-accept jp-smtk-kaction"
               data-action={action}
               disabled={running}
-              title={ACTION_TITLES[action]}
+              title={actionTitle(action, env, listing)}
               onClick={() => void act(action)}
             >
               {running
@@ -134,7 +156,7 @@ function EnvRow(props: {
   );
 }
 
-/** pipenv environments as kernels: status, Python, project, repair actions and job logs. */
+/** pipenv, uv and conda environments as kernels: tool, status, Python, project, actions and job logs. */
 export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
   const { model } = props;
   const listing = model.data.kernels;
@@ -166,8 +188,9 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
                 <> · {s.needs_ipykernel} without ipykernel</>
               )}
               {s.broken > 0 && <> · {s.broken} broken</>}
+              {s.creating > 0 && <> · {s.creating} being created</>}
             </div>
-            <ul className="jp-smtk-kenvs" aria-label="pipenv environments">
+            <ul className="jp-smtk-kenvs" aria-label="Python environments">
               {listing.environments.map(env => (
                 <EnvRow
                   key={env.id + env.path}
@@ -181,11 +204,15 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
           </>
         ) : (
           <div className="jp-smtk-muted">
-            No pipenv environments in {shortPath(listing.workon_home, listing)}
+            No pipenv, uv or conda environments in{' '}
+            {shortPath(listing.workon_home, listing)}
             {listing.project_roots.length > 0 &&
               ` or in project .venv folders under ${listing.project_roots.join(', ')}`}
-            . Run <code>pipenv install ipykernel</code> in a project and it
-            appears here and in the launcher.
+            {listing.conda_envs_dirs.length > 0 &&
+              `, ${listing.conda_envs_dirs.map(d => shortPath(d, listing)).join(', ')}`}
+            . Run <code>pipenv install ipykernel</code> (or{' '}
+            <code>uv pip install ipykernel</code>) in a project and it appears
+            here and in the launcher.
           </div>
         )}
         <div className="jp-smtk-muted jp-smtk-footnote">

@@ -11,6 +11,7 @@ Tests that change an environment (repair, install) make their own."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -167,3 +168,106 @@ def kernels_service(jp_serverapp):
     service = jp_serverapp.web_app.settings["sm_teamkit"].services["kernels"]
     yield service
     service.close()
+
+
+# --- uv and conda environments ------------------------------------------------------------
+PYENV = Path(os.path.expanduser("~/.pyenv/versions"))
+
+
+def pyenv_python(minor: str) -> str:
+    """The real interpreter of pyenv's newest ``minor`` (3.11, 3.12) installed here."""
+    found = sorted(PYENV.glob(f"{minor}.*/bin/python{minor}"))
+    if not found:
+        pytest.skip(f"no pyenv Python {minor} here")
+    return str(found[-1])
+
+
+def uv_bin() -> str:
+    found = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    if not os.access(found, os.X_OK):
+        pytest.skip("uv is not installed (it is in the test extra)")
+    return found
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "CONDA_PREFIX")}
+    env.update(extra)
+    return env
+
+
+def make_uv_project(root: Path, name: str, python: str, *packages: str) -> Path:
+    """A project whose .venv uv made (`uv venv`, `uv pip install`): pyvenv.cfg says `uv = ...`."""
+    project = root / name
+    project.mkdir(parents=True)
+    uv = uv_bin()
+    subprocess.run([uv, "venv", "--python", python, str(project / ".venv")], cwd=project, check=True,
+                   capture_output=True, env=clean_env())
+    if packages:
+        subprocess.run([uv, "pip", "install", "--python", str(project / ".venv" / "bin" / "python"), *packages],
+                       cwd=project, check=True, capture_output=True, env=clean_env())
+    return project
+
+
+def run_checked(argv: list[str], **kw) -> str:
+    proc = subprocess.run(argv, capture_output=True, text=True, env=clean_env(), **kw)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def make_conda_layout(prefix: Path, real_python: str, *packages: str) -> Path:
+    """conda's on-disk layout around a real Python (no conda can be installed here): a prefix
+    with its own bin/python (a copy of the real binary, which finds its stdlib under this
+    prefix), lib/pythonX.Y whose stdlib entries link to the real one, an own site-packages,
+    pip from ensurepip, and conda-meta/ with package records as conda writes them."""
+    real_prefix = Path(real_python).parents[1]
+    minor = Path(real_python).name.removeprefix("python")
+    (prefix / "bin").mkdir(parents=True)
+    shutil.copy2(real_python, prefix / "bin" / f"python{minor}")
+    for alias in ("python", "python3"):
+        (prefix / "bin" / alias).symlink_to(f"python{minor}")
+    stdlib = prefix / "lib" / f"python{minor}"
+    stdlib.mkdir(parents=True)
+    for entry in (real_prefix / "lib" / f"python{minor}").iterdir():
+        if entry.name != "site-packages":
+            (stdlib / entry.name).symlink_to(entry)
+    (stdlib / "site-packages").mkdir()
+    python = str(prefix / "bin" / "python")
+    version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    run_checked([python, "-m", "ensurepip"])
+    if packages:
+        run_checked([python, "-m", "pip", "install", "-q", *packages])
+    meta = prefix / "conda-meta"
+    meta.mkdir()
+    records = [("python", version, "h955ad1f_0", ["libffi >=3.4", "openssl >=3.0"]),
+               ("pip", "24.0", "pyhd8ed1ab_0", ["python >=3.8"]),
+               ("openssl", "3.2.1", "hd590300_0", [])]
+    for name, ver, build, depends in records:
+        (meta / f"{name}-{ver}-{build}.json").write_text(json.dumps({
+            "name": name, "version": ver, "build": build, "channel": "https://conda.anaconda.org/conda-forge",
+            "depends": depends, "files": [], "requested_spec": name}))
+    (meta / "history").write_text("==> 2026-11-30 10:00:00 <==\n# cmd: micromamba create -p " + str(prefix) + "\n")
+    return prefix
+
+
+@dataclass
+class KindsWorld:
+    root: Path
+    projects: Path
+    uv_env: Path
+    conda_dirs: Path
+    conda_env: Path
+
+
+@pytest.fixture(scope="session")
+def kinds_world() -> Iterator[KindsWorld]:
+    """A uv project with ipykernel and a conda-layout env with ipykernel, made once."""
+    root = Path(tempfile.mkdtemp(prefix="sm-teamkit-kinds-world-"))
+    try:
+        projects, conda_dirs = root / "projects", root / "conda-envs"
+        uv_project = make_uv_project(projects, "uv-forecast", BASE_PYTHON, "ipykernel")
+        conda_env = make_conda_layout(conda_dirs / "geo-tools", pyenv_python("3.12"), "ipykernel")
+        yield KindsWorld(root, projects, uv_project / ".venv", conda_dirs, conda_env)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

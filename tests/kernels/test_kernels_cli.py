@@ -20,6 +20,8 @@ def configured(pipenv_world, tmp_path, monkeypatch):
         "kernels_workon_home": str(pipenv_world.workon),
         "kernels_project_roots": [str(pipenv_world.projects)],
         "kernels_dir": str(tmp_path / "user-kernels"),
+        # Two listings a moment apart must be equal: no "changed N s ago" in between.
+        "kernels_settle_seconds": 0,
     }}))
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
     monkeypatch.setenv("HOME", str(tmp_path))
