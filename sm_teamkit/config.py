@@ -113,11 +113,13 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
     owner_tag_keys = List(
         Unicode(),
-        default_value=[],
+        default_value=["sagemaker:user-profile-name", "sagemaker:shared-space-name"],
         help=(
-            "Extra tag keys whose value names the user profile that created a training job, "
-            "processing job, transform job or endpoint, besides Studio's own "
-            "sagemaker:user-profile-arn and sagemaker:space-arn. Default: []."
+            "Tag keys that attribute a training, processing or transform job or an endpoint to "
+            "a user, besides Studio's own sagemaker:user-profile-arn and sagemaker:space-arn: a "
+            "key ending in 'space-name' names one of the user's spaces, any other key the user "
+            "profile. The defaults are the tags of amazon-sagemaker-jupyter-scheduler's notebook "
+            "jobs. Default: ['sagemaker:user-profile-name', 'sagemaker:shared-space-name']."
         ),
     ).tag(config=True)
     admin_email_tag_key = Unicode(

@@ -30,7 +30,7 @@ class AppsSettings:
     refresh_seconds: float = 30.0
     max_backoff_seconds: float = 300.0
     nudge_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NUDGE_HOURS))
-    owner_tag_keys: tuple[str, ...] = ()
+    owner_tag_keys: tuple[str, ...] = ("sagemaker:user-profile-name", "sagemaker:shared-space-name")
     track_jobs: bool = True
 
 
