@@ -129,6 +129,27 @@ class SmTeamkit(Configurable):
             "`sm-teamkit admin remind` when --emails does not name the profile. Default: email."
         ),
     ).tag(config=True)
+    idle_settings_refresh_seconds = Float(
+        300.0,
+        help=(
+            "Seconds between two readings of the idle shutdown settings of the user's spaces, "
+            "profile and domain (DescribeSpace, DescribeUserProfile, DescribeDomain), shown on "
+            "each app. Default: 300."
+        ),
+    ).tag(config=True)
+    idle_activity_file = Unicode(
+        "/tmp/.sagemaker-last-active-timestamp",
+        help=(
+            "File whose content (an ISO time) jupyter-activity-monitor-extension's api/idle "
+            "counts as activity for Studio's idle shutdown; running Repair and install jobs "
+            "write it so the app is not stopped mid-way. Empty: never written. "
+            "Default: /tmp/.sagemaker-last-active-timestamp."
+        ),
+    ).tag(config=True)
+    idle_keepalive_seconds = Float(
+        60.0,
+        help="Seconds between two writes of idle_activity_file while a job runs. Default: 60.",
+    ).tag(config=True)
     track_jobs = Bool(
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user. Default: True.",

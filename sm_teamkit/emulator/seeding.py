@@ -195,9 +195,10 @@ def _add_tracking_server(state: StudioState, item: dict, now: float, where: str)
 
 
 def _add_mlflow_app(state: StudioState, item: dict, now: float, where: str) -> None:
-    """An MLflow App; refused when this botocore's model has none (SMD 2.x/3.x botocore)."""
+    """An MLflow App; skipped when this botocore's model has none (as in SMD 2.x/3.x), so one
+    scenario serves old and new botocore alike."""
     if not has_mlflow_apps():
-        raise ScenarioError(f"{where}: this botocore has no MLflow Apps (ListMlflowApps); upgrade boto3")
+        return
     name = item["name"]
     created = resolve_time(item.get("created", "7d ago"), now, where)
     record = {

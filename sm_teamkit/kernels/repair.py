@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict
+from ..studio.activity import KeepAlive
 from .discovery import BROKEN, NEEDS_IPYKERNEL, PARKED_MARKER, PipenvEnv, inspect_env
 from .settings import KernelsSettings
 
@@ -253,7 +254,9 @@ class JobRunner:
         work = recreate if job.action == "repair" else install_ipykernel
         job.write(f"{job.action} {env.display_name} ({env.path})")
         try:
-            work(job, env, self.settings)
+            # Studio's idle shutdown must not stop the app while the job runs.
+            with KeepAlive(self.settings.activity_file, self.settings.keepalive_seconds):
+                work(job, env, self.settings)
             job.state = "succeeded"
             job.write("done")
         except JobFailed as exc:

@@ -22,6 +22,9 @@ class KernelsSettings:
     enabled: bool = True
     pipenv_command: tuple[str, ...] = ()  # () = `pipenv` on PATH, else `python -m pipenv`
     job_timeout_seconds: float = 1800.0
+    # Studio's idle shutdown: running jobs write this file (sm_teamkit.studio.activity).
+    activity_file: str = ""
+    keepalive_seconds: float = 60.0
     env: dict = field(default_factory=dict, compare=False)  # extra env for pipenv/pip jobs
 
     @classmethod
@@ -36,6 +39,8 @@ class KernelsSettings:
             enabled=config.kernels_registration,
             pipenv_command=tuple(config.kernels_pipenv_command),
             job_timeout_seconds=config.kernels_job_timeout_seconds,
+            activity_file=config.idle_activity_file,
+            keepalive_seconds=config.idle_keepalive_seconds,
         )
 
     def resolved(self) -> KernelsSettings:

@@ -103,10 +103,7 @@ async function openManaged(
   // Open the tab during the click (popup blockers), then send it to the presigned URL.
   const tab = window.open('about:blank', '_blank');
   try {
-    const answer = await model.api.managedMlflowUrl(
-      server.name,
-      server.kind
-    );
+    const answer = await model.api.managedMlflowUrl(server.name, server.kind);
     if (tab) {
       tab.opener = null;
       tab.location.href = answer.url;
@@ -154,7 +151,10 @@ function ManagedMlflow(props: {
           key={server.arn || server.name}
           name={server.name}
           title={server.arn}
-          attrs={{ 'data-managed': server.name, 'data-managed-kind': server.kind }}
+          attrs={{
+            'data-managed': server.name,
+            'data-managed-kind': server.kind
+          }}
           meta={
             <>
               <span
