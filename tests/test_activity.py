@@ -10,7 +10,12 @@ from datetime import datetime, timezone
 from sm_teamkit.kernels.discovery import NEEDS_IPYKERNEL, PipenvEnv
 from sm_teamkit.kernels.repair import JobRunner
 from sm_teamkit.kernels.settings import KernelsSettings
-from sm_teamkit.studio.activity import KeepAlive, last_activity, read_activity_file, write_activity_file
+from sm_teamkit.studio.activity import (
+    KeepAlive,
+    last_activity,
+    read_activity_file,
+    write_activity_file,
+)
 
 # jupyter_activity_monitor_extension.idle_status_detector reads the file with this format.
 MONITOR_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
