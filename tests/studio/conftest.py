@@ -19,6 +19,7 @@ import pytest
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
 from ..ui.conftest import CHROMIUM, CHROMIUM_FLAGS, free_port
+from .images import LINES
 from .venvs import ROOT, ensure_venv, freeze
 
 BASE = "/jupyterlab/default/"
@@ -166,6 +167,11 @@ def pip(venv: Path, *args: str) -> subprocess.CompletedProcess:
 def prepare_line(name: str, wheel: Path, emulator_url: str, browser, state: Path) -> LineRun:
     venv = ensure_venv(name)
     pip(venv, "uninstall", "-y", "sm_teamkit")  # a leftover of an interrupted run
+    line = LINES[name]
+    if line.fixes:
+        constraints = venv / "image-constraints.txt"
+        fixed = pip(venv, "install", "-q", "--no-input", "-c", str(constraints), *line.fixes)
+        assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     before = freeze(venv)
     lab = start_lab(venv, emulator_url, state / "without")
     try:

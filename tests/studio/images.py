@@ -17,6 +17,9 @@ class ImageLine:
     python: str  # major.minor; found under ~/.pyenv/versions or on PATH
     pins: dict[str, str]
     extensions: tuple[str, ...]
+    # Versions the image has that pip would otherwise choose newer: installed into the cached
+    # venv at the start of every run (quick when satisfied), not part of the venv's key.
+    fixes: tuple[str, ...] = ()
 
 
 AWS_EXTENSIONS = (
@@ -32,18 +35,24 @@ AWS_EXTENSIONS = (
     "jupyterlab-chat",
 )
 
+# SMD 2.x/3.x ship SQLAlchemy 2.0; mlflow 2.22's store does not import with SQLAlchemy 2.1
+# (FallbackAsyncAdaptedQueuePool is gone), which pip picks for a fresh venv.
+MLFLOW_2_FIXES = ("sqlalchemy>=2.0,<2.1",)
+
 LINES = {
     "2.14.10": ImageLine(
         "2.14.10", "3.11",
         {"jupyterlab": "4.5.10", "jupyter-server": "2.20.0", "jupyter-server-proxy": "4.4.0",
          "boto3": "1.40.70", "mlflow": "2.22.0"},
         AWS_EXTENSIONS,
+        MLFLOW_2_FIXES,
     ),
     "3.9.10": ImageLine(
         "3.9.10", "3.12",
         {"jupyterlab": "4.4.10", "jupyter-server": "2.20.0", "jupyter-server-proxy": "4.4.0",
          "boto3": "1.37.3", "mlflow": "2.22.0"},
         AWS_EXTENSIONS,
+        MLFLOW_2_FIXES,
     ),
     "4.4.1": ImageLine(
         "4.4.1", "3.12",

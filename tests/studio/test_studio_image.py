@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
@@ -77,6 +79,11 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
         # MLflow Apps need a botocore that knows them: the older lines list tracking servers only.
         kinds = set(panel.locator("[data-managed-kind]").evaluate_all("els => els.map(e => e.dataset.managedKind)"))
         assert "tracking-server" in kinds
+        knows = subprocess.run([str(run.venv / "bin" / "python"), "-c",
+                                "import botocore.session as s; print('ListMlflowApps' in s.get_session()"
+                                ".get_service_model('sagemaker').operation_names)"],
+                               capture_output=True, text=True, check=True).stdout.strip() == "True"
+        assert ("app" in kinds) == knows, (run.after["botocore"], kinds)
         proxies = lab.get("sm-teamkit/proxies")
         assert proxies["managed"]["error"] is None
 
@@ -86,7 +93,11 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
         for href in hrefs:
             absolute = page.evaluate("h => new URL(h, document.baseURI).href", href)
             assert absolute.startswith(lab.url), f"{href} leaves the base URL: {absolute}"
-            with urllib.request.urlopen(absolute, timeout=180) as response:
+            try:
+                response = urllib.request.urlopen(absolute, timeout=180)
+            except urllib.error.HTTPError as exc:
+                raise AssertionError(f"{href}: {exc}\n{lab.log()[-3000:]}") from exc
+            with response:
                 assert response.status == 200, href
                 if "/mlflow/" in absolute:
                     assert "MLflow" in response.read().decode(errors="replace")
