@@ -34,8 +34,8 @@ def cmd_list(args) -> int:
         print(f"Managed MLflow: {managed['reason']}")
     else:
         for server in managed["servers"]:
-            what = "MLflow App" if server.get("kind") == "app" else "tracking server"
-            print(f"Managed MLflow {what}: {server['name']} ({server['status']}, MLflow {server['mlflow_version']})")
+            what = "Managed MLflow App" if server.get("kind") == "app" else "Managed MLflow"
+            print(f"{what}: {server['name']} ({server['status']}, MLflow {server['mlflow_version']})")
         if not managed["servers"]:
             print("Managed MLflow: no tracking servers or MLflow Apps in this account and region.")
         if managed["error"]:
