@@ -48,7 +48,9 @@ def test_installing_sm_teamkit_leaves_the_images_packages_alone(run):
 def test_labextension_list_says_enabled_ok(run):
     row = next((r for r in run.labextension_list.splitlines() if "sm-teamkit" in r), "")
     assert "enabled" in row and "OK" in row, run.labextension_list
-    assert "is not compatible" not in run.labextension_list
+    # Only sm-teamkit's own compatibility is ours to prove (jupyterlab-chat 0.25, which the
+    # 3.9.10 venv gets for @jupyter/chat, declares >=4.5 and is flagged there).
+    assert '"sm-teamkit@' not in run.labextension_list, run.labextension_list
 
 
 def test_the_panel_works_beside_awss_extensions(run, lab, browser):
