@@ -138,14 +138,18 @@ class SmTeamkit(Configurable):
         ),
     ).tag(config=True)
     idle_activity_file = Unicode(
-        "/tmp/.sagemaker-last-active-timestamp",
         help=(
             "File whose content (an ISO time) jupyter-activity-monitor-extension's api/idle "
             "counts as activity for Studio's idle shutdown; running Repair and install jobs "
-            "write it so the app is not stopped mid-way. Empty: never written. "
-            "Default: /tmp/.sagemaker-last-active-timestamp."
+            "write it so the app is not stopped mid-way. Empty: never written. Default: the "
+            "environment variable SM_TEAMKIT_ACTIVITY_FILE if set, else "
+            "/tmp/.sagemaker-last-active-timestamp."
         ),
     ).tag(config=True)
+
+    @default("idle_activity_file")
+    def _default_activity_file(self) -> str:
+        return os.environ.get("SM_TEAMKIT_ACTIVITY_FILE", "/tmp/.sagemaker-last-active-timestamp")
     idle_keepalive_seconds = Float(
         60.0,
         help="Seconds between two writes of idle_activity_file while a job runs. Default: 60.",

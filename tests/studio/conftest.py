@@ -91,7 +91,8 @@ def start_lab(venv: Path, emulator_url: str, state: Path) -> StudioLab:
     env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
            "AWS_ENDPOINT_URL": emulator_url, "JUPYTER_PLATFORM_DIRS": "1",
            "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
-    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI", "PYTHONPATH"):
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI", "PYTHONPATH",
+                "SM_TEAMKIT_ACTIVITY_FILE"):
         env.pop(var, None)
     args = [str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
             f"--port={port}", "--ServerApp.base_url=/jupyterlab/default", "--ServerApp.token=",
