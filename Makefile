@@ -10,13 +10,20 @@ CHROMIUM ?= /usr/bin/chromium
 LAB_STAMP := sm_teamkit/labextension/package.json
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test lint bench install install-demo install-test system-deps build build-demo clean
+.PHONY: demo test test-studio lint bench install install-demo install-test system-deps build build-demo clean
 
 demo: install-demo build-demo
 	sm-teamkit demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
 	pytest tests
+
+# The Studio-image layer (tests/studio): one venv per SageMaker Distribution line, kept in
+# .studio-venvs/ keyed by its pins; Kerberos headers because sparkmagic (AWS's analytics
+# extension) builds gssapi from source.
+test-studio: install system-deps build
+	@command -v krb5-config >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev >/dev/null; }
+	pytest tests/studio -p no:cacheprovider
 
 lint: install
 	ruff check sm_teamkit tests benchmarks

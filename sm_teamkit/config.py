@@ -113,11 +113,13 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
     owner_tag_keys = List(
         Unicode(),
-        default_value=[],
+        default_value=["sagemaker:user-profile-name", "sagemaker:shared-space-name"],
         help=(
-            "Extra tag keys whose value names the user profile that created a training job, "
-            "processing job, transform job or endpoint, besides Studio's own "
-            "sagemaker:user-profile-arn and sagemaker:space-arn. Default: []."
+            "Tag keys that attribute a training, processing or transform job or an endpoint to "
+            "a user, besides Studio's own sagemaker:user-profile-arn and sagemaker:space-arn: a "
+            "key ending in 'space-name' names one of the user's spaces, any other key the user "
+            "profile. The defaults are the tags of amazon-sagemaker-jupyter-scheduler's notebook "
+            "jobs. Default: ['sagemaker:user-profile-name', 'sagemaker:shared-space-name']."
         ),
     ).tag(config=True)
     admin_email_tag_key = Unicode(
@@ -126,6 +128,31 @@ class SmTeamkit(Configurable):
             "Tag key on a user profile whose value is the owner's e-mail address, for "
             "`sm-teamkit admin remind` when --emails does not name the profile. Default: email."
         ),
+    ).tag(config=True)
+    idle_settings_refresh_seconds = Float(
+        300.0,
+        help=(
+            "Seconds between two readings of the idle shutdown settings of the user's spaces, "
+            "profile and domain (DescribeSpace, DescribeUserProfile, DescribeDomain), shown on "
+            "each app. Default: 300."
+        ),
+    ).tag(config=True)
+    idle_activity_file = Unicode(
+        help=(
+            "File whose content (an ISO time) jupyter-activity-monitor-extension's api/idle "
+            "counts as activity for Studio's idle shutdown; running Repair and install jobs "
+            "write it so the app is not stopped mid-way. Empty: never written. Default: the "
+            "environment variable SM_TEAMKIT_ACTIVITY_FILE if set, else "
+            "/tmp/.sagemaker-last-active-timestamp."
+        ),
+    ).tag(config=True)
+
+    @default("idle_activity_file")
+    def _default_activity_file(self) -> str:
+        return os.environ.get("SM_TEAMKIT_ACTIVITY_FILE", "/tmp/.sagemaker-last-active-timestamp")
+    idle_keepalive_seconds = Float(
+        60.0,
+        help="Seconds between two writes of idle_activity_file while a job runs. Default: 60.",
     ).tag(config=True)
     track_jobs = Bool(
         True,

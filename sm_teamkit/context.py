@@ -36,10 +36,14 @@ class Teamkit:
         self.services: dict[str, Any] = {}
         # AWS calls get threads of their own: a hung endpoint must not starve other routes.
         self.aws_pool = ThreadPoolExecutor(max(1, config.aws_threads), thread_name_prefix="sm-teamkit-aws")
+        self.activity = None  # a ServerActivity once running in a Jupyter server
 
     @classmethod
     def from_server_app(cls, server_app) -> Teamkit:
+        from .studio.activity import ServerActivity
+
         teamkit = cls(SmTeamkit(parent=server_app))
+        teamkit.activity = ServerActivity(server_app, teamkit.config.idle_activity_file)
         teamkit.start()
         return teamkit
 
@@ -122,9 +126,11 @@ class Teamkit:
                     nudge_hours=dict(c.nudge_hours),
                     owner_tag_keys=tuple(c.owner_tag_keys),
                     track_jobs=c.track_jobs,
+                    idle_refresh_seconds=c.idle_settings_refresh_seconds,
                 )
                 prices = PriceList(self.aws.resolved_region(), dict(c.instance_prices))
-                self.services["apps"] = AppsService(settings, self.aws, prices)
+                activity = self.activity.snapshot if self.activity is not None else None
+                self.services["apps"] = AppsService(settings, self.aws, prices, activity)
             return self.services["apps"]
 
     def capabilities(self) -> dict[str, dict]:

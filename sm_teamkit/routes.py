@@ -210,13 +210,14 @@ class ProxiesHandler(TeamkitHandler):
 
 
 class ManagedMlflowUrlHandler(TeamkitHandler):
-    """POST proxies/managed/<name>/url: a presigned URL the panel opens in a new tab."""
+    """POST proxies/managed/<name>/url[?kind=app]: a presigned URL the panel opens in a new tab."""
 
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str):
         await self.identity()
-        self.write_json(await self.call_aws(self.teamkit.services["proxies"].open_managed, name))
+        kind = self.get_query_argument("kind", "tracking-server")
+        self.write_json(await self.call_aws(self.teamkit.services["proxies"].open_managed, name, kind))
 
 
 ROUTES: list[tuple[str, type[TeamkitHandler]]] = [

@@ -94,10 +94,13 @@ export class TeamkitApi {
     return this.request<IProxies>('proxies');
   }
 
-  /** A presigned URL to a SageMaker managed MLflow tracking server (opens in a new tab). */
-  managedMlflowUrl(name: string): Promise<IPresignedUrl> {
+  /** A presigned URL to a SageMaker managed MLflow tracking server or MLflow App (opens in a new tab). */
+  managedMlflowUrl(
+    name: string,
+    kind: 'tracking-server' | 'app' = 'tracking-server'
+  ): Promise<IPresignedUrl> {
     return this.request<IPresignedUrl>(
-      `proxies/managed/${encodeURIComponent(name)}/url`,
+      `proxies/managed/${encodeURIComponent(name)}/url?kind=${kind}`,
       { method: 'POST', body: '{}' }
     );
   }

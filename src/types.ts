@@ -55,6 +55,20 @@ export interface IApp {
   nudged: boolean;
   this_app: boolean;
   stoppable: boolean;
+  /** Studio's own idle shutdown for this app (empty for shared apps). */
+  idle: IIdleShutdown | Record<string, never>;
+}
+
+export interface IIdleShutdown {
+  enabled: boolean;
+  minutes: number | null;
+  source: '' | 'space' | 'profile' | 'domain';
+  known: boolean;
+  note: string;
+  /** This app only: the activity api/idle reports and when Studio would stop the app. */
+  last_activity?: string | null;
+  activity_source?: string;
+  stops_at?: string | null;
 }
 
 export interface IJob {
@@ -216,6 +230,8 @@ export interface IManagedMlflowServer {
   mlflow_version: string;
   created: string;
   can_open: boolean;
+  /** 'tracking-server' or 'app' (a managed MLflow App). */
+  kind: 'tracking-server' | 'app';
 }
 
 export interface ISparkUi {

@@ -133,3 +133,19 @@ def jp_server_config(teamkit_config):
         },
         "SmTeamkit": teamkit_config,
     }
+
+
+# Jobs run by tests must not write Studio's real activity file (/tmp is shared): the Studio
+# layer's servers, which need the real one, drop this variable.
+os.environ.setdefault("SM_TEAMKIT_ACTIVITY_FILE",
+                      os.path.join(os.environ.get("TMPDIR", "/tmp"), f"sm-teamkit-tests-activity-{os.getpid()}"))
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/studio (the Studio-image layer, minutes per image line) runs only when named, as
+    `make test-studio` does; `pytest tests` leaves it out."""
+    studio = Path(__file__).parent / "studio"
+    if collection_path == studio:
+        named = [Path(str(a).split("::")[0]).resolve() for a in config.args]
+        return not any(p == studio or studio in p.parents for p in named)
+    return None

@@ -1,4 +1,4 @@
-"""Studio lifecycle configs, MLflow tracking servers and tags on emulated resources."""
+"""Studio lifecycle configs, MLflow tracking servers and Apps, and tags on emulated resources."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import binascii
 from .errors import in_use, invalid, not_found
 from .listing import in_window, page_body, sort_items, subset
 from .state import StudioState
-from .validation import sagemaker_model
+from .validation import operation, sagemaker_model
 
 LIFECYCLE_APP_TYPES = ("JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab")
 # Tracking-server states in which a presigned URL can be handed out.
@@ -22,6 +22,8 @@ RUNNING_TRACKING_SERVER = (
     "UpdateFailed",
     "MaintenanceFailed",
 )
+# MLflow App states in which a presigned URL can be handed out.
+RUNNING_MLFLOW_APP = ("Created", "Updated", "Updating", "UpdateFailed")
 
 
 def check_lifecycle_settings(state: StudioState, settings: dict) -> None:
@@ -198,6 +200,61 @@ def stop_mlflow_tracking_server(state: StudioState, params: dict) -> dict:
     return _set_tracking_status(state, params, "Stopped", "Inactive")
 
 
+# MLflow Apps (only when this botocore's model has them) ---------------------------
+
+
+def _mlflow_app(state: StudioState, arn: str) -> dict:
+    app = next((a for a in state.mlflow_apps.values() if a["Arn"] == arn), None)
+    if app is None:
+        raise not_found(f"MLflow App {arn} does not exist")
+    return app
+
+
+def list_mlflow_apps(state: StudioState, params: dict) -> dict:
+    items = [
+        a
+        for a in state.mlflow_apps.values()
+        if in_window(a["CreationTime"], params.get("CreatedAfter"), params.get("CreatedBefore"))
+        and params.get("Status") in (None, a["Status"])
+        and params.get("MlflowVersion") in (None, a["MlflowVersion"])
+        and params.get("DefaultForDomainId") in (None, *a.get("DefaultDomainIdList", []))
+        and params.get("AccountDefaultStatus") in (None, a.get("AccountDefaultStatus"))
+    ]
+    keys = {
+        "Name": lambda a: a["Name"],
+        "CreationTime": lambda a: a["CreationTime"],
+        "Status": lambda a: a["Status"],
+    }
+    items = sort_items(items, params, keys, "CreationTime", "Descending")
+    members = sagemaker_model().shape_for("MlflowAppSummary").members
+    return page_body("ListMlflowApps", "Summaries", items, params, lambda a: subset(a, members))
+
+
+def describe_mlflow_app(state: StudioState, params: dict) -> dict:
+    return state.public(_mlflow_app(state, params["Arn"]))
+
+
+def create_presigned_mlflow_app_url(state: StudioState, params: dict) -> dict:
+    app = _mlflow_app(state, params["Arn"])
+    if app["Status"] not in RUNNING_MLFLOW_APP:
+        raise invalid(f"MLflow App {app['Name']} is {app['Status']}; no presigned URL until it is created")
+    token = state.random_id(48, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    expires = params.get("ExpiresInSeconds", 300)
+    return {"AuthorizedUrl": f"{app['_url']}/auth?authToken={token}&expiresIn={expires}"}
+
+
+MLFLOW_APP_OPERATIONS = {
+    "ListMlflowApps": list_mlflow_apps,
+    "DescribeMlflowApp": describe_mlflow_app,
+    "CreatePresignedMlflowAppUrl": create_presigned_mlflow_app_url,
+}
+
+
+def has_mlflow_apps() -> bool:
+    """True when the installed botocore's SageMaker model has MLflow Apps."""
+    return all(operation(name) is not None for name in MLFLOW_APP_OPERATIONS)
+
+
 # Tags on emulated resources (other ARNs go to moto) -----------------------------
 
 
@@ -230,6 +287,7 @@ OPERATIONS = {
     "CreatePresignedMlflowTrackingServerUrl": create_presigned_mlflow_tracking_server_url,
     "StartMlflowTrackingServer": start_mlflow_tracking_server,
     "StopMlflowTrackingServer": stop_mlflow_tracking_server,
+    **(MLFLOW_APP_OPERATIONS if has_mlflow_apps() else {}),
 }
 # Served here only when the ARN belongs to the emulator; otherwise forwarded to moto.
 TAG_OPERATIONS = {"AddTags": add_tags, "ListTags": list_tags, "DeleteTags": delete_tags}

@@ -32,6 +32,7 @@ _SECTIONS = {
     "lifecycle_configs",
     "mlflow_tracking_servers",
     "jobs",
+    "mlflow_apps",
     "faults",
     "description",
 }
@@ -105,6 +106,7 @@ _KEYS = {
         "created",
         "tags",
     },
+    "mlflow_apps": {"name", "status", "version", "artifact_store", "role_arn", "created", "tags"},
     "faults": {
         "seed",
         "throttle_rate",
@@ -165,6 +167,7 @@ def load_scenario(source: str | os.PathLike | dict | Scenario | None = None) -> 
         "lifecycle_configs",
         "mlflow_tracking_servers",
         "jobs",
+        "mlflow_apps",
     ):
         items = data.get(section) or []
         if not isinstance(items, list):

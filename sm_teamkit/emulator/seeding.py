@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from .config_ops import has_mlflow_apps
 from .scenario import Scenario, ScenarioError, resolve_time
 from .state import Limits, StudioState, Timing, resolve_resource_spec
 from .validation import operation, response_errors
@@ -37,6 +38,7 @@ def build_state(scenario: Scenario, now: float, **state_kwargs: Any) -> StudioSt
         ("spaces", _add_space),
         ("lifecycle_configs", _add_lifecycle_config),
         ("mlflow_tracking_servers", _add_tracking_server),
+        ("mlflow_apps", _add_mlflow_app),
         ("apps", _add_app),
     ):
         for index, item in enumerate(data.get(section) or []):
@@ -190,6 +192,33 @@ def _add_tracking_server(state: StudioState, item: dict, now: float, where: str)
     _check("DescribeMlflowTrackingServer", record, where, state)
     state.tracking_servers[name] = record
     _tags(state, record["TrackingServerArn"], item)
+
+
+def _add_mlflow_app(state: StudioState, item: dict, now: float, where: str) -> None:
+    """An MLflow App; skipped when this botocore's model has none (as in SMD 2.x/3.x), so one
+    scenario serves old and new botocore alike."""
+    if not has_mlflow_apps():
+        return
+    name = item["name"]
+    created = resolve_time(item.get("created", "7d ago"), now, where)
+    record = {
+        "Arn": state.arn(f"mlflow-app/{name}"),
+        "Name": name,
+        "ArtifactStoreUri": item.get(
+            "artifact_store", f"s3://sagemaker-{state.region}-{state.account}/mlflow-apps/{name}"
+        ),
+        "MlflowVersion": str(item.get("version", "3.4.0")),
+        "RoleArn": item.get(
+            "role_arn", f"arn:aws:iam::{state.account}:role/service-role/AmazonSageMaker-MlflowRole"
+        ),
+        "Status": item.get("status", "Created"),
+        "CreationTime": created,
+        "LastModifiedTime": created,
+        "_url": f"https://app-{state.random_id(12)}.{state.region}.experiments.sagemaker.aws",
+    }
+    _check("DescribeMlflowApp", record, where, state)
+    state.mlflow_apps[name] = record
+    _tags(state, record["Arn"], item)
 
 
 def _add_app(state: StudioState, item: dict, now: float, where: str) -> None:

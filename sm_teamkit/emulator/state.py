@@ -69,6 +69,7 @@ class StudioState:
         self.apps: list[dict] = []
         self.lifecycle_configs: dict[str, dict] = {}
         self.tracking_servers: dict[str, dict] = {}
+        self.mlflow_apps: dict[str, dict] = {}  # by name; only when botocore knows MLflow Apps
         self.tags: dict[str, list[dict]] = {}
         self.presigned_domain_urls: list[dict] = []  # every CreatePresignedDomainUrl answer
         self._next_uid = 200001
@@ -190,6 +191,7 @@ class StudioState:
         arns |= {a["AppArn"] for a in self.apps}
         arns |= {c["StudioLifecycleConfigArn"] for c in self.lifecycle_configs.values()}
         arns |= {t["TrackingServerArn"] for t in self.tracking_servers.values()}
+        arns |= {a["Arn"] for a in self.mlflow_apps.values()}
         return arns
 
     def settings_mention(self, arn: str) -> bool:

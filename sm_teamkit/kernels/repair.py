@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict
+from ..studio.activity import KeepAlive
 from . import tools
 from .discovery import BROKEN, NEEDS_IPYKERNEL, PARKED_MARKER, PipenvEnv, inspect_env
 from .rebuild import rebuild
@@ -322,8 +323,9 @@ class JobRunner:
         work = WORK[job.action]
         job.write(f"{job.action} {env.display_name} ({env.path})")
         try:
-            # The job is running from here until `finally` below.
-            job.outcome = work(job, env, self.settings) or ""
+            # Studio's idle shutdown must not stop the app while the job runs.
+            with KeepAlive(self.settings.activity_file, self.settings.keepalive_seconds):
+                job.outcome = work(job, env, self.settings) or ""
             job.state = "succeeded"
             job.write(f"done: {job.outcome}" if job.outcome else "done")
         except JobFailed as exc:

@@ -30,6 +30,9 @@ class KernelsSettings:
     settle_seconds: float = 5.0  # an env not ready that changed this recently is "being created"
     tools_dir: str = "~/.sm-teamkit/tools"  # where pipenv is bootstrapped when the image lacks it
     uv_command: tuple[str, ...] = ()  # () = `uv` on PATH, else the server's `python -m uv`
+    # Studio's idle shutdown: running jobs write this file (sm_teamkit.studio.activity).
+    activity_file: str = ""
+    keepalive_seconds: float = 60.0
     env: dict = field(default_factory=dict, compare=False)  # extra env for pipenv/pip jobs
 
     @classmethod
@@ -48,6 +51,8 @@ class KernelsSettings:
             image_python=config.kernels_image_python,
             settle_seconds=config.kernels_settle_seconds,
             tools_dir=config.kernels_tools_dir,
+            activity_file=config.idle_activity_file,
+            keepalive_seconds=config.idle_keepalive_seconds,
         )
 
     def resolved(self) -> KernelsSettings:

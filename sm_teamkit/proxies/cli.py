@@ -34,9 +34,10 @@ def cmd_list(args) -> int:
         print(f"Managed MLflow: {managed['reason']}")
     else:
         for server in managed["servers"]:
-            print(f"Managed MLflow: {server['name']} ({server['status']}, MLflow {server['mlflow_version']})")
+            what = "Managed MLflow App" if server.get("kind") == "app" else "Managed MLflow"
+            print(f"{what}: {server['name']} ({server['status']}, MLflow {server['mlflow_version']})")
         if not managed["servers"]:
-            print("Managed MLflow: no tracking servers in this account and region.")
+            print("Managed MLflow: no tracking servers or MLflow Apps in this account and region.")
         if managed["error"]:
             print(f"  problem: {managed['error']['message']}")
     spark = data["spark"]
@@ -53,7 +54,7 @@ def cmd_list(args) -> int:
 def cmd_open_managed(args) -> int:
     from ..cli import print_json
 
-    answer = _service().open_managed(args.name)
+    answer = _service().open_managed(args.name, "app" if args.app else "tracking-server")
     if args.json:
         print_json(answer)
     else:
@@ -66,7 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/proxies")
     p.set_defaults(func=cmd_list)
     sub = p.add_subparsers(dest="proxies_command", metavar="ACTION")
-    o = sub.add_parser("open-managed", help="print a presigned URL to a managed MLflow tracking server")
-    o.add_argument("name", help="tracking server name")
+    o = sub.add_parser("open-managed", help="print a presigned URL to a managed MLflow tracking server or MLflow App")
+    o.add_argument("name", help="tracking server name (or MLflow App name with --app)")
+    o.add_argument("--app", action="store_true", help="NAME is a managed MLflow App, not a tracking server")
     o.add_argument("--json", action="store_true", help="print the same JSON as POST .../proxies/managed/NAME/url")
     o.set_defaults(func=cmd_open_managed)

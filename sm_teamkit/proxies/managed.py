@@ -1,5 +1,9 @@
-"""SageMaker managed MLflow tracking servers: listed (cached, one call per interval whatever
-the number of tabs) and opened through a presigned URL."""
+"""SageMaker managed MLflow: tracking servers and MLflow Apps, listed (cached, one call per
+interval whatever the number of tabs) and opened through a presigned URL.
+
+MLflow Apps (ListMlflowApps, CreatePresignedMlflowAppUrl) are newer than the botocore of
+SageMaker Distribution 2.x and 3.x: they are used only when the client's model has them, so an
+older botocore lists tracking servers alone, without an error."""
 
 from __future__ import annotations
 
@@ -11,13 +15,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..aws import AwsSettings, aws_error, client
-from ..errors import BadRequest, Conflict, TeamkitError
+from ..errors import BadRequest, Conflict, NotFound, TeamkitError
 
 log = logging.getLogger(__name__)
 
 # States in which the tracking server is up and a presigned URL opens it.
 RUNNING = {"Created", "Updated", "Started", "MaintenanceComplete", "Updating",
            "MaintenanceInProgress", "UpdateFailed", "MaintenanceFailed"}
+# The same for an MLflow App (MlflowAppStatus has no stopped state).
+APP_RUNNING = {"Created", "Updated", "Updating", "UpdateFailed"}
+TRACKING_SERVER, APP = "tracking-server", "app"
+KINDS = (TRACKING_SERVER, APP)
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,7 @@ class ManagedServer:
     mlflow_version: str
     created: str
     can_open: bool
+    kind: str = TRACKING_SERVER  # or "app" (an MLflow App)
 
 
 @dataclass
@@ -59,6 +68,27 @@ def _summary(item: dict) -> ManagedServer:
     )
 
 
+def _app_summary(item: dict) -> ManagedServer:
+    status = str(item.get("Status", ""))
+    created = item.get("CreationTime", "")
+    return ManagedServer(
+        name=str(item.get("Name", "")),
+        arn=str(item.get("Arn", "")),
+        status=status,
+        is_active="Active" if status in APP_RUNNING else "Inactive",
+        mlflow_version=str(item.get("MlflowVersion", "")),
+        created=created.isoformat() if hasattr(created, "isoformat") else str(created),
+        can_open=status in APP_RUNNING,
+        kind=APP,
+    )
+
+
+def has_mlflow_apps(sagemaker) -> bool:
+    """True when this botocore knows MLflow Apps (SageMaker Distribution 2.x/3.x's does not)."""
+    names = sagemaker.meta.service_model.operation_names
+    return "ListMlflowApps" in names and "CreatePresignedMlflowAppUrl" in names
+
+
 class ManagedMlflow:
     """Lists tracking servers at most once per ``refresh_seconds``; keeps the last good list."""
 
@@ -76,17 +106,24 @@ class ManagedMlflow:
     def _client(self):
         return client("sagemaker", self._aws(), max_attempts=2)
 
-    def _fetch(self) -> list[ManagedServer]:
-        sagemaker = self._client()
-        servers: list[ManagedServer] = []
+    @staticmethod
+    def _pages(call, key: str, summary) -> list[ManagedServer]:
+        found: list[ManagedServer] = []
         kwargs: dict[str, Any] = {"MaxResults": 100}
         while True:
-            page = sagemaker.list_mlflow_tracking_servers(**kwargs)
-            servers += [_summary(item) for item in page.get("TrackingServerSummaries", [])]
+            page = call(**kwargs)
+            found += [summary(item) for item in page.get(key, [])]
             token = page.get("NextToken")
             if not token:
-                return sorted(servers, key=lambda s: s.name)
+                return found
             kwargs["NextToken"] = token
+
+    def _fetch(self) -> list[ManagedServer]:
+        sagemaker = self._client()
+        servers = self._pages(sagemaker.list_mlflow_tracking_servers, "TrackingServerSummaries", _summary)
+        if has_mlflow_apps(sagemaker):
+            servers += self._pages(sagemaker.list_mlflow_apps, "Summaries", _app_summary)
+        return sorted(servers, key=lambda s: (s.kind != TRACKING_SERVER, s.name))
 
     def listing(self) -> ManagedListing:
         """Servers (cached), with the age of the answer; errors keep the last good list."""
@@ -109,10 +146,14 @@ class ManagedMlflow:
                 error=self._error.to_json() if self._error else None,
             )
 
-    def presigned_url(self, name: str, expires_seconds: int = 300) -> str:
-        """A one-time URL that opens the tracking server's UI (valid ``expires_seconds``)."""
+    def presigned_url(self, name: str, expires_seconds: int = 300, kind: str = TRACKING_SERVER) -> str:
+        """A one-time URL that opens the tracking server's (or MLflow App's) UI."""
         if not name or len(name) > 256:
-            raise BadRequest("Give the name of a managed MLflow tracking server.")
+            raise BadRequest("Give the name of a managed MLflow tracking server or MLflow App.")
+        if kind not in KINDS:
+            raise BadRequest(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
+        if kind == APP:
+            return self._app_url(name, expires_seconds)
         try:
             answer = self._client().create_presigned_mlflow_tracking_server_url(
                 TrackingServerName=name, ExpiresInSeconds=expires_seconds
@@ -122,5 +163,23 @@ class ManagedMlflow:
             if error.code == "aws_error" and "ValidationException" in error.message:
                 raise Conflict(error.message, "Start the tracking server first (SageMaker console "
                                "or `aws sagemaker start-mlflow-tracking-server`).") from exc
+            raise error from exc
+        return str(answer["AuthorizedUrl"])
+
+    def _app_url(self, name: str, expires_seconds: int) -> str:
+        """CreatePresignedMlflowAppUrl takes the ARN: found in the (cached) listing."""
+        sagemaker = self._client()
+        if not has_mlflow_apps(sagemaker):
+            raise NotFound(f"No MLflow App {name!r}: this botocore does not know MLflow Apps.",
+                           "Upgrade boto3 to list and open MLflow Apps.")
+        app = next((s for s in self.listing().servers if s.kind == APP and s.name == name), None)
+        if app is None:
+            raise NotFound(f"No MLflow App named {name!r} in this account and region.")
+        try:
+            answer = sagemaker.create_presigned_mlflow_app_url(Arn=app.arn, ExpiresInSeconds=expires_seconds)
+        except Exception as exc:
+            error = aws_error(exc, f"open the MLflow App {name}")
+            if error.code == "aws_error" and "ValidationException" in error.message:
+                raise Conflict(error.message, "Wait until the MLflow App is created.") from exc
             raise error from exc
         return str(answer["AuthorizedUrl"])

@@ -108,9 +108,25 @@ def server_command(port: int) -> list[str]:
         # sqlite store and the UI read the same files.
         "--default-artifact-root", str(settings.artifacts), "--no-serve-artifacts",
     ]
-    if settings.allowed_origins:
+    if settings.allowed_origins and server_has_option("--cors-allowed-origins"):
         command += ["--cors-allowed-origins", ",".join(settings.allowed_origins)]
     return command
+
+
+def server_has_option(option: str) -> bool:
+    """Whether this mlflow's ``mlflow server`` takes ``option``, read from its CLI source
+    without importing it: mlflow 2.22 (SageMaker Distribution 2.x/3.x) has no CORS options
+    and no origin checks, mlflow 3.x has both; an unknown option would stop the server."""
+    try:
+        spec = importlib.util.find_spec("mlflow.cli")
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.origin:
+        return False
+    try:
+        return option in Path(spec.origin).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def server_environment() -> dict[str, str]:

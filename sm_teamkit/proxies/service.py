@@ -96,8 +96,8 @@ class ProxiesService:
             },
         }
 
-    def open_managed(self, name: str) -> dict:
-        """A presigned URL for the named managed tracking server, to open in a new tab."""
+    def open_managed(self, name: str, kind: str = "tracking-server") -> dict:
+        """A presigned URL for the named managed tracking server (or MLflow App), to open in a new tab."""
         if not self._identity().is_studio:
             raise Unavailable(
                 "Managed MLflow needs SageMaker Studio; this server runs in local mode.",
@@ -105,5 +105,5 @@ class ProxiesService:
                 status=409,
                 code="local_mode",
             )
-        url = self.managed.presigned_url(name, self.settings.presigned_url_seconds)
-        return {"name": name, "url": url, "expires_seconds": self.settings.presigned_url_seconds}
+        url = self.managed.presigned_url(name, self.settings.presigned_url_seconds, kind)
+        return {"name": name, "kind": kind, "url": url, "expires_seconds": self.settings.presigned_url_seconds}

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import fnmatch
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from ..aws import AwsSettings, aws_error, client
 from ..errors import Forbidden, NotFound, Unavailable
+from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, list_owned_jobs
 from .pricing import PriceList, price_source
 from .refresh import SingleFlight, Snapshot
@@ -30,8 +32,9 @@ class AppsSettings:
     refresh_seconds: float = 30.0
     max_backoff_seconds: float = 300.0
     nudge_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NUDGE_HOURS))
-    owner_tag_keys: tuple[str, ...] = ()
+    owner_tag_keys: tuple[str, ...] = ("sagemaker:user-profile-name", "sagemaker:shared-space-name")
     track_jobs: bool = True
+    idle_refresh_seconds: float = 300.0
 
 
 @dataclass
@@ -48,6 +51,7 @@ class AppInfo:
     created_at: float
     this_app: bool = False
     stoppable: bool = False
+    idle: dict = field(default_factory=dict)  # Studio's idle shutdown (IdlePolicy.to_json)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -144,7 +148,8 @@ def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[st
 class AppsService:
     """Blocking; every public method may call AWS at most once per interval in total."""
 
-    def __init__(self, settings: AppsSettings, aws: AwsSettings, prices: PriceList):
+    def __init__(self, settings: AppsSettings, aws: AwsSettings, prices: PriceList,
+                 activity: Callable[[], dict] | None = None, clock: Callable[[], float] = time.monotonic):
         if not settings.domain_id:
             raise Unavailable("Not running in SageMaker Studio (local mode): there are no apps to list.")
         self.settings = settings
@@ -153,6 +158,9 @@ class AppsService:
         self._sm = None
         self._tags: dict[str, dict[str, str]] = {}
         self._reasons: dict[tuple, str] = {}  # Failed apps' reasons (ListApps omits them)
+        self._activity = activity  # this server's last activity, as api/idle reports it
+        self._clock = clock
+        self._described: dict[tuple, tuple[float, dict | Exception]] = {}  # idle settings cache
         self._cache: SingleFlight[AppsWorld] = SingleFlight(
             self._fetch,
             settings.refresh_seconds,
@@ -186,6 +194,7 @@ class AppsService:
                 if info.status == "Failed":
                     info.failure_reason = self._failure_reason(info)
                 info.stoppable = info.status in {"InService", "Pending", "Failed"}
+                info.idle = self._idle(info).to_json()
                 world.apps.append(info)
             elif info.shared:
                 world.shared.append(info)
@@ -208,6 +217,42 @@ class AppsService:
             except Exception:  # the reason is a nicety; the list must not fail for it
                 return ""
         return self._reasons[key]
+
+    def _describe(self, key: tuple, call: Callable[[], dict]) -> dict:
+        """Settings read at most once per idle_refresh_seconds; a failure is cached as well
+        (and re-raised) so a missing permission costs one call per interval, not per refresh."""
+        now = self._clock()
+        hit = self._described.get(key)
+        if hit is None or now - hit[0] >= self.settings.idle_refresh_seconds:
+            try:
+                value: dict | Exception = call()
+            except Exception as exc:
+                value = exc
+            hit = self._described[key] = (now, value)
+        if isinstance(hit[1], Exception):
+            raise hit[1]
+        return hit[1]
+
+    def _idle(self, app: AppInfo) -> IdlePolicy:
+        """Studio's idle shutdown for one of the user's apps: space, then profile, then domain."""
+        if app.app_type not in IDLE_APP_TYPES:
+            return effective_idle(app.app_type, None, None, None)
+        domain_id = self.settings.domain_id
+        try:
+            domain = self._describe(("domain", domain_id), lambda: self.sm.describe_domain(DomainId=domain_id))
+            profile = self._describe(("profile", app.owner), lambda: self.sm.describe_user_profile(
+                DomainId=domain_id, UserProfileName=app.owner))
+            space = None
+            if app.space_name:
+                space = self._describe(("space", app.space_name), lambda: self.sm.describe_space(
+                    DomainId=domain_id, SpaceName=app.space_name)).get("SpaceSettings")
+        except Exception as exc:  # the list must not fail for a nicety
+            return unknown(aws_error(exc, "read the idle shutdown settings").message)
+        return effective_idle(app.app_type, space, profile.get("UserSettings"), domain.get("DefaultUserSettings"))
+
+    @staticmethod
+    def _owner_of(space: dict) -> str:
+        return (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName", "")
 
     def _classify(self, app: dict, spaces: dict[str, dict]) -> AppInfo:
         s = self.settings
@@ -262,7 +307,23 @@ class AppsService:
         }
 
     def _priced(self, app: AppInfo, now: float, nudge: bool = True) -> dict:
-        return priced_app(app, now, self.prices, self.settings.nudge_hours, nudge=nudge)
+        out = priced_app(app, now, self.prices, self.settings.nudge_hours, nudge=nudge)
+        if app.this_app and app.idle and self._activity is not None:
+            out["idle"] = {**app.idle, **self._this_app_idle(app)}
+        return out
+
+    def _this_app_idle(self, app: AppInfo) -> dict:
+        try:
+            seen = self._activity()
+        except Exception:  # activity is a nicety too
+            return {}
+        when = seen.get("last_activity")
+        policy = IdlePolicy(**{k: app.idle[k] for k in ("enabled", "minutes", "source", "known", "note")})
+        return {
+            "last_activity": None if when is None else datetime.fromtimestamp(when, timezone.utc).isoformat(),
+            "activity_source": seen.get("source", ""),
+            "stops_at": stops_at(policy, when),
+        }
 
     # --- acting --------------------------------------------------------------------------
     def stop(self, app_type: str, app_name: str, space_name: str = "",

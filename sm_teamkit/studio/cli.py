@@ -18,6 +18,18 @@ def _fmt_usd(value) -> str:
     return "price unknown" if value is None else f"${value:,.2f}"
 
 
+def _fmt_idle(idle: dict) -> str:
+    """Studio's idle shutdown: "after 2 h idle (space)", "no idle shutdown", "-" (shared)."""
+    if not idle:
+        return "-"
+    if idle.get("stops_at"):
+        return f"at {idle['stops_at'][11:16]} UTC unless used ({idle['minutes']} min idle, {idle['source']})"
+    if idle["enabled"] and idle["minutes"]:
+        return f"after {idle['minutes']} min idle ({idle['source']})"
+    return idle["note"]
+
+
+
 def _teamkit(args):
     from ..remote.cli import teamkit_for  # --domain/--profile, or the laptop config file
 
@@ -34,7 +46,7 @@ def cmd_apps(args) -> int:
     if report["error"]:
         print(f"warning: showing data {report['age_seconds']:.0f}s old: {report['error']['message']}",
               file=sys.stderr)
-    rows = [("", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "STATUS", "AGE", "$/H", "SO FAR")]
+    rows = [("", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "STATUS", "AGE", "$/H", "SO FAR", "IDLE SHUTDOWN")]
     for group, apps in (("", report["apps"]), ("shared", report["shared"])):
         for a in apps:
             mark = "*" if a["this_app"] else ("!" if a["nudged"] else "")
@@ -42,10 +54,11 @@ def cmd_apps(args) -> int:
                 mark, a["app_type"], a["app_name"], a["space_name"] or a["user_profile_name"],
                 a["instance_type"], a["status"] + (f" ({group})" if group else ""), _fmt_age(a["age_seconds"]),
                 _fmt_usd(a["hourly_usd"]), _fmt_usd(a["running_usd"]) if a["running_usd"] is not None else "-",
+                _fmt_idle(a.get("idle") or {}),
             ))
     for j in report["jobs"]:
         rows.append(("", j["kind"], j["name"], "", f"{j['instance_count']}x {j['instance_type']}", j["status"],
-                     _fmt_age(j["age_seconds"]), _fmt_usd(j["hourly_usd"]), _fmt_usd(j["running_usd"])))
+                     _fmt_age(j["age_seconds"]), _fmt_usd(j["hourly_usd"]), _fmt_usd(j["running_usd"]), ""))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())

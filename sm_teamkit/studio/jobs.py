@@ -49,13 +49,18 @@ _KINDS = {
 
 def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str],
              extra_keys: tuple[str, ...]) -> bool:
-    """Exact matches only: the tag must name this profile or one of its spaces."""
+    """Exact matches only: the tag must name this profile or one of its spaces. Of the extra
+    keys, one ending in ``space-name`` names a space, any other a profile."""
     if tags.get(PROFILE_TAG, "").endswith(f":user-profile/{domain_id}/{profile}"):
         return True
     space_arn = tags.get(SPACE_TAG, "")
     if any(space_arn.endswith(f":space/{domain_id}/{name}") for name in spaces):
         return True
-    return any(tags.get(key) == profile for key in extra_keys)
+    for key in extra_keys:
+        value = tags.get(key)
+        if value and (value in spaces if key.endswith("space-name") else value == profile):
+            return True
+    return False
 
 
 def _resources(sm, kind: str, described: dict) -> tuple[str, int]:

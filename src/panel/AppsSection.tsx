@@ -1,7 +1,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { IApp, IAppsReport, IJob } from '../types';
+import { IApp, IAppsReport, IIdleShutdown, IJob } from '../types';
 import { TeamkitModel } from '../model';
 import {
   ErrorNote,
@@ -57,6 +57,28 @@ function StatusBadge(props: { status: string }): JSX.Element {
     <span className="jp-smtk-badge" data-kind={kind}>
       {props.status}
     </span>
+  );
+}
+
+/** When Studio's own idle shutdown stops the app (space, then profile, then domain). */
+function IdleLine(props: { app: IApp }): JSX.Element {
+  const idle = props.app.idle as IIdleShutdown;
+  let text = idle.note;
+  if (idle.stops_at) {
+    const at = new Date(idle.stops_at);
+    text = `Idle shutdown at ${at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} unless used (${idle.minutes} min idle, ${idle.source})`;
+  }
+  const title = idle.last_activity
+    ? `Last activity ${new Date(idle.last_activity).toLocaleString()} (${idle.activity_source})`
+    : idle.note;
+  return (
+    <div
+      className="jp-smtk-muted jp-smtk-app-idle"
+      data-idle={idle.enabled ? 'on' : 'off'}
+      title={title}
+    >
+      {text}
+    </div>
   );
 }
 
@@ -126,6 +148,7 @@ function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
           </button>
         )}
       </div>
+      {running && 'note' in app.idle && <IdleLine app={app} />}
       {app.nudged && (
         <div className="jp-smtk-nudge">
           Running for {formatAge(app.age_seconds)}, over the {app.nudge_hours} h

@@ -103,7 +103,7 @@ async function openManaged(
   // Open the tab during the click (popup blockers), then send it to the presigned URL.
   const tab = window.open('about:blank', '_blank');
   try {
-    const answer = await model.api.managedMlflowUrl(server.name);
+    const answer = await model.api.managedMlflowUrl(server.name, server.kind);
     if (tab) {
       tab.opener = null;
       tab.location.href = answer.url;
@@ -143,7 +143,7 @@ function ManagedMlflow(props: {
       )}
       {managed.servers.length === 0 && !managed.error && (
         <div className="jp-smtk-muted">
-          No tracking servers in this account.
+          No tracking servers or MLflow Apps in this account.
         </div>
       )}
       {managed.servers.map(server => (
@@ -151,7 +151,10 @@ function ManagedMlflow(props: {
           key={server.arn || server.name}
           name={server.name}
           title={server.arn}
-          attrs={{ 'data-managed': server.name }}
+          attrs={{
+            'data-managed': server.name,
+            'data-managed-kind': server.kind
+          }}
           meta={
             <>
               <span
@@ -160,7 +163,10 @@ function ManagedMlflow(props: {
               >
                 {server.status}
               </span>
-              <span>MLflow {server.mlflow_version}</span>
+              <span>
+                {server.kind === 'app' ? 'MLflow App' : 'MLflow'}{' '}
+                {server.mlflow_version}
+              </span>
             </>
           }
           action={
@@ -170,7 +176,9 @@ function ManagedMlflow(props: {
               title={
                 server.can_open
                   ? 'Open with a one-time sign-in link, in a new tab'
-                  : 'Start the tracking server first'
+                  : server.kind === 'app'
+                    ? 'The MLflow App is not ready yet'
+                    : 'Start the tracking server first'
               }
               onClick={() => void openManaged(props.model, server)}
             >

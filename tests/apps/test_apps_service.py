@@ -209,3 +209,28 @@ def test_the_apps_client_makes_one_attempt_per_call_and_leaves_backoff_to_the_re
         assert team_emulator.count("ListSpaces") == 1
     finally:
         team_emulator.clear_faults()
+
+
+def test_the_schedulers_notebook_job_tags_attribute_jobs_by_default(team_emulator):
+    """amazon-sagemaker-jupyter-scheduler tags notebook jobs with the profile and space
+    names; the default owner_tag_keys recognise both, and only for their owner."""
+    from sm_teamkit.config import SmTeamkit
+
+    default_keys = tuple(SmTeamkit().owner_tag_keys)
+    assert {"sagemaker:user-profile-name", "sagemaker:shared-space-name"} <= set(default_keys)
+    start_training_job(team_emulator, "nb-job-profile", {"sagemaker:user-profile-name": "alice"})
+    start_training_job(team_emulator, "nb-job-team-space", {"sagemaker:shared-space-name": "alice-team"})
+    start_training_job(team_emulator, "nb-job-alice2", {"sagemaker:user-profile-name": "alice2"})
+    start_training_job(team_emulator, "nb-job-bobs-space", {"sagemaker:shared-space-name": "bob-shared"})
+    # A space-name key never matches a profile, nor a profile key a space.
+    start_training_job(team_emulator, "nb-job-crossed", {"sagemaker:shared-space-name": "alice",
+                                                          "sagemaker:user-profile-name": "alice-team"})
+    def notebook_jobs(svc):  # the emulator is shared: other tests' jobs are there too
+        return {j["name"] for j in svc.report()["jobs"] if j["name"].startswith("nb-job")}
+
+    alice = notebook_jobs(service(team_emulator, owner_tag_keys=default_keys))
+    assert alice == {"nb-job-profile", "nb-job-team-space"}
+    bob = notebook_jobs(service(team_emulator, user="bob", space="bob-shared", owner_tag_keys=default_keys))
+    assert bob == {"nb-job-bobs-space"}
+    # Turning the defaults off leaves only Studio's own ARN tags.
+    assert notebook_jobs(service(team_emulator, owner_tag_keys=())) == set()

@@ -49,7 +49,7 @@ def test_twenty_tabs_polling_make_one_listing_call(emulator):
     with ThreadPoolExecutor(max_workers=20) as pool:
         listings = list(pool.map(lambda _: managed.listing(), range(20)))
     assert emulator.count("ListMlflowTrackingServers") - before == 1
-    assert all(len(listing.servers) == 2 for listing in listings)
+    assert all(len([s for s in listing.servers if s.kind == "tracking-server"]) == 2 for listing in listings)
 
 
 def test_a_failed_refresh_keeps_the_last_good_list_and_says_why(emulator):
@@ -58,11 +58,11 @@ def test_a_failed_refresh_keeps_the_last_good_list_and_says_why(emulator):
     managed = ManagedMlflow(lambda: AwsSettings(region="us-east-1", sagemaker_endpoint_url=endpoint["url"],
                                                 max_attempts=1, connect_timeout=1),
                             refresh_seconds=60, clock=lambda: clock["now"])
-    assert len(managed.listing().servers) == 2
+    assert len(managed.listing().servers) == 4  # 2 tracking servers, 2 MLflow Apps
     endpoint["url"] = "http://127.0.0.1:9"  # nothing listens there
     clock["now"] = 90.0
     listing = managed.listing()
-    assert len(listing.servers) == 2
+    assert len(listing.servers) == 4
     assert listing.age_seconds == 90.0
     assert listing.error["code"] == "aws_unreachable"
 

@@ -1,0 +1,137 @@
+"""sm_teamkit inside each SageMaker Distribution line, beside AWS's own Studio extensions."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from .conftest import BASE, open_lab, plugin_states, prepare_line, start_lab, tracebacks
+from .images import IMAGE_PACKAGES, LINES
+from .venvs import ROOT
+
+OURS = re.compile(r"sm-teamkit|sm_teamkit|smtk", re.I)
+
+
+@pytest.fixture(scope="module", params=list(LINES))
+def run(request, wheel, emulator, browser, tmp_path_factory):
+    """The line's venv measured without sm_teamkit, then with the wheel installed; removed after."""
+    state = tmp_path_factory.mktemp(f"studio-{request.param}")
+    line = prepare_line(request.param, wheel, emulator.url, browser, state)
+    try:
+        yield line
+    finally:
+        from .conftest import pip
+
+        pip(line.venv, "uninstall", "-y", "sm_teamkit")
+
+
+@pytest.fixture(scope="module")
+def lab(run, emulator, tmp_path_factory):
+    lab = start_lab(run.venv, emulator.url, tmp_path_factory.mktemp(f"with-{run.name}"))
+    yield lab
+    lab.stop()
+
+
+def test_installing_sm_teamkit_leaves_the_images_packages_alone(run):
+    for name in IMAGE_PACKAGES:
+        assert run.after.get(name) == run.before.get(name) == LINES[run.name].pins[name], name
+    added = {k: v for k, v in run.after.items() if k not in run.before}
+    changed = {k: (run.before[k], v) for k, v in run.after.items() if k in run.before and run.before[k] != v}
+    assert set(added) <= {"sm-teamkit"}, added  # the image already has every dependency
+    assert changed == {}, changed
+
+
+def test_labextension_list_says_enabled_ok(run):
+    row = next((r for r in run.labextension_list.splitlines() if "sm-teamkit" in r), "")
+    assert "enabled" in row and "OK" in row, run.labextension_list
+    # Only sm-teamkit's own compatibility is ours to prove (jupyterlab-chat 0.25, which the
+    # 3.9.10 venv gets for @jupyter/chat, declares >=4.5 and is flagged there).
+    assert '"sm-teamkit@' not in run.labextension_list, run.labextension_list
+
+
+def test_the_panel_works_beside_awss_extensions(run, lab, browser):
+    context, page, console = open_lab(browser, lab)
+    try:
+        panel = page.locator("#sm-teamkit-panel")
+        user = panel.locator(".jp-smtk-identity").get_by_text("demo-user", exact=True)
+        tab = page.locator('.jp-SideBar [title="SageMaker Team Kit"], .jp-SideBar [data-id="sm-teamkit-panel"]').first
+        for _ in range(3):  # AWS's extensions may bring their own panel forward after start
+            if not panel.is_visible():
+                tab.click()
+            try:
+                user.wait_for(timeout=20_000)
+                break
+            except Exception:
+                continue
+        user.wait_for(timeout=5_000)
+        panel.locator('[data-section="apps"] [data-app]').first.wait_for(timeout=60_000)
+        panel.locator('[data-section="storage"]').wait_for(timeout=30_000)
+        panel.locator('[data-section="kernels"]').wait_for(timeout=30_000)
+        panel.locator('[data-proxy="mlflow-local"]').wait_for(timeout=30_000)
+        panel.locator('[data-proxy="mlflow-managed"] [data-managed="team-mlflow"]').wait_for(timeout=60_000)
+        # This app's row says when Studio's idle shutdown stops it (or that it does not).
+        panel.locator('[data-section="apps"] .jp-smtk-app-idle').first.wait_for(timeout=30_000)
+        if run.name == "3.9.10":
+            page.screenshot(path=str(ROOT / "docs" / "studio-4.4.png"))
+
+        # MLflow Apps need a botocore that knows them: the older lines list tracking servers only.
+        kinds = set(panel.locator("[data-managed-kind]").evaluate_all("els => els.map(e => e.dataset.managedKind)"))
+        assert "tracking-server" in kinds
+        knows = subprocess.run([str(run.venv / "bin" / "python"), "-c",
+                                "import botocore.session as s; print('ListMlflowApps' in s.get_session()"
+                                ".get_service_model('sagemaker').operation_names)"],
+                               capture_output=True, text=True, check=True).stdout.strip() == "True"
+        assert ("app" in kinds) == knows, (run.after["botocore"], kinds)
+        proxies = lab.get("sm-teamkit/proxies")
+        assert proxies["managed"]["error"] is None
+
+        # Every link opens under the base URL, and answers there (MLflow starts on first visit).
+        hrefs = panel.locator("a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert hrefs, "the panel offers no link"
+        for href in hrefs:
+            absolute = page.evaluate("h => new URL(h, document.baseURI).href", href)
+            assert absolute.startswith(lab.url), f"{href} leaves the base URL: {absolute}"
+            try:
+                response = urllib.request.urlopen(absolute, timeout=180)
+            except urllib.error.HTTPError as exc:
+                raise AssertionError(f"{href}: {exc}\n{lab.log()[-3000:]}") from exc
+            with response:
+                assert response.status == 200, href
+                if "/mlflow/" in absolute:
+                    assert "MLflow" in response.read().decode(errors="replace")
+
+        # AWS's plugins activate as they do without sm_teamkit.
+        states = plugin_states(page)
+        theirs = {k: v for k, v in states.items() if not OURS.search(k)}
+        assert {k for k, v in theirs.items() if v} == {k for k, v in run.baseline_plugins.items() if v}
+        assert any(k.startswith("sm-teamkit") and v for k, v in states.items())
+    finally:
+        context.close()
+
+    errors = [text for kind, text in console if kind in ("error", "pageerror") and OURS.search(text)]
+    assert errors == [], errors
+    unsatisfied = {t for k, t in console if "Unsatisfied version" in t} - {
+        t for k, t in run.baseline_console if "Unsatisfied version" in t}
+    assert unsatisfied == set(), unsatisfied
+    ours = [t for t in tracebacks(lab.log()) if OURS.search(t)]
+    assert ours == [], ours[0] if ours else ""
+    assert len(tracebacks(lab.log())) <= len(run.baseline_tracebacks), tracebacks(lab.log())
+
+
+def test_the_panels_polling_is_not_activity_for_studios_idle_shutdown(run, lab):
+    """jupyter-activity-monitor-extension's api/idle before and after a minute's worth of the
+    panel's requests (every endpoint, 60 rounds, no waiting): the same answer."""
+    before = lab.get("api/idle")
+    for _ in range(60):
+        for path in ("status", "apps", "storage", "kernels", "proxies"):
+            lab.get(f"sm-teamkit/{path}")
+    after = lab.get("api/idle")
+    assert before == after and "lastActiveTimestamp" in after
+    this = next(a for a in lab.get("sm-teamkit/apps")["apps"] if a["this_app"])
+    assert this["idle"]["activity_source"] == "api/idle"
+    assert this["idle"]["last_activity"] is not None
+    assert BASE in lab.url

@@ -1,0 +1,161 @@
+"""Studio's front door: SageMaker Distribution starts JupyterLab with ``--ServerApp.token=''``
+and ``--ServerApp.allow_origin='*'`` (Studio's proxy authenticates). Then the ``_xsrf`` cookie
+and header are the only thing between another origin and the actions: every action without
+them is a 403 and does nothing; with them (the control) it acts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
+
+import pytest
+
+from .conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
+from .ui.conftest import free_port
+
+BASE = "/jupyterlab/default/"
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup():
+    yield
+
+
+@pytest.fixture(scope="module")
+def front_door(tmp_path_factory):
+    """Own emulator (this module deletes apps) and a JupyterLab started as SMD starts it."""
+    from sm_teamkit.emulator import Emulator
+
+    state = tmp_path_factory.mktemp("front-door")
+    home = state / "home"
+    trash = home / ".local/share/Trash/files"
+    trash.mkdir(parents=True)
+    (trash / "old.bin").write_bytes(b"x" * 50_000)
+    metadata = state / "resource-metadata.json"
+    metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
+    with Emulator(port=0) as emu:
+        port = free_port()
+        env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+               "AWS_ENDPOINT_URL": emu.url, "JUPYTER_PLATFORM_DIRS": "1"}
+        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI"):
+            env.pop(var, None)
+        args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+                f"--port={port}", f"--ServerApp.base_url={BASE}", "--ServerApp.token=",
+                "--ServerApp.allow_origin=*", f"--ServerApp.root_dir={home}",
+                "--SmTeamkit.storage_start_delay_seconds=-1", "--SmTeamkit.storage_scan_interval_seconds=0",
+                f"--SmTeamkit.storage_roots={json.dumps([str(home)])}",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        log_path = state / "jupyter.log"
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
+                                    start_new_session=True)
+        url = f"http://127.0.0.1:{port}{BASE}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(url + "api/status", timeout=5)
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log_path.read_text()[-3000:]) from None
+                time.sleep(0.3)
+        try:
+            yield {"url": url, "emu": emu, "home": home, "trash": trash}
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+
+
+def call(url: str, method: str, body: dict | None = None, xsrf: tuple | None = None,
+         origin: str = "https://evil.example") -> tuple[int, dict]:
+    headers = {"Origin": origin, "Content-Type": "application/json"}
+    opener = urllib.request.build_opener()
+    if xsrf:
+        cookie, token = xsrf
+        headers["Cookie"] = f"_xsrf={cookie}"
+        headers["X-XSRFToken"] = token
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with opener.open(request, timeout=60) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else {}
+    except urllib.error.HTTPError as exc:
+        text = exc.read().decode()
+        return exc.code, json.loads(text) if text.startswith("{") else {"text": text}
+
+
+def xsrf_pair(url: str) -> tuple[str, str]:
+    """The _xsrf cookie JupyterLab's page sets, sent back as cookie and header (as the panel does)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(url + "lab", timeout=60).read()
+    value = next(c.value for c in jar if c.name == "_xsrf")
+    return value, value
+
+
+def my_app(fd) -> dict:
+    status, report = call(fd["url"] + "sm-teamkit/apps", "GET")
+    assert status == 200, report
+    return next(a for a in report["apps"] if a["stoppable"] and not a["this_app"])
+
+
+def actions(fd, app) -> list[tuple[str, str, dict | None]]:
+    u = fd["url"] + "sm-teamkit/"
+    space = f"?space={app['space_name']}" if app["space_name"] else ""
+    return [
+        ("DELETE", f"{u}apps/{app['app_type']}/{app['app_name']}{space}", None),
+        ("POST", u + "storage", {"paths": [str(fd["home"])]}),
+        ("DELETE", u + "storage/categories/trash", None),
+        ("POST", u + "kernels/repair", {"environment": "any"}),
+        ("POST", u + "kernels/install-ipykernel", {"environment": "any"}),
+        ("POST", u + "kernels/sync", {}),
+        ("POST", u + "proxies/managed/team-mlflow/url", {}),
+    ]
+
+
+def test_every_action_without_xsrf_is_refused_and_does_nothing(front_door):
+    emu = front_door["emu"]
+    app = my_app(front_door)
+    status, storage_before = call(front_door["url"] + "sm-teamkit/storage", "GET")
+    emu.reset_calls()
+    for method, url, body in actions(front_door, app):
+        for xsrf in (None, ("forged", "other")):  # no cookie/header, or ones that do not match
+            status, answer = call(url, method, body, xsrf=xsrf)
+            assert status == 403, f"{method} {url} answered {status}: {answer}"
+    assert emu.count("DeleteApp") == 0
+    assert emu.count("CreatePresignedMlflowTrackingServerUrl") == 0
+    assert (front_door["trash"] / "old.bin").exists()
+    status, kernels = call(front_door["url"] + "sm-teamkit/kernels", "GET")
+    assert status == 200 and not kernels.get("jobs")
+    status, storage = call(front_door["url"] + "sm-teamkit/storage", "GET")
+    assert storage["state"] == "idle"  # no scan was started
+    assert storage["scanned_at"] == storage_before["scanned_at"]
+    # Still listed as running: nothing was stopped.
+    assert my_app(front_door)["status"] == app["status"]
+
+
+def test_the_same_actions_with_the_xsrf_cookie_and_header_act(front_door):
+    """The control: the refusal above is the XSRF check, not a broken route."""
+    emu = front_door["emu"]
+    pair = xsrf_pair(front_door["url"])
+    app = my_app(front_door)
+    emu.reset_calls()
+    method, url, body = actions(front_door, app)[0]
+    status, answer = call(url, method, body, xsrf=pair)
+    assert status == 200 and answer["stopped"] is True, answer
+    assert emu.count("DeleteApp") == 1
+    status, answer = call(front_door["url"] + "sm-teamkit/proxies/managed/team-mlflow/url", "POST", {}, xsrf=pair)
+    assert status == 200 and "authToken=" in answer["url"]
