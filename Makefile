@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 LAB_STAMP := sm_teamkit/labextension/package.json
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test test-studio lint bench install install-demo install-test system-deps build build-demo clean
+.PHONY: demo test test-studio studio-venvs lint bench install install-demo install-test system-deps build build-demo clean
 
 demo: install-demo build-demo
 	sm-teamkit demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
@@ -19,11 +19,12 @@ test: install system-deps build lint
 	pytest tests
 
 # The Studio-image layer (tests/studio): one venv per SageMaker Distribution line, kept in
-# .studio-venvs/ keyed by its pins; Kerberos headers because sparkmagic (AWS's analytics
-# extension) builds gssapi from source.
-test-studio: install system-deps build
-	@command -v krb5-config >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev >/dev/null; }
+# .studio-venvs/ keyed by its pins. `studio-venvs` only builds them (CI overlaps it with `make test`).
+test-studio: studio-venvs build
 	pytest tests/studio -p no:cacheprovider
+
+studio-venvs: install system-deps
+	python -m tests.studio.venvs
 
 lint: install
 	ruff check sm_teamkit tests benchmarks
@@ -64,6 +65,8 @@ $(VENV)/.installed-demo $(VENV)/.installed-test: $(VENV)/.installed-%: pyproject
 	touch $@ $(if $(filter test,$*),$(VENV)/.installed-demo)
 
 # Debian packages the tests need: the browser for the panel tests, shellcheck for lifecycle,
+# FUSE for the latency filesystem of the storage tests, Kerberos headers for sparkmagic (AWS's
+# analytics extension, in the Studio-image layer, builds gssapi from source),
 # Java for the real Spark sessions.
 system-deps:
 	@missing=""; \
@@ -72,6 +75,7 @@ system-deps:
 	  command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	  command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
 	  ldconfig -p | grep -q 'libfuse\.so\.2 ' || missing="$$missing libfuse2"; \
+	  command -v krb5-config >/dev/null || missing="$$missing libkrb5-dev"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
