@@ -41,8 +41,9 @@ def repair_world():
 
 @pytest.fixture
 def teamkit_config(teamkit_config, repair_world) -> dict:
+    # settle 0: these environments were made a moment ago, which is not "being created" here
     return {**teamkit_config, "kernels_workon_home": str(repair_world[0]), "kernels_project_roots": [],
-            "kernels_watch_seconds": 0.5}
+            "kernels_watch_seconds": 0.5, "kernels_settle_seconds": 0}
 
 
 async def run_action(jp_fetch, action: str, env_id: str, timeout: float = 600) -> dict:
