@@ -12,8 +12,10 @@ TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json ts
 
 .PHONY: demo test test-studio studio-venvs lint bench install install-demo install-test system-deps build build-demo clean
 
+# The product CLI has no demo subcommand; until the emulator package's own console script
+# (sm-studio-emulator) lands, the demo module is called directly.
 demo: install-demo build-demo
-	sm-teamkit demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
+	python -c 'import sys; from sm_teamkit.demo import run_demo; sys.exit(run_demo(port=int(sys.argv[1]), state_dir=sys.argv[2]))' $${PORT:-8888} $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
 	pytest tests

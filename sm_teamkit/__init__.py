@@ -4,12 +4,9 @@ This module holds the Jupyter extension points only."""
 
 from __future__ import annotations
 
-try:
-    from importlib.metadata import PackageNotFoundError, version
+from ._version import __version__
 
-    __version__ = version("sm_teamkit")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+__all__ = ["__version__"]
 
 
 def _jupyter_labextension_paths():

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-import boto3
-import botocore.exceptions
-from botocore.config import Config
+from typing import TYPE_CHECKING
 
 from .errors import AwsError
+
+if TYPE_CHECKING:
+    import boto3
+
+# boto3 and botocore are imported where a client or an error is made: a command that never
+# calls AWS (``sm-teamkit usage``) does not pay for loading them.
 
 THROTTLING_CODES = {
     "Throttling",
@@ -44,6 +47,9 @@ class AwsSettings:
 
     def session(self) -> boto3.session.Session:
         """A boto3 session on the standard credential chain, with the named profile if any."""
+        import boto3
+        import botocore.exceptions
+
         try:
             return boto3.session.Session(profile_name=self.profile or None)
         except botocore.exceptions.ProfileNotFound as exc:
@@ -58,6 +64,9 @@ class AwsSettings:
 def client(service: str, settings: AwsSettings, *, max_attempts: int | None = None):
     """A boto3 client for ``service``. Endpoint: explicit setting for SageMaker, else botocore's
     own ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL`` handling."""
+    import botocore.exceptions
+    from botocore.config import Config
+
     config = Config(
         # total_max_attempts counts the first attempt; botocore's max_attempts counts retries only.
         retries={"mode": "adaptive", "total_max_attempts": max_attempts or settings.max_attempts},
@@ -83,6 +92,8 @@ def client(service: str, settings: AwsSettings, *, max_attempts: int | None = No
 
 
 def is_throttling(exc: BaseException) -> bool:
+    import botocore.exceptions
+
     if isinstance(exc, botocore.exceptions.ClientError):
         return exc.response.get("Error", {}).get("Code", "") in THROTTLING_CODES
     return False
@@ -92,6 +103,8 @@ def aws_error(exc: BaseException, action: str) -> AwsError:
     """Turn a boto3/botocore exception into an AwsError whose message says what failed."""
     if isinstance(exc, AwsError):
         return exc
+    import botocore.exceptions
+
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
         return AwsError(
             f"Could not {action}: your AWS credentials are missing.",

@@ -1,39 +1,46 @@
-"""The kit as one server sees it: settings, identity and services, shared by all handlers."""
+"""The kit as one server sees it: settings, identity and services, shared by all handlers.
+
+Every service is built here, one way: from the one ``SmTeamkit`` config, by its ``from_config``
+(or ``from_teamkit`` when it needs the identity or AWS), and kept as a typed attribute."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
-from . import __version__
-from .aws import AwsSettings, aws_error, client
+from ._version import __version__
 from .config import SmTeamkit
-from .kernels import KernelsService
-from .proxies import ProxiesService
-from .storage.service import StorageService
-from .studio.identity import Identity, IdentitySettings, resolve_identity
-from .studio.refresh import LatestResult
+from .studio.identity import Identity, IdentitySettings, metadata_region, resolve_identity
+
+if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command uses is loaded
+    from .aws import AwsSettings
+    from .kernels import KernelsService
+    from .proxies import ProxiesService
+    from .storage.service import StorageService
+    from .studio.apps import AppsService
+    from .studio.refresh import LatestResult
 
 log = logging.getLogger("sm_teamkit")
 
 
 class Teamkit:
-    """Holds the config and lazily built services. Blocking methods run in an executor."""
+    """Holds the config, the identity and the services. Blocking methods run in an executor.
 
-    def __init__(self, config: SmTeamkit):
+    ``kernels``, ``storage`` and ``proxies`` are built on first use (``start()`` builds them and
+    starts their background work at server start); ``apps()`` needs the identity first."""
+
+    def __init__(self, config: SmTeamkit, *, aws_profile: str = ""):
         self.config = config
-        self.aws = AwsSettings(
-            region=config.aws_region,
-            sagemaker_endpoint_url=config.sagemaker_endpoint_url,
-            max_attempts=config.aws_max_attempts,
-        )
+        self._aws_profile = aws_profile  # a laptop command's --aws-profile
         self._lock = threading.Lock()
         self._identity: Identity | None = None
         self._identity_future: Future | None = None
-        self.services: dict[str, Any] = {}
+        self._apps: AppsService | None = None
+        self.managed_listing: LatestResult | None = None
         # AWS calls get threads of their own: a hung endpoint must not starve other routes.
         self.aws_pool = ThreadPoolExecutor(max(1, config.aws_threads), thread_name_prefix="sm-teamkit-aws")
         self.activity = None  # a ServerActivity once running in a Jupyter server
@@ -47,22 +54,59 @@ class Teamkit:
         teamkit.start()
         return teamkit
 
+    # --- how to reach AWS: resolved once, here ------------------------------------------------
+    @functools.cached_property
+    def aws(self) -> AwsSettings:
+        """Endpoint, retries and region from the config. The region is resolved once:
+        c.SmTeamkit.aws_region, AWS_REGION/AWS_DEFAULT_REGION or the AWS profile's, else the
+        region of this Studio app (from its metadata file)."""
+        from .aws import AwsSettings
+
+        c = self.config
+        base = AwsSettings(region=c.aws_region, sagemaker_endpoint_url=c.sagemaker_endpoint_url,
+                           max_attempts=c.aws_max_attempts, profile=self._aws_profile)
+        return replace(base, region=base.resolved_region() or metadata_region(c.resource_metadata_path))
+
+    # --- the services --------------------------------------------------------------------------
+    @functools.cached_property
+    def kernels(self) -> KernelsService:
+        from .kernels import KernelsService
+
+        return KernelsService.from_config(self.config)
+
+    @functools.cached_property
+    def storage(self) -> StorageService:
+        from .storage.service import StorageService
+
+        return StorageService.from_teamkit(self)
+
+    @functools.cached_property
+    def proxies(self) -> ProxiesService:
+        from .proxies import ProxiesService
+
+        return ProxiesService.from_config(self.config, lambda: self.aws, self.identity)
+
     def start(self) -> None:
         """Start background work of each capability (refresh loops, watchers)."""
-        self.services["kernels"] = KernelsService.started(self.config)
-        self.services["storage"] = StorageService.started(self)
-        self.services["proxies"] = ProxiesService.started(self.config, lambda: self.aws, self.identity)
+        from .proxies.mlflow import configure as configure_mlflow
+        from .studio.refresh import LatestResult
+
+        self.kernels.start()
+        self.storage.start()
+        # the mlflow entry point reads these settings; kernels started here log to the same store
+        configure_mlflow(self.proxies.settings.mlflow)
         # The server's proxies overview takes the latest managed MLflow list, fetched on the AWS pool.
-        self.managed_listing = LatestResult(self.services["proxies"].managed_listing)
+        self.managed_listing = LatestResult(self.proxies.managed_listing)
         self.managed_listing.start(self.aws_pool)  # also resolves the identity (DescribeSpace)
 
     def stop(self) -> None:
-        for service in self.services.values():
-            close = getattr(service, "close", None)
-            if close:
-                close()
+        for name in ("kernels", "storage", "proxies"):
+            service = self.__dict__.get(name)  # only the ones built
+            if service is not None and hasattr(service, "close"):
+                service.close()
         self.aws_pool.shutdown(wait=False, cancel_futures=True)
 
+    # --- identity ------------------------------------------------------------------------------
     def identity_settings(self) -> IdentitySettings:
         c = self.config
         return IdentitySettings(
@@ -80,8 +124,6 @@ class Teamkit:
         with self._lock:
             if self._identity is None:
                 self._identity = resolve_identity(self.identity_settings(), self._space_owner)
-                if self._identity.region and not self.aws.resolved_region():
-                    self.aws = replace(self.aws, region=self._identity.region)
             return self._identity
 
     def identity_future(self) -> Future:
@@ -97,7 +139,9 @@ class Teamkit:
             return self._identity_future
 
     def _space_owner(self, domain_id: str, space_name: str, region: str) -> str:
-        settings = self.aws if self.aws.resolved_region() else replace(self.aws, region=region)
+        from .aws import aws_error, client
+
+        settings = self.aws if self.aws.region else replace(self.aws, region=region)
         try:
             space = client("sagemaker", settings, max_attempts=2).describe_space(
                 DomainId=domain_id, SpaceName=space_name
@@ -106,33 +150,18 @@ class Teamkit:
             raise aws_error(exc, f"describe space {space_name}") from exc
         return space.get("OwnershipSettings", {}).get("OwnerUserProfileName", "")
 
-    def apps(self):
+    def apps(self) -> AppsService:
         """The apps service for this user (built on first use). Raises Unavailable locally."""
-        from .studio.apps import AppsService, AppsSettings
-        from .studio.pricing import PriceList
+        from .studio.apps import AppsService
 
         ident = self.identity()
         with self._lock:
-            if "apps" not in self.services:
-                c = self.config
-                settings = AppsSettings(
-                    domain_id=ident.domain_id,
-                    user_profile_name=ident.user_profile_name,
-                    space_name=ident.space_name,
-                    app_type=ident.app_type,
-                    app_name=ident.app_name,
-                    refresh_seconds=c.apps_refresh_seconds,
-                    max_backoff_seconds=c.apps_max_backoff_seconds,
-                    nudge_hours=dict(c.nudge_hours),
-                    owner_tag_keys=tuple(c.owner_tag_keys),
-                    track_jobs=c.track_jobs,
-                    idle_refresh_seconds=c.idle_settings_refresh_seconds,
-                )
-                prices = PriceList(self.aws.resolved_region(), dict(c.instance_prices))
-                activity = self.activity.snapshot if self.activity is not None else None
-                self.services["apps"] = AppsService(settings, self.aws, prices, activity)
-            return self.services["apps"]
+            if self._apps is None:
+                self._apps = AppsService.from_config(
+                    self.config, ident, self.aws, self.activity.snapshot if self.activity is not None else None)
+            return self._apps
 
+    # --- what the panel and `sm-teamkit status` show -------------------------------------------
     def capabilities(self) -> dict[str, dict]:
         """What each section of the panel can do here, and why not when it cannot."""
         ident = self.identity()
@@ -152,7 +181,7 @@ class Teamkit:
             "mode": ident.mode,
             "identity": ident.to_json(),
             "aws": {
-                "region": self.aws.resolved_region(),
+                "region": self.aws.region,
                 "endpoint": self.aws.sagemaker_endpoint_url or _env_endpoint(),
             },
             "capabilities": self.capabilities(),

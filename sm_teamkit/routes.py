@@ -137,14 +137,14 @@ class KernelsHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self):
-        self.write_json(await self.call(self.teamkit.services["kernels"].listing))
+        self.write_json(await self.call(self.teamkit.kernels.listing))
 
 
 class KernelActionHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, action: str):
-        kernels = self.teamkit.services["kernels"]
+        kernels = self.teamkit.kernels
         if action == "sync":
             self.write_json((await self.call(kernels.sync)).to_json())
             return
@@ -156,7 +156,7 @@ class KernelJobHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str):
-        self.write_json(await self.call(self.teamkit.services["kernels"].job, job_id))
+        self.write_json(await self.call(self.teamkit.kernels.job, job_id))
 
 
 # --- storage usage -----------------------------------------------------------------------
@@ -166,12 +166,12 @@ class StorageHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self):
-        self.write_json(self.teamkit.services["storage"].status())  # cheap: never waits for a scan
+        self.write_json(self.teamkit.storage.status())  # cheap: never waits for a scan
 
     @tornado.web.authenticated
     @authorized
     async def post(self):
-        storage, body = self.teamkit.services["storage"], self.json_body()
+        storage, body = self.teamkit.storage, self.json_body()
         action = body.get("action", "scan")
         if not isinstance(action, str) or action not in STORAGE_ACTIONS:
             raise _ServiceError(BadRequest(
@@ -194,7 +194,7 @@ class StorageCategoryHandler(TeamkitHandler):
     @authorized
     async def delete(self, category: str):
         path = self.get_query_argument("path", None)
-        self.write_json(await self.call(self.teamkit.services["storage"].clean, category, path))
+        self.write_json(await self.call(self.teamkit.storage.clean, category, path))
 
 
 # --- proxies (MLflow, Spark UIs) ---------------------------------------------------------
@@ -203,7 +203,7 @@ class ProxiesHandler(TeamkitHandler):
     @authorized
     async def get(self):
         """Never waits on AWS: the managed list is the latest one (refreshed on the AWS pool)."""
-        proxies = self.teamkit.services["proxies"]
+        proxies = self.teamkit.proxies
         got, managed = await self.teamkit.managed_listing.get(self.teamkit.aws_pool, MANAGED_FIRST_WAIT_SECONDS)
         listing = (managed if got else proxies.managed_pending()).to_json()
         self.write_json(await self.call(proxies.overview, listing))
@@ -217,7 +217,7 @@ class ManagedMlflowUrlHandler(TeamkitHandler):
     async def post(self, name: str):
         await self.identity()
         kind = self.get_query_argument("kind", "tracking-server")
-        self.write_json(await self.call_aws(self.teamkit.services["proxies"].open_managed, name, kind))
+        self.write_json(await self.call_aws(self.teamkit.proxies.open_managed, name, kind))
 
 
 ROUTES: list[tuple[str, type[TeamkitHandler]]] = [

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..cli.kit import teamkit
+from ..cli.output import age, print_json, print_table, usd
 from ..errors import BadRequest, TeamkitError
 
 
@@ -26,52 +28,35 @@ def _one_line(fn):
 
 
 def _domain(args):
-    from ..cli import _teamkit
     from ..studio.pricing import PriceList
     from .domain import AdminSettings, DomainApps
 
-    kit = _teamkit()
+    kit = teamkit()
     c = kit.config
     settings = AdminSettings(domain_id=args.domain, nudge_hours=dict(c.nudge_hours),
                              email_tag_key=c.admin_email_tag_key)
     return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), dict(c.instance_prices)))
 
 
-def _print_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
-def _usd(value) -> str:
-    return "price unknown" if value is None else f"${value:,.2f}"
-
-
-def _table(rows: list[tuple]) -> None:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-
-
 @_one_line
 def cmd_apps(args) -> int:
-    from ..studio.cli import _fmt_age
     from .domain import owner_label
 
     report = _domain(args).report()
     if args.json:
-        _print_json(report)
+        print_json(report)
         return 0
     rows = [("", "OWNER", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "AGE", "$/H", "SO FAR")]
     for a in report["apps"]:
         rows.append(("!" if a["overdue"] else "", owner_label(a["owner"]), a["app_type"], a["app_name"],
                      (a["space_name"] + (" (shared)" if a["shared"] else "")) or a["user_profile_name"],
-                     a["instance_type"], _fmt_age(a["age_seconds"]), _usd(a["hourly_usd"]), _usd(a["running_usd"])))
-    _table(rows)
+                     a["instance_type"], age(a["age_seconds"]), usd(a["hourly_usd"]), usd(a["running_usd"])))
+    print_table(rows)
     print()
     rows = [("OWNER", "APPS", "PAST LIMIT", "$/H", "SO FAR")]
-    rows += [(owner_label(o["owner"]), o["apps"], o["overdue"], _usd(o["hourly_usd"]), _usd(o["running_usd"]))
+    rows += [(owner_label(o["owner"]), o["apps"], o["overdue"], usd(o["hourly_usd"]), usd(o["running_usd"]))
              for o in report["owners"]]
-    _table(rows)
+    print_table(rows)
     t = report["totals"]
     print(f"\n{report['domain_id']}: {t['apps']} running, {t['overdue']} past their limit, "
           f"${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
@@ -103,7 +88,7 @@ def cmd_remind(args) -> int:
                             dry_run=args.dry_run, stop_after_hours=args.stop_after)
     result = Reminder(_domain(args), options).run()
     if args.json:
-        _print_json(result)
+        print_json(result)
         return 0
     verb = "would" if args.dry_run else ""
     for s in result["stopped"]:
@@ -131,7 +116,7 @@ def cmd_remind(args) -> int:
 def cmd_template(args) -> int:
     from .template import template
 
-    _print_json(template())
+    print_json(template())
     return 0
 
 
@@ -139,7 +124,7 @@ def cmd_template(args) -> int:
 def cmd_iam_policy(args) -> int:
     from .policy import iam_policy
 
-    _print_json(iam_policy(args.domain, args.region, args.account, args.user_profile))
+    print_json(iam_policy(args.domain, args.region, args.account, args.user_profile))
     return 0
 
 

@@ -10,6 +10,8 @@ import dataclasses
 import sys
 import time
 
+from ..cli.output import print_json
+
 
 def _service(args):
     from ..settings import load_config
@@ -23,8 +25,6 @@ def _service(args):
 
 
 def cmd_list(args) -> int:
-    from ..cli import print_json
-
     listing = _service(args).listing()
     if args.json:
         print_json(listing)
@@ -53,8 +53,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from ..cli import print_json
-
     result = _service(args).sync()
     if args.json:
         print_json(result.to_json())
@@ -67,8 +65,6 @@ def cmd_sync(args) -> int:
 
 
 def cmd_action(args) -> int:
-    from ..cli import print_json
-
     service = _service(args)
     job = service.start_action(args.action, args.environment)
     shown = 0

@@ -38,12 +38,6 @@ class KernelsService:
     def from_config(cls, config) -> KernelsService:
         return cls(KernelsSettings.from_config(config))
 
-    @classmethod
-    def started(cls, config) -> KernelsService:
-        """Built from the SmTeamkit config, with its background watch running (server start)."""
-        service = cls.from_config(config)
-        service.start()
-        return service
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from ..cli.kit import aws_settings
+from ..cli.output import print_json
 from ..errors import BadRequest
 from .render import APP_TYPES, NOTEBOOK_SCRIPTS, render, render_notebook
 from .settings import LifecycleSettings
@@ -16,16 +18,14 @@ def _settings(args) -> LifecycleSettings:
 
 
 def _deployer(args):
-    from ..aws import AwsSettings, client
+    from ..aws import client
     from .deploy import LifecycleDeployer
 
-    return LifecycleDeployer(client("sagemaker", AwsSettings(region=args.region)), _settings(args))
+    return LifecycleDeployer(client("sagemaker", aws_settings(args.region)), _settings(args))
 
 
 def _print_report(report, args) -> int:
     if args.json:
-        from ..cli import print_json
-
         print_json(report.to_json())
     else:
         for line in report.lines():
@@ -57,10 +57,10 @@ def cmd_on_start(args) -> int:
 
 def cmd_deploy(args) -> int:
     if args.notebook_instance:
-        from ..aws import AwsSettings, client
+        from ..aws import client
         from .notebook import NotebookDeployer
 
-        deployer = NotebookDeployer(client("sagemaker", AwsSettings(region=args.region)), _settings(args))
+        deployer = NotebookDeployer(client("sagemaker", aws_settings(args.region)), _settings(args))
         return _print_report(deployer.deploy(args.notebook_instance, dry_run=args.dry_run), args)
     if not args.domain:
         raise BadRequest("Say where to deploy: --domain DOMAIN_ID or --notebook-instance NAME.")
@@ -109,7 +109,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--app-types", nargs="+", default=list(APP_TYPES), choices=list(APP_TYPES),
                        metavar="APP_TYPE", help=f"default: all of {', '.join(APP_TYPES)}")
         p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
-        p.add_argument("--region", default="", help="AWS region (default: AWS_REGION, then the profile's)")
+        p.add_argument("--region", default="", help="AWS region (default: c.SmTeamkit.aws_region, AWS_REGION, then the profile's)")
         p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
         if name == "deploy":

@@ -6,19 +6,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from ..cli.output import print_json
+
 
 def _service():
-    from ..context import Teamkit
-    from ..settings import load_config
+    from ..cli.kit import teamkit
     from .service import ProxiesService
 
-    teamkit = Teamkit(load_config())
-    return ProxiesService.from_config(teamkit.config, lambda: teamkit.aws, teamkit.identity)
+    kit = teamkit()
+    return ProxiesService.from_config(kit.config, lambda: kit.aws, kit.identity)
 
 
 def cmd_list(args) -> int:
-    from ..cli import print_json
-
     data = _service().overview()
     if args.json:
         print_json(data)
@@ -52,8 +51,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_open_managed(args) -> int:
-    from ..cli import print_json
-
     answer = _service().open_managed(args.name, "app" if args.app else "tracking-server")
     if args.json:
         print_json(answer)

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from ..aws import AwsSettings
 from ..errors import Unavailable
 from ..studio.identity import Identity
-from . import mlflow
 from .managed import ManagedListing, ManagedMlflow
+from .mlflow import MlflowSettings, local_mlflow_status
 from .spark import SparkSettings, SparkUiDiscovery
 
 HISTORY_ROUTE = "sparkhistory"
@@ -18,7 +18,7 @@ HISTORY_ROUTE = "sparkhistory"
 
 @dataclass(frozen=True)
 class ProxySettings:
-    mlflow: mlflow.MlflowSettings
+    mlflow: MlflowSettings
     spark: SparkSettings
     managed_refresh_seconds: float = 60.0
     presigned_url_seconds: int = 300
@@ -26,7 +26,7 @@ class ProxySettings:
     @classmethod
     def from_config(cls, config) -> ProxySettings:
         return cls(
-            mlflow=mlflow.MlflowSettings.from_config(config),
+            mlflow=MlflowSettings.from_config(config),
             spark=SparkSettings.from_config(config),
             managed_refresh_seconds=config.mlflow_managed_refresh_seconds,
             presigned_url_seconds=config.mlflow_presigned_url_seconds,
@@ -48,14 +48,6 @@ class ProxiesService:
                     identity: Callable[[], Identity]) -> ProxiesService:
         return cls(ProxySettings.from_config(config), aws, identity)
 
-    @classmethod
-    def started(cls, config, aws: Callable[[], AwsSettings],
-                identity: Callable[[], Identity]) -> ProxiesService:
-        """Built and configured for this server: the mlflow entry point reads these settings
-        and kernels started from here log to the same store (MLFLOW_TRACKING_URI)."""
-        service = cls.from_config(config, aws, identity)
-        mlflow.configure(service.settings.mlflow)
-        return service
 
     def managed_listing(self) -> ManagedListing:
         if not self._identity().is_studio:
@@ -86,7 +78,7 @@ class ProxiesService:
         ``managed``: the managed listing as JSON when the caller has it (the server gets it
         off the AWS threads); else it is asked for here."""
         return {
-            "mlflow": asdict(mlflow.local_mlflow_status(self.settings.mlflow)),
+            "mlflow": asdict(local_mlflow_status(self.settings.mlflow)),
             "managed": self.managed_listing().to_json() if managed is None else managed,
             "spark": {
                 "uis": [asdict(ui) for ui in self.spark.discover()],

@@ -4,59 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 
+from ..cli.kit import add_target_flags, aws_settings, target_of, teamkit_for
 from ..errors import TeamkitError
-
-TARGET_KEYS = ("domain", "user_profile", "space", "region", "aws_profile")
-
-
-def add_target_flags(p: argparse.ArgumentParser, *, space: bool = True) -> None:
-    """--domain, --profile, --aws-profile, --region (and --space): the same on every laptop command."""
-    p.add_argument("--domain", default="", help="domain id (d-xxxxxxxxxxxx); default: the config file")
-    p.add_argument("--profile", dest="user_profile", default="", help="your Studio user profile")
-    if space:
-        p.add_argument("--space", default="", help="the space (new Studio JupyterLab or Code Editor)")
-    p.add_argument("--aws-profile", default="", help="AWS profile for credentials and region (standard chain)")
-    p.add_argument("--region", default="", help="AWS region; default: the AWS profile's")
-
-
-def target_of(args):
-    from .settings import load_target
-
-    flags = {k: getattr(args, k, "") or "" for k in (*TARGET_KEYS, "app_type", "app_name", "instance_type")}
-    return load_target(flags)
 
 
 def aws_of(target):
-    from ..aws import AwsSettings
-    from ..settings import load_config
-
-    c = load_config()
-    return AwsSettings(
-        region=target.region or c.aws_region,
-        sagemaker_endpoint_url=c.sagemaker_endpoint_url,
-        max_attempts=c.aws_max_attempts,
-        profile=target.aws_profile,
-    )
-
-
-def teamkit_for(args):
-    """The CLI's Teamkit, pointed at the domain and profile of the flags or the config file
-    when they are given, or when this machine is not a Studio app (a laptop)."""
-    from ..cli import _teamkit
-
-    teamkit = _teamkit()
-    given = any(getattr(args, k, "") for k in TARGET_KEYS)
-    target = target_of(args)
-    if not given and (not target.domain or teamkit.identity().is_studio):
-        return teamkit
-    c = teamkit.config
-    c.domain_id, c.user_profile_name = target.domain or c.domain_id, target.user_profile or c.user_profile_name
-    c.space_name = ""  # a laptop is no Studio app: nothing is "this app"
-    teamkit._identity = None  # resolve again with the overrides
-    teamkit.aws = replace(teamkit.aws, region=target.region or teamkit.aws.region, profile=target.aws_profile)
-    return teamkit
+    return aws_settings(target.region, target.aws_profile)
 
 
 def _workspace(args, **kwargs):

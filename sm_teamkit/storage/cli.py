@@ -7,32 +7,13 @@ import os
 import sys
 import time
 
+from ..cli.kit import teamkit
+from ..cli.output import age, print_json, size, usd
 from .scan import RootSpec, ScanProgress
 
 
-def _human(nbytes: float | None) -> str:
-    if nbytes is None:
-        return "-"
-    value, units = float(nbytes), ["B", "KB", "MB", "GB", "TB", "PB"]
-    i = 0
-    while value >= 1000 and i < len(units) - 1:
-        value /= 1000
-        i += 1
-    return f"{value:.0f} {units[i]}" if i == 0 else f"{value:.1f} {units[i]}"
-
-
-def _money(usd: float | None) -> str:
-    return "-" if usd is None else f"${usd:,.2f}"
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h {minutes % 60} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+def _money(value: float | None) -> str:
+    return usd(value, unknown="-")
 
 
 class _ProgressLine:
@@ -50,7 +31,7 @@ class _ProgressLine:
         folder = progress.current
         if len(folder) > 50:
             folder = "…" + folder[-49:]
-        line = f"scanning {progress.roots_done + 1}/{progress.roots_total}: {progress.files:,} entries, {_human(progress.bytes)}  {folder}"
+        line = f"scanning {progress.roots_done + 1}/{progress.roots_total}: {progress.files:,} entries, {size(progress.bytes)}  {folder}"
         sys.stderr.write("\r" + line.ljust(self._width))
         self._width = len(line)
         sys.stderr.flush()
@@ -62,12 +43,11 @@ class _ProgressLine:
 
 
 def cmd_usage(args) -> int:
-    from ..cli import _teamkit, print_json
     from ..errors import BadRequest
     from .service import StorageService
 
-    teamkit = _teamkit()
-    service = StorageService.from_teamkit(teamkit)
+    kit = teamkit()
+    service = StorageService.from_teamkit(kit)
     specs = None
     if args.paths:
         specs = []
@@ -92,27 +72,27 @@ def cmd_usage(args) -> int:
 
 def _print_report(report: dict) -> None:
     totals = report["totals"]
-    print(f"Total: {_human(totals['allocated_bytes'])} on disk ({_human(totals['apparent_bytes'])} apparent), "
+    print(f"Total: {size(totals['allocated_bytes'])} on disk ({size(totals['apparent_bytes'])} apparent), "
           f"{totals['files']:,} files, {totals['dirs']:,} folders; {_money(totals['usd_per_month'])}/month")
     for root in report["roots"]:
         cap = root["capacity"]
-        of = f" of {_human(cap['total_bytes'])} ({_human(cap['free_bytes'])} free)" if cap else ""
+        of = f" of {size(cap['total_bytes'])} ({size(cap['free_bytes'])} free)" if cap else ""
         efs = f", EFS {root['efs']['file_system_id']}" if root.get("efs") else ""
-        print(f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {_human(root['allocated_bytes'])}{of}, "
+        print(f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {size(root['allocated_bytes'])}{of}, "
               f"{_money(root['usd_per_month'])}/month")
     if report["folders"]:
         print("\nLargest folders:")
         for folder in report["folders"]:
-            print(f"  {_human(folder['allocated_bytes']):>10}  {folder['path']}")
+            print(f"  {size(folder['allocated_bytes']):>10}  {folder['path']}")
     if report["categories"]:
         print("\nCategories:")
         for cat in report["categories"]:
             flag = " (can be emptied)" if cat["cleanable"] else ""
-            print(f"  {_human(cat['allocated_bytes']):>10}  {cat['label']}{flag}")
+            print(f"  {size(cat['allocated_bytes']):>10}  {cat['label']}{flag}")
     if report["largest_files"]:
         print("\nLargest files:")
         for f in report["largest_files"]:
-            print(f"  {_human(f['allocated_bytes']):>10}  {f['path']}")
+            print(f"  {size(f['allocated_bytes']):>10}  {f['path']}")
     errors = {k: v for k, v in report["errors"].items() if v}
     if errors:
         print("\nNot counted: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in errors.items()))
@@ -123,11 +103,10 @@ def _print_report(report: dict) -> None:
 
 def cmd_team_usage(args) -> int:
     from ..aws import client
-    from ..cli import _teamkit, print_json
     from .team import team_usage
 
-    teamkit = _teamkit()
-    answer = team_usage(client("cloudwatch", teamkit.aws), args.domain, teamkit.config.storage_metric_namespace)
+    kit = teamkit()
+    answer = team_usage(client("cloudwatch", kit.aws), args.domain, kit.config.storage_metric_namespace)
     if args.json:
         print_json(answer)
         return 0
@@ -137,9 +116,9 @@ def cmd_team_usage(args) -> int:
         return 0
     print(f"{'USER PROFILE':<28} {'SPACE':<24} {'USAGE':>10} {'$/MONTH':>9} {'AGE':>10}")
     for user in answer["users"]:
-        print(f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {_human(user['bytes']):>10} "
-              f"{_money(user['usd_per_month']):>9} {_age(user['age_seconds']):>10}")
-    print(f"{'TOTAL':<53} {_human(answer['total_bytes']):>10} {_money(answer['total_usd_per_month']):>9}")
+        print(f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {size(user['bytes']):>10} "
+              f"{_money(user['usd_per_month']):>9} {age(user['age_seconds']):>10}")
+    print(f"{'TOTAL':<53} {size(answer['total_bytes']):>10} {_money(answer['total_usd_per_month']):>9}")
     return 0
 
 

@@ -94,12 +94,6 @@ class StorageService:
         return cls(StorageSettings.from_config(teamkit.config), identity=teamkit.identity,
                    client=lambda service: client(service, teamkit.aws))
 
-    @classmethod
-    def started(cls, teamkit) -> StorageService:
-        """Built from the kit's config and identity, background thread running."""
-        service = cls.from_teamkit(teamkit)
-        service.start()
-        return service
 
     # --- roots -----------------------------------------------------------------------------
     @property

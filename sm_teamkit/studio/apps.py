@@ -168,6 +168,26 @@ class AppsService:
             lambda exc: aws_error(exc, "list your Studio apps"),
         )
 
+    @classmethod
+    def from_config(cls, config, identity, aws: AwsSettings,
+                    activity: Callable[[], dict] | None = None) -> AppsService:
+        """This user's apps service: who and where from ``identity``, the rest from the config;
+        ``activity``: this server's last activity (in a Jupyter server)."""
+        settings = AppsSettings(
+            domain_id=identity.domain_id,
+            user_profile_name=identity.user_profile_name,
+            space_name=identity.space_name,
+            app_type=identity.app_type,
+            app_name=identity.app_name,
+            refresh_seconds=config.apps_refresh_seconds,
+            max_backoff_seconds=config.apps_max_backoff_seconds,
+            nudge_hours=dict(config.nudge_hours),
+            owner_tag_keys=tuple(config.owner_tag_keys),
+            track_jobs=config.track_jobs,
+            idle_refresh_seconds=config.idle_settings_refresh_seconds,
+        )
+        return cls(settings, aws, PriceList(aws.region, dict(config.instance_prices)), activity)
+
     @property
     def sm(self):
         if self._sm is None:

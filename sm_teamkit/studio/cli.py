@@ -5,17 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _fmt_age(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    hours = minutes // 60
-    return f"{hours}h{minutes % 60:02d}m" if hours < 48 else f"{hours // 24}d{hours % 24:02d}h"
-
-
-def _fmt_usd(value) -> str:
-    return "price unknown" if value is None else f"${value:,.2f}"
+from ..cli.kit import add_target_flags, teamkit_for
+from ..cli.output import age, print_json, print_table, usd
 
 
 def _fmt_idle(idle: dict) -> str:
@@ -29,17 +20,8 @@ def _fmt_idle(idle: dict) -> str:
     return idle["note"]
 
 
-
-def _teamkit(args):
-    from ..remote.cli import teamkit_for  # --domain/--profile, or the laptop config file
-
-    return teamkit_for(args)
-
-
 def cmd_apps(args) -> int:
-    from ..cli import print_json
-
-    report = _teamkit(args).apps().report()
+    report = teamkit_for(args).apps().report()
     if args.json:
         print_json(report)
         return 0
@@ -52,16 +34,14 @@ def cmd_apps(args) -> int:
             mark = "*" if a["this_app"] else ("!" if a["nudged"] else "")
             rows.append((
                 mark, a["app_type"], a["app_name"], a["space_name"] or a["user_profile_name"],
-                a["instance_type"], a["status"] + (f" ({group})" if group else ""), _fmt_age(a["age_seconds"]),
-                _fmt_usd(a["hourly_usd"]), _fmt_usd(a["running_usd"]) if a["running_usd"] is not None else "-",
+                a["instance_type"], a["status"] + (f" ({group})" if group else ""), age(a["age_seconds"]),
+                usd(a["hourly_usd"]), usd(a["running_usd"]) if a["running_usd"] is not None else "-",
                 _fmt_idle(a.get("idle") or {}),
             ))
     for j in report["jobs"]:
         rows.append(("", j["kind"], j["name"], "", f"{j['instance_count']}x {j['instance_type']}", j["status"],
-                     _fmt_age(j["age_seconds"]), _fmt_usd(j["hourly_usd"]), _fmt_usd(j["running_usd"]), ""))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+                     age(j["age_seconds"]), usd(j["hourly_usd"]), usd(j["running_usd"]), ""))
+    print_table(rows)
     t = report["totals"]
     print(f"\n{t['running']} running, ${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
           + (f" ({t['unknown_prices']} with unknown price)" if t["unknown_prices"] else "")
@@ -70,9 +50,7 @@ def cmd_apps(args) -> int:
 
 
 def cmd_stop(args) -> int:
-    from ..cli import print_json
-
-    result = _teamkit(args).apps().stop(args.app_type, args.app_name, args.space or "")
+    result = teamkit_for(args).apps().stop(args.app_type, args.app_name, args.space or "")
     if args.json:
         print_json(result)
     else:
@@ -81,8 +59,6 @@ def cmd_stop(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..remote.cli import add_target_flags
-
     p = sub.add_parser("apps", help="your running Studio apps and jobs, with $/h and cost so far")
     p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/apps")
     add_target_flags(p, space=False)

@@ -73,6 +73,12 @@ def region_from_arn(arn: str) -> str:
     return parts[3] if len(parts) > 4 and parts[0] == "arn" else ""
 
 
+def metadata_region(path: str) -> str:
+    """The region of this Studio app (its metadata file's ResourceArn); "" elsewhere."""
+    arn = read_metadata(path)[0].get("ResourceArn", "")
+    return region_from_arn(arn) if isinstance(arn, str) else ""
+
+
 def resolve_identity(
     settings: IdentitySettings,
     space_owner: Callable[[str, str, str], str] | None = None,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 
 from .conftest import DOMAIN, OVERDUE, SENDER, sent_messages, short_key, verify_sender
 

@@ -99,7 +99,7 @@ def test_the_packaged_zip_alone_runs_the_handler(tmp_path, live_emulator, lambda
     (no site hooks, so not the source tree) the handler runs a dry run."""
     import boto3
 
-    from sm_teamkit.cli import main
+    from sm_teamkit.cli.main import main
 
     zip_path = tmp_path / "job.zip"
     assert main(["admin", "package", str(zip_path)]) == 0

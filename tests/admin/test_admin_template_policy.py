@@ -16,7 +16,7 @@ from sm_teamkit.admin.policy import iam_policy
 from sm_teamkit.admin.remind import Reminder, RemindOptions
 from sm_teamkit.admin.template import HANDLER, template
 from sm_teamkit.aws import AwsSettings
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.studio.pricing import PriceList
 
 from .conftest import DOMAIN, REGION, SENDER, verify_sender

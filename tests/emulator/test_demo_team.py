@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.demo import TEAM_USAGE, seed_team_usage
 
 from ..conftest import DEMO_DOMAIN

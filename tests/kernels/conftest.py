@@ -165,7 +165,7 @@ def teamkit_config(teamkit_config, pipenv_world, tmp_path) -> dict:
 def kernels_service(jp_serverapp):
     """The server's KernelsService; its watch thread is stopped when the test ends (the
     server itself does not stop extensions' threads)."""
-    service = jp_serverapp.web_app.settings["sm_teamkit"].services["kernels"]
+    service = jp_serverapp.web_app.settings["sm_teamkit"].kernels
     yield service
     service.close()
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.kernels import KernelsService
 from sm_teamkit.settings import load_config
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.errors import BadRequest
 from sm_teamkit.lifecycle import LifecycleSettings, render
 from sm_teamkit.lifecycle.deploy import LifecycleDeployer, is_ours, merge_arns

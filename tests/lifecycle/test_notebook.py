@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.lifecycle import NOTEBOOK_SCRIPTS, LifecycleSettings, render_notebook
 
 from .conftest import STAND_IN, RunResult, home_state
@@ -23,7 +23,7 @@ FAKE_MOUNT = ('#!/bin/bash\necho "$*" >>{calls}/mount.log\n[ "${{FAKE_MOUNT_EXIT
               'd=${{!#}}\ntouch "{calls}/mounted${{d//\\//_}}"\n')
 # The real CLI but for `git-credential --install`, recorded (the laptop helper's own tests run it).
 FAKE_TEAMKIT = ('#!/bin/bash\nif [ "$1" = git-credential ]; then echo "$*" >>{calls}/sm-teamkit.log; exit 0; fi\n'
-                'exec {python} -c "import sys; from sm_teamkit.cli import main; sys.exit(main())" "$@"\n')
+                'exec {python} -c "import sys; from sm_teamkit.cli.main import main; sys.exit(main())" "$@"\n')
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import uuid
 import boto3
 import pytest
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.lifecycle import LifecycleSettings, render_notebook
 from sm_teamkit.lifecycle.notebook import NotebookDeployer, admin_part
 

@@ -101,7 +101,7 @@ def test_every_script_with_every_setting_stays_under_half_the_limit(script):
 
 
 def test_cli_render_refuses_oversize_settings_with_a_clear_message(tmp_path, capsys):
-    from sm_teamkit.cli import main
+    from sm_teamkit.cli.main import main
 
     settings = tmp_path / "team.yaml"
     settings.write_text(f"git_credential_helper: {'y' * 9000}\n")
@@ -111,7 +111,7 @@ def test_cli_render_refuses_oversize_settings_with_a_clear_message(tmp_path, cap
 
 
 def test_cli_render_bakes_the_team_settings_in(tmp_path, capsys):
-    from sm_teamkit.cli import main
+    from sm_teamkit.cli.main import main
 
     settings = tmp_path / "team.json"
     settings.write_text(json.dumps({"git_user_email": "team@example.com", "on_start_budget_seconds": 30}))

@@ -8,7 +8,7 @@ import pty
 import subprocess
 import sys
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 
 from .conftest import du
 

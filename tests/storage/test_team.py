@@ -8,7 +8,7 @@ import time
 import boto3
 import pytest
 
-from sm_teamkit.cli import main
+from sm_teamkit.cli.main import main
 from sm_teamkit.errors import Unavailable
 from sm_teamkit.storage.service import StorageService, StorageSettings
 from sm_teamkit.storage.team import METRIC_BYTES, NAMESPACE, publish_usage, team_usage

@@ -5,28 +5,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 
-from . import __version__
-from .errors import TeamkitError
-
-
-def _teamkit():
-    from .context import Teamkit
-    from .settings import load_config
-
-    return Teamkit(load_config())
-
-
-def print_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+from .._version import __version__
+from ..errors import TeamkitError
+from .kit import teamkit
+from .output import print_json
 
 
 def cmd_status(args) -> int:
-    status = _teamkit().status()
+    status = teamkit().status()
     if args.json:
         print_json(status)
         return 0
@@ -45,8 +34,8 @@ def cmd_status(args) -> int:
 def config_rows() -> list[dict]:
     """Every setting of SmTeamkit with its current value (as a server started here sees it),
     its default and its help: what ``sm-teamkit config`` prints."""
-    from .config import SmTeamkit
-    from .settings import load_config
+    from ..config import SmTeamkit
+    from ..settings import load_config
 
     kit, fresh = load_config(), SmTeamkit()  # fresh: defaults as resolved here (some read the env)
     rows = []
@@ -76,21 +65,6 @@ def cmd_config(args) -> int:
     return 0
 
 
-def cmd_emulator(args) -> int:
-    from .emulator import main as emulator_main
-
-    argv = ["--port", str(args.port), "--host", args.host]
-    if args.scenario:
-        argv += ["--scenario", args.scenario]
-    return emulator_main(argv)
-
-
-def cmd_demo(args) -> int:
-    from .demo import run_demo
-
-    return run_demo(port=args.port, emulator_port=args.emulator_port, state_dir=args.state_dir)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sm-teamkit", description="SageMaker Studio team kit: apps, storage, kernels, proxies, lifecycle."
@@ -108,18 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="name, value, default, type and help of each")
     p.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("emulator", help="run the local Studio emulator (SageMaker wire protocol + moto)")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--host", default="127.0.0.1", help="loopback only")
-    p.add_argument("--scenario", default="", help="scenario file (YAML or JSON); default: the bundled demo")
-    p.set_defaults(func=cmd_emulator)
-
-    p = sub.add_parser("demo", help="JupyterLab with sm_teamkit against the local emulator")
-    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (127.0.0.1)")
-    p.add_argument("--emulator-port", type=int, default=0, help="emulator port; 0 picks a free one")
-    p.add_argument("--state-dir", default=".demo", help="where the demo keeps its files")
-    p.set_defaults(func=cmd_demo)
-
     for register in _command_groups():
         register(sub)
     return parser
@@ -127,13 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommand groups that live beside their service (apps, usage, kernels, lifecycle...)."""
-    from .admin.cli import register as admin
-    from .kernels.cli import register as kernels
-    from .lifecycle.cli import register as lifecycle
-    from .proxies.cli import register as proxies
-    from .remote.cli import register as remote
-    from .storage.cli import register as storage
-    from .studio.cli import register as apps
+    from ..admin.cli import register as admin
+    from ..kernels.cli import register as kernels
+    from ..lifecycle.cli import register as lifecycle
+    from ..proxies.cli import register as proxies
+    from ..remote.cli import register as remote
+    from ..storage.cli import register as storage
+    from ..studio.cli import register as apps
 
     return [apps, kernels, storage, lifecycle, proxies, admin, remote]
 
@@ -151,6 +113,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())
