@@ -4,9 +4,15 @@ This module holds the Jupyter extension points only."""
 
 from __future__ import annotations
 
-from ._version import __version__
+from ._version import version
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # looked up on first use
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _jupyter_labextension_paths():
@@ -24,7 +30,7 @@ def _load_jupyter_server_extension(server_app):
 
     teamkit = Teamkit.from_server_app(server_app)
     setup_routes(server_app.web_app, teamkit)
-    server_app.log.info("sm_teamkit %s loaded (%s)", __version__, teamkit.describe())
+    server_app.log.info("sm_teamkit %s loaded (%s)", version(), teamkit.describe())
 
 
 def _unload_jupyter_server_extension(server_app):

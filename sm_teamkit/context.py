@@ -12,14 +12,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ._version import __version__
+from ._version import version
 from .config import SmTeamkit
 from .studio.identity import Identity, IdentitySettings, metadata_region, resolve_identity
 
 if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command uses is loaded
     from .aws import AwsSettings
-    from .kernels import KernelsService
-    from .proxies import ProxiesService
+    from .kernels.service import KernelsService
+    from .proxies.service import ProxiesService
     from .storage.service import StorageService
     from .studio.apps import AppsService
     from .studio.refresh import LatestResult
@@ -70,7 +70,7 @@ class Teamkit:
     # --- the services --------------------------------------------------------------------------
     @functools.cached_property
     def kernels(self) -> KernelsService:
-        from .kernels import KernelsService
+        from .kernels.service import KernelsService
 
         return KernelsService.from_config(self.config)
 
@@ -82,7 +82,7 @@ class Teamkit:
 
     @functools.cached_property
     def proxies(self) -> ProxiesService:
-        from .proxies import ProxiesService
+        from .proxies.service import ProxiesService
 
         return ProxiesService.from_config(self.config, lambda: self.aws, self.identity)
 
@@ -177,7 +177,7 @@ class Teamkit:
     def status(self) -> dict:
         ident = self.identity()
         return {
-            "version": __version__,
+            "version": version(),
             "mode": ident.mode,
             "identity": ident.to_json(),
             "aws": {

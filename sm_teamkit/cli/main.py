@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from .._version import __version__
+from .._version import version
 from ..errors import TeamkitError
 from .kit import teamkit
 from .output import print_json
@@ -65,11 +65,23 @@ def cmd_config(args) -> int:
     return 0
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"sm-teamkit {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sm-teamkit", description="SageMaker Studio team kit: apps, storage, kernels, proxies, lifecycle."
     )
-    parser.add_argument("--version", action="version", version=f"sm-teamkit {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

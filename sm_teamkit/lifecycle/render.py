@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._version import __version__
+from .._version import version
 from ..errors import BadRequest, NotFound
 from .settings import LifecycleSettings
 
@@ -107,7 +107,7 @@ def _render(filename: str, app_type: str, phase: str, settings: LifecycleSetting
     baked = "\n".join(settings.shell_assignments())
     body = body.replace("set -uo pipefail\n", "set -uo pipefail\n" + (baked + "\n" if baked else ""), 1)
     header = (
-        f"#!/bin/bash\n# sm_teamkit {__version__} {phase} for {app_type}, "
+        f"#!/bin/bash\n# sm_teamkit {version()} {phase} for {app_type}, "
         "by `sm-teamkit lifecycle render`\n"
         "# shellcheck disable=SC2016,SC2153,SC2223,SC2317 # settings; names; bash -c\n"
     )

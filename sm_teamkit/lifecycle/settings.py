@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import BadRequest, NotFound
 
 # Every step any script runs, in order; the install step is the shell bootstrap's.
@@ -103,6 +101,8 @@ class LifecycleSettings:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise NotFound(f"Cannot read the settings file {path}: {exc.strerror}.") from exc
+        import yaml  # only when a settings file is read
+
         try:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError) as exc:

@@ -1,6 +1,21 @@
 """MLflow and Spark UIs through jupyter-server-proxy: the ``mlflow`` entry point, live Spark UI
 discovery and its proxy route, SageMaker managed MLflow, and the panel's overview."""
 
-from .service import ProxiesService, ProxySettings
+from __future__ import annotations
 
-__all__ = ["ProxiesService", "ProxySettings"]
+import importlib
+
+# Loaded on first use (PEP 562): a command that only registers its parser, or scans storage,
+# does not pay for the services and what they import.
+_LAZY = {
+    "ProxiesService": ".service",
+    "ProxySettings": ".service",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

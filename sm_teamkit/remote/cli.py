@@ -138,7 +138,7 @@ def cmd_git_credential(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``up``, ``open``, ``down`` and ``git-credential``."""
-    from .workspace import APP_TYPES
+    from .settings import APP_TYPES
 
     p = sub.add_parser("up", help="start your Studio app from a laptop, wait until it runs, print its URL")
     add_target_flags(p)

@@ -27,6 +27,10 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, published as tomli
     import tomli as tomllib
 
+SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
+PROFILE_APP_TYPES = ("KernelGateway", "JupyterServer")
+APP_TYPES = SPACE_APP_TYPES + PROFILE_APP_TYPES
+
 KEYS = ("domain", "user_profile", "space", "app_type", "app_name", "instance_type", "region")
 # `[profile work]` is the ~/.aws/config spelling; TOML needs `[profile."work"]`.
 _AWS_STYLE_SECTION = re.compile(r"^\s*\[\s*profile\s+([A-Za-z0-9_.@+-]+)\s*\]\s*(#.*)?$", re.MULTILINE)

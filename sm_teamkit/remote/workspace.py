@@ -11,11 +11,9 @@ from ..aws import AwsSettings, aws_error, client
 from ..errors import BadRequest, Conflict, Forbidden, TeamkitError
 from ..studio.apps import AppInfo, AppsService, AppsSettings
 from ..studio.pricing import PriceList
-from .settings import Target, require
+from .settings import APP_TYPES, PROFILE_APP_TYPES, SPACE_APP_TYPES, Target, require
 
-SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
-PROFILE_APP_TYPES = ("KernelGateway", "JupyterServer")
-APP_TYPES = SPACE_APP_TYPES + PROFILE_APP_TYPES
+__all__ = ["APP_TYPES", "PROFILE_APP_TYPES", "SPACE_APP_TYPES", "Workspace"]
 
 
 class TimedOut(TeamkitError):
