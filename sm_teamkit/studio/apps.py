@@ -149,7 +149,9 @@ class AppsService:
     """Blocking; every public method may call AWS at most once per interval in total."""
 
     def __init__(self, settings: AppsSettings, aws: AwsSettings, prices: PriceList,
-                 activity: Callable[[], dict] | None = None, clock: Callable[[], float] = time.monotonic):
+                 activity: Callable[[], dict] | None = None, clock: Callable[[], float] = time.time):
+        """``clock``: seconds for ages, refresh pacing and the idle-settings cache (tests pass a
+        fake one)."""
         if not settings.domain_id:
             raise Unavailable("Not running in SageMaker Studio (local mode): there are no apps to list.")
         self.settings = settings
@@ -166,6 +168,8 @@ class AppsService:
             settings.refresh_seconds,
             settings.max_backoff_seconds,
             lambda exc: aws_error(exc, "list your Studio apps"),
+            clock=clock,
+            wall_clock=clock,
         )
 
     @classmethod
@@ -297,7 +301,7 @@ class AppsService:
         snap = self._cache.get() if snap is None else snap
         if snap.value is None:
             raise snap.error or Unavailable("No app list yet.")
-        now = time.time()
+        now = self._clock()
         world = snap.value
         apps = [self._priced(a, now) for a in world.apps]
         shared = [self._priced(a, now, nudge=False) for a in world.shared]  # not theirs to stop

@@ -45,12 +45,16 @@ class SingleFlight(Generic[T]):
         max_backoff: float,
         to_error: Callable[[BaseException], TeamkitError],
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ):
+        """``clock`` paces the refreshes; ``wall_clock`` stamps ``fetched_at`` (tests pass one
+        fake clock for both)."""
         self._fetch = fetch
         self.interval = interval
         self.max_backoff = max_backoff
         self._to_error = to_error
         self._clock = clock
+        self._wall_clock = wall_clock
         self._lock = threading.Lock()
         self._value: T | None = None
         self._fetched_at = 0.0
@@ -108,7 +112,7 @@ class SingleFlight(Generic[T]):
         with self._lock:
             self.fetch_count += 1
             if error is None:
-                self._value, self._fetched_at, self._error, self._failures = value, time.time(), None, 0
+                self._value, self._fetched_at, self._error, self._failures = value, self._wall_clock(), None, 0
                 self._next_at = self._clock() + self.interval
             else:
                 self._error, self._failures = error, self._failures + 1

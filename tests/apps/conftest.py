@@ -63,6 +63,27 @@ def team_emulator():
         yield emu
 
 
+@pytest.fixture
+def team_clock():
+    from ..emulator.conftest import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
+def clocked_team_emulator(team_clock):
+    """The team scenario on a clock the test moves (``team_clock.advance``): deletions take
+    ``APP_DELETE_SECONDS`` of that clock, not of the wall."""
+    from sm_teamkit.emulator import Emulator, load_scenario
+
+    with Emulator(scenario=load_scenario(team_scenario()), port=0, clock=team_clock,
+                  app_delete_seconds=APP_DELETE_SECONDS) as emu:
+        yield emu
+
+
+APP_DELETE_SECONDS = 5.0
+
+
 def sm_client(emu):
     return boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from sm_teamkit.aws import AwsSettings
@@ -11,15 +9,15 @@ from sm_teamkit.errors import AwsError, Forbidden, NotFound
 from sm_teamkit.studio.apps import AppsService, AppsSettings, nudge_threshold
 from sm_teamkit.studio.pricing import PriceList
 
-from .conftest import DOMAIN, REGION, profile_arn, space_arn, start_training_job
+from .conftest import APP_DELETE_SECONDS, DOMAIN, REGION, profile_arn, space_arn, start_training_job
 
 
-def service(emu, user="alice", refresh=30.0, **kw) -> AppsService:
+def service(emu, user="alice", refresh=30.0, clock=None, **kw) -> AppsService:
     settings = AppsSettings(domain_id=DOMAIN, user_profile_name=user, space_name=kw.pop("space", "alice-lab"),
                             app_type="JupyterLab", app_name="default", refresh_seconds=refresh,
                             max_backoff_seconds=kw.pop("max_backoff", 300.0), **kw)
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
-    return AppsService(settings, aws, PriceList(REGION))
+    return AppsService(settings, aws, PriceList(REGION), **({"clock": clock} if clock else {}))
 
 
 def keys(apps):
@@ -109,18 +107,19 @@ def test_refuses_to_stop_an_app_in_another_users_space_without_calling_delete(te
     assert team_emulator.count("DeleteApp") == 0
 
 
-def test_stopping_an_own_app_deletes_it_and_shows_deleting_until_gone(team_emulator):
-    svc = service(team_emulator, refresh=0.2)
+def test_stopping_an_own_app_deletes_it_and_shows_deleting_until_gone(clocked_team_emulator, team_clock):
+    emu, refresh = clocked_team_emulator, 1.0  # shorter than the deletion
+    svc = service(emu, refresh=refresh, clock=team_clock)
     svc.report()
     result = svc.stop("KernelGateway", "kg-m5", "")
     assert result["stopped"] is True
     row = [a for a in svc.report()["apps"] if a["app_name"] == "kg-m5"]
     assert row and row[0]["status"] == "Deleting"
-    deadline = time.monotonic() + 20
-    while any(a["app_name"] == "kg-m5" for a in svc.report()["apps"]):
-        assert time.monotonic() < deadline, "the app never went away"
-        time.sleep(0.3)
-    calls = [params for op, params in team_emulator.calls if op == "DeleteApp"]
+    team_clock.advance(refresh)  # the next refresh, still within the deletion
+    assert [a["status"] for a in svc.report()["apps"] if a["app_name"] == "kg-m5"] == ["Deleting"]
+    team_clock.advance(APP_DELETE_SECONDS + refresh)  # deleted, and refreshed since
+    assert not any(a["app_name"] == "kg-m5" for a in svc.report()["apps"])
+    calls = [params for op, params in emu.calls if op == "DeleteApp"]
     assert calls[-1]["AppName"] == "kg-m5" and calls[-1]["UserProfileName"] == "alice"
 
 
@@ -136,25 +135,25 @@ def test_one_refresh_per_interval_whatever_the_number_of_callers(team_emulator):
     assert team_emulator.count("ListApps") == 2  # the two pages of that one refresh
 
 
-def test_throttling_serves_the_last_good_answer_and_backs_off(team_emulator):
-    svc = service(team_emulator, refresh=0.1, max_backoff=60)
+def test_throttling_serves_the_last_good_answer_and_backs_off(team_emulator, team_clock):
+    svc = service(team_emulator, refresh=0.1, max_backoff=60, clock=team_clock)
     good = svc.report()
     assert good["error"] is None
     team_emulator.set_faults(throttle_rate=1.0, operations=["ListApps", "ListSpaces"])
     try:
-        time.sleep(0.15)
+        team_clock.advance(0.15)
         team_emulator.reset_calls()
         waits = []
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
+        for _ in range(100):  # 2 s of the service's clock, a call every 20 ms
             report = svc.report()
             assert keys(report["apps"]) == keys(good["apps"])  # last good answer
             assert report["error"]["code"] == "aws_throttled"
             waits.append(report["retry_in_seconds"])
-            time.sleep(0.02)
-        # Without backoff a 0.1 s interval would mean ~20 attempts in 2 s.
+            team_clock.advance(0.02)
+        # Without backoff a 0.1 s interval would mean ~20 attempts in 2 s; with it (0.2, 0.4,
+        # 0.8, 1.6 s after each failure) four.
         attempts = team_emulator.count("ListSpaces")
-        assert 1 <= attempts <= 5
+        assert attempts == 4
         assert svc.refresh.backoff(3) == pytest.approx(0.8)
         assert max(waits) > 0.1
         assert report["age_seconds"] > 0
