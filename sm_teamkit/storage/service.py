@@ -199,11 +199,14 @@ class StorageService:
         return status
 
     def cancel_scan(self) -> dict:
+        """Stop the running scan (and forget a requested one). ``cancelled`` in the answer says
+        whether a scan was running: if so, it ends cancelled and keeps no report, however close
+        to its end it was (the check and the report share the lock)."""
         with self._lock:
             scanner, self._requested = self._scanner, None
-        if scanner is not None:
-            scanner.cancel()
-        return self.status()
+            if scanner is not None:
+                scanner.cancel()
+        return {**self.status(), "cancelled": scanner is not None}
 
     def scan_now(self, specs: list[RootSpec] | None = None,
                  on_progress: Callable[[ScanProgress], None] | None = None, save: bool = True) -> dict:
@@ -226,8 +229,11 @@ class StorageService:
             report = build_report(result, self._places(specs), self.settings.prices,
                                   self._efs.describe if self._efs else None)
             with self._lock:
+                if scanner.cancelled:  # cancelled while the last folders were read
+                    raise ScanCancelled()
                 self._report = report
                 self._last_error = None
+                self._scanner = None
             if save and self.settings.persist:
                 save_report(self.state_path, report)
         except ScanCancelled:
