@@ -33,24 +33,24 @@ class SmTeamkit(Configurable):
 
     domain_id = Unicode(
         "",
-        help="SageMaker domain id (d-xxxxxxxxxxxx). Overrides the metadata file. Default: empty (from the metadata file).",
+        help="SageMaker domain id (d-xxxxxxxxxxxx). Overrides the metadata file.",
     ).tag(config=True)
     user_profile_name = Unicode(
         "",
         help=(
             "User profile this server acts for. Overrides the metadata file and, in new Studio, "
-            "the space owner found with DescribeSpace. Default: empty (detected)."
+            "the space owner found with DescribeSpace."
         ),
     ).tag(config=True)
     space_name = Unicode(
-        "", help="Space this server runs in. Overrides the metadata file. Default: empty (detected)."
+        "", help="Space this server runs in. Overrides the metadata file."
     ).tag(config=True)
     app_type = Unicode(
         "",
-        help="App type this server runs as (JupyterLab, JupyterServer, KernelGateway, CodeEditor). Default: empty (detected).",
+        help="App type this server runs as (JupyterLab, JupyterServer, KernelGateway, CodeEditor).",
     ).tag(config=True)
     app_name = Unicode(
-        "", help="App name this server runs as (usually 'default'). Default: empty (detected)."
+        "", help="App name this server runs as (usually 'default')."
     ).tag(config=True)
 
     # --- AWS -------------------------------------------------------------------------------
@@ -66,19 +66,19 @@ class SmTeamkit(Configurable):
         help=(
             "SageMaker API endpoint URL. Default: empty, meaning botocore's own "
             "AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL, else the public endpoint. "
-            "The local emulator (`sm-teamkit emulator`) is reached this way."
+            "The local Studio emulator is reached this way."
         ),
     ).tag(config=True)
     aws_max_attempts = Int(
         5,
-        help="Attempts per AWS call (botocore adaptive retry mode), including the first. Default: 5.",
+        help="Attempts per AWS call (botocore adaptive retry mode), including the first.",
     ).tag(config=True)
     aws_threads = Int(
         4,
         help=(
             "Threads the server gives to AWS calls (app listing, stops, managed MLflow, "
             "DescribeSpace), apart from everything else: a slow or hung AWS endpoint then delays "
-            "only AWS answers, never storage, kernels, status or the proxies. Default: 4."
+            "only AWS answers, never storage, kernels, status or the proxies."
         ),
     ).tag(config=True)
 
@@ -87,19 +87,19 @@ class SmTeamkit(Configurable):
         30.0,
         help=(
             "Seconds between two refreshes of the app list from SageMaker. One refresh serves every "
-            "open tab and request of this server. Default: 30."
+            "open tab and request of this server."
         ),
     ).tag(config=True)
     apps_max_backoff_seconds = Float(
         300.0,
-        help="Longest wait, in seconds, between refreshes after throttling or network errors. Default: 300.",
+        help="Longest wait, in seconds, between refreshes after throttling or network errors.",
     ).tag(config=True)
     instance_prices = Dict(
         value_trait=Float(),
         default_value={},
         help=(
             "Prices in USD per hour by instance type (e.g. {'ml.g5.xlarge': 1.41}), overriding "
-            "the shipped pricing table for the current region. Default: {} (shipped table only)."
+            "the shipped pricing table for the current region."
         ),
     ).tag(config=True)
     nudge_hours = Dict(
@@ -119,14 +119,14 @@ class SmTeamkit(Configurable):
             "a user, besides Studio's own sagemaker:user-profile-arn and sagemaker:space-arn: a "
             "key ending in 'space-name' names one of the user's spaces, any other key the user "
             "profile. The defaults are the tags of amazon-sagemaker-jupyter-scheduler's notebook "
-            "jobs. Default: ['sagemaker:user-profile-name', 'sagemaker:shared-space-name']."
+            "jobs."
         ),
     ).tag(config=True)
     admin_email_tag_key = Unicode(
         "email",
         help=(
             "Tag key on a user profile whose value is the owner's e-mail address, for "
-            "`sm-teamkit admin remind` when --emails does not name the profile. Default: email."
+            "`sm-teamkit admin remind` when --emails does not name the profile."
         ),
     ).tag(config=True)
     idle_settings_refresh_seconds = Float(
@@ -134,7 +134,7 @@ class SmTeamkit(Configurable):
         help=(
             "Seconds between two readings of the idle shutdown settings of the user's spaces, "
             "profile and domain (DescribeSpace, DescribeUserProfile, DescribeDomain), shown on "
-            "each app. Default: 300."
+            "each app."
         ),
     ).tag(config=True)
     idle_activity_file = Unicode(
@@ -152,11 +152,11 @@ class SmTeamkit(Configurable):
         return os.environ.get("SM_TEAMKIT_ACTIVITY_FILE", "/tmp/.sagemaker-last-active-timestamp")
     idle_keepalive_seconds = Float(
         60.0,
-        help="Seconds between two writes of idle_activity_file while a job runs. Default: 60.",
+        help="Seconds between two writes of idle_activity_file while a job runs.",
     ).tag(config=True)
     track_jobs = Bool(
         True,
-        help="List running training, processing and transform jobs and endpoints owned by the user. Default: True.",
+        help="List running training, processing and transform jobs and endpoints owned by the user.",
     ).tag(config=True)
 
     # --- Kernels (pipenv environments) -----------------------------------------------------
@@ -164,7 +164,7 @@ class SmTeamkit(Configurable):
         True,
         help=(
             "Register every usable pipenv environment as a Jupyter kernel at server start and "
-            "whenever one appears, and remove the kernelspecs of vanished ones. Default: True."
+            "whenever one appears, and remove the kernelspecs of vanished ones."
         ),
     ).tag(config=True)
     kernels_workon_home = Unicode(
@@ -179,19 +179,19 @@ class SmTeamkit(Configurable):
         default_value=["~"],
         help=(
             "Folders searched for projects with an in-project `.venv` (PIPENV_VENV_IN_PROJECT), "
-            "down to kernels_project_depth levels; hidden folders are skipped. Default: ['~']."
+            "down to kernels_project_depth levels; hidden folders are skipped."
         ),
     ).tag(config=True)
     kernels_project_depth = Int(
         2,
-        help="How many folder levels below each project root to look for `<project>/.venv`. Default: 2.",
+        help="How many folder levels below each project root to look for `<project>/.venv`.",
     ).tag(config=True)
     kernels_extra_roots = List(
         Unicode(),
         default_value=[],
         help=(
             "Extra folders whose sub-folders are environments (e.g. a shared EFS folder of "
-            "team venvs). Default: []."
+            "team venvs)."
         ),
     ).tag(config=True)
     kernels_dir = Unicode(
@@ -206,7 +206,7 @@ class SmTeamkit(Configurable):
         10.0,
         help=(
             "Seconds between two checks of the environment folders' modification times; a change "
-            "re-registers the kernels. Default: 10."
+            "re-registers the kernels."
         ),
     ).tag(config=True)
     kernels_pipenv_command = List(
@@ -220,7 +220,7 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
     kernels_job_timeout_seconds = Float(
         1800.0,
-        help="Seconds after which a repair or ipykernel install is stopped. Default: 1800.",
+        help="Seconds after which a repair or ipykernel install is stopped.",
     ).tag(config=True)
     kernels_conda_envs_dirs = List(
         Unicode(),
@@ -242,21 +242,20 @@ class SmTeamkit(Configurable):
         5.0,
         help=(
             "An environment that is not ready and changed less than this many seconds ago (or "
-            "whose creator still runs) is shown as being created, with no action. Default: 5."
+            "whose creator still runs) is shown as being created, with no action."
         ),
     ).tag(config=True)
     kernels_tools_dir = Unicode(
         "~/.sm-teamkit/tools",
         help=(
-            "Folder of the tools venvs Repair bootstraps when the image lacks them (pipenv). "
-            "Default: ~/.sm-teamkit/tools."
+            "Folder of the tools venvs Repair bootstraps when the image lacks them (pipenv)."
         ),
     ).tag(config=True)
 
     # --- Storage usage ---------------------------------------------------------------------
     storage_include_home = Bool(
         True,
-        help="Scan the user's home folder (Path.home()). Default: True.",
+        help="Scan the user's home folder (Path.home()).",
     ).tag(config=True)
     storage_roots = List(
         Unicode(),
@@ -264,28 +263,27 @@ class SmTeamkit(Configurable):
         help=(
             "Extra folders to scan besides the home and the detected EFS mounts (e.g. "
             "['/mnt/data']). A folder inside another scanned root on the same file system is "
-            "skipped (it would count twice). Default: []."
+            "skipped (it would count twice)."
         ),
     ).tag(config=True)
     storage_detect_efs = Bool(
         True,
         help=(
             "Also scan EFS file systems mounted here (nfs4 mounts of fs-xxxx.efs.<region> found "
-            "in /proc/mounts) and show their size from DescribeFileSystems. Default: True."
+            "in /proc/mounts) and show their size from DescribeFileSystems."
         ),
     ).tag(config=True)
     storage_scan_interval_seconds = Float(
         1800.0,
         help=(
-            "Seconds between two background scans; 0 scans only on request (panel or POST). "
-            "Default: 1800 (30 minutes)."
+            "Seconds between two background scans; 0 scans only on request (panel or POST)."
         ),
     ).tag(config=True)
     storage_start_delay_seconds = Float(
         10.0,
         help=(
             "Seconds after server start before the first background scan; a negative value "
-            "waits for a request or the interval. Default: 10."
+            "waits for a request or the interval."
         ),
     ).tag(config=True)
     storage_scan_workers = Int(
@@ -293,7 +291,7 @@ class SmTeamkit(Configurable):
         help=(
             "Processes that walk big folders in parallel during a scan (the scanning thread "
             "walks the first two levels and hands deeper folders to them); 1 scans in one "
-            "thread. Small trees never start workers. Default: 2."
+            "thread. Small trees never start workers."
         ),
     ).tag(config=True)
     storage_scan_io_threads = Int(
@@ -302,19 +300,19 @@ class SmTeamkit(Configurable):
             "I/O threads that walk a root on a network or FUSE file system (EFS, NFS: found in "
             "/proc/mounts, or by the latency of the first operations), sharing a queue of folders "
             "so that many requests are in flight; local disks keep the worker processes. 0 or 1 "
-            "walks network roots like local ones. Default: 32."
+            "walks network roots like local ones."
         ),
     ).tag(config=True)
     storage_top_n = Int(
         10,
-        help="Number of largest folders and largest files listed in the storage report. Default: 10.",
+        help="Number of largest folders and largest files listed in the storage report.",
     ).tag(config=True)
     storage_prices = Dict(
         value_trait=Float(),
         default_value={},
         help=(
             "Storage prices in USD per GB-month by kind ('efs', 'ebs'), overriding the shipped "
-            "us-east-1 list prices (EFS Standard 0.30, SageMaker ML storage 0.14). Default: {}."
+            "us-east-1 list prices (EFS Standard 0.30, SageMaker ML storage 0.14)."
         ),
     ).tag(config=True)
     storage_publish_metrics = Bool(
@@ -323,12 +321,12 @@ class SmTeamkit(Configurable):
             "After each scan, publish the user's total to CloudWatch (namespace "
             "storage_metric_namespace, metrics StorageBytes and StorageCostUsdPerMonth, "
             "dimensions DomainId, UserProfileName and, in new Studio, SpaceName) for "
-            "`sm-teamkit team usage`. Needs cloudwatch:PutMetricData. Default: False."
+            "`sm-teamkit team usage`. Needs cloudwatch:PutMetricData."
         ),
     ).tag(config=True)
     storage_metric_namespace = Unicode(
         "SmTeamkit/Storage",
-        help="CloudWatch namespace of the published storage metrics. Default: SmTeamkit/Storage.",
+        help="CloudWatch namespace of the published storage metrics.",
     ).tag(config=True)
 
     # --- Proxies (MLflow, Spark UIs) -------------------------------------------------------
@@ -337,19 +335,18 @@ class SmTeamkit(Configurable):
         help=(
             "SQLite database of the local MLflow opened at <base_url>mlflow/ (created on first "
             "use; '~' is the user's home, so runs persist with it). Notebooks started from this "
-            "server log to it unless MLFLOW_TRACKING_URI is already set. "
-            "Default: ~/.sm-teamkit/mlflow/mlflow.db."
+            "server log to it unless MLFLOW_TRACKING_URI is already set."
         ),
     ).tag(config=True)
     mlflow_artifacts_dir = Unicode(
         "~/.sm-teamkit/mlflow/artifacts",
-        help="Folder of the local MLflow's artifacts. Default: ~/.sm-teamkit/mlflow/artifacts.",
+        help="Folder of the local MLflow's artifacts.",
     ).tag(config=True)
     mlflow_start_timeout_seconds = Float(
         120.0,
         help=(
             "Seconds the proxy waits for the local MLflow to answer after starting it (a cold "
-            "start takes 10-30 s). Read from the Jupyter config files. Default: 120."
+            "start takes 10-30 s). Read from the Jupyter config files."
         ),
     ).tag(config=True)
     mlflow_allowed_origins = List(
@@ -357,39 +354,36 @@ class SmTeamkit(Configurable):
         default_value=["https://*.studio.*.sagemaker.aws"],
         help=(
             "Browser origins (fnmatch patterns) allowed to change data in the local MLflow "
-            "(MLflow's --cors-allowed-origins; localhost is always allowed). "
-            "Default: ['https://*.studio.*.sagemaker.aws'] (SageMaker Studio)."
+            "(MLflow's --cors-allowed-origins; localhost is always allowed)."
         ),
     ).tag(config=True)
     mlflow_managed_refresh_seconds = Float(
         60.0,
         help=(
             "Seconds between two listings of the SageMaker managed MLflow tracking servers "
-            "(one call serves every tab). Default: 60."
+            "(one call serves every tab)."
         ),
     ).tag(config=True)
     mlflow_presigned_url_seconds = Int(
         300,
-        help="Seconds a presigned URL to a managed MLflow tracking server stays valid. Default: 300.",
+        help="Seconds a presigned URL to a managed MLflow tracking server stays valid.",
     ).tag(config=True)
     spark_ui_first_port = Int(
         4040,
-        help="First port of the Spark UI range (spark.ui.port). Default: 4040.",
+        help="First port of the Spark UI range (spark.ui.port).",
     ).tag(config=True)
     spark_ui_port_count = Int(
         20,
         help=(
             "Number of ports, from spark_ui_first_port, where live Spark UIs are looked for and "
-            "proxied at <base_url>sparkui/<port>/; no other port is reachable. Default: 20 "
-            "(4040-4059)."
+            "proxied at <base_url>sparkui/<port>/; no other port is reachable."
         ),
     ).tag(config=True)
     spark_history_url = Unicode(
         "",
         help=(
             "http URL of a Spark History Server to proxy at <base_url>sparkhistory/ (e.g. "
-            "http://spark-history.internal:18080); only this host and port are reachable. "
-            "Default: empty (none)."
+            "http://spark-history.internal:18080); only this host and port are reachable."
         ),
     ).tag(config=True)
 
@@ -399,7 +393,7 @@ class SmTeamkit(Configurable):
             "Restrict jupyter-server-proxy's own <base_url>proxy/<port>/ routes to loopback ports "
             "that a process of this server's Unix user listens on (read from /proc/net/tcp and "
             "tcp6): other users' ports answer 403. Off: any loopback port can be reached, as "
-            "jupyter-server-proxy allows by default. Default: True."
+            "jupyter-server-proxy allows by default."
         ),
     ).tag(config=True)
     # --- Git credentials (sm-teamkit git-credential) ----------------------------------------
@@ -410,7 +404,7 @@ class SmTeamkit(Configurable):
             "{user_profile} is the Studio user profile, {host} the git host name (no port). "
             "The secret is the token alone, or JSON {\"username\": ..., \"token\": ...}. "
             "Read by the git credential helper `sm-teamkit git-credential`; nothing is written "
-            "to disk. Default: sm-teamkit/git/{user_profile}."
+            "to disk."
         ),
     ).tag(config=True)
     git_credential_hosts = List(
@@ -420,6 +414,6 @@ class SmTeamkit(Configurable):
             "Git hosts the credential helper answers for (HTTPS only), e.g. ['gitlab.example.com']; "
             "an entry written as a URL (http://git.internal:8080) also allows that scheme and "
             "port. `sm-teamkit git-credential --install` configures git for exactly these "
-            "hosts. Default: ['github.com', 'gitlab.com']."
+            "hosts."
         ),
     ).tag(config=True)
