@@ -8,9 +8,10 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import settings_from_config
 from ..errors import BadRequest, Conflict, TeamkitError
 from .cleanup import apply_to_report, clean
 from .efs import EfsLookup
@@ -22,42 +23,37 @@ from .state import default_state_path, expected_entries, load_report, save_repor
 log = logging.getLogger("sm_teamkit.storage")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StorageSettings:
-    """What to scan and how often. Empty ``home`` means the user's home (Path.home())."""
+    """What to scan and how often. The fields without a default are c.SmTeamkit.storage_*
+    settings (their defaults live there: build with ``from_config``). Empty ``home`` means the
+    user's home (Path.home())."""
 
+    include_home: bool
+    roots: tuple[str, ...]
+    detect_efs: bool
+    interval_seconds: float
+    start_delay_seconds: float
+    top_n: int
+    prices: dict[str, float]
+    publish_metrics: bool
+    metric_namespace: str
+    workers: int
+    io_threads: int
     home: str = ""
-    include_home: bool = True
-    roots: tuple[str, ...] = ()
-    detect_efs: bool = True
-    interval_seconds: float = 1800.0
-    start_delay_seconds: float = 10.0
-    top_n: int = 10
-    prices: dict[str, float] = field(default_factory=dict)
-    publish_metrics: bool = False
-    metric_namespace: str = "SmTeamkit/Storage"
     mounts_path: str = "/proc/mounts"
     progress_every: int = 4096
-    workers: int = 2
-    io_threads: int = 0
     state_path: str = ""  # where the last report is kept; "" = ~/.local/state/sm-teamkit/...
     persist: bool = True
 
     @classmethod
-    def from_config(cls, config) -> StorageSettings:
-        return cls(
-            include_home=config.storage_include_home,
-            roots=tuple(config.storage_roots),
-            detect_efs=config.storage_detect_efs,
-            interval_seconds=config.storage_scan_interval_seconds,
-            start_delay_seconds=config.storage_start_delay_seconds,
-            top_n=config.storage_top_n,
-            workers=config.storage_scan_workers,
-            io_threads=config.storage_scan_io_threads,
-            prices=dict(config.storage_prices),
-            publish_metrics=config.storage_publish_metrics,
-            metric_namespace=config.storage_metric_namespace,
-        )
+    def from_config(cls, config, **given) -> StorageSettings:
+        """From the config's storage_* traits; ``given`` fields override (tests, the CLI)."""
+        return settings_from_config(cls, config, "storage_", {
+            "interval_seconds": "storage_scan_interval_seconds",
+            "workers": "storage_scan_workers",
+            "io_threads": "storage_scan_io_threads",
+        }, **given)
 
 
 class StorageService:

@@ -101,3 +101,11 @@ def kept_reports(tmp_path_factory, monkeypatch) -> Path:
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("XDG_STATE_HOME", str(state))
     return state / "sm-teamkit" / "storage-report.json"
+
+
+def storage_settings(**given):
+    """StorageSettings as a server with the default config has them, with ``given`` fields changed."""
+    from sm_teamkit.config import SmTeamkit
+    from sm_teamkit.storage.service import StorageSettings
+
+    return StorageSettings.from_config(SmTeamkit(), **given)

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from sm_teamkit.errors import BadRequest, Conflict, Forbidden
-from sm_teamkit.storage.service import StorageService, StorageSettings
+from sm_teamkit.storage.service import StorageService
 
-from .conftest import du, write
+from .conftest import du, storage_settings, write
 
 
 @pytest.fixture
 def service(tree):
-    svc = StorageService(StorageSettings(home=str(tree), detect_efs=False, progress_every=64))
+    svc = StorageService(storage_settings(home=str(tree), detect_efs=False, progress_every=64))
     svc.scan_now()
     return svc
 
@@ -121,6 +121,6 @@ def test_emptying_never_follows_symlinks_inside_the_trash(service, tree, tmp_pat
 
 
 def test_refuses_to_clean_before_any_scan(tree):
-    svc = StorageService(StorageSettings(home=str(tree), detect_efs=False))
+    svc = StorageService(storage_settings(home=str(tree), detect_efs=False))
     with pytest.raises(Conflict):
         svc.clean("trash")

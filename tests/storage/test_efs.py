@@ -6,10 +6,10 @@ import boto3
 import pytest
 
 from sm_teamkit.storage.mounts import mount_for, parse_mounts
-from sm_teamkit.storage.service import StorageService, StorageSettings
+from sm_teamkit.storage.service import StorageService
 from sm_teamkit.studio.identity import Identity
 
-from .conftest import du, write
+from .conftest import du, storage_settings, write
 
 MOUNTS = """\
 overlay / overlay rw,relatime 0 0
@@ -43,7 +43,7 @@ def test_a_mounted_efs_is_scanned_priced_at_the_efs_rate_and_sized_by_describe(e
     mounts_file = tmp_path / "mounts"
     mounts_file.write_text(f"{efs_id}.efs.us-east-1.amazonaws.com:/ {mount} nfs4 rw 0 0\n")
     svc = StorageService(
-        StorageSettings(include_home=False, mounts_path=str(mounts_file), prices={"efs": 0.5}),
+        storage_settings(include_home=False, mounts_path=str(mounts_file), prices={"efs": 0.5}),
         identity=lambda: Identity(mode="studio", flavor="studio", domain_id="d-1", user_profile_name="u"),
         client=lambda service: boto3.client(service, region_name="us-east-1"),
     )
@@ -61,7 +61,7 @@ def test_an_efs_that_cannot_be_described_still_gets_its_scan(tmp_path, moto_endp
     mounts_file = tmp_path / "mounts"
     mounts_file.write_text(f"fs-00000000.efs.us-east-1.amazonaws.com:/ {mount} nfs4 rw 0 0\n")
     svc = StorageService(
-        StorageSettings(include_home=False, mounts_path=str(mounts_file)),
+        storage_settings(include_home=False, mounts_path=str(mounts_file)),
         client=lambda service: boto3.client(service, region_name="us-east-1"),
     )
     root = svc.scan_now()["report"]["roots"][0]

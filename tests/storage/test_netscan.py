@@ -17,9 +17,9 @@ import pytest
 from sm_teamkit.storage import netwalk
 from sm_teamkit.storage.netwalk import is_network_fs
 from sm_teamkit.storage.scan import RootSpec, ScanCancelled, StorageScanner
-from sm_teamkit.storage.service import StorageService, StorageSettings
+from sm_teamkit.storage.service import StorageService
 
-from .conftest import du, make_tree
+from .conftest import du, make_tree, storage_settings
 
 LATENCYFS = Path(__file__).with_name("latencyfs.py")
 
@@ -143,7 +143,7 @@ def test_local_disks_keep_the_local_walk(tree):
 
 
 def test_the_kept_report_is_shown_after_a_restart_with_its_age(tree, kept_reports):
-    settings = StorageSettings(home=str(tree), detect_efs=False)
+    settings = storage_settings(home=str(tree), detect_efs=False)
     first = StorageService(settings).scan_now()
     assert kept_reports.is_file()
     assert [p.name for p in kept_reports.parent.iterdir()] == [kept_reports.name]  # no temporary left
@@ -157,12 +157,12 @@ def test_the_kept_report_is_shown_after_a_restart_with_its_age(tree, kept_report
 def test_a_damaged_kept_report_is_ignored(tree, kept_reports):
     kept_reports.parent.mkdir(parents=True, exist_ok=True)
     kept_reports.write_text('{"version": 1, "report": {"finished_')
-    status = StorageService(StorageSettings(home=str(tree), detect_efs=False)).status()
+    status = StorageService(storage_settings(home=str(tree), detect_efs=False)).status()
     assert status["report"] is None and status["restored"] is False
 
 
 def test_progress_estimates_what_is_left_from_the_kept_report(tree):
-    settings = StorageSettings(home=str(tree), detect_efs=False, progress_every=1)
+    settings = storage_settings(home=str(tree), detect_efs=False, progress_every=1)
     first = StorageService(settings).scan_now()["report"]
     seen = []
     StorageService(settings).scan_now(on_progress=lambda p: seen.append(p.to_json()))

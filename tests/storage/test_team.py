@@ -10,11 +10,11 @@ import pytest
 
 from sm_teamkit.cli.main import main
 from sm_teamkit.errors import Unavailable
-from sm_teamkit.storage.service import StorageService, StorageSettings
+from sm_teamkit.storage.service import StorageService
 from sm_teamkit.storage.team import METRIC_BYTES, NAMESPACE, publish_usage, team_usage
 from sm_teamkit.studio.identity import Identity
 
-from .conftest import du
+from .conftest import du, storage_settings
 
 DOMAIN = "d-team00000001"
 
@@ -35,7 +35,7 @@ def cloudwatch(moto_endpoint):
 
 def test_each_scan_publishes_the_users_total_with_domain_and_profile_dimensions(cloudwatch, tree):
     svc = StorageService(
-        StorageSettings(home=str(tree), detect_efs=False, publish_metrics=True),
+        storage_settings(home=str(tree), detect_efs=False, publish_metrics=True),
         identity=lambda: identity("alice", "alice-lab"),
         client=lambda service: boto3.client(service, region_name="us-east-1"),
     )
@@ -95,7 +95,7 @@ def test_local_mode_does_not_publish_and_says_why(cloudwatch, tree):
     local = Identity(mode="local", flavor="local")
     with pytest.raises(Unavailable):
         publish_usage(cloudwatch, local, fake_report(1, None, time.time()))
-    svc = StorageService(StorageSettings(home=str(tree), detect_efs=False, publish_metrics=True),
+    svc = StorageService(storage_settings(home=str(tree), detect_efs=False, publish_metrics=True),
                          identity=lambda: local,
                          client=lambda service: boto3.client(service, region_name="us-east-1"))
     status = svc.scan_now()
