@@ -10,24 +10,26 @@ import importlib.util
 import os
 import socket
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from ..config import settings_from_config
 
 ICON = Path(__file__).with_name("icons") / "mlflow.svg"
 INSTALL_HINT = "Add the extra: pip install 'sm-teamkit[mlflow]' (the full mlflow package, not mlflow-skinny), then restart the server."
 # The same pattern MLflow's own middleware understands (fnmatch): Studio serves JupyterLab from
 # https://<domain-id>.studio.<region>.sagemaker.aws for new Studio and Classic alike.
-STUDIO_ORIGINS = ("https://*.studio.*.sagemaker.aws",)
 
 
 @dataclass(frozen=True)
 class MlflowSettings:
-    """Where the local MLflow keeps its runs and how it is started."""
+    """Where the local MLflow keeps its runs and how it is started: the c.SmTeamkit.mlflow_*
+    settings (their defaults live there: build with ``from_config``)."""
 
-    database_path: str = "~/.sm-teamkit/mlflow/mlflow.db"
-    artifacts_dir: str = "~/.sm-teamkit/mlflow/artifacts"
-    start_timeout_seconds: float = 120.0
-    allowed_origins: tuple[str, ...] = field(default=STUDIO_ORIGINS)
+    database_path: str
+    artifacts_dir: str
+    start_timeout_seconds: float
+    allowed_origins: tuple[str, ...]
 
     @property
     def database(self) -> Path:
@@ -43,13 +45,8 @@ class MlflowSettings:
         return f"sqlite:///{self.database}"
 
     @classmethod
-    def from_config(cls, config) -> MlflowSettings:
-        return cls(
-            database_path=config.mlflow_database_path,
-            artifacts_dir=config.mlflow_artifacts_dir,
-            start_timeout_seconds=config.mlflow_start_timeout_seconds,
-            allowed_origins=tuple(config.mlflow_allowed_origins),
-        )
+    def from_config(cls, config, **given) -> MlflowSettings:
+        return settings_from_config(cls, config, "mlflow_", **given)
 
 
 # Set once per server process by configure(); read by the entry point's callables.
@@ -90,7 +87,9 @@ def current_settings() -> MlflowSettings:
 
         return MlflowSettings.from_config(load_config())
     except Exception:
-        return MlflowSettings()
+        from ..config import SmTeamkit
+
+        return MlflowSettings.from_config(SmTeamkit())
 
 
 def server_command(port: int) -> list[str]:

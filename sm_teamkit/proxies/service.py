@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from ..aws import AwsSettings
+from ..config import settings_from_config
 from ..errors import Unavailable
 from ..studio.identity import Identity
 from .managed import ManagedListing, ManagedMlflow
@@ -20,17 +21,13 @@ HISTORY_ROUTE = "sparkhistory"
 class ProxySettings:
     mlflow: MlflowSettings
     spark: SparkSettings
-    managed_refresh_seconds: float = 60.0
-    presigned_url_seconds: int = 300
+    managed_refresh_seconds: float
+    presigned_url_seconds: int
 
     @classmethod
     def from_config(cls, config) -> ProxySettings:
-        return cls(
-            mlflow=MlflowSettings.from_config(config),
-            spark=SparkSettings.from_config(config),
-            managed_refresh_seconds=config.mlflow_managed_refresh_seconds,
-            presigned_url_seconds=config.mlflow_presigned_url_seconds,
-        )
+        return settings_from_config(cls, config, "mlflow_", mlflow=MlflowSettings.from_config(config),
+                                    spark=SparkSettings.from_config(config))
 
 
 class ProxiesService:

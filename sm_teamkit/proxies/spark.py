@@ -15,6 +15,8 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ..config import settings_from_config
+
 PROC_NET = ("/proc/net/tcp", "/proc/net/tcp6")
 TCP_LISTEN = "0A"
 ROUTE = "sparkui"  # no "proxy" or "history" segment: Spark's own JS treats those specially
@@ -22,11 +24,12 @@ ROUTE = "sparkui"  # no "proxy" or "history" segment: Spark's own JS treats thos
 
 @dataclass(frozen=True)
 class SparkSettings:
-    """Ports where Spark UIs may listen (Spark tries 4040, 4041, ... up to its maxRetries)."""
+    """Ports where Spark UIs may listen (Spark tries 4040, 4041, ... up to its maxRetries).
+    The c.SmTeamkit.spark_ui_* and spark_history_url settings; their defaults live there."""
 
-    first_port: int = 4040
-    port_count: int = 20
-    history_url: str = ""
+    first_port: int
+    port_count: int
+    history_url: str
 
     def allows(self, port: int) -> bool:
         return self.first_port <= port < self.first_port + self.port_count
@@ -36,12 +39,8 @@ class SparkSettings:
         return range(self.first_port, self.first_port + self.port_count)
 
     @classmethod
-    def from_config(cls, config) -> SparkSettings:
-        return cls(
-            first_port=config.spark_ui_first_port,
-            port_count=config.spark_ui_port_count,
-            history_url=config.spark_history_url,
-        )
+    def from_config(cls, config, **given) -> SparkSettings:
+        return settings_from_config(cls, config, "spark_ui_", {"history_url": "spark_history_url"}, **given)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import socket
 
 from sm_teamkit.proxies.spark import (
-    SparkSettings,
     listening_sockets,
     parse_proc_net_tcp,
     same_host_location,
     user_spark_sockets,
 )
+
+from .defaults import spark_settings
 
 TCP6 = """  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000000000000000000000000000:0FC8 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 25806 1 000000002e433b52 100 0 0 10 0
@@ -45,9 +46,9 @@ def test_keeps_only_this_users_loopback_reachable_ports_in_the_range(tmp_path):
     sockets = listening_sockets(paths)
     assert sockets is not None and len(sockets) == 6
     # 4041 belongs to root, 4044 is past the range, 4045 listens on another interface only
-    in_range = SparkSettings(first_port=4040, port_count=4)
+    in_range = spark_settings(first_port=4040, port_count=4)
     assert user_spark_sockets(in_range, uid=1000, paths=paths) == {4040: 25806, 4042: 25808, 4043: 31}
-    wider = SparkSettings(first_port=4040, port_count=6)
+    wider = spark_settings(first_port=4040, port_count=6)
     assert set(user_spark_sockets(wider, uid=1000, paths=paths)) == {4040, 4042, 4043, 4044}
 
 
@@ -57,8 +58,8 @@ def test_finds_a_real_listening_socket_of_this_process():
         listener.listen()
         port = listener.getsockname()[1]
         assert port in {s.port for s in listening_sockets() or []}
-        assert user_spark_sockets(SparkSettings(first_port=port, port_count=1))
-    assert not user_spark_sockets(SparkSettings(first_port=port, port_count=1))
+        assert user_spark_sockets(spark_settings(first_port=port, port_count=1))
+    assert not user_spark_sockets(spark_settings(first_port=port, port_count=1))
 
 
 def test_same_host_redirects_lose_scheme_and_host():

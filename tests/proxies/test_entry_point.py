@@ -11,9 +11,9 @@ import urllib.request
 from importlib.metadata import entry_points
 
 from sm_teamkit.proxies import mlflow
-from sm_teamkit.proxies.mlflow import MlflowSettings
 
 from .conftest import free_port
+from .defaults import mlflow_settings
 
 
 def test_the_entry_point_is_registered_for_jupyter_server_proxy():
@@ -22,7 +22,7 @@ def test_the_entry_point_is_registered_for_jupyter_server_proxy():
 
 
 def test_mlflow_starts_on_loopback_with_one_worker_and_the_home_store(tmp_path, monkeypatch):
-    settings = MlflowSettings(database_path=str(tmp_path / "db" / "m.db"),
+    settings = mlflow_settings(database_path=str(tmp_path / "db" / "m.db"),
                               artifacts_dir=str(tmp_path / "art"))
     monkeypatch.setattr(mlflow, "_settings", settings)
     config = mlflow.setup_mlflow()
@@ -63,13 +63,13 @@ def test_without_mlflow_there_is_no_launcher_entry_and_the_route_says_what_to_in
 
 def test_without_mlflow_the_overview_says_how_to_add_it(monkeypatch):
     monkeypatch.setattr(mlflow, "mlflow_installed", lambda: False)
-    status = mlflow.local_mlflow_status(MlflowSettings())
+    status = mlflow.local_mlflow_status(mlflow_settings())
     assert not status.installed and not status.running
     assert "pip install 'sm-teamkit[mlflow]'" in status.hint
 
 
 def test_kernels_get_the_store_unless_the_user_chose_a_tracking_uri(tmp_path):
-    settings = MlflowSettings(database_path=str(tmp_path / "m.db"))
+    settings = mlflow_settings(database_path=str(tmp_path / "m.db"))
     env: dict[str, str] = {}
     assert mlflow.configure(settings, env) == f"sqlite:///{tmp_path}/m.db"
     mine = {"MLFLOW_TRACKING_URI": "http://team-mlflow.internal:5000"}

@@ -14,9 +14,10 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from sm_teamkit.proxies.spark import SparkSettings, port_owner_ok
+from sm_teamkit.proxies.spark import port_owner_ok
 
 from .conftest import BASE_URL
+from .defaults import spark_settings
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -78,7 +79,7 @@ def test_proxied_uis_refuse_websockets_without_a_token(proxy_server, path):
 
 def test_refuses_to_proxy_a_port_outside_the_spark_range(proxy_server, backend):
     port = backend.server_address[1]
-    assert not SparkSettings().allows(port)
+    assert not spark_settings().allows(port)
     for path in (f"sparkui/{port}/", f"sparkui/{port}/anything?x=1", f"sparkui/{proxy_server.port}/api/status"):
         answer = proxy_server.fetch(path)
         assert answer.status == 404, path
@@ -104,7 +105,7 @@ def test_the_spark_route_has_no_way_to_name_another_host(proxy_server, backend):
 
 
 def test_refuses_a_spark_range_port_owned_by_another_user():
-    settings = SparkSettings(first_port=4040, port_count=20)
+    settings = spark_settings(first_port=4040, port_count=20)
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 4058))
         listener.listen()
@@ -137,7 +138,7 @@ NOBODY = 65534
 
 
 def _free_spark_port() -> int:
-    for port in SparkSettings().ports:
+    for port in spark_settings().ports:
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
