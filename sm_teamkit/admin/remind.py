@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..aws import aws_error, client
+from ..cli.output import age, usd
 from ..errors import AwsError
 from .domain import DomainApps, owner_label
 from .state import StateStore
@@ -22,15 +23,6 @@ class RemindOptions:
     stop_after_hours: float | None = None
 
 
-def _age(seconds: float) -> str:
-    hours = int(seconds // 3600)
-    return f"{hours // 24}d {hours % 24}h" if hours >= 48 else f"{hours}h {int(seconds % 3600 // 60):02d}m"
-
-
-def _usd(value) -> str:
-    return "price unknown" if value is None else f"${value:,.2f}"
-
-
 def _stop_command(domain_id: str, app: dict) -> str:
     where = (f"--space-name {app['space_name']}" if app["space_name"]
              else f"--user-profile-name {app['user_profile_name']}")
@@ -42,14 +34,14 @@ def compose(domain_id: str, owner: str, apps: list[dict]) -> tuple[str, str]:
     """Subject and plain-text body of one owner's reminder."""
     total = sum(a["running_usd"] or 0 for a in apps)
     subject = (f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
-               f"in {domain_id} ({_usd(total)} so far)")
+               f"in {domain_id} ({usd(total)} so far)")
     lines = [f"Hello {owner_label(owner)},", "",
              f"These SageMaker Studio apps in domain {domain_id} have run longer than the team's limit:", ""]
     for a in apps:
         where = f"space {a['space_name']}" if a["space_name"] else f"user profile {a['user_profile_name']}"
-        hourly = "" if a["hourly_usd"] is None else f", {_usd(a['hourly_usd'])}/h"
+        hourly = "" if a["hourly_usd"] is None else f", {usd(a['hourly_usd'])}/h"
         lines.append(f"- {a['app_type']} app '{a['app_name']}' in {where} on {a['instance_type'] or 'unknown'}: "
-                     f"running {_age(a['age_seconds'])}, {_usd(a['running_usd'])} so far{hourly}")
+                     f"running {age(a['age_seconds'])}, {usd(a['running_usd'])} so far{hourly}")
         if a.get("stopped"):
             lines.append("  It was stopped just now: it ran past the team's hard limit.")
         else:
