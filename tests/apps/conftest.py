@@ -57,7 +57,7 @@ def team_scenario() -> dict:
 
 @pytest.fixture(scope="module")
 def team_emulator():
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(team_scenario()), port=0) as emu:
         yield emu
