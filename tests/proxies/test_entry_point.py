@@ -10,10 +10,9 @@ import urllib.error
 import urllib.request
 from importlib.metadata import entry_points
 
+from sm_studio_emulator.launcher import free_port
 from sm_teamkit.proxies import mlflow
 from sm_teamkit.proxies.mlflow import MlflowSettings
-
-from .conftest import free_port
 
 
 def test_the_entry_point_is_registered_for_jupyter_server_proxy():
