@@ -1,4 +1,5 @@
-# sm_teamkit: `make demo` runs JupyterLab with the extension on the local emulator;
+# sm_teamkit: `make demo` runs JupyterLab with the extension on the local emulator
+# (`sm-studio-emulator demo`, from emulator/);
 # `make test` runs every test. Both install what they need on a fresh machine.
 SHELL := /bin/bash
 PY ?= python3
@@ -12,10 +13,8 @@ TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json ts
 
 .PHONY: demo test test-studio studio-venvs lint bench install install-demo install-test system-deps build build-demo clean
 
-# The product CLI has no demo subcommand; until the emulator package's own console script
-# (sm-studio-emulator) lands, the demo module is called directly.
 demo: install-demo build-demo
-	python -c 'import sys; from sm_teamkit.demo import run_demo; sys.exit(run_demo(port=int(sys.argv[1]), state_dir=sys.argv[2]))' $${PORT:-8888} $${DEMO_DIR:-.demo}
+	sm-studio-emulator demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
 	pytest tests
@@ -29,7 +28,7 @@ studio-venvs: install system-deps
 	python -m tests.studio.venvs
 
 lint: install
-	ruff check sm_teamkit tests benchmarks
+	ruff check sm_teamkit emulator tests benchmarks
 	npm run --silent lint
 
 bench: install system-deps build
@@ -37,17 +36,19 @@ bench: install system-deps build
 
 install: install-test
 
-# Extras by use: the demo's (emulator, pipenv, MLflow, Spark), and the tests' on top of them.
-DEMO_EXTRAS := demo mlflow spark
+# Extras by use: the demo's (MLflow, Spark), and the tests' on top of them. The emulator
+# (emulator/, its own package sm_studio_emulator, never in the sm_teamkit wheel) serves both.
+DEMO_EXTRAS := mlflow spark
 TEST_EXTRAS := $(DEMO_EXTRAS) test
-# The declared dependencies of pyproject.toml (and of the named extras), one per line.
-DEPS = $(BIN)/python -c 'import sys, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
-  print("\n".join(p["dependencies"] + [d for e in sys.argv[1:] for d in p["optional-dependencies"][e]]))'
+EMULATOR := emulator
+# The declared dependencies of a pyproject.toml (and of the named extras), one per line.
+DEPS = $(BIN)/python -c 'import sys, tomllib; p = tomllib.load(open(sys.argv[1], "rb"))["project"]; \
+  print("\n".join(p["dependencies"] + [d for e in sys.argv[2:] for d in p["optional-dependencies"][e]]))'
 
 install-demo: $(VENV)/.installed-demo
 install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed-demo $(VENV)/.installed-test: $(VENV)/.installed-%: pyproject.toml package.json package-lock.json
+$(VENV)/.installed-demo $(VENV)/.installed-test: $(VENV)/.installed-%: pyproject.toml $(EMULATOR)/pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# A new venv's setuptools and pip are old: bring the build tools up to date before anything is built.
 	$(BIN)/python -m pip install -q -U pip setuptools wheel
@@ -55,13 +56,16 @@ $(VENV)/.installed-demo $(VENV)/.installed-test: $(VENV)/.installed-%: pyproject
 	# `npm ci` refuses this lock: the registry here lacks some optional platform binaries.
 	npm install --no-audit --no-fund
 	# Dependencies first, each sdist built in its own isolated env with current tools...
-	$(DEPS) $(if $(filter test,$*),$(TEST_EXTRAS),$(DEMO_EXTRAS)) >$(VENV)/requirements-$*.txt
+	{ $(DEPS) pyproject.toml $(if $(filter test,$*),$(TEST_EXTRAS),$(DEMO_EXTRAS)); \
+	  $(DEPS) $(EMULATOR)/pyproject.toml; } >$(VENV)/requirements-$*.txt
 	$(BIN)/pip install -q -r $(VENV)/requirements-$*.txt
 	# ...then the project alone, without isolation: its build hook needs the jupyterlab installed above.
 	# A develop link from an earlier install: pip must not write through it into the source tree.
 	[ ! -L $(VENV)/share/jupyter/labextensions/sm-teamkit ] || rm $(VENV)/share/jupyter/labextensions/sm-teamkit
 	rm -f sm_teamkit/labextension/install.json
 	$(BIN)/pip install -q --no-build-isolation --no-deps -e .
+	# The emulator and demo, their own package (`sm-studio-emulator`), alone as well.
+	$(BIN)/pip install -q --no-build-isolation --no-deps -e ./$(EMULATOR)
 	# Editable installs copy the built labextension; link it instead so rebuilds show up.
 	jupyter labextension develop --overwrite . >/dev/null
 	touch $@ $(if $(filter test,$*),$(VENV)/.installed-demo)

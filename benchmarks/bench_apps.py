@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,13 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sm_teamkit.emulator import Emulator, load_scenario  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from sm_studio_emulator import Emulator, load_scenario  # noqa: E402
+from sm_studio_emulator.launcher import start_lab  # noqa: E402
 
 
 def main() -> int:
@@ -47,15 +37,12 @@ def main() -> int:
         "ResourceName": "default",
         "ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:app/d-demo12345678/demo-user-lab/jupyterlab/default",
     }))
-    token, port = secrets.token_hex(16), free_port()
-    env = {**os.environ, "HOME": str(tmp), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
-           "AWS_ENDPOINT_URL": emu.url, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-           "AWS_REGION": "us-east-1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--SmTeamkit.apps_refresh_seconds={args.interval}",
-         f"--ServerApp.root_dir={tmp}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = start_lab(
+        home=tmp, app="jupyter_server", wait=False,
+        env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emu.url,
+             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"},
+        settings={"SmTeamkit.apps_refresh_seconds": args.interval})
+    port, token = server.port, server.token
     url = f"http://127.0.0.1:{port}/sm-teamkit/apps"
     headers = {"Authorization": f"token {token}"}
 
@@ -72,7 +59,7 @@ def main() -> int:
                 get()  # the first, cold request: one refresh
                 break
             except Exception:
-                if time.monotonic() > deadline or server.poll() is not None:
+                if time.monotonic() > deadline or not server.running():
                     print("server did not start", file=sys.stderr)
                     return 1
                 time.sleep(0.3)
@@ -107,8 +94,7 @@ def main() -> int:
         print(f"GET /sm-teamkit/apps latency: p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms")
         return 0 if calls <= bound and not errors else 1
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        server.stop()
         emu.stop()
 
 

@@ -27,7 +27,7 @@ import boto3
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sm_teamkit.emulator import Emulator, load_scenario  # noqa: E402
+from sm_studio_emulator import Emulator, load_scenario  # noqa: E402
 from sm_teamkit.lifecycle import LifecycleSettings, render  # noqa: E402
 
 LIMIT_SECONDS = 300.0

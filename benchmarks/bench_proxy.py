@@ -11,18 +11,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import secrets
 import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from sm_studio_emulator.launcher import start_lab
 
 BASE = "/jupyter/default/"
 
@@ -61,28 +59,23 @@ def main() -> int:
     state = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     home = state / "home"
     home.mkdir()
-    token, port = secrets.token_hex(16), free_port()
-    env = {**os.environ, "HOME": str(home), "JUPYTER_PLATFORM_DIRS": "1",
-           "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json")}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    log = open(state / "jupyter.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--ServerApp.base_url={BASE}", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={home}", "--SmTeamkit.kernels_registration=False",
-         "--SmTeamkit.storage_scan_interval_seconds=0", "--SmTeamkit.storage_start_delay_seconds=-1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    started = time.monotonic()
+    server = start_lab(
+        home=home, app="jupyter_server", base_url=BASE, log_path=state / "jupyter.log",
+        env={"JUPYTER_PLATFORM_DIRS": "1", "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json")},
+        settings={"SmTeamkit.kernels_registration": False, "SmTeamkit.storage_scan_interval_seconds": 0,
+                  "SmTeamkit.storage_start_delay_seconds": -1})
+    port, token = server.port, server.token
     auth = {"Authorization": f"token {token}", "Content-Type": "application/json"}
     try:
-        started = time.monotonic()
         while True:
             try:
                 request = urllib.request.Request(f"http://127.0.0.1:{port}{BASE}mlflow/", headers=auth)
                 urllib.request.urlopen(request, timeout=300).read()
                 break
             except OSError:
-                if server.poll() is not None or time.monotonic() - started > 300:
-                    raise RuntimeError((state / "jupyter.log").read_text()[-3000:]) from None
+                if not server.running() or time.monotonic() - started > 300:
+                    raise RuntimeError(server.log_tail(3000)) from None
                 time.sleep(0.5)
         print(f"MLflow cold start through the proxy: {time.monotonic() - started:.1f} s")
         direct_port = mlflow_port(home)
@@ -127,12 +120,7 @@ def main() -> int:
         print(f"  ratio proxied/direct: median {p50 / d50:.2f}x   p95 {p95 / d95:.2f}x")
         return 0
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
+        server.stop(timeout=30)
         shutil.rmtree(state, ignore_errors=True)
 
 

@@ -13,9 +13,7 @@ import argparse
 import json
 import os
 import resource
-import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -25,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sm_studio_emulator.launcher import start_lab
 from sm_teamkit.storage.scan import RootSpec, StorageScanner
 
 DIRS, SUBDIRS = 20, 50
@@ -101,7 +100,6 @@ def api_latency(server_url: str, token: str, path: str, method: str = "GET", bod
 def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
     """Start a Jupyter server with sm_teamkit scanning `root`; measure GET /sm-teamkit/storage
     while idle and while a scan of the tree runs."""
-    token, port = secrets.token_hex(16), free_port()
     home = workdir / "home"
     home.mkdir(exist_ok=True)
     config_dir = workdir / f"config-{workers}"
@@ -112,24 +110,12 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
                       "storage_detect_efs": False, "storage_start_delay_seconds": -1,
                       "storage_scan_interval_seconds": 0, "storage_scan_workers": workers},
     }))
-    env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(workdir / "absent.json"),
-           "JUPYTER_PLATFORM_DIRS": "1", "AWS_EC2_METADATA_DISABLED": "true",
-           "JUPYTER_CONFIG_DIR": str(config_dir)}
-    args = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-            f"--port={port}", f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}"]
-    log = open(workdir / f"server-{workers}.log", "w")
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
+    env = {"SM_TEAMKIT_RESOURCE_METADATA": str(workdir / "absent.json"), "JUPYTER_PLATFORM_DIRS": "1",
+           "AWS_EC2_METADATA_DISABLED": "true", "JUPYTER_CONFIG_DIR": str(config_dir)}
+    server = start_lab(home=home, env=env, app="jupyter_server", log_path=workdir / f"server-{workers}.log",
+                       timeout=90)
+    url, token = server.url, server.token
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                api_latency(url, token, "sm-teamkit/storage")
-                break
-            except Exception:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((workdir / f"server-{workers}.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
         idle = [api_latency(url, token, "sm-teamkit/storage")[0] for _ in range(100)]
         during: list[float] = []
         api_latency(url, token, "sm-teamkit/storage", "POST", {})
@@ -148,12 +134,7 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
                 "samples": len(during), "scan_seconds": scan_seconds,
                 "files": status["report"]["totals"]["files"]}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        server.stop()
 
 
 def main() -> int:

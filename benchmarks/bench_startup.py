@@ -7,23 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from sm_studio_emulator.launcher import start_lab
 
 
 def time_start(enabled: bool, home: Path) -> float:
@@ -31,29 +21,13 @@ def time_start(enabled: bool, home: Path) -> float:
     config_dir.mkdir(exist_ok=True)
     (config_dir / "jupyter_server_config.json").write_text(
         json.dumps({"ServerApp": {"jpserver_extensions": {"sm_teamkit": enabled}}}))
-    token, port = secrets.token_hex(8), free_port()
-    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(config_dir),
-           "SM_TEAMKIT_RESOURCE_METADATA": str(home / "absent.json")}
+    env = {"JUPYTER_CONFIG_DIR": str(config_dir), "SM_TEAMKIT_RESOURCE_METADATA": str(home / "absent.json")}
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
-         "--SmTeamkit.storage_start_delay_seconds=-1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
-                                     headers={"Authorization": f"token {token}"})
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(request, timeout=2).read()
-                return time.perf_counter() - start
-            except Exception:
-                if proc.poll() is not None or time.perf_counter() - start > 120:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.02)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    server = start_lab(home=home, env=env, app="jupyter_server", poll=0.02,
+                       settings={"SmTeamkit.storage_start_delay_seconds": -1})
+    elapsed = time.perf_counter() - start
+    server.stop(timeout=30)
+    return elapsed
 
 
 def main() -> int:

@@ -66,7 +66,7 @@ class SmTeamkit(Configurable):
         help=(
             "SageMaker API endpoint URL. Default: empty, meaning botocore's own "
             "AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL, else the public endpoint. "
-            "The local Studio emulator is reached this way."
+            "The local emulator (`sm-studio-emulator serve`) is reached this way."
         ),
     ).tag(config=True)
     aws_max_attempts = Int(

@@ -101,7 +101,7 @@ def studio_metadata(domain_id: str, space: str, app_type: str = "JupyterLab", ap
 @pytest.fixture(scope="session")
 def emulator():
     """The local Studio emulator with the bundled demo scenario."""
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(None), port=0) as emu:
         yield emu

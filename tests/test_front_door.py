@@ -17,8 +17,9 @@ from http.cookiejar import CookieJar
 
 import pytest
 
+from sm_studio_emulator.launcher import free_port
+
 from .conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
-from .ui.conftest import free_port
 
 BASE = "/jupyterlab/default/"
 
@@ -36,7 +37,7 @@ def jp_server_cleanup():
 @pytest.fixture(scope="module")
 def front_door(tmp_path_factory):
     """Own emulator (this module deletes apps) and a JupyterLab started as SMD starts it."""
-    from sm_teamkit.emulator import Emulator
+    from sm_studio_emulator import Emulator
 
     state = tmp_path_factory.mktemp("front-door")
     home = state / "home"

@@ -1,12 +1,10 @@
-"""The shape of the package: no import cycle among sm_teamkit modules, and the product never
-imports its test double (the emulator and demo live in their own package beside it)."""
+"""The shape of the package: no import cycle among sm_teamkit modules (tests/test_wheel.py checks
+that the product never imports its test double, the emulator package)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
-
-import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sm_teamkit"
 
@@ -68,28 +66,10 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
     return []
 
 
-def product_graph() -> dict[str, set[str]]:
-    """The graph without the emulator and the demo while they still sit inside sm_teamkit (their
-    move to sm_studio_emulator is under way): their own cycles are theirs, not the product's.
-    Once they are gone this is the whole graph."""
-    test_double = ("sm_teamkit.emulator", "sm_teamkit.demo")
-    return {m: {t for t in edges if not t.startswith(test_double)}
-            for m, edges in import_graph().items() if not m.startswith(test_double)}
-
-
 def test_no_import_cycle_among_sm_teamkit_modules():
-    assert find_cycle(product_graph()) == []
+    assert find_cycle(import_graph()) == []
 
 
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) == []
-
-
-@pytest.mark.xfail(strict=False, reason="passes once sm_teamkit/emulator and demo.py move to the "
-                   "top-level sm_studio_emulator package (issue 16 item 1, another branch)")
-def test_the_product_never_imports_the_emulator_or_the_demo():
-    imported = {t for edges in import_graph().values() for t in edges}
-    sources = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
-    assert not {m for m in imported if m.startswith(("sm_teamkit.emulator", "sm_teamkit.demo"))}
-    assert "sm_studio_emulator" not in sources

@@ -1,4 +1,4 @@
-"""The Lambda zip: this package's Python files (no labextension, no emulator), which with the
+"""The Lambda zip: this package's Python files (no labextension), which with the
 runtime's own boto3 is all the scheduled job needs."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sm_teamkit
 
-SKIP = {"labextension", "emulator", "__pycache__"}
+SKIP = {"labextension", "__pycache__"}
 
 
 def build_zip(output: str) -> dict:

@@ -111,7 +111,7 @@ def clock():
 @pytest.fixture
 def emulator(clock):
     """A fresh domain per test (stops change it), on the test's clock."""
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(admin_scenario()), port=0, clock=clock) as emu:
         yield emu
@@ -121,7 +121,7 @@ def emulator(clock):
 @pytest.fixture
 def live_emulator():
     """The same domain on the wall clock, for the CLI and the Lambda handler (which read it)."""
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(admin_scenario()), port=0) as emu:
         yield emu

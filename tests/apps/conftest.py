@@ -57,7 +57,7 @@ def team_scenario() -> dict:
 
 @pytest.fixture(scope="module")
 def team_emulator():
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(team_scenario()), port=0) as emu:
         yield emu
@@ -74,7 +74,7 @@ def team_clock():
 def clocked_team_emulator(team_clock):
     """The team scenario on a clock the test moves (``team_clock.advance``): deletions take
     ``APP_DELETE_SECONDS`` of that clock, not of the wall."""
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(team_scenario()), port=0, clock=team_clock,
                   app_delete_seconds=APP_DELETE_SECONDS) as emu:

@@ -73,7 +73,7 @@ async def test_aws_problems_give_a_clear_json_error_and_the_server_keeps_serving
     else:
         from dataclasses import replace
 
-        from tests.ui.conftest import free_port
+        from sm_studio_emulator.launcher import free_port
 
         kit.aws = replace(kit.aws, sagemaker_endpoint_url=f"http://127.0.0.1:{free_port()}")
         expected = "cannot be reached"

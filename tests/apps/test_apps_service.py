@@ -173,7 +173,7 @@ def test_missing_credentials_give_a_clear_message(team_emulator, monkeypatch, tm
 
 
 def test_an_unreachable_endpoint_gives_a_clear_message():
-    from tests.ui.conftest import free_port
+    from sm_studio_emulator.launcher import free_port
 
     settings = AppsSettings(domain_id=DOMAIN, user_profile_name="alice")
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1)

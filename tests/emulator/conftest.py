@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sm_teamkit.emulator import Emulator, load_scenario
+from sm_studio_emulator import Emulator, load_scenario
 
 # One attempt, no retries: throttling and failures reach the test as they happen.
 NO_RETRIES = Config(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from sm_studio_emulator.demo import TEAM_USAGE, seed_team_usage
 from sm_teamkit.cli.main import main
-from sm_teamkit.demo import TEAM_USAGE, seed_team_usage
 
 from ..conftest import DEMO_DOMAIN
 

@@ -1,4 +1,4 @@
-"""The blocking entry point and scenario loading."""
+"""The console script `sm-studio-emulator serve` and scenario loading."""
 
 from __future__ import annotations
 
@@ -14,19 +14,16 @@ from pathlib import Path
 import boto3
 import pytest
 
-from sm_teamkit.emulator import Emulator, ScenarioError, load_scenario, main
+from sm_studio_emulator import Emulator, ScenarioError, load_scenario, main
 
-REPO = Path(__file__).resolve().parents[2]
+SCRIPT = Path(sys.executable).parent / "sm-studio-emulator"
 
 
-def test_main_serves_until_sigint_and_exits_cleanly(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def test_the_console_script_serves_list_domains_until_sigint_and_exits_cleanly(tmp_path):
+    assert SCRIPT.exists(), "the emulator package is not installed: run `make install`"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from sm_teamkit.emulator import main; sys.exit(main(['--port', '0']))",
-        ],
+        [str(SCRIPT), "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -36,7 +33,7 @@ def test_main_serves_until_sigint_and_exits_cleanly(tmp_path):
     try:
         line = process.stdout.readline()
         match = re.fullmatch(
-            r"sm-teamkit emulator listening on (http://127\.0\.0\.1:\d+) \(scenario: .*demo\.yaml\)\n",
+            r"sm-studio-emulator listening on (http://127\.0\.0\.1:\d+) \(scenario: .*demo\.yaml\)\n",
             line,
         )
         assert match, (line, process.stderr.read() if process.poll() is not None else "")
@@ -57,7 +54,7 @@ def test_main_serves_until_sigint_and_exits_cleanly(tmp_path):
 
 
 def test_main_refuses_a_non_loopback_host(capsys):
-    assert main(["--host", "0.0.0.0", "--port", "0"]) == 2
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "127.0.0.1" in capsys.readouterr().err
 
 
@@ -66,7 +63,7 @@ def test_main_reports_a_broken_scenario(tmp_path, capsys):
     bad.write_text(
         "domains: [{id: d-x1, name: x}]\napps: [{name: a, type: JupyterLab, space: nowhere}]\n"
     )
-    assert main(["--scenario", str(bad), "--port", "0"]) == 2
+    assert main(["serve", "--scenario", str(bad), "--port", "0"]) == 2
     assert "unknown space 'nowhere'" in capsys.readouterr().err
 
 

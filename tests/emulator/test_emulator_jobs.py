@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from sm_studio_emulator import Emulator, load_scenario
+from sm_studio_emulator.scenario import ScenarioError
 from sm_teamkit.aws import AwsSettings
-from sm_teamkit.emulator import Emulator, load_scenario
-from sm_teamkit.emulator.scenario import ScenarioError
 from sm_teamkit.studio.apps import AppsService, AppsSettings
 from sm_teamkit.studio.pricing import PriceList
 

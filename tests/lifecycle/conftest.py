@@ -81,7 +81,7 @@ NOTEBOOK = {
 @pytest.fixture(scope="session")
 def lifecycle_emulator():
     """A Studio emulator of our own (deploy tests change its domains) that also serves S3."""
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     with Emulator(scenario=load_scenario(SCENARIO), port=0) as emu:
         yield emu

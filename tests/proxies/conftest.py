@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -24,16 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from sm_studio_emulator.launcher import Lab, start_lab
+
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
 
 BASE_URL = "/jupyter/default/"
 MLFLOW_START_SECONDS = 300  # cold start on a busy 2-core machine
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -58,21 +52,8 @@ class Answer:
         return self.body.decode("utf-8", "replace")
 
 
-@dataclass
-class JupyterServer:
-    port: int
-    token: str
-    home: Path
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return self.origin + BASE_URL
+class JupyterServer(Lab):
+    """The shared launcher's server, plus requests that return answers instead of raising."""
 
     def fetch(self, path: str, method: str = "GET", body: bytes | dict | None = None,
               token: bool = True, headers: dict | None = None, timeout: float = 60) -> Answer:
@@ -90,9 +71,6 @@ class JupyterServer:
                 return Answer(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as err:
             return Answer(err.code, dict(err.headers), err.read())
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
 
 
 @pytest.fixture(autouse=True)
@@ -115,43 +93,18 @@ def proxy_server(emulator, tmp_path_factory):
     home.mkdir()
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    token, port = secrets.token_hex(16), free_port()
-    env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
-           "AWS_ENDPOINT_URL": emulator.url, "JUPYTER_PLATFORM_DIRS": "1"}
-    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI"):
-        env.pop(var, None)
-    args = [
-        sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-        "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={home}",
-        f"--ServerApp.base_url={BASE_URL}", f"--IdentityProvider.token={token}",
-        "--ServerApp.allow_unauthenticated_access=False",
-        # Studio's browser reaches the server under its own host name: let requests with
-        # such a Host header in, as Studio's front proxy does.
-        "--ServerApp.allow_remote_access=True",
-        "--SmTeamkit.kernels_registration=False", "--SmTeamkit.storage_scan_interval_seconds=0",
-        "--SmTeamkit.storage_start_delay_seconds=-1",
-    ]
-    log_path = state / "jupyter.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
-                                   start_new_session=True)
-        server = JupyterServer(port, token, home, process, log_path)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if server.fetch("api/status", timeout=5).status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Jupyter server did not start:\n{server.log_tail()}")
-            time.sleep(0.3)
-        yield server
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    env = {"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emulator.url,
+           "JUPYTER_PLATFORM_DIRS": "1"}
+    settings = {"SmTeamkit.kernels_registration": False, "SmTeamkit.storage_scan_interval_seconds": 0,
+                "SmTeamkit.storage_start_delay_seconds": -1,
+                # Studio's browser reaches the server under its own host name: let requests with
+                # such a Host header in, as Studio's front proxy does.
+                "ServerApp.allow_remote_access": True}
+    server = start_lab(home=home, env=env, app="jupyter_server", base_url=BASE_URL, cwd=home,
+                       settings=settings, log_path=state / "jupyter.log", timeout=120,
+                       lab_class=JupyterServer)
+    yield server
+    server.stop(timeout=30)
 
 
 @pytest.fixture(scope="session")

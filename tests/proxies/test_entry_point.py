@@ -10,9 +10,9 @@ import urllib.error
 import urllib.request
 from importlib.metadata import entry_points
 
+from sm_studio_emulator.launcher import free_port
 from sm_teamkit.proxies import mlflow
 
-from .conftest import free_port
 from .defaults import mlflow_settings
 
 

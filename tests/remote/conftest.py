@@ -61,7 +61,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_laptop_emulator():
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
 
     started = []
 

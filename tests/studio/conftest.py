@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from sm_studio_emulator.launcher import free_port
+
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
-from ..ui.conftest import CHROMIUM, CHROMIUM_FLAGS, free_port
+from ..ui.conftest import CHROMIUM, CHROMIUM_FLAGS
 from .images import LINES
 from .venvs import ROOT, ensure_venv, freeze
 

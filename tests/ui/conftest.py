@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from sm_studio_emulator.launcher import Lab, start_lab
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
 
@@ -48,31 +42,6 @@ def jp_server_cleanup():
     yield
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LabServer:
-    url: str          # http://127.0.0.1:PORT/
-    token: str
-    home: Path        # the server's HOME (and root_dir)
-    process: subprocess.Popen
-    log_path: Path
-    env: dict = field(default_factory=dict)
-
-    def api(self, path: str, method: str = "GET", body: dict | None = None) -> dict:
-        """Call the server's REST API with the token in a header."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path.lstrip("/"), data=data, method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-            return json.loads(text) if text else {}
-
-
 @pytest.fixture(scope="session")
 def lab_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("lab-home")
@@ -82,52 +51,23 @@ def lab_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def lab(emulator, lab_home, tmp_path_factory):
-    """JupyterLab with sm_teamkit, as the demo user in their JupyterLab space."""
+    """JupyterLab with sm_teamkit, as the demo user in their JupyterLab space: the shared
+    launcher's ``Lab`` (url, token, home, api(path), log_tail())."""
     state = tmp_path_factory.mktemp("lab-state")
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    token = secrets.token_hex(16)
-    port = free_port()
     env = {
-        **os.environ,
-        "HOME": str(lab_home),
         "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
         "AWS_ENDPOINT_URL": emulator.url,
         "JUPYTER_PLATFORM_DIRS": "1",
     }
-    # An in-process test server may have set it; this server must choose its own.
-    env.pop("MLFLOW_TRACKING_URI", None)
-    env.pop("JUPYTER_CONFIG_DIR", None)
-    env.pop("JUPYTER_DATA_DIR", None)
-    args = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-        "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={lab_home}",
-        f"--IdentityProvider.token={token}", "--ServerApp.allow_unauthenticated_access=False",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    args += [f"--SmTeamkit.{key}={value}" for key, value in LAB_SETTINGS.items()]
-    log_path = state / "jupyterlab.log"
-    log = open(log_path, "w")
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=lab_home,
-                               start_new_session=True)
-    server = LabServer(f"http://127.0.0.1:{port}/", token, lab_home, process, log_path, env)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            server.api("api/status")
-            break
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(f"JupyterLab did not start:\n{log_path.read_text()[-4000:]}") from None
-            time.sleep(0.3)
-    yield server
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+    # An in-process test server may have set MLFLOW_TRACKING_URI; the launcher unsets it and
+    # the Jupyter config and data dirs: this server chooses its own.
+    lab = start_lab(home=lab_home, env=env, cwd=lab_home, log_path=state / "jupyterlab.log",
+                    settings={f"SmTeamkit.{key}": value for key, value in LAB_SETTINGS.items()},
+                    timeout=90)
+    yield lab
+    lab.stop()
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +82,7 @@ def browser():
         browser.close()
 
 
-def login(page, lab: LabServer) -> None:
+def login(page, lab: Lab) -> None:
     page.goto(lab.url + "login")
     page.fill("input[type=password]", lab.token)
     page.click("button[type=submit], #login_submit")

@@ -1,4 +1,7 @@
-"""`sm-teamkit emulator` / `python -m sm_teamkit.emulator`: serve until SIGINT or SIGTERM."""
+"""`sm-studio-emulator serve|demo` (also `python -m sm_studio_emulator`).
+
+``serve`` runs the emulator in the foreground until SIGINT or SIGTERM; ``demo`` runs it with
+JupyterLab and sm_teamkit as a demo user (see :mod:`.demo`)."""
 
 from __future__ import annotations
 
@@ -10,35 +13,48 @@ import threading
 from .scenario import DEMO_SCENARIO, ScenarioError, load_scenario
 from .server import HOST, Emulator
 
+PROG = "sm-studio-emulator"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sm-teamkit emulator",
+        prog=PROG,
+        description="A local SageMaker Studio control plane (plus moto for every other AWS "
+        "service) on 127.0.0.1, and the sm_teamkit demo on it.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "serve",
+        help="serve the emulator on 127.0.0.1; point clients at it with AWS_ENDPOINT_URL",
         description="Serve a local SageMaker Studio control plane (plus moto for every other "
         "AWS service) on 127.0.0.1. Point clients at it with AWS_ENDPOINT_URL.",
     )
-    parser.add_argument(
+    p.add_argument(
         "--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)"
     )
-    parser.add_argument(
+    p.add_argument(
         "--scenario",
         default=None,
         help=f"scenario YAML/JSON file (default: the bundled demo, {DEMO_SCENARIO.name})",
     )
-    parser.add_argument(
+    p.add_argument(
         "--host", default=HOST, help="must be loopback: 127.0.0.1 (default) or localhost"
     )
+    p.set_defaults(func=serve)
+    p = sub.add_parser("demo", help="JupyterLab with sm_teamkit against the local emulator")
+    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
+    p.add_argument("--emulator-port", type=int, default=0, help="emulator port; 0 picks a free one")
+    p.add_argument("--state-dir", default=".demo", help="where the demo keeps its files")
+    p.set_defaults(func=demo)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def serve(args: argparse.Namespace) -> int:
     """Run the emulator in the foreground; returns the process exit code."""
-    args = _parser().parse_args(argv)
     if args.host not in LOOPBACK_NAMES:
         print(
-            f"sm-teamkit emulator: refusing to listen on {args.host!r}: the emulator "
+            f"{PROG} serve: refusing to listen on {args.host!r}: the emulator "
             "binds 127.0.0.1 only (it has no authentication)",
             file=sys.stderr,
         )
@@ -47,11 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         emulator = Emulator(scenario=load_scenario(args.scenario), port=args.port)
         emulator.start()
     except ScenarioError as exc:
-        print(f"sm-teamkit emulator: {exc}", file=sys.stderr)
+        print(f"{PROG} serve: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(
-            f"sm-teamkit emulator: cannot listen on {HOST}:{args.port}: {exc.strerror}",
+            f"{PROG} serve: cannot listen on {HOST}:{args.port}: {exc.strerror}",
             file=sys.stderr,
         )
         return 1
@@ -61,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM)
     }
     print(
-        f"sm-teamkit emulator listening on {emulator.url} (scenario: {emulator.scenario.source})",
+        f"{PROG} listening on {emulator.url} (scenario: {emulator.scenario.source})",
         flush=True,
     )
     try:
@@ -72,3 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(port=args.port, emulator_port=args.emulator_port, state_dir=args.state_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.func(args)

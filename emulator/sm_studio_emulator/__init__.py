@@ -1,6 +1,6 @@
 """Local SageMaker Studio emulator: the real wire protocol on 127.0.0.1, moto for the rest.
 
-    from sm_teamkit.emulator import Emulator, load_scenario
+    from sm_studio_emulator import Emulator, load_scenario
     with Emulator(scenario=load_scenario("my.yaml")) as emu:
         boto3.client("sagemaker", endpoint_url=emu.url, ...).list_apps()
 

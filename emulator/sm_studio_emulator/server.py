@@ -31,7 +31,7 @@ from .seeding import build_state
 from .state import StudioState
 from .validation import operation, response_errors, validate_request
 
-log = logging.getLogger("sm_teamkit.emulator")
+log = logging.getLogger("sm_studio_emulator")
 
 HOST = "127.0.0.1"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"

@@ -1,4 +1,4 @@
-"""``sm-teamkit demo``: the local emulator, a demo user's Studio metadata, a demo home, and
+"""``sm-studio-emulator demo``: the local emulator, a demo user's Studio metadata, a demo home, and
 JupyterLab with sm_teamkit on 127.0.0.1. Ctrl-C stops everything it started."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 DEMO_SPACE = "demo-user-lab"
@@ -84,8 +83,8 @@ def seed_team_usage(emu, now: float | None = None) -> int:
     their own servers would after a scan; returns how many were published."""
     import boto3
 
-    from .storage.team import publish_usage
-    from .studio.identity import Identity
+    from sm_teamkit.storage.team import publish_usage
+    from sm_teamkit.studio.identity import Identity
 
     now = time.time() if now is None else now
     domain_id = next(iter(emu.state.domains))
@@ -124,10 +123,12 @@ def _port_free(port: int) -> bool:
 
 
 def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo") -> int:
-    from .emulator import Emulator, load_scenario
+    from .launcher import UNSET_BY_DEFAULT, LabStartError, start_lab
+    from .scenario import load_scenario
+    from .server import Emulator
 
     if not _port_free(port):
-        print(f"sm-teamkit demo: port {port} on 127.0.0.1 is in use; choose another with PORT=...",
+        print(f"sm-studio-emulator demo: port {port} on 127.0.0.1 is in use; choose another with PORT=...",
               file=sys.stderr)
         return 1
     state = Path(state_dir).resolve()
@@ -138,10 +139,7 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
     seed_team_usage(emu)
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(demo_metadata(emu), indent=2))
-    token = secrets.token_hex(24)
     env = {
-        **os.environ,
-        "HOME": str(home),
         "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
         "AWS_ENDPOINT_URL": emu.url,
         "AWS_ACCESS_KEY_ID": "demo",
@@ -149,69 +147,50 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
         "AWS_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_SAGEMAKER", "JUPYTER_CONFIG_DIR",
-                "JUPYTER_DATA_DIR", "WORKON_HOME"):
-        env.pop(var, None)
-    args = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={token}",
-        "--ServerApp.allow_unauthenticated_access=False", "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        # Each scan publishes the demo user's total to the team view, as in a team's Studio.
-        "--SmTeamkit.storage_publish_metrics=True",
-    ]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
+    unset = (*UNSET_BY_DEFAULT, "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_SAGEMAKER",
+             "WORKON_HOME")
+    # Each scan publishes the demo user's total to the team view, as in a team's Studio.
+    settings = {"SmTeamkit.storage_publish_metrics": True}
     log_path = state / "jupyterlab.log"
     seeding: list[subprocess.Popen] = []
     threading.Thread(target=seed_demo_environments, args=(home, state / "environments.log", seeding),
                      daemon=True).start()
-    print(f"sm-teamkit demo: emulator on {emu.url} (scenario: bundled demo)")
-    print(f"sm-teamkit demo: demo home {home}; JupyterLab log {log_path}")
-    with open(log_path, "w") as log:
-        lab = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        stop = {"now": False}
+    print(f"sm-studio-emulator demo: emulator on {emu.url} (scenario: bundled demo)")
+    print(f"sm-studio-emulator demo: demo home {home}; JupyterLab log {log_path}")
+    stop = {"now": False}
 
-        def on_signal(signum, _frame):
-            stop["now"] = True
+    def on_signal(signum, _frame):
+        stop["now"] = True
 
-        # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+    # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    lab = None
+    try:
         try:
-            url = f"http://127.0.0.1:{port}/"
-            deadline = time.monotonic() + 120
-            while lab.poll() is None and time.monotonic() < deadline and not stop["now"]:
-                try:
-                    urllib.request.urlopen(urllib.request.Request(
-                        url + "api/status", headers={"Authorization": f"token {token}"}), timeout=2)
-                    break
-                except Exception:
-                    time.sleep(0.5)
-            if stop["now"]:
-                return 130
-            if lab.poll() is not None:
-                print(f"sm-teamkit demo: JupyterLab exited early; see {log_path}", file=sys.stderr)
-                return 1
-            print(f"\n  JupyterLab with sm_teamkit: {url}lab?token={token}\n")
-            print("  Open the 'SageMaker Team Kit' tab in the left sidebar. Ctrl-C stops the demo.")
-            print(f"  The team's storage: AWS_ENDPOINT_URL={emu.url} AWS_ACCESS_KEY_ID=demo "
-                  f"AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 "
-                  f"sm-teamkit team usage --domain {next(iter(emu.state.domains))}\n", flush=True)
-            while lab.poll() is None and not stop["now"]:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if lab.poll() is None:
-                os.killpg(lab.pid, signal.SIGTERM)
-                try:
-                    lab.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(lab.pid, signal.SIGKILL)
-            for proc in seeding:
-                if proc.poll() is None:
-                    proc.terminate()
-            emu.stop()
-            print("sm-teamkit demo: stopped JupyterLab and the emulator.")
+            lab = start_lab(home=home, env=env, unset=unset, port=port, token=secrets.token_hex(24),
+                            settings=settings, log_path=log_path, cwd=Path.cwd(),
+                            cancelled=lambda: stop["now"])
+        except LabStartError:
+            print(f"sm-studio-emulator demo: JupyterLab exited early; see {log_path}", file=sys.stderr)
+            return 1
+        if stop["now"]:
+            return 130
+        print(f"\n  JupyterLab with sm_teamkit: {lab.url}lab?token={lab.token}\n")
+        print("  Open the 'SageMaker Team Kit' tab in the left sidebar. Ctrl-C stops the demo.")
+        print(f"  The team's storage: AWS_ENDPOINT_URL={emu.url} AWS_ACCESS_KEY_ID=demo "
+              f"AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 "
+              f"sm-teamkit team usage --domain {next(iter(emu.state.domains))}\n", flush=True)
+        while lab.running() and not stop["now"]:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if lab is not None:
+            lab.stop(timeout=15)
+        for proc in seeding:
+            if proc.poll() is None:
+                proc.terminate()
+        emu.stop()
+        print("sm-studio-emulator demo: stopped JupyterLab and the emulator.")
     return 0
