@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 LAB_STAMP := sm_teamkit/labextension/package.json
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test test-studio studio-venvs lint bench install install-demo install-test system-deps build build-demo clean
+.PHONY: demo test test-studio studio-venvs screenshots lint bench install install-demo install-test system-deps build build-demo clean
 
 demo: install-demo build-demo
 	sm-studio-emulator demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
@@ -26,6 +26,10 @@ test-studio: studio-venvs build
 
 studio-venvs: install system-deps
 	python -m tests.studio.venvs
+
+# Refresh the screenshots under docs/ (the browser tests otherwise write them to a temporary folder).
+screenshots: install system-deps build studio-venvs
+	SM_TEAMKIT_SCREENSHOTS=$(CURDIR)/docs pytest tests/ui tests/studio -p no:cacheprovider
 
 lint: install
 	ruff check sm_teamkit emulator tests benchmarks

@@ -81,6 +81,9 @@ def moto_endpoint(_moto_process, monkeypatch) -> str:
     return _moto_process
 
 
+# Browser tests write their screenshots to a temporary folder; `make screenshots` sets this to docs/.
+SCREENSHOTS = Path(os.environ.get("SM_TEAMKIT_SCREENSHOTS") or tempfile.mkdtemp(prefix="sm-teamkit-screenshots-"))
+
 DEMO_DOMAIN = "d-demo12345678"
 DEMO_SPACE = "demo-user-lab"
 DEMO_USER = "demo-user"

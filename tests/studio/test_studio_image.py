@@ -9,9 +9,9 @@ import urllib.request
 
 import pytest
 
+from ..conftest import SCREENSHOTS
 from .conftest import BASE, open_lab, plugin_states, prepare_line, start_lab, tracebacks
 from .images import IMAGE_PACKAGES, LINES
-from .venvs import ROOT
 
 OURS = re.compile(r"sm-teamkit|sm_teamkit|smtk", re.I)
 
@@ -76,7 +76,7 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
         # This app's row says when Studio's idle shutdown stops it (or that it does not).
         panel.locator('[data-section="apps"] .jp-smtk-app-idle').first.wait_for(timeout=30_000)
         if run.name == "3.9.10":
-            page.screenshot(path=str(ROOT / "docs" / "studio-4.4.png"))
+            page.screenshot(path=str(SCREENSHOTS / "studio-4.4.png"))
 
         # MLflow Apps need a botocore that knows them: the older lines list tracking servers only.
         kinds = set(panel.locator("[data-managed-kind]").evaluate_all("els => els.map(e => e.dataset.managedKind)"))

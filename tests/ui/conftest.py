@@ -12,10 +12,10 @@ import pytest
 
 from sm_studio_emulator.launcher import Lab, start_lab
 
-from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
+from ..conftest import DEMO_DOMAIN, DEMO_SPACE, SCREENSHOTS, studio_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+DOCS = SCREENSHOTS  # docs/ under `make screenshots`, else a temporary folder
 CHROMIUM = os.environ.get("SM_TEAMKIT_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
