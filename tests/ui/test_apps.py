@@ -31,7 +31,7 @@ def test_stopping_this_app_asks_a_second_time_and_cancel_keeps_it(page, emulator
     second = page.locator(".jp-Dialog")
     second.get_by_text("ends this JupyterLab session").wait_for(timeout=10_000)
     second.get_by_role("button", name="Cancel").click()
-    page.wait_for_timeout(500)
+    second.wait_for(state="detached", timeout=10_000)  # the panel acts (or not) when the dialog resolves
     assert emulator.count("DeleteApp") == 0
     assert row.get_attribute("data-status") == "InService"
 
