@@ -119,7 +119,12 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
     assert unsatisfied == set(), unsatisfied
     ours = [t for t in tracebacks(lab.log()) if OURS.search(t)]
     assert ours == [], ours[0] if ours else ""
-    assert len(tracebacks(lab.log())) <= len(run.baseline_tracebacks), tracebacks(lab.log())
+    # Other extensions' websockets (jupyterlab_chat's rooms) race the closing tab with or without
+    # us: WebSocketClosedError is the tab going away, not a plugin failing.
+    def failures(found):
+        return [t for t in found if "WebSocketClosedError" not in t]
+
+    assert len(failures(tracebacks(lab.log()))) <= len(failures(run.baseline_tracebacks)), tracebacks(lab.log())
 
 
 def test_the_panels_polling_is_not_activity_for_studios_idle_shutdown(run, lab):
