@@ -20,7 +20,7 @@ ROUTES = ("status", "kernels", "storage", "proxies")
 @pytest.fixture
 def emulator_process():
     """The emulator in a process of its own, so that it can be frozen and thawed."""
-    process = subprocess.Popen([sys.executable, "-m", "sm_studio_emulator", "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "sm_studio_emulator", "serve", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     line = process.stdout.readline()

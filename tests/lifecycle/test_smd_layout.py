@@ -31,6 +31,13 @@ USER = "sm-teamkit-lc-test"
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create a uid-1000 user with useradd")
 
 
+def _link_or_copy(source, target) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another filesystem
+        shutil.copy2(source, target)
+
+
 @pytest.fixture
 def smd_user():
     """A user with uid 1000 and gid 100 (non-unique: uid 1000 may be taken on this machine),
@@ -83,7 +90,15 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     overlay = root / "image-packages"
-    shutil.copytree(image_packages, overlay, symlinks=True)
+    # Hard links, not the overlay's symlinks: the repo's venv may sit in a folder only root can
+    # enter (CI clones into a private mktemp folder), and the space user must read the packages.
+    overlay.mkdir()
+    for entry in image_packages.iterdir():
+        source = entry.resolve()
+        if source.is_dir():
+            shutil.copytree(source, overlay / entry.name, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(source, overlay / entry.name)
     overlay.chmod(0o755)  # copytree copies the private mode of pytest's folder
     Path(site, "zz_image_packages.pth").write_text(f"{overlay}\n")
     (bin_dir / "restart-jupyter-server").write_text(f'#!/bin/bash\necho "restart $(id -u)" >>{calls}/restart.log\n')
