@@ -142,9 +142,13 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # a failed assertion: stop the demo and all it started (JupyterLab has its own session)
+            left_behind = _descendants(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            for pid in left_behind:
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(_alive(p) for p in started):
         time.sleep(0.5)
