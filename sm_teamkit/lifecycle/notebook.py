@@ -17,7 +17,7 @@ import botocore.exceptions
 
 from ..aws import aws_error
 from ..errors import BadRequest
-from .deploy import Change, LifecycleReport
+from .deploy import Change, LifecycleDeployer, LifecycleReport
 from .render import CONFIG_PREFIX, MAX_BASE64_CHARS, NOTEBOOK_SCRIPTS, render_notebook
 from .settings import LifecycleSettings
 
@@ -55,11 +55,7 @@ class NotebookDeployer:
         self.client = client
         self.settings = settings or LifecycleSettings()
 
-    def _call(self, action: str, method: str, **params):
-        try:
-            return getattr(self.client, method)(**params)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise aws_error(exc, action) from exc
+    _call = LifecycleDeployer._call  # the same client call with AWS errors made the project's own
 
     def _scripts(self, name: str) -> dict[str, str]:
         """The phase scripts of an existing config, decoded ('' for a missing phase)."""
