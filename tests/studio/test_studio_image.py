@@ -12,8 +12,15 @@ import pytest
 from ..conftest import SCREENSHOTS
 from .conftest import BASE, open_lab, plugin_states, prepare_line, start_lab, tracebacks
 from .images import IMAGE_PACKAGES, LINES
+from .venvs import ROOT
 
-OURS = re.compile(r"sm-teamkit|sm_teamkit|smtk", re.I)
+_OURS = re.compile(r"sm-teamkit|sm_teamkit|smtk", re.I)
+
+
+def ours(text: str) -> bool:
+    """Whether a log line or plugin id is sm_teamkit's. The checkout's own path is left out: CI
+    clones into /tmp/sm-teamkit-ci-*, which every other extension's traceback path contains."""
+    return bool(_OURS.search(text.replace(str(ROOT), "")))
 
 
 @pytest.fixture(scope="module", params=list(LINES))
@@ -46,7 +53,10 @@ def test_installing_sm_teamkit_leaves_the_images_packages_alone(run):
 
 
 def test_labextension_list_says_enabled_ok(run):
-    row = next((r for r in run.labextension_list.splitlines() if "sm-teamkit" in r), "")
+    # The row that names the extension, not a path line that happens to contain "sm-teamkit"
+    # (CI clones into /tmp/sm-teamkit-ci-*): "    sm-teamkit v0.1.0 enabled OK (python, sm_teamkit)".
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", run.labextension_list)
+    row = next((r for r in plain.splitlines() if re.match(r"\s+sm-teamkit v\S+\s", r)), "")
     assert "enabled" in row and "OK" in row, run.labextension_list
     # Only sm-teamkit's own compatibility is ours to prove (jupyterlab-chat 0.25, which the
     # 3.9.10 venv gets for @jupyter/chat, declares >=4.5 and is flagged there).
@@ -106,19 +116,19 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
 
         # AWS's plugins activate as they do without sm_teamkit.
         states = plugin_states(page)
-        theirs = {k: v for k, v in states.items() if not OURS.search(k)}
+        theirs = {k: v for k, v in states.items() if not ours(k)}
         assert {k for k, v in theirs.items() if v} == {k for k, v in run.baseline_plugins.items() if v}
         assert any(k.startswith("sm-teamkit") and v for k, v in states.items())
     finally:
         context.close()
 
-    errors = [text for kind, text in console if kind in ("error", "pageerror") and OURS.search(text)]
+    errors = [text for kind, text in console if kind in ("error", "pageerror") and ours(text)]
     assert errors == [], errors
     unsatisfied = {t for k, t in console if "Unsatisfied version" in t} - {
         t for k, t in run.baseline_console if "Unsatisfied version" in t}
     assert unsatisfied == set(), unsatisfied
-    ours = [t for t in tracebacks(lab.log()) if OURS.search(t)]
-    assert ours == [], ours[0] if ours else ""
+    mine = [t for t in tracebacks(lab.log()) if ours(t)]
+    assert mine == [], mine[0] if mine else ""
     # Other extensions' websockets (jupyterlab_chat's rooms) race the closing tab with or without
     # us: WebSocketClosedError is the tab going away, not a plugin failing.
     def failures(found):
