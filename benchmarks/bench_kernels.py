@@ -122,7 +122,7 @@ COLD_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, {root!r})
 from sm_teamkit.kernels import KernelsService, KernelsSettings
-service = KernelsService(KernelsSettings(**json.loads({settings!r})))
+service = KernelsService(KernelsSettings.from_config(**json.loads({settings!r})))
 start = time.perf_counter()
 listing = service.listing()
 print(time.perf_counter() - start, len(listing["environments"]))
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         workon, projects, conda_dir, envs = generate(root, args.envs)
         settings = {"workon_home": str(workon), "project_roots": [str(projects)], "project_depth": 2,
                     "kernels_dir": str(root / "kernels"), "conda_envs_dirs": [str(conda_dir)]}
-        service = KernelsService(KernelsSettings(**{**settings, "project_roots": (str(projects),),
+        service = KernelsService(KernelsSettings.from_config(**{**settings, "project_roots": (str(projects),),
                                                     "conda_envs_dirs": (str(conda_dir),)}))
         colds = sorted(cold_listing(settings) for _ in range(3))
         cold = colds[1]

@@ -99,6 +99,15 @@ def is_throttling(exc: BaseException) -> bool:
     return False
 
 
+def call(aws_client, action: str, operation: str, **params):
+    """``aws_client.<operation>(**params)``; any failure becomes an AwsError that says which
+    ``action`` failed ("describe space x")."""
+    try:
+        return getattr(aws_client, operation)(**params)
+    except Exception as exc:
+        raise aws_error(exc, action) from exc
+
+
 def aws_error(exc: BaseException, action: str) -> AwsError:
     """Turn a boto3/botocore exception into an AwsError whose message says what failed."""
     if isinstance(exc, AwsError):

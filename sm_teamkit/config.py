@@ -419,12 +419,15 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
 
 
-def settings_from_config(cls, config: SmTeamkit, prefix: str, names: dict[str, str] | None = None, **given):
-    """A service's settings dataclass built from the config, so each default stays in its trait:
+def settings_from_config(cls, config: SmTeamkit | None, prefix: str, names: dict[str, str] | None = None,
+                         **given):
+    """A service's settings dataclass built from the config (None: the defaults), so each
+    default stays in its trait:
     field ``f`` takes trait ``names.get(f, prefix + f)`` (lists as tuples, dicts copied); fields
     in ``given`` take that value; fields with no trait keep the dataclass's own default."""
     import dataclasses
 
+    config = SmTeamkit() if config is None else config
     values = {}
     for f in dataclasses.fields(cls):
         trait = (names or {}).get(f.name, prefix + f.name)

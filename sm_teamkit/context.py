@@ -107,23 +107,11 @@ class Teamkit:
         self.aws_pool.shutdown(wait=False, cancel_futures=True)
 
     # --- identity ------------------------------------------------------------------------------
-    def identity_settings(self) -> IdentitySettings:
-        c = self.config
-        return IdentitySettings(
-            resource_metadata_path=c.resource_metadata_path,
-            domain_id=c.domain_id,
-            user_profile_name=c.user_profile_name,
-            space_name=c.space_name,
-            app_type=c.app_type,
-            app_name=c.app_name,
-            region=c.aws_region,
-        )
-
     def identity(self) -> Identity:
         """Resolved once (DescribeSpace may be needed), then cached. Blocking."""
         with self._lock:
             if self._identity is None:
-                self._identity = resolve_identity(self.identity_settings(), self._space_owner)
+                self._identity = resolve_identity(IdentitySettings.from_config(self.config), self._space_owner)
             return self._identity
 
     def identity_future(self) -> Future:

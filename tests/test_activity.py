@@ -63,7 +63,7 @@ def test_a_running_install_job_has_written_the_file(tmp_path):
     fake_python.chmod(fake_python.stat().st_mode | stat.S_IXUSR)
     env = PipenvEnv(id="e1", path=str(env_dir), source="extra", project_name="p", interpreter=str(fake_python),
                     status=NEEDS_IPYKERNEL, display_name="p")
-    runner = JobRunner(KernelsSettings(activity_file=str(path), keepalive_seconds=3600))
+    runner = JobRunner(KernelsSettings.from_config(activity_file=str(path), keepalive_seconds=3600))
     job = runner.wait(runner.start("install-ipykernel", env).id, timeout=60)
     seen = next(line for line in job.log if line.startswith("seen: "))
     assert datetime.strptime(seen[6:], MONITOR_FORMAT)  # written before the command ran

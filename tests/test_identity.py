@@ -27,14 +27,14 @@ def test_classic_metadata_names_the_profile_without_any_aws_call(tmp_path):
     def no_call(*_):
         raise AssertionError("Classic needs no DescribeSpace")
 
-    ident = resolve_identity(IdentitySettings(resource_metadata_path=path), no_call)
+    ident = resolve_identity(IdentitySettings.from_config(resource_metadata_path=path), no_call)
     assert (ident.mode, ident.flavor, ident.user_profile_name, ident.region) == (
         "studio", "classic", "alice", "eu-west-1")
 
 
 def test_new_studio_space_owner_comes_from_describe_space(tmp_path):
     path = write(tmp_path, studio_metadata("d-x", "lab1"))
-    ident = resolve_identity(IdentitySettings(resource_metadata_path=path), lambda d, s, r: f"owner-of-{s}")
+    ident = resolve_identity(IdentitySettings.from_config(resource_metadata_path=path), lambda d, s, r: f"owner-of-{s}")
     assert ident.user_profile_name == "owner-of-lab1"
     assert ident.app_type == "JupyterLab" and ident.app_name == "default"
 
@@ -45,7 +45,7 @@ def test_a_failing_owner_lookup_is_reported_not_raised(tmp_path):
     def boom(*_):
         raise RuntimeError("endpoint down")
 
-    ident = resolve_identity(IdentitySettings(resource_metadata_path=path), boom)
+    ident = resolve_identity(IdentitySettings.from_config(resource_metadata_path=path), boom)
     assert ident.mode == "studio" and ident.user_profile_name == ""
     assert "endpoint down" in ident.problem
 
@@ -53,7 +53,7 @@ def test_a_failing_owner_lookup_is_reported_not_raised(tmp_path):
 def test_explicit_config_overrides_the_metadata(tmp_path):
     path = write(tmp_path, studio_metadata("d-x", "lab1"))
     ident = resolve_identity(
-        IdentitySettings(resource_metadata_path=path, user_profile_name="bob", domain_id="d-y"),
+        IdentitySettings.from_config(resource_metadata_path=path, user_profile_name="bob", domain_id="d-y"),
         lambda d, s, r: "never-used",
     )
     assert (ident.domain_id, ident.user_profile_name) == ("d-y", "bob")
@@ -61,13 +61,13 @@ def test_explicit_config_overrides_the_metadata(tmp_path):
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
 def test_a_malformed_metadata_file_means_local_mode_with_the_reason(tmp_path, content):
-    ident = resolve_identity(IdentitySettings(resource_metadata_path=write(tmp_path, content)))
+    ident = resolve_identity(IdentitySettings.from_config(resource_metadata_path=write(tmp_path, content)))
     assert ident.mode == "local"
     assert "resource-metadata.json" in ident.problem
 
 
 def test_no_metadata_and_no_config_is_local_mode(tmp_path):
-    ident = resolve_identity(IdentitySettings(resource_metadata_path=str(tmp_path / "none.json")))
+    ident = resolve_identity(IdentitySettings.from_config(resource_metadata_path=str(tmp_path / "none.json")))
     assert (ident.mode, ident.problem) == ("local", "")
 
 

@@ -33,8 +33,7 @@ def _domain(args):
 
     kit = teamkit()
     c = kit.config
-    settings = AdminSettings(domain_id=args.domain, nudge_hours=dict(c.nudge_hours),
-                             email_tag_key=c.admin_email_tag_key)
+    settings = AdminSettings.from_config(c, domain_id=args.domain)
     return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), dict(c.instance_prices)))
 
 
@@ -116,7 +115,8 @@ def cmd_remind(args) -> int:
 def cmd_template(args) -> int:
     from .template import template
 
-    print_json(template())
+    c = teamkit().config
+    print_json(template(dict(c.nudge_hours), c.admin_email_tag_key))
     return 0
 
 

@@ -5,22 +5,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..aws import AwsSettings, aws_error, client
+from ..aws import AwsSettings, aws_error, call, client
 from ..errors import BadRequest
-from ..studio.apps import DEFAULT_NUDGE_HOURS, RUNNING, classify_app, list_domain_apps, priced_app
+from ..studio.apps import RUNNING, classify_app, list_domain_apps, priced_app
 from ..studio.pricing import PriceList, price_source
 
 KEEP_TAG = "sm-teamkit:keep"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AdminSettings:
+    """The domain, and c.SmTeamkit's nudge_hours and admin_email_tag_key (their defaults live
+    there: ``from_config``; the Lambda job gets them from the template, which took the config's)."""
+
     domain_id: str
-    nudge_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NUDGE_HOURS))
-    email_tag_key: str = "email"
+    nudge_hours: dict[str, float]
+    email_tag_key: str
+
+    @classmethod
+    def from_config(cls, config=None, **given) -> AdminSettings:
+        from ..config import settings_from_config  # here: the Lambda job imports this module
+
+        return settings_from_config(cls, config, "", {"email_tag_key": "admin_email_tag_key"}, **given)
 
 
 def app_key(app: dict) -> str:
@@ -53,16 +62,10 @@ class DomainApps:
             self._sm = client("sagemaker", self.aws)
         return self._sm
 
-    def _call(self, action: str, fn, **params):
-        try:
-            return fn(**params)
-        except Exception as exc:
-            raise aws_error(exc, action) from exc
-
     def running_apps(self) -> list[dict]:
         """Every InService or Pending app of the domain, priced, with ``owner`` and ``overdue``."""
         d = self.settings.domain_id
-        self._call(f"describe domain {d}", self.sm.describe_domain, DomainId=d)
+        call(self.sm, f"describe domain {d}", "describe_domain", DomainId=d)
         try:
             spaces, raw = list_domain_apps(self.sm, d)
         except Exception as exc:
@@ -129,7 +132,7 @@ class DomainApps:
         tags: dict[str, str] = {}
         params = {"ResourceArn": arn}
         while True:
-            page = self._call(f"list the tags of {what}", self.sm.list_tags, **params)
+            page = call(self.sm, f"list the tags of {what}", "list_tags", **params)
             tags.update({t["Key"]: t.get("Value", "") for t in page.get("Tags", [])})
             if not page.get("NextToken"):
                 return tags
@@ -138,19 +141,19 @@ class DomainApps:
     def is_kept(self, app: dict) -> bool:
         """True when the app carries the tag sm-teamkit:keep (any value)."""
         what = f"{app['app_type']} app {app['app_name']}"
-        arn = self._call(f"describe {what}", self.sm.describe_app, **self._app_params(app))["AppArn"]
+        arn = call(self.sm, f"describe {what}", "describe_app", **self._app_params(app))["AppArn"]
         return KEEP_TAG in self._tags(arn, what)
 
     def stop(self, app: dict) -> None:
         what = f"{app['app_type']} app {app['app_name']} in {app['space_name'] or app['user_profile_name']}"
-        self._call(f"stop {what}", self.sm.delete_app, **self._app_params(app))
+        call(self.sm, f"stop {what}", "delete_app", **self._app_params(app))
 
     def profile_email(self, profile: str) -> str:
         """The owner's address from the user profile's tag (``email_tag_key``), or ''."""
         if not profile:
             return ""
         d = self.settings.domain_id
-        described = self._call(f"describe user profile {profile}", self.sm.describe_user_profile,
+        described = call(self.sm, f"describe user profile {profile}", "describe_user_profile",
                                DomainId=d, UserProfileName=profile)
         return self._tags(described["UserProfileArn"], f"user profile {profile}").get(
             self.settings.email_tag_key, "").strip()

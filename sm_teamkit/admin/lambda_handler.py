@@ -1,8 +1,8 @@
 """The scheduled job's entry point: `sm-teamkit admin remind` as a Lambda function.
 
 Settings come from the environment the template sets (SM_TEAMKIT_DOMAIN_ID, SM_TEAMKIT_SENDER,
-SM_TEAMKIT_STATE, SM_TEAMKIT_STOP_AFTER_HOURS, SM_TEAMKIT_EMAIL_TAG_KEY, optional
-SM_TEAMKIT_EMAILS as a JSON object); an event may set ``dry_run``. Imports boto3 and this
+SM_TEAMKIT_STATE, SM_TEAMKIT_STOP_AFTER_HOURS, SM_TEAMKIT_EMAIL_TAG_KEY, SM_TEAMKIT_NUDGE_HOURS
+as a JSON object, optional SM_TEAMKIT_EMAILS as a JSON object); an event may set ``dry_run``. Imports boto3 and this
 package only, so the zip needs nothing the Lambda runtime lacks."""
 
 from __future__ import annotations
@@ -25,18 +25,22 @@ log = logging.getLogger("sm_teamkit.admin")
 def run_from_env(env: Mapping[str, str], event: Mapping | None = None,
                  clock: Callable[[], float] = time.time) -> dict:
     event = event or {}
-    domain_id, sender = env.get("SM_TEAMKIT_DOMAIN_ID", ""), env.get("SM_TEAMKIT_SENDER", "")
-    if not domain_id or not sender:
-        raise BadRequest("SM_TEAMKIT_DOMAIN_ID and SM_TEAMKIT_SENDER must be set.")
+    required = ("SM_TEAMKIT_DOMAIN_ID", "SM_TEAMKIT_SENDER", "SM_TEAMKIT_EMAIL_TAG_KEY", "SM_TEAMKIT_NUDGE_HOURS")
+    missing = [name for name in required if not env.get(name)]
+    if missing:
+        raise BadRequest(f"{' and '.join(missing)} must be set.",
+                         "The template (`sm-teamkit admin template`) sets them all.")
     try:
         emails = json.loads(env.get("SM_TEAMKIT_EMAILS") or "{}")
         stop_after = float(env.get("SM_TEAMKIT_STOP_AFTER_HOURS") or 0) or None
-    except ValueError as exc:
-        raise BadRequest(f"Bad SM_TEAMKIT_EMAILS or SM_TEAMKIT_STOP_AFTER_HOURS: {exc}") from exc
+        nudge_hours = {str(k): float(v) for k, v in json.loads(env["SM_TEAMKIT_NUDGE_HOURS"]).items()}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise BadRequest(f"Bad SM_TEAMKIT_EMAILS, SM_TEAMKIT_STOP_AFTER_HOURS or SM_TEAMKIT_NUDGE_HOURS: {exc}") from exc
     aws = AwsSettings(sagemaker_endpoint_url=env.get("SM_TEAMKIT_SAGEMAKER_ENDPOINT_URL", ""))
-    settings = AdminSettings(domain_id=domain_id, email_tag_key=env.get("SM_TEAMKIT_EMAIL_TAG_KEY") or "email")
+    settings = AdminSettings(domain_id=env["SM_TEAMKIT_DOMAIN_ID"], nudge_hours=nudge_hours,
+                             email_tag_key=env["SM_TEAMKIT_EMAIL_TAG_KEY"])
     domain = DomainApps(settings, aws, PriceList(aws.resolved_region()), clock=clock)
-    options = RemindOptions(sender=sender, emails=emails, state=env.get("SM_TEAMKIT_STATE", ""),
+    options = RemindOptions(sender=env["SM_TEAMKIT_SENDER"], emails=emails, state=env.get("SM_TEAMKIT_STATE", ""),
                             dry_run=bool(event.get("dry_run", False)), stop_after_hours=stop_after)
     return Reminder(domain, options).run()
 

@@ -1,8 +1,11 @@
 """The CloudFormation template of the scheduled reminder job: a Lambda function running
 sm_teamkit.admin.lambda_handler (this package, from a zip in S3), an EventBridge schedule,
-its log group and a role with only what the job does."""
+its log group and a role with only what the job does. The job's limits and tag key default to
+the config's (c.SmTeamkit.nudge_hours, admin_email_tag_key) of whoever prints the template."""
 
 from __future__ import annotations
+
+import json
 
 HANDLER = "sm_teamkit.admin.lambda_handler.handler"
 
@@ -11,7 +14,7 @@ def _sub(text: str) -> dict:
     return {"Fn::Sub": text}
 
 
-def template() -> dict:
+def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
     sm = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
     function_name = "sm-teamkit-remind-${DomainId}"
     statements = [
@@ -56,8 +59,11 @@ def template() -> dict:
             "StopAfterHours": {"Type": "Number", "Default": 0, "MinValue": 0,
                                "Description": "Stop apps running longer than this unless tagged "
                                               "sm-teamkit:keep (0: never stop)."},
-            "EmailTagKey": {"Type": "String", "Default": "email",
+            "EmailTagKey": {"Type": "String", "Default": email_tag_key, "MinLength": 1,
                             "Description": "User-profile tag holding the owner's address."},
+            "NudgeHours": {"Type": "String", "Default": json.dumps(nudge_hours, sort_keys=True), "MinLength": 2,
+                           "Description": "Hours after which an app is past its limit, by instance-type "
+                                          "pattern, as JSON (c.SmTeamkit.nudge_hours)."},
             "CodeBucket": {"Type": "String", "MinLength": 3,
                            "Description": "Bucket of the zip with the sm_teamkit package (docs/admin.md)."},
             "CodeKey": {"Type": "String", "Default": "sm-teamkit/sm-teamkit-admin.zip",
@@ -101,6 +107,7 @@ def template() -> dict:
                         "SM_TEAMKIT_STATE": _sub("s3://${StateBucket}/${StateKey}"),
                         "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
                         "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
+                        "SM_TEAMKIT_NUDGE_HOURS": {"Ref": "NudgeHours"},
                     }},
                 },
             },

@@ -8,52 +8,47 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..config import settings_from_config
+
 DEFAULT_WORKON_HOME = "~/.local/share/virtualenvs"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KernelsSettings:
-    """Where environments live, where kernelspecs go, and how often to look again."""
+    """Where environments live, where kernelspecs go, and how often to look again. The fields
+    without a default are c.SmTeamkit.kernels_* settings (their defaults live there: build with
+    ``from_config``); empty strings and tuples there mean "detect" (see each trait's help)."""
 
-    workon_home: str = ""  # "" = $WORKON_HOME, else ~/.local/share/virtualenvs
-    project_roots: tuple[str, ...] = ("~",)
-    project_depth: int = 2
-    extra_roots: tuple[str, ...] = ()
-    kernels_dir: str = ""  # "" = jupyter_data_dir()/kernels
-    watch_seconds: float = 10.0
-    enabled: bool = True
-    pipenv_command: tuple[str, ...] = ()  # () = `pipenv` on PATH, else `python -m pipenv`
-    job_timeout_seconds: float = 1800.0
-    conda_envs_dirs: tuple[str, ...] = ()  # () = $CONDA_ENVS_PATH, .condarc envs_dirs, ~/.conda/envs
-    image_python: str = ""  # "" = the interpreter running this server (the image's Python)
-    image_version: str = ""  # "3.12": filled by resolved() from image_python
-    settle_seconds: float = 5.0  # an env not ready that changed this recently is "being created"
-    tools_dir: str = "~/.sm-teamkit/tools"  # where pipenv is bootstrapped when the image lacks it
-    uv_command: tuple[str, ...] = ()  # () = `uv` on PATH, else the server's `python -m uv`
+    workon_home: str
+    project_roots: tuple[str, ...]
+    project_depth: int
+    extra_roots: tuple[str, ...]
+    kernels_dir: str
+    watch_seconds: float
+    enabled: bool
+    pipenv_command: tuple[str, ...]
+    job_timeout_seconds: float
+    conda_envs_dirs: tuple[str, ...]
+    image_python: str
+    settle_seconds: float  # an env not ready that changed this recently is "being created"
+    tools_dir: str
     # Studio's idle shutdown: running jobs write this file (sm_teamkit.studio.activity).
-    activity_file: str = ""
-    keepalive_seconds: float = 60.0
+    activity_file: str
+    keepalive_seconds: float
+    image_version: str = ""  # "3.12": filled by resolved() from image_python
+    uv_command: tuple[str, ...] = ()  # () = `uv` on PATH, else the server's `python -m uv`
     env: dict = field(default_factory=dict, compare=False)  # extra env for pipenv/pip jobs
 
     @classmethod
-    def from_config(cls, config) -> KernelsSettings:
-        return cls(
-            workon_home=config.kernels_workon_home,
-            project_roots=tuple(config.kernels_project_roots),
-            project_depth=config.kernels_project_depth,
-            extra_roots=tuple(config.kernels_extra_roots),
-            kernels_dir=config.kernels_dir,
-            watch_seconds=config.kernels_watch_seconds,
-            enabled=config.kernels_registration,
-            pipenv_command=tuple(config.kernels_pipenv_command),
-            job_timeout_seconds=config.kernels_job_timeout_seconds,
-            conda_envs_dirs=tuple(config.kernels_conda_envs_dirs),
-            image_python=config.kernels_image_python,
-            settle_seconds=config.kernels_settle_seconds,
-            tools_dir=config.kernels_tools_dir,
-            activity_file=config.idle_activity_file,
-            keepalive_seconds=config.idle_keepalive_seconds,
-        )
+    def from_config(cls, config=None, **given) -> KernelsSettings:
+        """From the config's kernels_* traits (None: their defaults); ``given`` fields override
+        (tests, the CLI)."""
+        return settings_from_config(cls, config, "kernels_", {
+            "kernels_dir": "kernels_dir",
+            "enabled": "kernels_registration",
+            "activity_file": "idle_activity_file",
+            "keepalive_seconds": "idle_keepalive_seconds",
+        }, **given)
 
     def resolved(self) -> KernelsSettings:
         """A copy with every folder made absolute now (``~``, $WORKON_HOME, the Jupyter data

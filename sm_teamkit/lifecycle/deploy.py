@@ -15,7 +15,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from ..aws import aws_error
+from ..aws import aws_error, call
 from ..errors import BadRequest
 from .render import APP_TYPES, CONFIG_PREFIX, LifecycleSettings, RenderedScript, render
 
@@ -97,23 +97,17 @@ class LifecycleDeployer:
         self.client = client
         self.settings = settings or LifecycleSettings()
 
-    def _call(self, action: str, method: str, **params):
-        try:
-            return getattr(self.client, method)(**params)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise aws_error(exc, action) from exc
-
     # -- what is there -------------------------------------------------------------------
 
     def _targets(self, domain_id: str, user_profile: str) -> tuple[str, dict[str, dict]]:
         """The ARN prefix for configs and the settings blocks to edit, by request key."""
         if user_profile:
-            profile = self._call(f"describe user profile {user_profile}", "describe_user_profile",
+            profile = call(self.client, f"describe user profile {user_profile}", "describe_user_profile",
                                  DomainId=domain_id, UserProfileName=user_profile)
             arn = profile["UserProfileArn"]
             blocks = {"UserSettings": dict(profile.get("UserSettings") or {})}
         else:
-            domain = self._call(f"describe domain {domain_id}", "describe_domain", DomainId=domain_id)
+            domain = call(self.client, f"describe domain {domain_id}", "describe_domain", DomainId=domain_id)
             arn = domain["DomainArn"]
             blocks = {
                 "DefaultUserSettings": dict(domain.get("DefaultUserSettings") or {}),
@@ -153,8 +147,8 @@ class LifecycleDeployer:
             if not exists:
                 report.changes.append(Change("create-config", name, note=f"{script.base64_chars} base64 chars"))
                 if not dry_run:
-                    arn = self._call(
-                        f"create lifecycle config {name}", "create_studio_lifecycle_config",
+                    arn = call(
+                        self.client, f"create lifecycle config {name}", "create_studio_lifecycle_config",
                         StudioLifecycleConfigName=name, StudioLifecycleConfigContent=script.base64(),
                         StudioLifecycleConfigAppType=app_type, Tags=[MANAGED_TAG],
                     )["StudioLifecycleConfigArn"]
@@ -234,10 +228,10 @@ class LifecycleDeployer:
         if not edited or dry_run:
             return
         if user_profile:
-            self._call(f"update user profile {user_profile}", "update_user_profile",
+            call(self.client, f"update user profile {user_profile}", "update_user_profile",
                        DomainId=domain_id, UserProfileName=user_profile, UserSettings=edited["UserSettings"])
         else:
-            self._call(f"update domain {domain_id}", "update_domain", DomainId=domain_id, **edited)
+            call(self.client, f"update domain {domain_id}", "update_domain", DomainId=domain_id, **edited)
 
 
 def _check_app_types(app_types: Iterable[str]) -> list[str]:

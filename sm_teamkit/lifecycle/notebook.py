@@ -15,9 +15,9 @@ import hashlib
 
 import botocore.exceptions
 
-from ..aws import aws_error
+from ..aws import aws_error, call
 from ..errors import BadRequest
-from .deploy import Change, LifecycleDeployer, LifecycleReport
+from .deploy import Change, LifecycleReport
 from .render import CONFIG_PREFIX, MAX_BASE64_CHARS, NOTEBOOK_SCRIPTS, render_notebook
 from .settings import LifecycleSettings
 
@@ -55,11 +55,10 @@ class NotebookDeployer:
         self.client = client
         self.settings = settings or LifecycleSettings()
 
-    _call = LifecycleDeployer._call  # the same client call with AWS errors made the project's own
 
     def _scripts(self, name: str) -> dict[str, str]:
         """The phase scripts of an existing config, decoded ('' for a missing phase)."""
-        config = self._call(f"describe notebook lifecycle config {name}",
+        config = call(self.client, f"describe notebook lifecycle config {name}",
                             "describe_notebook_instance_lifecycle_config",
                             NotebookInstanceLifecycleConfigName=name)
         return {phase: base64.b64decode((config.get(phase) or [{}])[0].get("Content", "")).decode()
@@ -76,7 +75,7 @@ class NotebookDeployer:
 
     def deploy(self, instance: str, dry_run: bool = False) -> LifecycleReport:
         """Create the config (merged with the admin's, if any) and attach it to ``instance``."""
-        described = self._call(f"describe notebook instance {instance}", "describe_notebook_instance",
+        described = call(self.client, f"describe notebook instance {instance}", "describe_notebook_instance",
                                NotebookInstanceName=instance)
         current = described.get("NotebookInstanceLifecycleConfigName") or ""
         report = LifecycleReport(domain_id="", user_profile=f"notebook instance {instance}", dry_run=dry_run)
@@ -103,7 +102,7 @@ class NotebookDeployer:
             report.changes.append(Change("create-config", name,
                                          note=f"merged with {current}" if current and not is_ours(current) else ""))
             if not dry_run:
-                self._call(f"create notebook lifecycle config {name}", "create_notebook_instance_lifecycle_config",
+                call(self.client, f"create notebook lifecycle config {name}", "create_notebook_instance_lifecycle_config",
                            NotebookInstanceLifecycleConfigName=name,
                            **{p: [{"Content": base64.b64encode(t.encode()).decode()}] for p, t in contents.items()})
         where = f"notebook instance {instance}"
@@ -111,6 +110,6 @@ class NotebookDeployer:
             report.changes.append(Change("detach", current, where, "replaced" if is_ours(current) else "merged"))
         report.changes.append(Change("attach", name, where, "applies at the next start"))
         if not dry_run:
-            self._call(f"update notebook instance {instance}", "update_notebook_instance",
+            call(self.client, f"update notebook instance {instance}", "update_notebook_instance",
                        NotebookInstanceName=instance, LifecycleConfigName=name)
         return report

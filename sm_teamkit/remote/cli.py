@@ -85,8 +85,10 @@ def _confirm(question: str) -> bool:
 
 
 def cmd_down(args) -> int:
+    from ..settings import load_config
+
     ws = _workspace(args)
-    service = ws.apps_service()
+    service = ws.apps_service(load_config())
     plan = ws.down_plan(service, everything=args.all)
     if not plan:
         where = "anywhere" if args.all else f"in space {ws.target.space}"

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..aws import AwsSettings, aws_error, client
+from ..aws import AwsSettings, aws_error, call, client
 from ..errors import BadRequest, Conflict, Forbidden, TeamkitError
 from ..studio.apps import AppInfo, AppsService, AppsSettings
 from ..studio.pricing import PriceList
@@ -59,16 +59,10 @@ class Workspace:
             self._sm = client("sagemaker", self.aws)
         return self._sm
 
-    def _call(self, action: str, operation: str, **params):
-        try:
-            return getattr(self.sm, operation)(**params)
-        except Exception as exc:
-            raise aws_error(exc, action) from exc
-
     # --- what the target names ---------------------------------------------------------
     def _space(self, *, own_only: bool) -> dict:
         t = self.target
-        space = self._call(f"describe space {t.space}", "describe_space", DomainId=t.domain, SpaceName=t.space)
+        space = call(self.sm, f"describe space {t.space}", "describe_space", DomainId=t.domain, SpaceName=t.space)
         owner = (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName", "")
         sharing = (space.get("SpaceSharingSettings") or {}).get("SharingType", "Private")
         if owner != t.user_profile and (own_only or sharing != "Shared"):
@@ -111,7 +105,7 @@ class Workspace:
     def _url(self, space: dict | None) -> str:
         if space is not None and space.get("Url"):
             return space["Url"]
-        domain = self._call("describe the domain", "describe_domain", DomainId=self.target.domain)
+        domain = call(self.sm, "describe the domain", "describe_domain", DomainId=self.target.domain)
         return domain.get("Url", "")
 
     # --- up ----------------------------------------------------------------------------
@@ -147,7 +141,7 @@ class Workspace:
             params = {"DomainId": t.domain, "AppType": app_type, "AppName": t.app_name, **self._owner_params()}
             if t.instance_type:
                 params["ResourceSpec"] = {"InstanceType": t.instance_type}
-            self._call(f"start your {app_type} app", "create_app", **params)
+            call(self.sm, f"start your {app_type} app", "create_app", **params)
             created = True
             status = "Pending"
         else:
@@ -167,8 +161,8 @@ class Workspace:
         if current.get("InstanceType") == self.target.instance_type:
             return False
         spec = {**current, "InstanceType": self.target.instance_type}
-        self._call(
-            f"set the instance type of space {self.target.space}", "update_space",
+        call(
+            self.sm, f"set the instance type of space {self.target.space}", "update_space",
             DomainId=self.target.domain, SpaceName=self.target.space,
             SpaceSettings={settings_key: {"DefaultResourceSpec": spec}},
         )
@@ -214,14 +208,18 @@ class Workspace:
             params["SpaceName"] = t.space
             app = self._describe(self._app_type(space))
             running = bool(app and app["Status"] == "InService")
-        answer = self._call("create a sign-in URL", "create_presigned_domain_url", **params)
+        answer = call(self.sm, "create a sign-in URL", "create_presigned_domain_url", **params)
         return answer["AuthorizedUrl"], running
 
     # --- down --------------------------------------------------------------------------
-    def apps_service(self) -> AppsService:
+    def apps_service(self, config=None) -> AppsService:
+        """The target user's apps as the panel sees them, with ``config``'s limits and prices
+        (None: the defaults); jobs are not listed (nothing here stops them)."""
         t = self.target
-        settings = AppsSettings(domain_id=t.domain, user_profile_name=t.user_profile, track_jobs=False)
-        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), {}))
+        settings = AppsSettings.from_config(config, domain_id=t.domain, user_profile_name=t.user_profile,
+                                            track_jobs=False)
+        prices = dict(config.instance_prices) if config is not None else {}
+        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), prices))
 
     def down_plan(self, service: AppsService, *, everything: bool) -> list[AppInfo]:
         """The user's apps to stop: in the named space, or with ``everything`` all of them

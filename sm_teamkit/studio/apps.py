@@ -18,23 +18,36 @@ from .refresh import SingleFlight, Snapshot
 
 GONE = {"Deleted"}
 RUNNING = {"InService", "Pending"}
-# Also the default of SmTeamkit.nudge_hours; here for callers without traitlets (the Lambda job).
-DEFAULT_NUDGE_HOURS = {"ml.g*": 8.0, "ml.p*": 8.0, "*": 24.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AppsSettings:
+    """Who this user is (from the identity) and c.SmTeamkit's apps settings (their defaults
+    live there: build with ``from_config``)."""
+
     domain_id: str
     user_profile_name: str
     space_name: str = ""
     app_type: str = ""
     app_name: str = ""
-    refresh_seconds: float = 30.0
-    max_backoff_seconds: float = 300.0
-    nudge_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NUDGE_HOURS))
-    owner_tag_keys: tuple[str, ...] = ("sagemaker:user-profile-name", "sagemaker:shared-space-name")
-    track_jobs: bool = True
-    idle_refresh_seconds: float = 300.0
+    refresh_seconds: float
+    max_backoff_seconds: float
+    nudge_hours: dict[str, float]
+    owner_tag_keys: tuple[str, ...]
+    track_jobs: bool
+    idle_refresh_seconds: float
+
+    @classmethod
+    def from_config(cls, config=None, **given) -> AppsSettings:
+        """From the config (None: the defaults); ``given`` fields override: who and where come
+        from the resolved identity (AppsService.from_config), not the config's raw overrides."""
+        from ..config import settings_from_config  # here: the Lambda job imports this module
+
+        return settings_from_config(cls, config, "", {
+            "refresh_seconds": "apps_refresh_seconds",
+            "max_backoff_seconds": "apps_max_backoff_seconds",
+            "idle_refresh_seconds": "idle_settings_refresh_seconds",
+        }, **given)
 
 
 @dataclass
@@ -177,18 +190,13 @@ class AppsService:
                     activity: Callable[[], dict] | None = None) -> AppsService:
         """This user's apps service: who and where from ``identity``, the rest from the config;
         ``activity``: this server's last activity (in a Jupyter server)."""
-        settings = AppsSettings(
+        settings = AppsSettings.from_config(
+            config,
             domain_id=identity.domain_id,
             user_profile_name=identity.user_profile_name,
             space_name=identity.space_name,
             app_type=identity.app_type,
             app_name=identity.app_name,
-            refresh_seconds=config.apps_refresh_seconds,
-            max_backoff_seconds=config.apps_max_backoff_seconds,
-            nudge_hours=dict(config.nudge_hours),
-            owner_tag_keys=tuple(config.owner_tag_keys),
-            track_jobs=config.track_jobs,
-            idle_refresh_seconds=config.idle_settings_refresh_seconds,
         )
         return cls(settings, aws, PriceList(aws.region, dict(config.instance_prices)), activity)
 

@@ -13,17 +13,24 @@ log = logging.getLogger(__name__)
 CLASSIC_APP_TYPES = {"JupyterServer", "KernelGateway"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IdentitySettings:
-    """Explicit settings win over the metadata file; empty means "detect"."""
+    """Explicit settings win over the metadata file; empty means "detect". The c.SmTeamkit
+    settings of the same names (region: aws_region) hold the defaults: build with ``from_config``."""
 
     resource_metadata_path: str
-    domain_id: str = ""
-    user_profile_name: str = ""
-    space_name: str = ""
-    app_type: str = ""
-    app_name: str = ""
-    region: str = ""
+    domain_id: str
+    user_profile_name: str
+    space_name: str
+    app_type: str
+    app_name: str
+    region: str
+
+    @classmethod
+    def from_config(cls, config=None, **given) -> IdentitySettings:
+        from ..config import settings_from_config
+
+        return settings_from_config(cls, config, "", {"region": "aws_region"}, **given)
 
 
 @dataclass(frozen=True)

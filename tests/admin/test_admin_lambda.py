@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from sm_teamkit.admin.lambda_handler import handler
+from sm_teamkit.admin.template import template
+from sm_teamkit.config import SmTeamkit
 from sm_teamkit.errors import TeamkitError
 
 from .conftest import (
@@ -32,12 +34,16 @@ def lambda_env(live_emulator, aws_env, monkeypatch):
     aws_env(live_emulator)
     boto(live_emulator, "s3").create_bucket(Bucket=BUCKET)
     verify_sender(live_emulator)
+    c = SmTeamkit()
+    parameters = template(dict(c.nudge_hours), c.admin_email_tag_key)["Parameters"]
     env = {
         "SM_TEAMKIT_DOMAIN_ID": DOMAIN,
         "SM_TEAMKIT_SENDER": SENDER,
         "SM_TEAMKIT_STATE": f"s3://{BUCKET}/{KEY}",
         "SM_TEAMKIT_STOP_AFTER_HOURS": "0",
-        "SM_TEAMKIT_EMAIL_TAG_KEY": "email",
+        # as the template deploys it, from the config's defaults
+        "SM_TEAMKIT_EMAIL_TAG_KEY": parameters["EmailTagKey"]["Default"],
+        "SM_TEAMKIT_NUDGE_HOURS": parameters["NudgeHours"]["Default"],
         "SM_TEAMKIT_EMAILS": json.dumps({"bob": "bob@example.com"}),
     }
     for k, v in env.items():
@@ -77,6 +83,20 @@ def test_the_handler_stops_past_the_hard_limit(live_emulator, lambda_env):
 def test_the_handler_fails_loudly_without_settings(lambda_env):
     lambda_env.delenv("SM_TEAMKIT_SENDER")
     with pytest.raises(TeamkitError, match="SM_TEAMKIT_SENDER must be set"):
+        handler({}, None)
+
+
+def test_the_handler_uses_the_limits_the_template_was_given(live_emulator, lambda_env):
+    """Limits come from SM_TEAMKIT_NUDGE_HOURS: 1000 h for every type makes nobody overdue."""
+    lambda_env.setenv("SM_TEAMKIT_NUDGE_HOURS", json.dumps({"*": 1000}))
+    result = handler({"dry_run": True}, None)
+    assert result["reminders"] == []
+
+
+@pytest.mark.parametrize("value", ["not json", "[8]", '{"*": "soon"}'])
+def test_the_handler_refuses_bad_nudge_hours(lambda_env, value):
+    lambda_env.setenv("SM_TEAMKIT_NUDGE_HOURS", value)
+    with pytest.raises(TeamkitError, match="Bad .*SM_TEAMKIT_NUDGE_HOURS"):
         handler({}, None)
 
 

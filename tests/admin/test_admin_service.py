@@ -11,7 +11,7 @@ from sm_teamkit.admin.domain import AdminSettings, DomainApps
 from sm_teamkit.admin.remind import Reminder, RemindOptions
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.errors import AwsError
-from sm_teamkit.studio.apps import DEFAULT_NUDGE_HOURS
+from sm_teamkit.config import SmTeamkit
 from sm_teamkit.studio.pricing import PriceList
 
 from .conftest import (
@@ -30,7 +30,7 @@ EMAILS = {"bob": "bob@example.com"}
 
 
 def domain_apps(clock, **settings) -> DomainApps:
-    return DomainApps(AdminSettings(domain_id=DOMAIN, **settings), AwsSettings(region=REGION, max_attempts=2),
+    return DomainApps(AdminSettings.from_config(domain_id=DOMAIN, **settings), AwsSettings(region=REGION, max_attempts=2),
                       PriceList(REGION), clock=clock)
 
 
@@ -56,7 +56,7 @@ def test_domain_report_lists_every_running_app_with_owner_price_and_limit(emulat
     lab = apps["space/alice-lab/JupyterLab/default"]
     price = PriceList(REGION).price("ml.g5.xlarge")
     assert lab["hourly_usd"] == price and lab["running_usd"] == round(price * 10, 2)
-    assert lab["nudge_hours"] == DEFAULT_NUDGE_HOURS["ml.g*"]
+    assert lab["nudge_hours"] == SmTeamkit().nudge_hours["ml.g*"]
     owners = report["owners"]
     assert [o["running_usd"] for o in owners] == sorted((o["running_usd"] for o in owners), reverse=True)
     assert {o["owner"]: o["apps"] for o in owners} == {"alice": 3, "bob": 2, "carol": 2}
@@ -70,7 +70,7 @@ def test_the_admin_view_uses_the_panels_pricing_and_nudge_rule(emulator, aws_env
 
     aws_env(emulator)
     admin = {short_key(a["key"]): a for a in domain_apps(clock).running_apps() if a["owner"] == "alice"}
-    panel = AppsService(AppsSettings(domain_id=DOMAIN, user_profile_name="alice", track_jobs=False),
+    panel = AppsService(AppsSettings.from_config(domain_id=DOMAIN, user_profile_name="alice", track_jobs=False),
                         AwsSettings(region=REGION), PriceList(REGION))
     mine = panel.refresh.get().value.apps
     for app in mine:
@@ -204,7 +204,7 @@ def test_a_sender_without_ses_identity_is_refused_before_anything_happens(emulat
 
 def test_a_missing_domain_is_a_not_found_error(emulator, aws_env, clock):
     aws_env(emulator)
-    service = DomainApps(AdminSettings(domain_id="d-nosuchdomain"), AwsSettings(region=REGION),
+    service = DomainApps(AdminSettings.from_config(domain_id="d-nosuchdomain"), AwsSettings(region=REGION),
                          PriceList(REGION), clock=clock)
     with pytest.raises(AwsError, match="describe domain d-nosuchdomain") as exc:
         service.report()

@@ -17,11 +17,17 @@ from sm_teamkit.admin.remind import Reminder, RemindOptions
 from sm_teamkit.admin.template import HANDLER, template
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.cli.main import main
+from sm_teamkit.config import SmTeamkit
 from sm_teamkit.studio.pricing import PriceList
 
 from .conftest import DOMAIN, REGION, SENDER, verify_sender
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "admin.md"
+
+
+def job_template() -> dict:
+    c = SmTeamkit()
+    return template(dict(c.nudge_hours), c.admin_email_tag_key)
 
 
 def cfn_lint() -> str:
@@ -39,9 +45,22 @@ def test_the_printed_template_passes_cfn_lint_with_no_findings(tmp_path, capsys)
     assert result.stdout.strip() == ""
 
 
+def test_the_template_takes_the_limits_and_tag_key_of_the_config(tmp_path, capsys, monkeypatch):
+    """What the team lead configured (c.SmTeamkit.nudge_hours, admin_email_tag_key) becomes the
+    deployed job's defaults."""
+    (tmp_path / "jupyter_server_config.json").write_text(json.dumps(
+        {"SmTeamkit": {"nudge_hours": {"ml.g*": 4, "*": 12}, "admin_email_tag_key": "owner-mail"}}))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    assert main(["admin", "template"]) == 0
+    parameters = json.loads(capsys.readouterr().out)["Parameters"]
+    assert json.loads(parameters["NudgeHours"]["Default"]) == {"ml.g*": 4.0, "*": 12.0}
+    assert parameters["EmailTagKey"]["Default"] == "owner-mail"
+    assert json.loads(job_template()["Parameters"]["NudgeHours"]["Default"]) == SmTeamkit().nudge_hours
+
+
 def test_cfn_lint_does_find_a_broken_template(tmp_path):
     """The lint can fail: a role without its assume-role document is an error."""
-    broken = template()
+    broken = job_template()
     del broken["Resources"]["Role"]["Properties"]["AssumeRolePolicyDocument"]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
@@ -61,23 +80,23 @@ def _role_actions(t: dict, stop: bool) -> set[str]:
 def test_the_role_allows_every_sagemaker_call_the_job_makes(emulator, aws_env, clock, tmp_path):
     aws_env(emulator)
     verify_sender(emulator)
-    domain = DomainApps(AdminSettings(domain_id=DOMAIN), AwsSettings(region=REGION), PriceList(REGION), clock=clock)
+    domain = DomainApps(AdminSettings.from_config(domain_id=DOMAIN), AwsSettings(region=REGION), PriceList(REGION), clock=clock)
     Reminder(domain, RemindOptions(sender=SENDER, emails={"bob": "b@example.com"},
                                    state=str(tmp_path / "s.json"), stop_after_hours=28)).run()
     called = {f"sagemaker:{op}" for op, _ in emulator.calls}
-    allowed = _role_actions(template(), stop=True)
+    allowed = _role_actions(job_template(), stop=True)
     assert called <= allowed, called - allowed
-    assert "sagemaker:DeleteApp" not in _role_actions(template(), stop=False)
+    assert "sagemaker:DeleteApp" not in _role_actions(job_template(), stop=False)
     assert {"ses:SendEmail", "ses:GetIdentityVerificationAttributes", "s3:GetObject", "s3:PutObject"} <= allowed
 
 
 def test_the_function_runs_this_package(tmp_path):
-    fn = template()["Resources"]["Function"]["Properties"]
+    fn = job_template()["Resources"]["Function"]["Properties"]
     module, _, attr = HANDLER.rpartition(".")
     imported = __import__(module, fromlist=[attr])
     assert callable(getattr(imported, attr))
     assert fn["Handler"] == HANDLER
-    assert set(template()["Parameters"]) >= {"DomainId", "Sender", "Schedule", "StateBucket"}
+    assert set(job_template()["Parameters"]) >= {"DomainId", "Sender", "Schedule", "StateBucket"}
 
 
 @pytest.mark.parametrize("kwargs", [

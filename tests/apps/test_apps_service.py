@@ -13,7 +13,7 @@ from .conftest import APP_DELETE_SECONDS, DOMAIN, REGION, profile_arn, space_arn
 
 
 def service(emu, user="alice", refresh=30.0, clock=None, **kw) -> AppsService:
-    settings = AppsSettings(domain_id=DOMAIN, user_profile_name=user, space_name=kw.pop("space", "alice-lab"),
+    settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name=user, space_name=kw.pop("space", "alice-lab"),
                             app_type="JupyterLab", app_name="default", refresh_seconds=refresh,
                             max_backoff_seconds=kw.pop("max_backoff", 300.0), **kw)
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
@@ -175,7 +175,7 @@ def test_missing_credentials_give_a_clear_message(team_emulator, monkeypatch, tm
 def test_an_unreachable_endpoint_gives_a_clear_message():
     from sm_studio_emulator.launcher import free_port
 
-    settings = AppsSettings(domain_id=DOMAIN, user_profile_name="alice")
+    settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name="alice")
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1)
     with pytest.raises(AwsError) as info:
         AppsService(settings, aws, PriceList(REGION)).report()

@@ -38,7 +38,7 @@ class Clock:
 
 
 def service(emu, clock, activity=None) -> AppsService:
-    settings = AppsSettings(domain_id=DOMAIN, user_profile_name="alice", space_name="alice-lab",
+    settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name="alice", space_name="alice-lab",
                             app_type="JupyterLab", app_name="default", refresh_seconds=0.0,
                             idle_refresh_seconds=300.0, track_jobs=False)
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)

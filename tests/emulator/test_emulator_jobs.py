@@ -28,7 +28,7 @@ def test_demo_jobs_stay_running_with_their_resources(demo_sm):
 
 
 def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emulator):
-    settings = AppsSettings(domain_id=DEMO_DOMAIN, user_profile_name=DEMO_USER, space_name=DEMO_SPACE,
+    settings = AppsSettings.from_config(domain_id=DEMO_DOMAIN, user_profile_name=DEMO_USER, space_name=DEMO_SPACE,
                             app_type="JupyterLab", app_name="default")
     aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=demo_emulator.url, max_attempts=1)
     jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1")).report()["jobs"]}

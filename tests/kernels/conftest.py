@@ -103,7 +103,7 @@ class World:
         values = dict(workon_home=str(self.workon), project_roots=(str(self.projects),), project_depth=2,
                       kernels_dir=str(self.root / "kernels"), watch_seconds=0.5)
         values.update(overrides)
-        return KernelsSettings(**values)
+        return KernelsSettings.from_config(**values)
 
 
 def add_junk(workon: Path, template: Path) -> None:

@@ -113,7 +113,7 @@ def test_two_projects_with_the_same_name_get_distinct_kernels_and_display_names(
     workon = tmp_path / "workon"
     fake_env(workon / "churn-model-AAAAAAAA", tmp_path / "team-a" / "churn-model")
     fake_env(workon / "churn-model-BBBBBBBB", tmp_path / "team-b" / "churn-model")
-    envs = discover(KernelsSettings(workon_home=str(workon), project_roots=()))
+    envs = discover(KernelsSettings.from_config(workon_home=str(workon), project_roots=()))
     assert len({e.id for e in envs}) == 2
     assert len({e.display_name for e in envs}) == 2
     assert {e.display_name for e in envs} == {

@@ -129,7 +129,7 @@ def test_repair_recreates_the_in_project_venv_of_an_awkwardly_named_project():
     try:
         project = make_project(root, AWKWARD, None, in_project=True)
         break_interpreter(project / ".venv")
-        service = KernelsService(KernelsSettings(workon_home=str(root / "no-workon"), project_roots=(str(root),),
+        service = KernelsService(KernelsSettings.from_config(workon_home=str(root / "no-workon"), project_roots=(str(root),),
                                                  kernels_dir=str(root / "kernels"), enabled=False,
                                                  settle_seconds=0))  # just broken: no "being created"
         (env,) = service.discover()

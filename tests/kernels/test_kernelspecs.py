@@ -106,4 +106,4 @@ def test_an_unwritable_kernels_dir_is_reported_not_raised(pipenv_world, tmp_path
 def discover_in(workon):
     from sm_teamkit.kernels.settings import KernelsSettings
 
-    return discover(KernelsSettings(workon_home=str(workon), project_roots=()))
+    return discover(KernelsSettings.from_config(workon_home=str(workon), project_roots=()))

@@ -40,7 +40,7 @@ def test_condarc_envs_dirs_come_first_and_the_default_is_always_there(tmp_path, 
 def test_a_conda_layout_env_is_found_file_only_and_labelled_conda(kinds_world, tmp_path):
     broken = kinds_world.conda_dirs.parent / "more-envs" / "no-python"
     (broken / "conda-meta").mkdir(parents=True)
-    settings = KernelsSettings(workon_home=str(tmp_path / "none"), project_roots=(str(kinds_world.projects),),
+    settings = KernelsSettings.from_config(workon_home=str(tmp_path / "none"), project_roots=(str(kinds_world.projects),),
                                conda_envs_dirs=(str(kinds_world.conda_dirs), str(broken.parent)),
                                kernels_dir=str(tmp_path / "k")).resolved()
     envs = {e.path: e for e in discover(settings)}
@@ -63,7 +63,7 @@ def _venv(project: Path) -> Path:
 
 def test_an_environment_still_changing_is_being_created_and_offers_no_action(tmp_path):
     env = _venv(tmp_path / "projects" / "fresh")
-    settings = KernelsSettings(workon_home=str(tmp_path / "none"), project_roots=(str(tmp_path / "projects"),),
+    settings = KernelsSettings.from_config(workon_home=str(tmp_path / "none"), project_roots=(str(tmp_path / "projects"),),
                                kernels_dir=str(tmp_path / "k"), settle_seconds=5, conda_envs_dirs=(str(tmp_path / "c"),))
     changed = max(os.stat(p).st_mtime for p in (env, env / "bin"))
     clock = [changed + 1.0]
@@ -95,7 +95,7 @@ def test_a_deleted_environment_loses_its_kernelspec_in_the_same_listing(tmp_path
     env = _venv(tmp_path / "projects" / "short-lived")
     site = next((env / "lib").glob("python*/site-packages"))
     (site / "ipykernel_launcher.py").write_text("")
-    settings = KernelsSettings(workon_home=str(tmp_path / "none"), project_roots=(str(tmp_path / "projects"),),
+    settings = KernelsSettings.from_config(workon_home=str(tmp_path / "none"), project_roots=(str(tmp_path / "projects"),),
                                kernels_dir=str(tmp_path / "k"), conda_envs_dirs=(str(tmp_path / "c"),))
     service = KernelsService(settings)
     (ready,) = service.discover()

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
+
+import traitlets
 
 from .conftest import pyenv_python
 
@@ -16,7 +19,7 @@ SCRIPT = r"""
 import json, subprocess, sys
 from sm_teamkit.kernels import tools
 from sm_teamkit.kernels.settings import KernelsSettings
-settings = KernelsSettings(tools_dir=sys.argv[1])
+settings = KernelsSettings.from_config(tools_dir=sys.argv[1])
 before = tools.describe(settings, "pipenv")
 ran = []
 def run(argv):
@@ -33,7 +36,10 @@ print(json.dumps({"before": before, "after": tools.describe(settings, "pipenv"),
 def test_pipenv_is_bootstrapped_into_the_tools_venv_once_and_reused(tmp_path):
     python = pyenv_python("3.12")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    env.update({"PYTHONPATH": str(REPO), "HOME": str(tmp_path), "PATH": f"{Path(python).parent}:/usr/bin:/bin"})
+    # sm_teamkit and its traitlets, nothing else of this venv (which has pipenv)
+    site = tmp_path / "site"
+    shutil.copytree(Path(traitlets.__file__).parent, site / "traitlets")
+    env.update({"PYTHONPATH": f"{REPO}:{site}", "HOME": str(tmp_path), "PATH": f"{Path(python).parent}:/usr/bin:/bin"})
     tools_dir = tmp_path / ".sm-teamkit" / "tools"
     out = subprocess.run([python, "-c", SCRIPT, str(tools_dir)], capture_output=True, text=True, env=env,
                          timeout=600)

@@ -48,7 +48,7 @@ def registered_env(tmp_path) -> tuple[Path, str]:
     here = sysconfig.get_paths()["purelib"]
     (site / "test-venv.pth").write_text(here + "\n")
     (site / "ipykernel_launcher.py").symlink_to(Path(here) / "ipykernel_launcher.py")
-    settings = KernelsSettings(workon_home=str(workon), project_roots=(), kernels_dir=str(kernels)).resolved()
+    settings = KernelsSettings.from_config(workon_home=str(workon), project_roots=(), kernels_dir=str(kernels)).resolved()
     envs = [e for e in discover(settings) if e.path == str(env)]
     assert envs and envs[0].status == READY, [e.to_json() for e in envs]
     result = sync_kernelspecs(envs, kernels)
