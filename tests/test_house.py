@@ -73,3 +73,34 @@ def test_no_import_cycle_among_sm_teamkit_modules():
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_cli_table_names_what_each_command_group_registers():
+    """main.COMMAND_GROUPS decides which group a command imports: it must match what the groups
+    really register, and every command must still parse when only its group is loaded."""
+    import argparse
+
+    from sm_teamkit.cli import main as cli
+
+    for group, commands in cli.COMMAND_GROUPS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        (register,) = cli.command_groups(commands[0])
+        assert register.__module__ == f"sm_teamkit.{group}.cli"
+        register(sub)
+        assert tuple(sub.choices) == commands, group
+    full = cli.build_parser()
+    every = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(every) == {c for cs in cli.COMMAND_GROUPS.values() for c in cs} | set(cli.OWN_COMMANDS)
+
+
+def test_a_storage_command_loads_no_aws_lifecycle_or_admin_code():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom sm_teamkit.cli.main import build_parser\n"
+            "build_parser('usage').parse_args(['usage', '--json'])\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('boto', 'sm_teamkit.lifecycle', "
+            "'sm_teamkit.admin', 'sm_teamkit.remote'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

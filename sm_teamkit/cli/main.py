@@ -77,7 +77,24 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The subcommand groups that live beside their service, with the top-level commands each
+# registers (a test checks this against what they register). Only the group of the command
+# being run is imported: `sm-teamkit usage` does not load the lifecycle, admin or AWS code.
+COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "studio": ("apps",),
+    "kernels": ("kernels",),
+    "storage": ("usage", "team"),
+    "lifecycle": ("lifecycle",),
+    "proxies": ("proxies",),
+    "admin": ("admin",),
+    "remote": ("up", "open", "down", "git-credential"),
+}
+OWN_COMMANDS = ("status", "config")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or, for ``command``, with only what it needs (the help
+    of ``sm-teamkit`` itself and unknown commands still see them all)."""
     parser = argparse.ArgumentParser(
         prog="sm-teamkit", description="SageMaker Studio team kit: apps, storage, kernels, proxies, lifecycle."
     )
@@ -94,26 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="name, value, default, type and help of each")
     p.set_defaults(func=cmd_config)
 
-    for register in _command_groups():
+    for register in command_groups(command):
         register(sub)
     return parser
 
 
-def _command_groups() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Subcommand groups that live beside their service (apps, usage, kernels, lifecycle...)."""
-    from ..admin.cli import register as admin
-    from ..kernels.cli import register as kernels
-    from ..lifecycle.cli import register as lifecycle
-    from ..proxies.cli import register as proxies
-    from ..remote.cli import register as remote
-    from ..storage.cli import register as storage
-    from ..studio.cli import register as apps
+def command_groups(command: str | None = None) -> list[Callable[[argparse._SubParsersAction], None]]:
+    """The ``register`` functions of the groups ``command`` needs (None or unknown: all)."""
+    import importlib
 
-    return [apps, kernels, storage, lifecycle, proxies, admin, remote]
+    if command in OWN_COMMANDS:
+        return []
+    names = [g for g, commands in COMMAND_GROUPS.items() if command in commands] or list(COMMAND_GROUPS)
+    return [importlib.import_module(f"sm_teamkit.{name}.cli").register for name in names]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
