@@ -20,18 +20,9 @@ import pytest
 from sm_studio_emulator.launcher import free_port
 
 from .conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
+from .subprocess_lab import jp_asyncio_loop, jp_server_cleanup  # noqa: F401 - fixtures
 
 BASE = "/jupyterlab/default/"
-
-
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup():
-    yield
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ classification and pricing (sm_teamkit.studio.apps), applied to all users at onc
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,13 +55,10 @@ class DomainApps:
         self.aws = aws
         self.prices = prices
         self.clock = clock
-        self._sm = None
 
-    @property
+    @functools.cached_property
     def sm(self):
-        if self._sm is None:
-            self._sm = client("sagemaker", self.aws)
-        return self._sm
+        return client("sagemaker", self.aws)
 
     def running_apps(self) -> list[dict]:
         """Every InService or Pending app of the domain, priced, with ``owner`` and ``overdue``."""

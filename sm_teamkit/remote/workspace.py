@@ -3,6 +3,7 @@ it (``down``). Ownership of apps comes from the same AppsService the panel uses.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,13 +52,10 @@ class Workspace:
         self.clock = clock
         self.sleep = sleep
         self.poll_seconds = poll_seconds
-        self._sm = None
 
-    @property
+    @functools.cached_property
     def sm(self):
-        if self._sm is None:
-            self._sm = client("sagemaker", self.aws)
-        return self._sm
+        return client("sagemaker", self.aws)
 
     # --- what the target names ---------------------------------------------------------
     def _space(self, *, own_only: bool) -> dict:

@@ -4,6 +4,7 @@ cost and nudges, refreshed at most once per interval, and a stop that checks own
 from __future__ import annotations
 
 import fnmatch
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -170,7 +171,6 @@ class AppsService:
         self.settings = settings
         self.aws = aws
         self.prices = prices
-        self._sm = None
         self._tags: dict[str, dict[str, str]] = {}
         self._reasons: dict[tuple, str] = {}  # Failed apps' reasons (ListApps omits them)
         self._activity = activity  # this server's last activity, as api/idle reports it
@@ -200,11 +200,9 @@ class AppsService:
         )
         return cls(settings, aws, PriceList(aws.region, dict(config.instance_prices)), activity)
 
-    @property
+    @functools.cached_property
     def sm(self):
-        if self._sm is None:
-            self._sm = client("sagemaker", self.aws, max_attempts=1)  # backoff is ours
-        return self._sm
+        return client("sagemaker", self.aws, max_attempts=1)  # backoff is ours
 
     @property
     def refresh(self) -> SingleFlight[AppsWorld]:

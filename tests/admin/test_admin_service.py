@@ -10,8 +10,8 @@ import pytest
 from sm_teamkit.admin.domain import AdminSettings, DomainApps
 from sm_teamkit.admin.remind import Reminder, RemindOptions
 from sm_teamkit.aws import AwsSettings
-from sm_teamkit.errors import AwsError
 from sm_teamkit.config import SmTeamkit
+from sm_teamkit.errors import AwsError
 from sm_teamkit.studio.pricing import PriceList
 
 from .conftest import (

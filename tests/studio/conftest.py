@@ -20,22 +20,11 @@ import pytest
 from sm_studio_emulator.launcher import free_port
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
-from ..ui.conftest import CHROMIUM, CHROMIUM_FLAGS
+from ..subprocess_lab import jp_asyncio_loop, jp_server_cleanup  # noqa: F401 - fixtures
 from .images import LINES
 from .venvs import ROOT, ensure_venv, freeze
 
 BASE = "/jupyterlab/default/"
-
-
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """No in-process Jupyter server here; Playwright's sync API owns the loop."""
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup():
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -45,18 +34,6 @@ def wheel(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(out), str(ROOT)], check=True, cwd=ROOT)
     return next(out.glob("sm_teamkit-*.whl"))
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make system-deps`")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @dataclass

@@ -4,8 +4,6 @@ by Playwright, logging in through the login form as a user would (no token in an
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,15 +11,10 @@ import pytest
 from sm_studio_emulator.launcher import Lab, start_lab
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, SCREENSHOTS, studio_metadata
+from ..subprocess_lab import jp_asyncio_loop, jp_server_cleanup  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = SCREENSHOTS  # docs/ under `make screenshots`, else a temporary folder
-CHROMIUM = os.environ.get("SM_TEAMKIT_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 # Extra `--SmTeamkit.x=y` settings for the one JupyterLab the browser tests share.
 # Capabilities add what their tests need here (short intervals, roots under the lab HOME).
@@ -29,17 +22,6 @@ LAB_SETTINGS: dict[str, object] = {
     "apps_refresh_seconds": 2,
     "kernels_watch_seconds": 1,
 }
-
-
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """The browser tests run no in-process Jupyter server; Playwright's sync API owns the loop."""
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup():
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -68,18 +50,6 @@ def lab(emulator, lab_home, tmp_path_factory):
                     timeout=90)
     yield lab
     lab.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make system-deps`")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def login(page, lab: Lab) -> None:
