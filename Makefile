@@ -75,16 +75,17 @@ $(VENV)/.installed-demo $(VENV)/.installed-test: $(VENV)/.installed-%: pyproject
 	touch $@ $(if $(filter test,$*),$(VENV)/.installed-demo)
 
 # Debian packages the tests need: the browser for the panel tests, shellcheck for lifecycle,
-# FUSE for the latency filesystem of the storage tests, Kerberos headers for sparkmagic (AWS's
-# analytics extension, in the Studio-image layer, builds gssapi from source),
-# Java for the real Spark sessions.
+# FUSE 3 with its headers and a C compiler for the latency filesystem of the storage tests
+# (tests/storage/latencyfs.c), Kerberos headers for sparkmagic (AWS's analytics extension, in
+# the Studio-image layer, builds gssapi from source), Java for the real Spark sessions.
 system-deps:
 	@missing=""; \
 	  [ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	  command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
 	  command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	  command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
-	  ldconfig -p | grep -q 'libfuse\.so\.2 ' || missing="$$missing libfuse2"; \
+	  { command -v pkg-config >/dev/null && pkg-config --exists fuse3; } || missing="$$missing libfuse3-dev pkg-config"; \
+	  command -v cc >/dev/null || missing="$$missing gcc libc6-dev"; \
 	  command -v krb5-config >/dev/null || missing="$$missing libkrb5-dev"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \

@@ -1,12 +1,12 @@
 """Storage scan on a latency-bound file system (EFS-like): a generated tree behind a FUSE
-passthrough that sleeps before every metadata operation (tests/storage/latencyfs.py, 1 ms by
+passthrough that waits before every metadata operation (tests/storage/latencyfs.c, 1 ms by
 default, kernel caching off), the whole `sm-teamkit usage` command against `du -sb` on the same
 mount in the same run: wall and CPU ratios and both totals. Then the status endpoint's p99 while a
 Jupyter server scans the mount (budget <= 100 ms). Unmounts and removes everything it made.
 
     python benchmarks/bench_scan_nfs.py [--files 4000] [--per-folder 100] [--delay-ms 1] [--no-server]
 
-Needs /dev/fuse, fusermount and libfuse2 (make system-deps) and fusepy (the test extra); run as root.
+Needs /dev/fuse, fusermount3, libfuse3-dev and a C compiler (make system-deps); run as root.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main() -> int:
                   f"(p99 / budget 100 ms = {lat['scan_p99'] / 100:.2f}); idle p99 {lat['idle_p99']:.1f} ms")
     finally:
         if proc is not None:
-            subprocess.run(["fusermount", "-u", str(mnt)], check=False)
+            subprocess.run(["fusermount3", "-u", str(mnt)], check=False)
             proc.wait(timeout=30)
             if stats.exists():
                 seen = json.loads(stats.read_text())

@@ -57,13 +57,14 @@ class Partial:
     tops: dict[str, list[int]] = field(default_factory=dict)
     categories: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     largest: list[tuple[int, int, str]] = field(default_factory=list)  # (allocated, apparent, path)
-    # (dev, ino) -> (apparent, allocated, top, category, first path seen)
+    # (dev, ino) -> (apparent, allocated, top, category, path): the smallest path it was seen
+    # at, so that a file's folder is the same whatever order parallel walks end in
     links: dict[tuple[int, int], tuple] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ERROR_KINDS, 0))
     error_samples: list[dict] = field(default_factory=list)
 
     def absorb(self, other: Partial, top_files: int) -> None:
-        """Add another walk's sums to this one (multi-link files: first seen wins)."""
+        """Add another walk's sums to this one (multi-link files: the smallest path wins)."""
         self.apparent += other.apparent
         self.allocated += other.allocated
         self.files += other.files
@@ -75,8 +76,11 @@ class Partial:
             _add(self.categories, key, a, b)
         self.largest = heapq.nlargest(top_files, self.largest + other.largest)
         heapq.heapify(self.largest)
+        links = self.links
         for key, value in other.links.items():
-            self.links.setdefault(key, value)
+            old = links.get(key)
+            if old is None or value[4] < old[4]:
+                links[key] = value
         for kind, count in other.errors.items():
             self.errors[kind] = self.errors.get(kind, 0) + count
         room = MAX_ERROR_SAMPLES - len(self.error_samples)
@@ -161,7 +165,6 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
     heappush, heapreplace = heapq.heappush, heapq.heappushpop
     largest = out.largest
     links = out.links
-    seen_links = links.keys()
     ancestors = set(task.ancestors)
     ancestors.add(root_st.st_ino)
     root_depth = task.depth
@@ -277,8 +280,10 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     total_bytes += size
                     if st.st_nlink > 1 and ftype != 0o120000:
                         key = (st.st_dev, st.st_ino)
-                        if key not in seen_links:
-                            links[key] = (size, blocks, top, cat, path + "/" + entry.name)
+                        here = path + "/" + entry.name
+                        old = links.get(key)
+                        if old is None or here < old[4]:
+                            links[key] = (size, blocks, top, cat, here)
                         continue
                     app += size
                     alloc += blocks

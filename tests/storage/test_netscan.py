@@ -65,7 +65,7 @@ def latency_mount(tmp_path_factory):
         yield mount, stats
     finally:
         if os.path.ismount(mount):
-            subprocess.run(["fusermount", "-u", str(mount)], check=False)
+            subprocess.run(["fusermount3", "-u", str(mount)], check=False)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -88,7 +88,7 @@ def test_scan_over_a_latency_mount_matches_du_and_keeps_requests_in_flight(laten
     assert sum(result.errors.values()) == 0
     assert io_threads_alive() == []
     # Unmount (module teardown does it too) to read how many requests were in flight at most.
-    subprocess.run(["fusermount", "-u", str(mount)], check=True)
+    subprocess.run(["fusermount3", "-u", str(mount)], check=True)
     deadline = time.monotonic() + 10
     while not stats.exists() and time.monotonic() < deadline:  # written by the exiting FUSE process
         time.sleep(0.02)
