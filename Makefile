@@ -19,17 +19,17 @@ demo: install-demo build-demo
 test: install system-deps build lint
 	pytest tests
 
-# The Studio-image layer (tests/studio): one venv per SageMaker Distribution line, kept in
+# The Studio-image layer (tests/studio_image): one venv per SageMaker Distribution line, kept in
 # .studio-venvs/ keyed by its pins. `studio-venvs` only builds them (CI overlaps it with `make test`).
 test-studio: studio-venvs build
-	pytest tests/studio -p no:cacheprovider
+	pytest tests/studio_image -p no:cacheprovider
 
 studio-venvs: install system-deps
-	python -m tests.studio.venvs
+	python -m tests.studio_image.venvs
 
 # Refresh the screenshots under docs/ (the browser tests otherwise write them to a temporary folder).
 screenshots: install system-deps build studio-venvs
-	SM_TEAMKIT_SCREENSHOTS=$(CURDIR)/docs pytest tests/ui tests/studio -p no:cacheprovider
+	SM_TEAMKIT_SCREENSHOTS=$(CURDIR)/docs pytest tests/ui tests/studio_image -p no:cacheprovider
 
 lint: install
 	ruff check sm_teamkit emulator tests benchmarks

@@ -159,11 +159,11 @@ class SmTeamkit(Configurable):
         help="List running training, processing and transform jobs and endpoints owned by the user.",
     ).tag(config=True)
 
-    # --- Kernels (pipenv environments) -----------------------------------------------------
+    # --- Kernels (pipenv, uv and conda environments) --------------------------------------
     kernels_registration = Bool(
         True,
         help=(
-            "Register every usable pipenv environment as a Jupyter kernel at server start and "
+            "Register every usable pipenv, uv or conda environment as a Jupyter kernel at server start and "
             "whenever one appears, and remove the kernelspecs of vanished ones."
         ),
     ).tag(config=True)

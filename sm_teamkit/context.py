@@ -21,8 +21,8 @@ if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command
     from .kernels.service import KernelsService
     from .proxies.service import ProxiesService
     from .storage.service import StorageService
-    from .studio.apps import AppsService
-    from .studio.refresh import LatestResult
+    from .apps.service import AppsService
+    from .refresh import LatestResult
 
 log = logging.getLogger("sm_teamkit")
 
@@ -89,7 +89,7 @@ class Teamkit:
     def start(self) -> None:
         """Start background work of each capability (refresh loops, watchers)."""
         from .proxies.mlflow import configure as configure_mlflow
-        from .studio.refresh import LatestResult
+        from .refresh import LatestResult
 
         self.kernels.start()
         self.storage.start()
@@ -140,7 +140,7 @@ class Teamkit:
 
     def apps(self) -> AppsService:
         """The apps service for this user (built on first use). Raises Unavailable locally."""
-        from .studio.apps import AppsService
+        from .apps.service import AppsService
 
         ident = self.identity()
         with self._lock:

@@ -132,7 +132,7 @@ class AppHandler(TeamkitHandler):
         self.write_json(await self.call_aws(apps.stop, app_type, app_name, space, snapshot))
 
 
-# --- kernels (pipenv environments) -------------------------------------------------------
+# --- kernels (pipenv, uv and conda environments) ----------------------------------------
 class KernelsHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized

@@ -105,7 +105,7 @@ export class TeamkitApi {
     );
   }
 
-  // --- kernels (pipenv environments) ----------------------------------------------------
+  // --- kernels (pipenv, uv and conda environments) -------------------------------------
   kernels(): Promise<IKernelsListing> {
     return this.request<IKernelsListing>('kernels');
   }

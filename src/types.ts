@@ -272,7 +272,7 @@ export type KernelEnvStatus =
 export type KernelAction = 'repair' | 'install-ipykernel' | 'rebuild';
 export type KernelTool = 'pipenv' | 'uv' | 'conda' | 'venv';
 
-export interface IPipenvEnv {
+export interface IEnvironment {
   id: string;
   path: string;
   source: 'workon_home' | 'project' | 'extra' | 'conda';
@@ -319,7 +319,7 @@ export interface IKernelJob {
 }
 
 export interface IKernelsListing {
-  environments: IPipenvEnv[];
+  environments: IEnvironment[];
   summary: Record<KernelEnvStatus, number>;
   /** The image's Python minor version, e.g. '3.12'. */
   image_python: string;

@@ -1,5 +1,5 @@
 """The ``browser`` fixture (a pytest plugin of tests/conftest.py): Debian's Chromium under
-Playwright, one per session, for tests/ui and tests/studio."""
+Playwright, one per session, for tests/ui and tests/studio_image."""
 
 from __future__ import annotations
 

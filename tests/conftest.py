@@ -145,9 +145,9 @@ os.environ.setdefault("SM_TEAMKIT_ACTIVITY_FILE",
 
 
 def pytest_ignore_collect(collection_path, config):
-    """tests/studio (the Studio-image layer, minutes per image line) runs only when named, as
+    """tests/studio_image (the Studio-image layer, minutes per image line) runs only when named, as
     `make test-studio` does; `pytest tests` leaves it out."""
-    studio = Path(__file__).parent / "studio"
+    studio = Path(__file__).parent / "studio_image"
     if collection_path == studio:
         named = [Path(str(a).split("::")[0]).resolve() for a in config.args]
         return not any(p == studio or studio in p.parents for p in named)

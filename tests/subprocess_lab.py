@@ -1,4 +1,4 @@
-"""For test folders whose JupyterLab runs as a subprocess (tests/ui, tests/studio, the front
+"""For test folders whose JupyterLab runs as a subprocess (tests/ui, tests/studio_image, the front
 door): pytest-jupyter's autouse fixtures would start an event loop of their own, which
 Playwright's sync API must own. A conftest or module imports these to switch them off."""
 

@@ -28,7 +28,7 @@ def _one_line(fn):
 
 
 def _domain(args):
-    from ..studio.pricing import PriceList
+    from ..apps.pricing import PriceList
     from .domain import AdminSettings, DomainApps
 
     kit = teamkit()

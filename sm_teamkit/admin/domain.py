@@ -1,5 +1,5 @@
 """Every running app of a domain with its owner, price, cost so far and limit: the panel's own
-classification and pricing (sm_teamkit.studio.apps), applied to all users at once."""
+classification and pricing (sm_teamkit.apps.service), applied to all users at once."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 from ..aws import AwsSettings, aws_error, call, client
 from ..errors import BadRequest
-from ..studio.apps import RUNNING, classify_app, list_domain_apps, priced_app
-from ..studio.pricing import PriceList, price_source
+from ..apps.service import RUNNING, classify_app, list_domain_apps, priced_app
+from ..apps.pricing import PriceList, price_source
 
 KEEP_TAG = "sm-teamkit:keep"
 

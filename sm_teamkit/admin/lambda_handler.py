@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 from ..aws import AwsSettings
 from ..errors import BadRequest, TeamkitError
-from ..studio.pricing import PriceList
+from ..apps.pricing import PriceList
 from .domain import AdminSettings, DomainApps
 from .remind import Reminder, RemindOptions
 

@@ -81,7 +81,7 @@ class _VersionAction(argparse.Action):
 # registers (a test checks this against what they register). Only the group of the command
 # being run is imported: `sm-teamkit usage` does not load the lifecycle, admin or AWS code.
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
-    "studio": ("apps",),
+    "apps": ("apps",),
     "kernels": ("kernels",),
     "storage": ("usage", "team"),
     "lifecycle": ("lifecycle",),

@@ -37,7 +37,7 @@ PARKED_MARKER = ".sm-teamkit-parked"
 
 
 @dataclass
-class PipenvEnv:
+class Environment:
     """One environment (pipenv, uv, conda or venv) as found on disk, with what it needs to
     become a kernel. (The name predates uv and conda support.)"""
 
@@ -143,7 +143,7 @@ def _site_packages(env: str | Path, version: str) -> list[str]:
 
 
 def inspect_env(env_path: str | Path, source: str, project_path: str = "", image_version: str = "",
-                dirs: dict[str, bool] | None = None) -> PipenvEnv:
+                dirs: dict[str, bool] | None = None) -> Environment:
     """Everything the files of one environment say about it. Never raises for a bad env.
     ``image_version`` ("3.12") is the image's Python: an env made for another minor version
     is marked ``made_for`` and offered a rebuild. ``dirs`` caches, for one discovery pass,
@@ -160,7 +160,7 @@ def inspect_env(env_path: str | Path, source: str, project_path: str = "", image
     else:
         base = os.path.basename(path)
         project_name = _PIPENV_HASH_SUFFIX.sub("", base) or base
-    env = PipenvEnv(
+    env = Environment(
         id=kernel_name(path, project_name),
         path=path,
         source=source,
@@ -232,11 +232,11 @@ def _has_ipykernel(path: str, version: str) -> bool:
     return any(os.path.exists(os.path.join(sp, "ipykernel_launcher.py")) for sp in _site_packages(path, version))
 
 
-def inspect_conda(path: str, source: str) -> PipenvEnv:
+def inspect_conda(path: str, source: str) -> Environment:
     """A conda (or micromamba) environment: a self-contained prefix with ``conda-meta/``
     and its own ``bin/python``; its name is its folder's; no pyvenv.cfg, no project."""
     name = os.path.basename(path.rstrip(os.sep)) or path
-    env = PipenvEnv(id=kernel_name(path, name, "conda"), path=path, source=source or "conda",
+    env = Environment(id=kernel_name(path, name, "conda"), path=path, source=source or "conda",
                     project_name=name, tool=kinds.CONDA, lock="conda-meta")
     env.python_version = kinds.conda_python_version(path)
     python = os.path.join(path, "bin", "python")
@@ -253,7 +253,7 @@ def inspect_conda(path: str, source: str) -> PipenvEnv:
     return env
 
 
-def _finish(env: PipenvEnv, image_version: str = "") -> PipenvEnv:
+def _finish(env: Environment, image_version: str = "") -> Environment:
     version = env.python_short or "?"
     env.display_name = f"Python {version} ({env.tool}: {env.project_name})"
     if env.interpreter_ok:
@@ -371,7 +371,7 @@ def candidate_paths(settings: KernelsSettings) -> list[tuple[str, str, str]]:
     return out
 
 
-def discover(settings: KernelsSettings, now: float | None = None, ours: frozenset[str] = frozenset()) -> list[PipenvEnv]:
+def discover(settings: KernelsSettings, now: float | None = None, ours: frozenset[str] = frozenset()) -> list[Environment]:
     """Every environment under the configured roots, sorted by project name, with
     display names made unique when two projects share a name. ``now`` (the injected clock's
     time) is when an environment that changed less than ``settle_seconds`` ago counts as
@@ -387,7 +387,7 @@ def discover(settings: KernelsSettings, now: float | None = None, ours: frozense
     return envs
 
 
-def _changed_at(env: PipenvEnv) -> float:
+def _changed_at(env: Environment) -> float:
     """Newest modification time of the folders a creator writes: the env, bin/, site-packages."""
     newest = 0.0
     for p in [env.path, os.path.join(env.path, "bin"), *_site_packages(env.path, env.python_version)]:
@@ -398,7 +398,7 @@ def _changed_at(env: PipenvEnv) -> float:
     return newest
 
 
-def mark_creating(envs: list[PipenvEnv], now: float, settle_seconds: float,
+def mark_creating(envs: list[Environment], now: float, settle_seconds: float,
                   ours: frozenset[str] = frozenset()) -> None:
     """An environment not yet ready whose folders changed in the last ``settle_seconds``, or
     in which pipenv, uv, conda or pip still runs, is being created: no action is offered (it
@@ -419,11 +419,11 @@ def mark_creating(envs: list[PipenvEnv], now: float, settle_seconds: float,
         env.problems = [f"Being created ({why}); actions wait until it settles."]
 
 
-def _disambiguate(envs: list[PipenvEnv]) -> None:
+def _disambiguate(envs: list[Environment]) -> None:
     """Two projects called the same: add the folder holding each, then the id's hash."""
     home = os.path.expanduser("~")
     for extra in ("where", "hash"):
-        by_name: dict[str, list[PipenvEnv]] = {}
+        by_name: dict[str, list[Environment]] = {}
         for env in envs:
             by_name.setdefault(env.display_name, []).append(env)
         for same in by_name.values():

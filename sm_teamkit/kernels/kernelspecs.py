@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .discovery import READY, PipenvEnv
+from .discovery import READY, Environment
 
 OWNER_KEY = "sm_teamkit"
 SPEC_VERSION = 1
@@ -39,7 +39,7 @@ class SyncResult:
         return asdict(self)
 
 
-def kernelspec_for(env: PipenvEnv) -> dict:
+def kernelspec_for(env: Environment) -> dict:
     """The kernel.json of an environment: its own interpreter runs ipykernel_launcher. Its
     display name (the launcher card) and metadata say the tool, Python version and folder."""
     bin_dir = os.path.join(env.path, "bin")
@@ -125,7 +125,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _copy_logos(env: PipenvEnv, spec_dir: Path) -> None:
+def _copy_logos(env: Environment, spec_dir: Path) -> None:
     """ipykernel ships Python logos; copying them makes the launcher tile look right."""
     resources = os.path.join(env.path, "lib", f"python{env.python_short}", "site-packages", "ipykernel", "resources")
     for name in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
@@ -137,7 +137,7 @@ def _copy_logos(env: PipenvEnv, spec_dir: Path) -> None:
                 pass
 
 
-def sync_kernelspecs(envs: list[PipenvEnv], kernels_dir: Path, keep: set[str] | frozenset = frozenset()) -> SyncResult:
+def sync_kernelspecs(envs: list[Environment], kernels_dir: Path, keep: set[str] | frozenset = frozenset()) -> SyncResult:
     """Make ``kernels_dir`` hold exactly one owned kernelspec per ready environment: write
     new or changed ones, remove owned ones whose environment is gone or no longer ready
     (except the names in ``keep``: environments a job is rebuilding), never touch a
@@ -183,7 +183,7 @@ def sync_kernelspecs(envs: list[PipenvEnv], kernels_dir: Path, keep: set[str] | 
     return result
 
 
-def mark_registered(envs: list[PipenvEnv], kernels_dir: Path) -> None:
+def mark_registered(envs: list[Environment], kernels_dir: Path) -> None:
     """Set ``env.registered`` from what is on disk, without writing anything."""
     owned = owned_specs(kernels_dir)
     for env in envs:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from . import tools
-from .discovery import PARKED_MARKER, PipenvEnv, inspect_env
+from .discovery import PARKED_MARKER, Environment, inspect_env
 from .locks import LockError, locked_requirements
 from .settings import KernelsSettings
 
@@ -61,7 +61,7 @@ def conda_command() -> list[str] | None:
     return None
 
 
-def rebuild(job, env: PipenvEnv, settings: KernelsSettings, run, job_failed) -> str:
+def rebuild(job, env: Environment, settings: KernelsSettings, run, job_failed) -> str:
     """The ``rebuild`` job. ``run(argv, cwd, extra_env)`` runs one logged command and raises
     ``job_failed`` on failure. Returns the outcome line the panel shows."""
     image, version = settings.image_python, settings.image_version

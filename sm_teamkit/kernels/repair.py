@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import Conflict
 from ..studio.activity import KeepAlive
 from . import tools
-from .discovery import BROKEN, NEEDS_IPYKERNEL, PARKED_MARKER, PipenvEnv, inspect_env
+from .discovery import BROKEN, NEEDS_IPYKERNEL, PARKED_MARKER, Environment, inspect_env
 from .rebuild import rebuild
 from .settings import KernelsSettings
 
@@ -148,11 +148,11 @@ def job_env(settings: KernelsSettings, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _activation(env: PipenvEnv) -> dict[str, str]:
+def _activation(env: Environment) -> dict[str, str]:
     return {"CONDA_PREFIX": env.path} if env.tool == "conda" else {"VIRTUAL_ENV": env.path}
 
 
-def install_ipykernel(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
+def install_ipykernel(job: Job, env: Environment, settings: KernelsSettings) -> str:
     if env.status != NEEDS_IPYKERNEL:
         raise JobFailed(f"{env.display_name} does not need ipykernel (status: {env.status}).")
     index = os.environ.get("PIP_INDEX_URL", "")
@@ -167,12 +167,12 @@ def install_ipykernel(job: Job, env: PipenvEnv, settings: KernelsSettings) -> st
     return f"ipykernel installed: {env.display_name} is a kernel now."
 
 
-def _inspect_again(env: PipenvEnv, settings: KernelsSettings, path: str | Path = "") -> PipenvEnv:
+def _inspect_again(env: Environment, settings: KernelsSettings, path: str | Path = "") -> Environment:
     return inspect_env(Path(path or env.path), env.source, env.project_path if env.source == "project" else "",
                        settings.image_version)
 
 
-def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
+def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
     if env.status != BROKEN:
         raise JobFailed(f"{env.display_name} is not broken (status: {env.status}); nothing to repair.")
     tool = tools.tool_for(env.project_path, env.tool)
@@ -236,7 +236,7 @@ def recreate(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
     return "Recreated with pipenv: it is a kernel again."
 
 
-def _recreate_with_uv(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
+def _recreate_with_uv(job: Job, env: Environment, settings: KernelsSettings) -> str:
     """``uv sync`` in the project (``--frozen`` with a uv.lock); the old .venv parked meanwhile."""
     uv = tools.uv_found(settings)
     if uv is None:
@@ -277,7 +277,7 @@ def _env_of_project(workon: Path, project_path: str) -> Path | None:
     return None
 
 
-def _rebuild(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
+def _rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
     def run(argv: list[str], cwd: str, extra: dict[str, str]) -> None:
         run_logged(job, argv, cwd=cwd, env=job_env(settings, extra), timeout=settings.job_timeout_seconds)
 
@@ -287,7 +287,7 @@ def _rebuild(job: Job, env: PipenvEnv, settings: KernelsSettings) -> str:
     return rebuild(job, env, settings, run, JobFailed)
 
 
-WORK: dict[str, Callable[[Job, PipenvEnv, KernelsSettings], str]] = {
+WORK: dict[str, Callable[[Job, Environment, KernelsSettings], str]] = {
     "repair": recreate, "install-ipykernel": install_ipykernel, "rebuild": _rebuild,
 }
 
@@ -303,7 +303,7 @@ class JobRunner:
         self._jobs: dict[str, Job] = {}
         self._threads: dict[str, threading.Thread] = {}
 
-    def start(self, action: str, env: PipenvEnv) -> Job:
+    def start(self, action: str, env: Environment) -> Job:
         with self._lock:
             for job in self._jobs.values():
                 if job.state == "running" and job.env_path == env.path:
@@ -319,7 +319,7 @@ class JobRunner:
         thread.start()
         return job
 
-    def _run(self, job: Job, env: PipenvEnv) -> None:
+    def _run(self, job: Job, env: Environment) -> None:
         work = WORK[job.action]
         job.write(f"{job.action} {env.display_name} ({env.path})")
         try:

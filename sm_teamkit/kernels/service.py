@@ -10,7 +10,7 @@ import time
 
 from ..errors import BadRequest, Conflict, NotFound
 from . import tools
-from .discovery import READY, STATUSES, PipenvEnv, discover
+from .discovery import READY, STATUSES, Environment, discover
 from .kernelspecs import SyncResult, mark_registered, owned_specs, sync_kernelspecs
 from .repair import ACTIONS, Job, JobRunner
 from .settings import KernelsSettings
@@ -52,7 +52,7 @@ class KernelsService:
             self._watcher = None
 
     # --- discovery and registration ------------------------------------------------------
-    def discover(self) -> list[PipenvEnv]:
+    def discover(self) -> list[Environment]:
         now = self.clock()
         # What our own jobs changed (running, or finished within the settle time) is not
         # "being created" by someone else.
@@ -64,7 +64,7 @@ class KernelsService:
         """Envs a job is working on keep their kernelspec meanwhile (a rebuild keeps its name)."""
         return {j.env_id for j in self.jobs.jobs() if j.state == "running"}
 
-    def sync(self, envs: list[PipenvEnv] | None = None) -> SyncResult:
+    def sync(self, envs: list[Environment] | None = None) -> SyncResult:
         """Write kernelspecs for ready environments and remove stale owned ones."""
         with self._sync_lock:
             envs = self.discover() if envs is None else envs
@@ -127,7 +127,7 @@ class KernelsService:
         }
 
     # --- actions ------------------------------------------------------------------------
-    def find(self, env_id: object) -> PipenvEnv:
+    def find(self, env_id: object) -> Environment:
         """The environment discovery knows under ``env_id``; never an arbitrary path."""
         if not isinstance(env_id, str) or not env_id:
             raise BadRequest("Name the environment: {\"environment\": \"<id from GET /sm-teamkit/kernels>\"}.")

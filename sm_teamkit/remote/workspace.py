@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from ..aws import AwsSettings, aws_error, call, client
 from ..errors import BadRequest, Conflict, Forbidden, TeamkitError
-from ..studio.apps import AppInfo, AppsService, AppsSettings
-from ..studio.pricing import PriceList
+from ..apps.service import AppInfo, AppsService, AppsSettings
+from ..apps.pricing import PriceList
 from .settings import APP_TYPES, PROFILE_APP_TYPES, SPACE_APP_TYPES, Target, require
 
 __all__ = ["APP_TYPES", "PROFILE_APP_TYPES", "SPACE_APP_TYPES", "Workspace"]

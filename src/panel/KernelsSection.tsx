@@ -3,7 +3,7 @@ import * as React from 'react';
 import {
   IKernelJob,
   IKernelsListing,
-  IPipenvEnv,
+  IEnvironment,
   KernelAction,
   KernelEnvStatus
 } from '../types';
@@ -26,7 +26,7 @@ const ACTION_LABELS: Record<KernelAction, { idle: string; busy: string }> = {
 
 function actionTitle(
   action: KernelAction,
-  env: IPipenvEnv,
+  env: IEnvironment,
   listing: IKernelsListing
 ): string {
   const tool = env.repair_tool || env.tool;
@@ -85,7 +85,7 @@ function JobLog(props: { job: IKernelJob }): JSX.Element {
 }
 
 function EnvRow(props: {
-  env: IPipenvEnv;
+  env: IEnvironment;
   job?: IKernelJob;
   listing: IKernelsListing;
   model: TeamkitModel;

@@ -12,7 +12,7 @@ from sm_teamkit.admin.remind import Reminder, RemindOptions
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.config import SmTeamkit
 from sm_teamkit.errors import AwsError
-from sm_teamkit.studio.pricing import PriceList
+from sm_teamkit.apps.pricing import PriceList
 
 from .conftest import (
     DOMAIN,
@@ -66,7 +66,7 @@ def test_domain_report_lists_every_running_app_with_owner_price_and_limit(emulat
 
 def test_the_admin_view_uses_the_panels_pricing_and_nudge_rule(emulator, aws_env, clock):
     """One implementation: the domain view of alice's apps equals the panel's view of them."""
-    from sm_teamkit.studio.apps import AppsService, AppsSettings
+    from sm_teamkit.apps.service import AppsService, AppsSettings
 
     aws_env(emulator)
     admin = {short_key(a["key"]): a for a in domain_apps(clock).running_apps() if a["owner"] == "alice"}

@@ -6,8 +6,8 @@ import pytest
 
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.errors import AwsError, Forbidden, NotFound
-from sm_teamkit.studio.apps import AppsService, AppsSettings, nudge_threshold
-from sm_teamkit.studio.pricing import PriceList
+from sm_teamkit.apps.service import AppsService, AppsSettings, nudge_threshold
+from sm_teamkit.apps.pricing import PriceList
 
 from .conftest import APP_DELETE_SECONDS, DOMAIN, REGION, profile_arn, space_arn, start_training_job
 

@@ -9,9 +9,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sm_teamkit.aws import AwsSettings
-from sm_teamkit.studio.apps import AppsService, AppsSettings
-from sm_teamkit.studio.idle import effective_idle
-from sm_teamkit.studio.pricing import PriceList
+from sm_teamkit.apps.service import AppsService, AppsSettings
+from sm_teamkit.apps.idle import effective_idle
+from sm_teamkit.apps.pricing import PriceList
 
 from .conftest import DOMAIN, REGION, team_scenario
 

@@ -75,6 +75,6 @@ def test_usage_loads_neither_aws_nor_the_server_nor_other_services(tree):
     assert json.loads(done.stdout)["report"]["totals"]["files"] > 0
     loaded = set(done.stderr.split())
     heavy = {"boto3", "botocore", "jupyter_server", "tornado", "yaml", "sm_teamkit.kernels.service",
-             "sm_teamkit.proxies.service", "sm_teamkit.studio.apps", "sm_teamkit.remote.workspace"}
+             "sm_teamkit.proxies.service", "sm_teamkit.apps.service", "sm_teamkit.remote.workspace"}
     assert "sm_teamkit.storage.scan" in loaded  # the check sees what was imported
     assert loaded & heavy == set()

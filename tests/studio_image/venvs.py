@@ -82,6 +82,6 @@ def ensure_venv(name: str, log=print) -> Path:
     return venv
 
 
-if __name__ == "__main__":  # python -m tests.studio.venvs LINE...: build (or find) the venvs
+if __name__ == "__main__":  # python -m tests.studio_image.venvs LINE...: build (or find) the venvs
     for n in sys.argv[1:] or list(LINES):
         print(n, ensure_venv(n))

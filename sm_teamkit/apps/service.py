@@ -15,7 +15,7 @@ from ..errors import Forbidden, NotFound, Unavailable
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, list_owned_jobs
 from .pricing import PriceList, price_source
-from .refresh import SingleFlight, Snapshot
+from ..refresh import SingleFlight, Snapshot
 
 GONE = {"Deleted"}
 RUNNING = {"InService", "Pending"}

@@ -14,7 +14,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ..errors import TeamkitError
+from .errors import TeamkitError
 
 T = TypeVar("T")
 

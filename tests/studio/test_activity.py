@@ -7,7 +7,7 @@ import os
 import stat
 from datetime import datetime, timezone
 
-from sm_teamkit.kernels.discovery import NEEDS_IPYKERNEL, PipenvEnv
+from sm_teamkit.kernels.discovery import NEEDS_IPYKERNEL, Environment
 from sm_teamkit.kernels.repair import JobRunner
 from sm_teamkit.kernels.settings import KernelsSettings
 from sm_teamkit.studio.activity import (
@@ -61,7 +61,7 @@ def test_a_running_install_job_has_written_the_file(tmp_path):
     fake_python = tmp_path / "python"
     fake_python.write_text(f"#!/bin/sh\necho seen: $(cat {path})\nexit 1\n")
     fake_python.chmod(fake_python.stat().st_mode | stat.S_IXUSR)
-    env = PipenvEnv(id="e1", path=str(env_dir), source="extra", project_name="p", interpreter=str(fake_python),
+    env = Environment(id="e1", path=str(env_dir), source="extra", project_name="p", interpreter=str(fake_python),
                     status=NEEDS_IPYKERNEL, display_name="p")
     runner = JobRunner(KernelsSettings.from_config(activity_file=str(path), keepalive_seconds=3600))
     job = runner.wait(runner.start("install-ipykernel", env).id, timeout=60)
