@@ -4,9 +4,11 @@ endpoint from the usual environment variables, adaptive retries; plus readable e
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .config_fields import FromConfig, trait
 from .errors import AwsError
 
 if TYPE_CHECKING:
@@ -26,14 +28,18 @@ THROTTLING_CODES = {
 }
 
 
-@dataclass(frozen=True)
-class AwsSettings:
-    """Where and how to reach AWS. Empty strings mean "as boto3 would decide"."""
+@dataclass(frozen=True, kw_only=True)
+class AwsSettings(FromConfig):
+    """Where and how to reach AWS. Empty strings mean "as boto3 would decide".
 
-    region: str = ""
-    sagemaker_endpoint_url: str = ""
+    The one settings class whose trait fields also carry defaults (tests/test_house.py checks
+    they equal the traits'): the scheduled Lambda job builds it without the config."""
+
+    region: str = trait("aws_region", default="")
+    sagemaker_endpoint_url: str = trait("sagemaker_endpoint_url", default="")
+    max_attempts: int = trait("aws_max_attempts", default=5)
+    threads: int = trait("aws_threads", default=4)
     profile: str = ""  # a named AWS profile (~/.aws/config); empty: AWS_PROFILE or the default chain
-    max_attempts: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
 
@@ -91,12 +97,16 @@ def client(service: str, settings: AwsSettings, *, max_attempts: int | None = No
         ) from exc
 
 
-def is_throttling(exc: BaseException) -> bool:
-    import botocore.exceptions
-
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return exc.response.get("Error", {}).get("Code", "") in THROTTLING_CODES
-    return False
+def pages(operation: Callable[..., dict], key: str, **params) -> Iterator[dict]:
+    """Every item under ``key`` of a paged list call (``NextToken``), page after page; pass
+    ``MaxResults`` where the API takes it (most default to 10 items a page)."""
+    while True:
+        page = operation(**params)
+        yield from page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return
+        params = {**params, "NextToken": token}
 
 
 def call(aws_client, action: str, operation: str, **params):

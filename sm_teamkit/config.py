@@ -418,24 +418,3 @@ class SmTeamkit(Configurable):
         ),
     ).tag(config=True)
 
-
-def settings_from_config(cls, config: SmTeamkit | None, prefix: str, names: dict[str, str] | None = None,
-                         **given):
-    """A service's settings dataclass built from the config (None: the defaults), so each
-    default stays in its trait:
-    field ``f`` takes trait ``names.get(f, prefix + f)`` (lists as tuples, dicts copied); fields
-    in ``given`` take that value; fields with no trait keep the dataclass's own default."""
-    import dataclasses
-
-    config = SmTeamkit() if config is None else config
-    values = {}
-    for f in dataclasses.fields(cls):
-        trait = (names or {}).get(f.name, prefix + f.name)
-        if f.name in given:
-            values[f.name] = given.pop(f.name)
-        elif config.has_trait(trait):
-            value = getattr(config, trait)
-            values[f.name] = tuple(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
-    if given:
-        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(given))}")
-    return cls(**values)

@@ -17,12 +17,11 @@ from .config import SmTeamkit
 from .studio.identity import Identity, IdentitySettings, metadata_region, resolve_identity
 
 if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command uses is loaded
+    from .apps.service import AppsService
     from .aws import AwsSettings
     from .kernels.service import KernelsService
     from .proxies.service import ProxiesService
     from .storage.service import StorageService
-    from .apps.service import AppsService
-    from .refresh import LatestResult
 
 log = logging.getLogger("sm_teamkit")
 
@@ -40,9 +39,8 @@ class Teamkit:
         self._identity: Identity | None = None
         self._identity_future: Future | None = None
         self._apps: AppsService | None = None
-        self.managed_listing: LatestResult | None = None
         # AWS calls get threads of their own: a hung endpoint must not starve other routes.
-        self.aws_pool = ThreadPoolExecutor(max(1, config.aws_threads), thread_name_prefix="sm-teamkit-aws")
+        self.aws_pool = ThreadPoolExecutor(max(1, self.aws_base.threads), thread_name_prefix="sm-teamkit-aws")
         self.activity = None  # a ServerActivity once running in a Jupyter server
 
     @classmethod
@@ -50,22 +48,26 @@ class Teamkit:
         from .studio.activity import ServerActivity
 
         teamkit = cls(SmTeamkit(parent=server_app))
-        teamkit.activity = ServerActivity(server_app, teamkit.config.idle_activity_file)
+        teamkit.activity = ServerActivity(server_app, teamkit.kernels.settings.activity_file)
         teamkit.start()
         return teamkit
 
     # --- how to reach AWS: resolved once, here ------------------------------------------------
     @functools.cached_property
-    def aws(self) -> AwsSettings:
-        """Endpoint, retries and region from the config. The region is resolved once:
-        c.SmTeamkit.aws_region, AWS_REGION/AWS_DEFAULT_REGION or the AWS profile's, else the
-        region of this Studio app (from its metadata file)."""
+    def aws_base(self) -> AwsSettings:
+        """Endpoint, retries, threads and region as configured (the region not yet resolved)."""
         from .aws import AwsSettings
 
-        c = self.config
-        base = AwsSettings(region=c.aws_region, sagemaker_endpoint_url=c.sagemaker_endpoint_url,
-                           max_attempts=c.aws_max_attempts, profile=self._aws_profile)
-        return replace(base, region=base.resolved_region() or metadata_region(c.resource_metadata_path))
+        return AwsSettings.from_config(self.config, profile=self._aws_profile)
+
+    @functools.cached_property
+    def aws(self) -> AwsSettings:
+        """How to reach AWS, the region resolved once: c.SmTeamkit.aws_region,
+        AWS_REGION/AWS_DEFAULT_REGION or the AWS profile's, else the region of this Studio app
+        (from its metadata file)."""
+        base = self.aws_base
+        metadata = IdentitySettings.from_config(self.config).resource_metadata_path
+        return replace(base, region=base.resolved_region() or metadata_region(metadata))
 
     # --- the services --------------------------------------------------------------------------
     @functools.cached_property
@@ -89,15 +91,13 @@ class Teamkit:
     def start(self) -> None:
         """Start background work of each capability (refresh loops, watchers)."""
         from .proxies.mlflow import configure as configure_mlflow
-        from .refresh import LatestResult
 
         self.kernels.start()
         self.storage.start()
         # the mlflow entry point reads these settings; kernels started here log to the same store
         configure_mlflow(self.proxies.settings.mlflow)
-        # The server's proxies overview takes the latest managed MLflow list, fetched on the AWS pool.
-        self.managed_listing = LatestResult(self.proxies.managed_listing)
-        self.managed_listing.start(self.aws_pool)  # also resolves the identity (DescribeSpace)
+        # The first managed MLflow list, on the AWS pool (it also resolves the identity).
+        self.proxies.managed.refresh.prefetch(self.aws_pool)
 
     def stop(self) -> None:
         for name in ("kernels", "storage", "proxies"):
@@ -176,8 +176,8 @@ class Teamkit:
         }
 
     def describe(self) -> str:
-        c = self.config
-        return f"metadata={c.resource_metadata_path}, refresh={c.apps_refresh_seconds}s"
+        metadata = IdentitySettings.from_config(self.config).resource_metadata_path
+        return f"metadata={metadata}, region={self.aws_base.region or 'detected'}"
 
 
 def _env_endpoint() -> str:

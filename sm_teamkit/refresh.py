@@ -31,7 +31,9 @@ class Snapshot(Generic[T]):
     retry_in: float
 
     def age(self, now: float | None = None) -> float | None:
-        return None if not self.fetched_at else max(0.0, (now or time.time()) - self.fetched_at)
+        if self.value is None:
+            return None
+        return max(0.0, (time.time() if now is None else now) - self.fetched_at)
 
 
 class SingleFlight(Generic[T]):
@@ -62,6 +64,7 @@ class SingleFlight(Generic[T]):
         self._failures = 0
         self._next_at = 0.0
         self._future: Future | None = None
+        self._started_at = 0.0
         self.fetch_count = 0
 
     def get(self) -> Snapshot[T]:
@@ -74,6 +77,30 @@ class SingleFlight(Generic[T]):
             self._run(future)
         return future.result()
 
+    def prefetch(self, executor: Executor) -> None:
+        """Start a due refresh on ``executor`` without waiting (at server start, so the first
+        caller finds an answer)."""
+        future, mine = self._begin()
+        if mine:
+            self._submit(executor, future)
+
+    async def latest(self, executor: Executor, first_wait: float) -> Snapshot[T]:
+        """The last good snapshot at once, starting a due refresh on ``executor`` (stale while
+        revalidating), so a hung endpoint delays nobody once a first answer exists. Before
+        any, the first refresh is awaited until ``first_wait`` seconds after it began."""
+        future, mine = self._begin()
+        if mine:
+            self._submit(executor, future)
+        with self._lock:
+            snapshot = self._snapshot()
+            remaining = self._started_at + first_wait - time.monotonic()
+        if future is None or snapshot.value is not None or snapshot.error is not None or remaining <= 0:
+            return snapshot
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), remaining)
+        except asyncio.TimeoutError:
+            return snapshot
+
     async def wait(self, executor: Executor) -> Snapshot[T]:
         """The same as :meth:`get` for the event loop: a due refresh runs on ``executor`` and
         every caller awaits the one shared future (no thread per waiter)."""
@@ -82,11 +109,14 @@ class SingleFlight(Generic[T]):
             with self._lock:
                 return self._snapshot()
         if mine:
-            try:
-                executor.submit(self._run, future)
-            except RuntimeError as exc:  # executor shut down (server stopping)
-                self._finish(future, None, self._to_error(exc))
+            self._submit(executor, future)
         return await asyncio.shield(asyncio.wrap_future(future))
+
+    def _submit(self, executor: Executor, future: Future) -> None:
+        try:
+            executor.submit(self._run, future)
+        except RuntimeError as exc:  # executor shut down (server stopping)
+            self._finish(future, None, self._to_error(exc))
 
     def _begin(self) -> tuple[Future | None, bool]:
         """(the refresh in flight or a new one this caller must run, True if new); (None, False)
@@ -98,6 +128,7 @@ class SingleFlight(Generic[T]):
                 return None, False
             self._future = Future()
             self._future.set_running_or_notify_cancel()
+            self._started_at = time.monotonic()  # real time: first waits are bounded in seconds
             return self._future, True
 
     def _run(self, future: Future) -> None:
@@ -149,53 +180,3 @@ class SingleFlight(Generic[T]):
             failures=self._failures,
             retry_in=max(0.0, self._next_at - self._clock()),
         )
-
-
-class LatestResult(Generic[T]):
-    """Runs a blocking ``fn`` on an executor, one call at a time, and keeps its latest result:
-    callers get that result at once while the next call runs (stale while revalidating), so a
-    hung endpoint delays nobody once a first answer exists."""
-
-    def __init__(self, fn: Callable[[], T]):
-        self._fn = fn
-        self._lock = threading.Lock()
-        self._future: Future | None = None
-        self._value: T | None = None
-        self._has_value = False
-        self._started_at = 0.0
-
-    def start(self, executor: Executor) -> Future:
-        """Start a call unless one runs (e.g. at server start, so the first caller has an answer)."""
-        return self._start(executor)
-
-    def _start(self, executor: Executor) -> Future:
-        with self._lock:
-            future = self._future
-            if future is None:
-                future = self._future = executor.submit(self._fn)
-                self._started_at = time.monotonic()
-        future.add_done_callback(self._done)  # outside the lock: runs at once if already done
-        return future
-
-    def _done(self, future: Future) -> None:
-        with self._lock:
-            if future is self._future:
-                self._future = None
-            if not future.cancelled() and future.exception() is None:
-                self._value, self._has_value = future.result(), True
-
-    async def get(self, executor: Executor, first_wait: float) -> tuple[bool, T | None]:
-        """(True, the latest result) at once if there is one, starting a new call when none
-        runs; else the first result if it comes within ``first_wait`` seconds of the start of
-        its call, and (False, None) after that (at once for a call already that old)."""
-        future = self._start(executor)
-        with self._lock:
-            if self._has_value:
-                return True, self._value
-            remaining = self._started_at + first_wait - time.monotonic()
-        if remaining <= 0:
-            return False, None
-        try:
-            return True, await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), remaining)
-        except asyncio.TimeoutError:
-            return False, None

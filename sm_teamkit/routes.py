@@ -22,20 +22,12 @@ from jupyter_server.utils import url_path_join
 from .errors import BadRequest, TeamkitError, shorten
 
 MESSAGE_LIMIT = 500  # characters of an error message or hint sent back (inputs are echoed)
-# The proxies overview waits for the first managed list only this long after its call began
-# (the call starts with the server); later answers use the latest list at once.
-MANAGED_FIRST_WAIT_SECONDS = 10.0
-STORAGE_ACTIONS = ("scan", "cancel")
-
-
-class _ServiceError(tornado.web.HTTPError):
-    def __init__(self, error: TeamkitError):
-        super().__init__(error.status)
-        self.error = error
 
 
 class TeamkitHandler(APIHandler):
-    """Base handler: runs services off the loop and turns their errors into JSON."""
+    """Base handler: runs services off the loop and turns their errors into JSON. A
+    TeamkitError raised anywhere in a verb (a service's or the handler's own BadRequest)
+    answers with its status and ``{"error": {code, message, hint}}``."""
 
     auth_resource = "sm_teamkit"
 
@@ -44,12 +36,8 @@ class TeamkitHandler(APIHandler):
         return self.settings["sm_teamkit"]
 
     async def call(self, fn: Callable[..., Any], *args: Any, _executor=None, **kwargs: Any) -> Any:
-        """Run a blocking service call in a thread; TeamkitError becomes an HTTP error."""
-        try:
-            return await asyncio.get_running_loop().run_in_executor(
-                _executor, functools.partial(fn, *args, **kwargs))
-        except TeamkitError as exc:
-            raise _ServiceError(exc) from exc
+        """Run a blocking service call in a thread (its TeamkitError reaches write_error)."""
+        return await asyncio.get_running_loop().run_in_executor(_executor, functools.partial(fn, *args, **kwargs))
 
     async def call_aws(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Like :meth:`call`, on the AWS pool (``aws_threads``), apart from everything else."""
@@ -69,26 +57,32 @@ class TeamkitHandler(APIHandler):
         try:
             data = json.loads(self.request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _ServiceError(BadRequest(f"The request body is not valid JSON: {exc}")) from exc
+            raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
         except RecursionError as exc:
-            raise _ServiceError(BadRequest(
-                "The request body is nested too deeply to read.",
-                "Send a flat JSON object, as the panel does.")) from exc
+            raise BadRequest("The request body is nested too deeply to read.",
+                             "Send a flat JSON object, as the panel does.") from exc
         if not isinstance(data, dict):
-            raise _ServiceError(BadRequest("The request body must be a JSON object."))
+            raise BadRequest("The request body must be a JSON object.")
         return data
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(data, default=str))
 
+    def log_exception(self, typ, value, tb) -> None:
+        """A TeamkitError is an answer, not a crash: a warning (5xx only), no traceback."""
+        if isinstance(value, TeamkitError):
+            if value.status >= 500:
+                self.log.warning("sm_teamkit: %s", value.message)
+            return
+        super().log_exception(typ, value, tb)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         self.set_header("Content-Type", "application/json")
-        if isinstance(exc, _ServiceError):
-            if exc.error.status >= 500:
-                self.log.warning("sm_teamkit: %s", exc.error.message)
-            body = exc.error.to_json()
+        if isinstance(exc, TeamkitError):
+            self.set_status(exc.status)
+            body = exc.to_json()
         elif isinstance(exc, tornado.web.HTTPError):
             body = {"code": f"http_{status_code}", "message": exc.log_message or self._reason, "hint": ""}
         else:
@@ -171,20 +165,9 @@ class StorageHandler(TeamkitHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self):
-        storage, body = self.teamkit.storage, self.json_body()
-        action = body.get("action", "scan")
-        if not isinstance(action, str) or action not in STORAGE_ACTIONS:
-            raise _ServiceError(BadRequest(
-                f'`action` must be "scan" or "cancel", not {shorten(json.dumps(action), 100)}.',
-                code="storage_bad_action"))
-        if action == "cancel":
-            self.write_json(await self.call(storage.cancel_scan), status=202)
-            return
-        paths = body.get("paths")
-        if isinstance(paths, list) and any(isinstance(p, str) and "\x00" in p for p in paths):
-            raise _ServiceError(BadRequest("A folder path cannot contain a NUL character.",
-                                           code="storage_bad_paths"))
-        self.write_json(await self.call(storage.request_scan, paths), status=202)
+        body = self.json_body()
+        self.write_json(await self.call(self.teamkit.storage.act, body.get("action", "scan"), body.get("paths")),
+                        status=202)
 
 
 class StorageCategoryHandler(TeamkitHandler):
@@ -204,9 +187,8 @@ class ProxiesHandler(TeamkitHandler):
     async def get(self):
         """Never waits on AWS: the managed list is the latest one (refreshed on the AWS pool)."""
         proxies = self.teamkit.proxies
-        got, managed = await self.teamkit.managed_listing.get(self.teamkit.aws_pool, MANAGED_FIRST_WAIT_SECONDS)
-        listing = (managed if got else proxies.managed_pending()).to_json()
-        self.write_json(await self.call(proxies.overview, listing))
+        managed = await proxies.managed_latest(self.teamkit.aws_pool)
+        self.write_json(await self.call(proxies.overview, managed.to_json()))
 
 
 class ManagedMlflowUrlHandler(TeamkitHandler):
@@ -241,8 +223,8 @@ def setup_routes(web_app, teamkit) -> None:
     web_app.add_handlers(".*$", handlers)
     from .proxies.guard import guard_proxy_routes
     from .proxies.handlers import proxy_handlers  # Spark UI routes (jupyter-server-proxy)
-    from .proxies.spark import SparkSettings
 
-    web_app.add_handlers(".*$", proxy_handlers(base_url, SparkSettings.from_config(teamkit.config)))
+    settings = teamkit.proxies.settings
+    web_app.add_handlers(".*$", proxy_handlers(base_url, settings.spark))
     # No token to any backend; <base>/proxy/<port>/ to this user's own ports only.
-    guard_proxy_routes(web_app, base_url, teamkit.config.proxy_own_ports_only)
+    guard_proxy_routes(web_app, base_url, settings.own_ports_only)

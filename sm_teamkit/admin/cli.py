@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from ..cli.kit import teamkit
-from ..cli.output import age, print_json, print_table, usd
+from ..cli.output import print_json, print_table
 from ..errors import BadRequest, TeamkitError
+from ..formats import age, usd
 
 
 def _one_line(fn):
@@ -32,9 +33,8 @@ def _domain(args):
     from .domain import AdminSettings, DomainApps
 
     kit = teamkit()
-    c = kit.config
-    settings = AdminSettings.from_config(c, domain_id=args.domain)
-    return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), dict(c.instance_prices)))
+    settings = AdminSettings.from_config(kit.config, domain_id=args.domain)
+    return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), settings.instance_prices))
 
 
 @_one_line
@@ -113,10 +113,11 @@ def cmd_remind(args) -> int:
 
 @_one_line
 def cmd_template(args) -> int:
+    from .domain import AdminSettings
     from .template import template
 
-    c = teamkit().config
-    print_json(template(dict(c.nudge_hours), c.admin_email_tag_key))
+    settings = AdminSettings.from_config(teamkit().config, domain_id="")
+    print_json(template(settings.nudge_hours, settings.email_tag_key))
     return 0
 
 

@@ -9,28 +9,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..aws import AwsSettings, aws_error, call, client
-from ..errors import BadRequest
-from ..apps.service import RUNNING, classify_app, list_domain_apps, priced_app
 from ..apps.pricing import PriceList, price_source
+from ..apps.service import RUNNING, classify_app, list_domain_apps, priced_app
+from ..aws import AwsSettings, aws_error, call, client, pages
+from ..config_fields import FromConfig, trait
+from ..errors import BadRequest
 
 KEEP_TAG = "sm-teamkit:keep"
 
 
 @dataclass(frozen=True, kw_only=True)
-class AdminSettings:
-    """The domain, and c.SmTeamkit's nudge_hours and admin_email_tag_key (their defaults live
+class AdminSettings(FromConfig):
+    """The domain, and c.SmTeamkit's settings of the domain-wide view (their defaults live
     there: ``from_config``; the Lambda job gets them from the template, which took the config's)."""
 
     domain_id: str
-    nudge_hours: dict[str, float]
-    email_tag_key: str
-
-    @classmethod
-    def from_config(cls, config=None, **given) -> AdminSettings:
-        from ..config import settings_from_config  # here: the Lambda job imports this module
-
-        return settings_from_config(cls, config, "", {"email_tag_key": "admin_email_tag_key"}, **given)
+    nudge_hours: dict[str, float] = trait("nudge_hours")
+    email_tag_key: str = trait("admin_email_tag_key")
+    instance_prices: dict[str, float] = trait("instance_prices")
 
 
 def app_key(app: dict) -> str:
@@ -127,14 +123,10 @@ class DomainApps:
         return params
 
     def _tags(self, arn: str, what: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        params = {"ResourceArn": arn}
-        while True:
-            page = call(self.sm, f"list the tags of {what}", "list_tags", **params)
-            tags.update({t["Key"]: t.get("Value", "") for t in page.get("Tags", [])})
-            if not page.get("NextToken"):
-                return tags
-            params["NextToken"] = page["NextToken"]
+        def list_tags(**params) -> dict:
+            return call(self.sm, f"list the tags of {what}", "list_tags", **params)
+
+        return {t["Key"]: t.get("Value", "") for t in pages(list_tags, "Tags", ResourceArn=arn)}
 
     def is_kept(self, app: dict) -> bool:
         """True when the app carries the tag sm-teamkit:keep (any value)."""

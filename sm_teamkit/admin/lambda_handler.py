@@ -13,9 +13,9 @@ import os
 import time
 from collections.abc import Callable, Mapping
 
+from ..apps.pricing import PriceList
 from ..aws import AwsSettings
 from ..errors import BadRequest, TeamkitError
-from ..apps.pricing import PriceList
 from .domain import AdminSettings, DomainApps
 from .remind import Reminder, RemindOptions
 
@@ -38,7 +38,7 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None,
         raise BadRequest(f"Bad SM_TEAMKIT_EMAILS, SM_TEAMKIT_STOP_AFTER_HOURS or SM_TEAMKIT_NUDGE_HOURS: {exc}") from exc
     aws = AwsSettings(sagemaker_endpoint_url=env.get("SM_TEAMKIT_SAGEMAKER_ENDPOINT_URL", ""))
     settings = AdminSettings(domain_id=env["SM_TEAMKIT_DOMAIN_ID"], nudge_hours=nudge_hours,
-                             email_tag_key=env["SM_TEAMKIT_EMAIL_TAG_KEY"])
+                             email_tag_key=env["SM_TEAMKIT_EMAIL_TAG_KEY"], instance_prices={})
     domain = DomainApps(settings, aws, PriceList(aws.resolved_region()), clock=clock)
     options = RemindOptions(sender=env["SM_TEAMKIT_SENDER"], emails=emails, state=env.get("SM_TEAMKIT_STATE", ""),
                             dry_run=bool(event.get("dry_run", False)), stop_after_hours=stop_after)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..aws import aws_error, client
-from ..cli.output import age, usd
 from ..errors import AwsError
+from ..formats import age, usd
 from .domain import DomainApps, owner_label
 from .state import StateStore
 

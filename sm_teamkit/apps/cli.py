@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from ..cli.kit import add_target_flags, teamkit_for
-from ..cli.output import age, print_json, print_table, usd
+from ..cli.output import print_json, print_table
+from ..formats import age, usd
 
 
 def _fmt_idle(idle: dict) -> str:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 
-
-@lru_cache(maxsize=1)
-def _table() -> dict:
-    return json.loads(resources.files(__package__).joinpath("data/studio_prices.json").read_text())
+from ..price_tables import shipped_table, table_source
 
 
 def price_source() -> dict:
-    table = _table()
-    return {"source": table["_source"], "as_of": table["_as_of"], "note": table["_note"]}
+    return table_source("studio")
 
 
 @dataclass(frozen=True)
@@ -26,7 +19,7 @@ class PriceList:
     overrides: dict[str, float] = field(default_factory=dict)
 
     def _regional(self) -> dict[str, float]:
-        regions = _table()["regions"]
+        regions = shipped_table("studio")["regions"]
         entry = regions.get(self.region, {})
         while isinstance(entry, str):  # an alias: "same prices as"
             entry = regions.get(entry, {})

@@ -11,44 +11,34 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from ..aws import AwsSettings, aws_error, client
+from ..config_fields import FromConfig, trait
 from ..errors import Forbidden, NotFound, Unavailable
+from ..refresh import SingleFlight, Snapshot
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, list_owned_jobs
 from .pricing import PriceList, price_source
-from ..refresh import SingleFlight, Snapshot
 
 GONE = {"Deleted"}
 RUNNING = {"InService", "Pending"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class AppsSettings:
-    """Who this user is (from the identity) and c.SmTeamkit's apps settings (their defaults
-    live there: build with ``from_config``)."""
+class AppsSettings(FromConfig):
+    """Who this user is (given from the resolved identity by AppsService.from_config, not the
+    config's raw overrides) and c.SmTeamkit's apps settings (their defaults live there)."""
 
     domain_id: str
     user_profile_name: str
     space_name: str = ""
     app_type: str = ""
     app_name: str = ""
-    refresh_seconds: float
-    max_backoff_seconds: float
-    nudge_hours: dict[str, float]
-    owner_tag_keys: tuple[str, ...]
-    track_jobs: bool
-    idle_refresh_seconds: float
-
-    @classmethod
-    def from_config(cls, config=None, **given) -> AppsSettings:
-        """From the config (None: the defaults); ``given`` fields override: who and where come
-        from the resolved identity (AppsService.from_config), not the config's raw overrides."""
-        from ..config import settings_from_config  # here: the Lambda job imports this module
-
-        return settings_from_config(cls, config, "", {
-            "refresh_seconds": "apps_refresh_seconds",
-            "max_backoff_seconds": "apps_max_backoff_seconds",
-            "idle_refresh_seconds": "idle_settings_refresh_seconds",
-        }, **given)
+    refresh_seconds: float = trait("apps_refresh_seconds")
+    max_backoff_seconds: float = trait("apps_max_backoff_seconds")
+    nudge_hours: dict[str, float] = trait("nudge_hours")
+    owner_tag_keys: tuple[str, ...] = trait("owner_tag_keys")
+    track_jobs: bool = trait("track_jobs")
+    idle_refresh_seconds: float = trait("idle_settings_refresh_seconds")
+    instance_prices: dict[str, float] = trait("instance_prices")
 
 
 @dataclass
@@ -198,7 +188,7 @@ class AppsService:
             app_type=identity.app_type,
             app_name=identity.app_name,
         )
-        return cls(settings, aws, PriceList(aws.region, dict(config.instance_prices)), activity)
+        return cls(settings, aws, PriceList(aws.region, settings.instance_prices), activity)
 
     @functools.cached_property
     def sm(self):
@@ -279,10 +269,6 @@ class AppsService:
         except Exception as exc:  # the list must not fail for a nicety
             return unknown(aws_error(exc, "read the idle shutdown settings").message)
         return effective_idle(app.app_type, space, profile.get("UserSettings"), domain.get("DefaultUserSettings"))
-
-    @staticmethod
-    def _owner_of(space: dict) -> str:
-        return (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName", "")
 
     def _classify(self, app: dict, spaces: dict[str, dict]) -> AppInfo:
         s = self.settings

@@ -11,7 +11,7 @@ TARGET_KEYS = ("domain", "user_profile", "space", "region", "aws_profile")
 def teamkit():
     """The Teamkit of this machine (Jupyter config files, then the environment)."""
     from ..context import Teamkit
-    from ..settings import load_config
+    from ..jupyter_config import load_config
 
     return Teamkit(load_config())
 
@@ -28,7 +28,7 @@ def add_target_flags(p: argparse.ArgumentParser, *, space: bool = True) -> None:
 
 def target_of(args):
     """Where a laptop command points: its flags, then ``~/.config/sm-teamkit/config.toml``."""
-    from ..remote.settings import load_target
+    from ..remote.target import load_target
 
     flags = {k: getattr(args, k, "") or "" for k in (*TARGET_KEYS, "app_type", "app_name", "instance_type")}
     return load_target(flags)
@@ -38,7 +38,7 @@ def teamkit_for(args):
     """The command's Teamkit, pointed at the domain and profile of the flags or the config file
     when they are given, or when this machine is not a Studio app (a laptop)."""
     from ..context import Teamkit
-    from ..settings import load_config
+    from ..jupyter_config import load_config
 
     config = load_config()
     here = Teamkit(config)
@@ -46,10 +46,12 @@ def teamkit_for(args):
     target = target_of(args)
     if not given and (not target.domain or here.identity().is_studio):
         return here
-    config.domain_id = target.domain or config.domain_id
-    config.user_profile_name = target.user_profile or config.user_profile_name
+    # the target's values become the config's own (the identity and AWS settings read them)
+    for name, value in (("domain_id", target.domain), ("user_profile_name", target.user_profile),
+                        ("aws_region", target.region)):
+        if value:
+            setattr(config, name, value)
     config.space_name = ""  # a laptop is no Studio app: nothing is "this app"
-    config.aws_region = target.region or config.aws_region
     return Teamkit(config, aws_profile=target.aws_profile)
 
 
@@ -57,8 +59,9 @@ def aws_settings(region: str = "", profile: str = ""):
     """How a command reaches AWS: the config's endpoint, retries and region (``region`` and the
     AWS ``profile`` of a flag win), resolved the one way the server resolves them."""
     from ..context import Teamkit
-    from ..settings import load_config
+    from ..jupyter_config import load_config
 
     config = load_config()
-    config.aws_region = region or config.aws_region
+    if region:
+        config.aws_region = region
     return Teamkit(config, aws_profile=profile).aws

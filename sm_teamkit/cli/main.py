@@ -35,7 +35,7 @@ def config_rows() -> list[dict]:
     """Every setting of SmTeamkit with its current value (as a server started here sees it),
     its default and its help: what ``sm-teamkit config`` prints."""
     from ..config import SmTeamkit
-    from ..settings import load_config
+    from ..jupyter_config import load_config
 
     kit, fresh = load_config(), SmTeamkit()  # fresh: defaults as resolved here (some read the env)
     rows = []

@@ -14,7 +14,7 @@ from ..cli.output import print_json
 
 
 def _service(args):
-    from ..settings import load_config
+    from ..jupyter_config import load_config
     from .service import KernelsService
     from .settings import KernelsSettings
 

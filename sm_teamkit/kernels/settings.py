@@ -8,47 +8,36 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import settings_from_config
+from ..config_fields import FromConfig, trait
 
 DEFAULT_WORKON_HOME = "~/.local/share/virtualenvs"
 
 
 @dataclass(frozen=True, kw_only=True)
-class KernelsSettings:
-    """Where environments live, where kernelspecs go, and how often to look again. The fields
-    without a default are c.SmTeamkit.kernels_* settings (their defaults live there: build with
+class KernelsSettings(FromConfig):
+    """Where environments live, where kernelspecs go, and how often to look again. Each
+    ``trait(...)`` field is that c.SmTeamkit setting (its default lives there: build with
     ``from_config``); empty strings and tuples there mean "detect" (see each trait's help)."""
 
-    workon_home: str
-    project_roots: tuple[str, ...]
-    project_depth: int
-    extra_roots: tuple[str, ...]
-    kernels_dir: str
-    watch_seconds: float
-    enabled: bool
-    pipenv_command: tuple[str, ...]
-    job_timeout_seconds: float
-    conda_envs_dirs: tuple[str, ...]
-    image_python: str
-    settle_seconds: float  # an env not ready that changed this recently is "being created"
-    tools_dir: str
+    workon_home: str = trait("kernels_workon_home")
+    project_roots: tuple[str, ...] = trait("kernels_project_roots")
+    project_depth: int = trait("kernels_project_depth")
+    extra_roots: tuple[str, ...] = trait("kernels_extra_roots")
+    kernels_dir: str = trait("kernels_dir")
+    watch_seconds: float = trait("kernels_watch_seconds")
+    enabled: bool = trait("kernels_registration")
+    pipenv_command: tuple[str, ...] = trait("kernels_pipenv_command")
+    job_timeout_seconds: float = trait("kernels_job_timeout_seconds")
+    conda_envs_dirs: tuple[str, ...] = trait("kernels_conda_envs_dirs")
+    image_python: str = trait("kernels_image_python")
+    settle_seconds: float = trait("kernels_settle_seconds")  # not ready and changed this recently: "being created"
+    tools_dir: str = trait("kernels_tools_dir")
     # Studio's idle shutdown: running jobs write this file (sm_teamkit.studio.activity).
-    activity_file: str
-    keepalive_seconds: float
+    activity_file: str = trait("idle_activity_file")
+    keepalive_seconds: float = trait("idle_keepalive_seconds")
     image_version: str = ""  # "3.12": filled by resolved() from image_python
     uv_command: tuple[str, ...] = ()  # () = `uv` on PATH, else the server's `python -m uv`
     env: dict = field(default_factory=dict, compare=False)  # extra env for pipenv/pip jobs
-
-    @classmethod
-    def from_config(cls, config=None, **given) -> KernelsSettings:
-        """From the config's kernels_* traits (None: their defaults); ``given`` fields override
-        (tests, the CLI)."""
-        return settings_from_config(cls, config, "kernels_", {
-            "kernels_dir": "kernels_dir",
-            "enabled": "kernels_registration",
-            "activity_file": "idle_activity_file",
-            "keepalive_seconds": "idle_keepalive_seconds",
-        }, **given)
 
     def resolved(self) -> KernelsSettings:
         """A copy with every folder made absolute now (``~``, $WORKON_HOME, the Jupyter data

@@ -63,11 +63,6 @@ class KernelWatcher:
             self._thread = threading.Thread(target=self._run, name="sm-teamkit-kernels-watch", daemon=True)
             self._thread.start()
 
-    def poke(self) -> None:
-        """Look now instead of at the next tick (after a repair, for example)."""
-        self._last = None
-        self._wake.set()
-
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()

@@ -10,7 +10,7 @@ from ..cli.kit import aws_settings
 from ..cli.output import print_json
 from ..errors import BadRequest
 from .render import APP_TYPES, NOTEBOOK_SCRIPTS, render, render_notebook
-from .settings import LifecycleSettings
+from .team_settings import LifecycleSettings
 
 
 def _settings(args) -> LifecycleSettings:

@@ -19,7 +19,7 @@ from ..aws import aws_error, call
 from ..errors import BadRequest
 from .deploy import Change, LifecycleReport
 from .render import CONFIG_PREFIX, MAX_BASE64_CHARS, NOTEBOOK_SCRIPTS, render_notebook
-from .settings import LifecycleSettings
+from .team_settings import LifecycleSettings
 
 ADMIN_BUDGET_SECONDS = 60  # the admin's own script, run before ours, within the 300 s limit
 _MARK = "SM_TEAMKIT_ADMIN_SCRIPT"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import steps
 from .runner import StepRunner
-from .settings import LifecycleSettings
+from .team_settings import LifecycleSettings
 
 # What runs after the install, per app type (and notebook-instance phase), in order.
 PLANS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .._version import version
 from ..errors import BadRequest, NotFound
-from .settings import LifecycleSettings
+from .team_settings import LifecycleSettings
 
 APP_TYPES: dict[str, str] = {
     "JupyterLab": "jupyterlab-on-start.sh",

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .runner import Skip, StepFailed
-from .settings import LifecycleSettings
+from .team_settings import LifecycleSettings
 
 NOTEBOOK_DIR = "SageMaker"  # the notebook instance's persistent volume, under ec2-user's home
 

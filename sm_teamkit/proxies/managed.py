@@ -8,14 +8,13 @@ older botocore lists tracking servers alone, without an error."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
-from ..aws import AwsSettings, aws_error, client
-from ..errors import BadRequest, Conflict, NotFound, TeamkitError
+from ..aws import AwsSettings, aws_error, client, pages
+from ..errors import BadRequest, Conflict, NotFound, TeamkitError, Unavailable
+from ..refresh import SingleFlight, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -90,61 +89,60 @@ def has_mlflow_apps(sagemaker) -> bool:
 
 
 class ManagedMlflow:
-    """Lists tracking servers at most once per ``refresh_seconds``; keeps the last good list."""
+    """Lists tracking servers and MLflow Apps at most once per ``refresh_seconds`` whatever
+    the number of callers (one SingleFlight); keeps the last good list. ``ready`` raises
+    Unavailable where there is no account to ask (local mode)."""
 
     def __init__(self, aws: Callable[[], AwsSettings], refresh_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, ready: Callable[[], None] = lambda: None):
         self._aws = aws
-        self._refresh = refresh_seconds
+        self._ready = ready
         self._clock = clock
-        self._lock = threading.Lock()
-        self._servers: list[ManagedServer] | None = None
-        self._fetched_at = 0.0
-        self._error: TeamkitError | None = None
-        self._tried_at = -1e18
+        # After a failure, the next try waits one interval (max_backoff = the interval).
+        self.refresh: SingleFlight[list[ManagedServer]] = SingleFlight(
+            self._fetch, refresh_seconds, refresh_seconds, self._error, clock=clock, wall_clock=clock)
+
+    @staticmethod
+    def _error(exc: BaseException) -> TeamkitError:
+        if isinstance(exc, TeamkitError):
+            return exc
+        error = aws_error(exc, "list the SageMaker managed MLflow tracking servers")
+        log.warning("sm_teamkit: %s", error.message)
+        return error
 
     def _client(self):
         return client("sagemaker", self._aws(), max_attempts=2)
 
     @staticmethod
     def _pages(call, key: str, summary) -> list[ManagedServer]:
-        found: list[ManagedServer] = []
-        kwargs: dict[str, Any] = {"MaxResults": 100}
-        while True:
-            page = call(**kwargs)
-            found += [summary(item) for item in page.get(key, [])]
-            token = page.get("NextToken")
-            if not token:
-                return found
-            kwargs["NextToken"] = token
+        return [summary(item) for item in pages(call, key)]
 
     def _fetch(self) -> list[ManagedServer]:
+        self._ready()
         sagemaker = self._client()
         servers = self._pages(sagemaker.list_mlflow_tracking_servers, "TrackingServerSummaries", _summary)
         if has_mlflow_apps(sagemaker):
             servers += self._pages(sagemaker.list_mlflow_apps, "Summaries", _app_summary)
         return sorted(servers, key=lambda s: (s.kind != TRACKING_SERVER, s.name))
 
-    def listing(self) -> ManagedListing:
-        """Servers (cached), with the age of the answer; errors keep the last good list."""
-        with self._lock:  # single flight: concurrent tabs wait for the one call
-            now = self._clock()
-            if now - self._tried_at >= self._refresh:
-                self._tried_at = now
-                try:
-                    self._servers = self._fetch()
-                    self._fetched_at = now
-                    self._error = None
-                except Exception as exc:
-                    self._error = aws_error(exc, "list the SageMaker managed MLflow tracking servers")
-                    log.warning("sm_teamkit: %s", self._error.message)
-            age = now - self._fetched_at if self._servers is not None else None
-            return ManagedListing(
-                available=True,
-                servers=list(self._servers or []),
-                age_seconds=age,
-                error=self._error.to_json() if self._error else None,
-            )
+    def listing(self, snapshot: Snapshot[list[ManagedServer]] | None = None) -> ManagedListing:
+        """Servers (refreshed if due, or as of ``snapshot``), with the age of the answer;
+        errors keep the last good list."""
+        snap = self.refresh.get() if snapshot is None else snapshot
+        if snap.value is None and isinstance(snap.error, Unavailable):
+            return ManagedListing(available=False, reason=snap.error.message)
+        if snap.value is None and snap.error is None:  # the first list is still on its way
+            return ManagedListing(available=True, error={
+                "code": "aws_pending",
+                "message": "Still waiting for SageMaker's list of managed MLflow tracking servers.",
+                "hint": "It shows up at the next refresh.",
+            })
+        return ManagedListing(
+            available=True,
+            servers=list(snap.value or []),
+            age_seconds=snap.age(self._clock()),
+            error=snap.error.to_json() if snap.error else None,
+        )
 
     def presigned_url(self, name: str, expires_seconds: int = 300, kind: str = TRACKING_SERVER) -> str:
         """A one-time URL that opens the tracking server's (or MLflow App's) UI."""

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import settings_from_config
+from ..config_fields import FromConfig, trait
 
 ICON = Path(__file__).with_name("icons") / "mlflow.svg"
 INSTALL_HINT = "Add the extra: pip install 'sm-teamkit[mlflow]' (the full mlflow package, not mlflow-skinny), then restart the server."
@@ -22,14 +22,14 @@ INSTALL_HINT = "Add the extra: pip install 'sm-teamkit[mlflow]' (the full mlflow
 
 
 @dataclass(frozen=True)
-class MlflowSettings:
-    """Where the local MLflow keeps its runs and how it is started: the c.SmTeamkit.mlflow_*
-    settings (their defaults live there: build with ``from_config``)."""
+class MlflowSettings(FromConfig):
+    """Where the local MLflow keeps its runs and how it is started: c.SmTeamkit settings
+    (their defaults live there: build with ``from_config``)."""
 
-    database_path: str
-    artifacts_dir: str
-    start_timeout_seconds: float
-    allowed_origins: tuple[str, ...]
+    database_path: str = trait("mlflow_database_path")
+    artifacts_dir: str = trait("mlflow_artifacts_dir")
+    start_timeout_seconds: float = trait("mlflow_start_timeout_seconds")
+    allowed_origins: tuple[str, ...] = trait("mlflow_allowed_origins")
 
     @property
     def database(self) -> Path:
@@ -43,10 +43,6 @@ class MlflowSettings:
     def tracking_uri(self) -> str:
         """The store's URI as a notebook's MLflow client uses it (sqlite, absolute path)."""
         return f"sqlite:///{self.database}"
-
-    @classmethod
-    def from_config(cls, config, **given) -> MlflowSettings:
-        return settings_from_config(cls, config, "mlflow_", **given)
 
 
 # Set once per server process by configure(); read by the entry point's callables.
@@ -83,7 +79,7 @@ def current_settings() -> MlflowSettings:
     if _settings is not None:
         return _settings
     try:  # entry point used without the sm_teamkit server extension: Jupyter config files only
-        from ..settings import load_config
+        from ..jupyter_config import load_config
 
         return MlflowSettings.from_config(load_config())
     except Exception:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from ..aws import AwsSettings
-from ..config import settings_from_config
+from ..config_fields import FromConfig, trait
 from ..errors import Unavailable
 from ..studio.identity import Identity
 from .managed import ManagedListing, ManagedMlflow
@@ -15,19 +16,27 @@ from .mlflow import MlflowSettings, local_mlflow_status
 from .spark import SparkSettings, SparkUiDiscovery
 
 HISTORY_ROUTE = "sparkhistory"
+# The proxies overview waits for the first managed list only this long after its call began
+# (the call starts with the server); later answers use the latest list at once.
+MANAGED_FIRST_WAIT_SECONDS = 10.0
 
 
-@dataclass(frozen=True)
-class ProxySettings:
+@dataclass(frozen=True, kw_only=True)
+class ProxySettings(FromConfig):
+    """The proxies' settings: the local MLflow's and the Spark UIs' (each built once, here),
+    and c.SmTeamkit's managed MLflow and own-ports settings."""
+
     mlflow: MlflowSettings
     spark: SparkSettings
-    managed_refresh_seconds: float
-    presigned_url_seconds: int
+    managed_refresh_seconds: float = trait("mlflow_managed_refresh_seconds")
+    presigned_url_seconds: int = trait("mlflow_presigned_url_seconds")
+    own_ports_only: bool = trait("proxy_own_ports_only")
 
     @classmethod
-    def from_config(cls, config) -> ProxySettings:
-        return settings_from_config(cls, config, "mlflow_", mlflow=MlflowSettings.from_config(config),
-                                    spark=SparkSettings.from_config(config))
+    def from_config(cls, config=None, **given) -> ProxySettings:
+        given.setdefault("mlflow", MlflowSettings.from_config(config))
+        given.setdefault("spark", SparkSettings.from_config(config))
+        return super().from_config(config, **given)
 
 
 class ProxiesService:
@@ -37,7 +46,7 @@ class ProxiesService:
                  identity: Callable[[], Identity]):
         self.settings = settings
         self._identity = identity
-        self.managed = ManagedMlflow(aws, settings.managed_refresh_seconds)
+        self.managed = ManagedMlflow(aws, settings.managed_refresh_seconds, ready=self._studio_only)
         self.spark = SparkUiDiscovery(settings.spark)
 
     @classmethod
@@ -46,23 +55,19 @@ class ProxiesService:
         return cls(ProxySettings.from_config(config), aws, identity)
 
 
-    def managed_listing(self) -> ManagedListing:
+    def _studio_only(self) -> None:
         if not self._identity().is_studio:
-            return ManagedListing(
-                available=False,
-                reason="Not running in SageMaker Studio (local mode): no account to ask for "
-                "managed MLflow tracking servers.",
-            )
+            raise Unavailable("Not running in SageMaker Studio (local mode): no account to ask for "
+                              "managed MLflow tracking servers.")
+
+    def managed_listing(self) -> ManagedListing:
+        """The managed list, refreshed if due (blocking: the CLI)."""
         return self.managed.listing()
 
-    @staticmethod
-    def managed_pending() -> ManagedListing:
-        """What the panel shows while the first managed listing is still on its way."""
-        return ManagedListing(available=True, error={
-            "code": "aws_pending",
-            "message": "Still waiting for SageMaker's list of managed MLflow tracking servers.",
-            "hint": "It shows up at the next refresh.",
-        })
+    async def managed_latest(self, executor: Executor) -> ManagedListing:
+        """The latest managed list at once (a due refresh starts on ``executor``); before the
+        first, waits until MANAGED_FIRST_WAIT_SECONDS after that call began."""
+        return self.managed.listing(await self.managed.refresh.latest(executor, MANAGED_FIRST_WAIT_SECONDS))
 
     def history(self) -> dict:
         url = self.settings.spark.history_url

@@ -15,7 +15,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..config import settings_from_config
+from ..config_fields import FromConfig, trait
 
 PROC_NET = ("/proc/net/tcp", "/proc/net/tcp6")
 TCP_LISTEN = "0A"
@@ -23,13 +23,13 @@ ROUTE = "sparkui"  # no "proxy" or "history" segment: Spark's own JS treats thos
 
 
 @dataclass(frozen=True)
-class SparkSettings:
-    """Ports where Spark UIs may listen (Spark tries 4040, 4041, ... up to its maxRetries).
-    The c.SmTeamkit.spark_ui_* and spark_history_url settings; their defaults live there."""
+class SparkSettings(FromConfig):
+    """Ports where Spark UIs may listen (Spark tries 4040, 4041, ... up to its maxRetries),
+    and the Spark History Server: c.SmTeamkit settings (their defaults live there)."""
 
-    first_port: int
-    port_count: int
-    history_url: str
+    first_port: int = trait("spark_ui_first_port")
+    port_count: int = trait("spark_ui_port_count")
+    history_url: str = trait("spark_history_url")
 
     def allows(self, port: int) -> bool:
         return self.first_port <= port < self.first_port + self.port_count
@@ -37,10 +37,6 @@ class SparkSettings:
     @property
     def ports(self) -> range:
         return range(self.first_port, self.first_port + self.port_count)
-
-    @classmethod
-    def from_config(cls, config, **given) -> SparkSettings:
-        return settings_from_config(cls, config, "spark_ui_", {"history_url": "spark_history_url"}, **given)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def _confirm(question: str) -> bool:
 
 
 def cmd_down(args) -> int:
-    from ..settings import load_config
+    from ..jupyter_config import load_config
 
     ws = _workspace(args)
     service = ws.apps_service(load_config())
@@ -111,17 +111,18 @@ def cmd_git_credential(args) -> int:
 
     if args.install or args.uninstall:
         teamkit = teamkit_for(args)
-        c = teamkit.config
         if args.uninstall:
-            for url in gitcred.uninstall(c.git_credential_hosts):
+            settings = gitcred.HelperSettings.from_config(teamkit.config, user_profile="")
+            for url in gitcred.uninstall(settings.hosts):
                 print(f"git no longer asks sm-teamkit for {url}")
             return 0
         profile = args.user_profile or teamkit.identity().user_profile_name
-        if not profile and "{user_profile}" in c.git_credential_secret_name:
+        settings = gitcred.HelperSettings.from_config(teamkit.config, user_profile=profile)
+        if not profile and "{user_profile}" in settings.secret_name:
             raise TeamkitError("Your user profile is not known, so the git secret cannot be named.",
                                "Pass --user-profile NAME.", status=400, code="bad_request")
-        urls = gitcred.install(c.git_credential_hosts, profile)
-        name = c.git_credential_secret_name.format(user_profile=profile, host="<host>")
+        urls = gitcred.install(settings.hosts, profile)
+        name = settings.secret_name.format(user_profile=profile, host="<host>")
         print(f"git asks sm-teamkit for {', '.join(urls)} (secret {name}); nothing is stored on disk.")
         return 0
     if args.action != "get":
@@ -129,9 +130,8 @@ def cmd_git_credential(args) -> int:
     try:
         request = gitcred.read_request(sys.stdin)
         teamkit = teamkit_for(args)
-        c = teamkit.config
         profile = args.user_profile or teamkit.identity().user_profile_name
-        settings = gitcred.HelperSettings(c.git_credential_secret_name, tuple(c.git_credential_hosts), profile)
+        settings = gitcred.HelperSettings.from_config(teamkit.config, user_profile=profile)
         sys.stdout.write(gitcred.answer_get(request, settings, teamkit.aws))
     except TeamkitError as exc:  # git then asks as usual; the reason goes to the terminal
         print(f"sm-teamkit git-credential: {exc.message}", file=sys.stderr)
@@ -140,7 +140,7 @@ def cmd_git_credential(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``up``, ``open``, ``down`` and ``git-credential``."""
-    from .settings import APP_TYPES
+    from .target import APP_TYPES
 
     p = sub.add_parser("up", help="start your Studio app from a laptop, wait until it runs, print its URL")
     add_target_flags(p)

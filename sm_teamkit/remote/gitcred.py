@@ -18,15 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..aws import AwsSettings, aws_error, client
+from ..config_fields import FromConfig, trait
 from ..errors import BadRequest, TeamkitError
 
 DEFAULT_USERNAME = "oauth2"  # GitLab's documented token login; GitHub ignores it for tokens
 
 
-@dataclass(frozen=True)
-class HelperSettings:
-    secret_name: str  # pattern with {user_profile} and {host}
-    hosts: tuple[str, ...]
+@dataclass(frozen=True, kw_only=True)
+class HelperSettings(FromConfig):
+    """Which secret holds the token and for which hosts (c.SmTeamkit settings), for whom."""
+
+    secret_name: str = trait("git_credential_secret_name")  # pattern with {user_profile} and {host}
+    hosts: tuple[str, ...] = trait("git_credential_hosts")
     user_profile: str
 
 

@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..apps.pricing import PriceList
+from ..apps.service import AppInfo, AppsService, AppsSettings
 from ..aws import AwsSettings, aws_error, call, client
 from ..errors import BadRequest, Conflict, Forbidden, TeamkitError
-from ..apps.service import AppInfo, AppsService, AppsSettings
-from ..apps.pricing import PriceList
-from .settings import APP_TYPES, PROFILE_APP_TYPES, SPACE_APP_TYPES, Target, require
+from .target import APP_TYPES, PROFILE_APP_TYPES, SPACE_APP_TYPES, Target, require
 
 __all__ = ["APP_TYPES", "PROFILE_APP_TYPES", "SPACE_APP_TYPES", "Workspace"]
 
@@ -216,8 +216,7 @@ class Workspace:
         t = self.target
         settings = AppsSettings.from_config(config, domain_id=t.domain, user_profile_name=t.user_profile,
                                             track_jobs=False)
-        prices = dict(config.instance_prices) if config is not None else {}
-        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), prices))
+        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), settings.instance_prices))
 
     def down_plan(self, service: AppsService, *, everything: bool) -> list[AppInfo]:
         """The user's apps to stop: in the named space, or with ``everything`` all of them

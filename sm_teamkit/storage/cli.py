@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 from ..cli.kit import teamkit
-from ..cli.output import age, print_json, size, usd
+from ..cli.output import print_json
+from ..formats import age, size, usd
 from .scan import RootSpec, ScanProgress
 
 
@@ -43,20 +43,16 @@ class _ProgressLine:
 
 
 def cmd_usage(args) -> int:
-    from ..errors import BadRequest
-    from .service import StorageService
+    from .service import StorageService, checked_paths, real_folder
 
     kit = teamkit()
     service = StorageService.from_teamkit(kit)
     specs = None
     if args.paths:
         specs = []
-        for raw in args.paths:
-            real = os.path.realpath(os.path.expanduser(raw))
-            if not os.path.isdir(real):
-                raise BadRequest(f"{raw} is not a folder.", code="storage_not_a_folder")
-            kind = "home" if real == service.home else "configured"
-            specs.append(RootSpec(real, kind))
+        for raw in checked_paths(list(args.paths)):
+            real = real_folder(raw)
+            specs.append(RootSpec(real, "home" if real == service.home else "configured"))
     bar = _ProgressLine() if sys.stderr.isatty() and not args.no_progress else None
     try:
         status = service.scan_now(specs, on_progress=bar, save=False)  # the server's kept report stays
@@ -103,10 +99,12 @@ def _print_report(report: dict) -> None:
 
 def cmd_team_usage(args) -> int:
     from ..aws import client
+    from .service import StorageSettings
     from .team import team_usage
 
     kit = teamkit()
-    answer = team_usage(client("cloudwatch", kit.aws), args.domain, kit.config.storage_metric_namespace)
+    namespace = StorageSettings.from_config(kit.config).metric_namespace
+    answer = team_usage(client("cloudwatch", kit.aws), args.domain, namespace)
     if args.json:
         print_json(answer)
         return 0

@@ -3,6 +3,7 @@ last report with its time, cleans recognised categories and publishes the team m
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -11,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import settings_from_config
-from ..errors import BadRequest, Conflict, TeamkitError
+from ..config_fields import FromConfig, trait
+from ..errors import BadRequest, Conflict, TeamkitError, shorten
 from .cleanup import apply_to_report, clean
 from .efs import EfsLookup
 from .mounts import efs_mounts
@@ -21,39 +22,49 @@ from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
 from .state import default_state_path, expected_entries, load_report, save_report
 
 log = logging.getLogger("sm_teamkit.storage")
+ACTIONS = ("scan", "cancel")  # what POST storage may ask for
+
+
+def checked_paths(paths: object) -> list[str]:
+    """``paths`` as given, once it is a list of non-empty folder paths without NUL characters;
+    else a BadRequest that says which rule it broke."""
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+        raise BadRequest("`paths` must be a list of folder paths.", code="storage_bad_paths")
+    if any("\x00" in p for p in paths):
+        raise BadRequest("A folder path cannot contain a NUL character.", code="storage_bad_paths")
+    return paths
+
+
+def real_folder(raw: str) -> str:
+    """The real path of the folder ``raw`` (``~`` expanded); BadRequest if it is no folder."""
+    real = os.path.realpath(os.path.expanduser(raw))
+    if not os.path.isdir(real):
+        raise BadRequest(f"{raw} is not a folder.", code="storage_not_a_folder")
+    return real
 
 
 @dataclass(frozen=True, kw_only=True)
-class StorageSettings:
-    """What to scan and how often. The fields without a default are c.SmTeamkit.storage_*
-    settings (their defaults live there: build with ``from_config``). Empty ``home`` means the
-    user's home (Path.home())."""
+class StorageSettings(FromConfig):
+    """What to scan and how often. Each ``trait(...)`` field is that c.SmTeamkit setting (its
+    default lives there: build with ``from_config``). Empty ``home`` means the user's home
+    (Path.home())."""
 
-    include_home: bool
-    roots: tuple[str, ...]
-    detect_efs: bool
-    interval_seconds: float
-    start_delay_seconds: float
-    top_n: int
-    prices: dict[str, float]
-    publish_metrics: bool
-    metric_namespace: str
-    workers: int
-    io_threads: int
+    include_home: bool = trait("storage_include_home")
+    roots: tuple[str, ...] = trait("storage_roots")
+    detect_efs: bool = trait("storage_detect_efs")
+    interval_seconds: float = trait("storage_scan_interval_seconds")
+    start_delay_seconds: float = trait("storage_start_delay_seconds")
+    top_n: int = trait("storage_top_n")
+    prices: dict[str, float] = trait("storage_prices")
+    publish_metrics: bool = trait("storage_publish_metrics")
+    metric_namespace: str = trait("storage_metric_namespace")
+    workers: int = trait("storage_scan_workers")
+    io_threads: int = trait("storage_scan_io_threads")
     home: str = ""
     mounts_path: str = "/proc/mounts"
     progress_every: int = 4096
     state_path: str = ""  # where the last report is kept; "" = ~/.local/state/sm-teamkit/...
     persist: bool = True
-
-    @classmethod
-    def from_config(cls, config, **given) -> StorageSettings:
-        """From the config's storage_* traits; ``given`` fields override (tests, the CLI)."""
-        return settings_from_config(cls, config, "storage_", {
-            "interval_seconds": "storage_scan_interval_seconds",
-            "workers": "storage_scan_workers",
-            "io_threads": "storage_scan_io_threads",
-        }, **given)
 
 
 class StorageService:
@@ -122,10 +133,8 @@ class StorageService:
         allowed = self.roots()
         if not paths:
             return allowed
-        if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
-            raise BadRequest("`paths` must be a list of folder paths.", code="storage_bad_paths")
         chosen = []
-        for raw in paths:
+        for raw in checked_paths(paths):
             real = os.path.realpath(os.path.expanduser(raw))
             root = next((r for r in allowed if real == r.path or real.startswith(r.path.rstrip("/") + "/")), None)
             if root is None:
@@ -134,9 +143,7 @@ class StorageService:
                     "Scan your home, a folder in c.SmTeamkit.storage_roots or an EFS mount.",
                     code="storage_path_outside_roots",
                 )
-            if not os.path.isdir(real):
-                raise BadRequest(f"{raw} is not a folder.", code="storage_not_a_folder")
-            chosen.append(RootSpec(real, root.kind))
+            chosen.append(RootSpec(real_folder(raw), root.kind))
         return _drop_nested(chosen)
 
     # --- background thread -----------------------------------------------------------------
@@ -179,6 +186,13 @@ class StorageService:
             self._next_scan_at = time.time() + interval if interval > 0 else None
 
     # --- actions ---------------------------------------------------------------------------
+    def act(self, action: object = "scan", paths: object = None) -> dict:
+        """What POST storage asks: ``scan`` (of ``paths``, default every root) or ``cancel``."""
+        if not isinstance(action, str) or action not in ACTIONS:
+            raise BadRequest(f'`action` must be "scan" or "cancel", not {shorten(json.dumps(action), 100)}.',
+                             code="storage_bad_action")
+        return self.cancel_scan() if action == "cancel" else self.request_scan(paths)
+
     def request_scan(self, paths: list[str] | None = None) -> dict:
         """Ask the background thread for a scan now (of ``paths`` inside the roots, default
         all roots); a scan already running is left alone. Returns the status."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from ..aws import aws_error
+from ..aws import aws_error, pages
 from ..errors import BadRequest, Unavailable
 
 NAMESPACE = "SmTeamkit/Storage"
@@ -63,17 +63,11 @@ def publish_usage(cloudwatch, identity, report: dict, namespace: str = NAMESPACE
 
 def _list_metrics(cloudwatch, namespace: str, domain_id: str) -> list[dict]:
     metrics: dict[frozenset, dict] = {}  # one per dimension set (moto lists one per datapoint)
-    kwargs = {"Namespace": namespace, "MetricName": METRIC_BYTES,
-              "Dimensions": [{"Name": "DomainId", "Value": domain_id}]}
-    while True:
-        page = cloudwatch.list_metrics(**kwargs)
-        for metric in page.get("Metrics", []):
-            key = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
-            metrics.setdefault(key, metric)
-        token = page.get("NextToken")
-        if not token:
-            return list(metrics.values())
-        kwargs["NextToken"] = token
+    for metric in pages(cloudwatch.list_metrics, "Metrics", Namespace=namespace, MetricName=METRIC_BYTES,
+                        Dimensions=[{"Name": "DomainId", "Value": domain_id}]):
+        key = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
+        metrics.setdefault(key, metric)
+    return list(metrics.values())
 
 
 def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: float | None = None) -> dict:
@@ -101,17 +95,12 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
                 })
         results: dict[str, dict] = {}
         for at in range(0, len(queries), _QUERIES_PER_CALL):
-            kwargs = {"MetricDataQueries": queries[at:at + _QUERIES_PER_CALL], "StartTime": start,
-                      "EndTime": end, "ScanBy": "TimestampDescending"}
-            while True:
-                page = cloudwatch.get_metric_data(**kwargs)
-                for item in page.get("MetricDataResults", []):
-                    entry = results.setdefault(item["Id"], {"Timestamps": [], "Values": []})
-                    entry["Timestamps"].extend(item.get("Timestamps", []))
-                    entry["Values"].extend(item.get("Values", []))
-                if not page.get("NextToken"):
-                    break
-                kwargs["NextToken"] = page["NextToken"]
+            for item in pages(cloudwatch.get_metric_data, "MetricDataResults",
+                              MetricDataQueries=queries[at:at + _QUERIES_PER_CALL], StartTime=start,
+                              EndTime=end, ScanBy="TimestampDescending"):
+                entry = results.setdefault(item["Id"], {"Timestamps": [], "Values": []})
+                entry["Timestamps"].extend(item.get("Timestamps", []))
+                entry["Values"].extend(item.get("Values", []))
     except Exception as exc:
         raise aws_error(exc, "read the team's storage usage from CloudWatch") from exc
 

@@ -8,29 +8,25 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..config_fields import FromConfig, trait
+
 log = logging.getLogger(__name__)
 
 CLASSIC_APP_TYPES = {"JupyterServer", "KernelGateway"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class IdentitySettings:
+class IdentitySettings(FromConfig):
     """Explicit settings win over the metadata file; empty means "detect". The c.SmTeamkit
-    settings of the same names (region: aws_region) hold the defaults: build with ``from_config``."""
+    settings hold the defaults: build with ``from_config``."""
 
-    resource_metadata_path: str
-    domain_id: str
-    user_profile_name: str
-    space_name: str
-    app_type: str
-    app_name: str
-    region: str
-
-    @classmethod
-    def from_config(cls, config=None, **given) -> IdentitySettings:
-        from ..config import settings_from_config
-
-        return settings_from_config(cls, config, "", {"region": "aws_region"}, **given)
+    resource_metadata_path: str = trait("resource_metadata_path")
+    domain_id: str = trait("domain_id")
+    user_profile_name: str = trait("user_profile_name")
+    space_name: str = trait("space_name")
+    app_type: str = trait("app_type")
+    app_name: str = trait("app_name")
+    region: str = trait("aws_region")
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import pytest
 
 from sm_teamkit.admin.domain import AdminSettings, DomainApps
 from sm_teamkit.admin.remind import Reminder, RemindOptions
+from sm_teamkit.apps.pricing import PriceList
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.config import SmTeamkit
 from sm_teamkit.errors import AwsError
-from sm_teamkit.apps.pricing import PriceList
 
 from .conftest import (
     DOMAIN,

@@ -15,10 +15,10 @@ from sm_teamkit.admin.domain import AdminSettings, DomainApps
 from sm_teamkit.admin.policy import iam_policy
 from sm_teamkit.admin.remind import Reminder, RemindOptions
 from sm_teamkit.admin.template import HANDLER, template
+from sm_teamkit.apps.pricing import PriceList
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.cli.main import main
 from sm_teamkit.config import SmTeamkit
-from sm_teamkit.apps.pricing import PriceList
 
 from .conftest import DOMAIN, REGION, SENDER, verify_sender
 

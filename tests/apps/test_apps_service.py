@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sm_teamkit.apps.pricing import PriceList
+from sm_teamkit.apps.service import AppsService, AppsSettings, nudge_threshold
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.errors import AwsError, Forbidden, NotFound
-from sm_teamkit.apps.service import AppsService, AppsSettings, nudge_threshold
-from sm_teamkit.apps.pricing import PriceList
 
 from .conftest import APP_DELETE_SECONDS, DOMAIN, REGION, profile_arn, space_arn, start_training_job
 

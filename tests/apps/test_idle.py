@@ -8,10 +8,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sm_teamkit.aws import AwsSettings
-from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.apps.idle import effective_idle
 from sm_teamkit.apps.pricing import PriceList
+from sm_teamkit.apps.service import AppsService, AppsSettings
+from sm_teamkit.aws import AwsSettings
 
 from .conftest import DOMAIN, REGION, team_scenario
 

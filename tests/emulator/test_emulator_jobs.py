@@ -7,9 +7,9 @@ import pytest
 
 from sm_studio_emulator import Emulator, load_scenario
 from sm_studio_emulator.scenario import ScenarioError
-from sm_teamkit.aws import AwsSettings
-from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.apps.pricing import PriceList
+from sm_teamkit.apps.service import AppsService, AppsSettings
+from sm_teamkit.aws import AwsSettings
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sm_teamkit.cli.main import main
+from sm_teamkit.jupyter_config import load_config
 from sm_teamkit.kernels import KernelsService
-from sm_teamkit.settings import load_config
 
 
 @pytest.fixture

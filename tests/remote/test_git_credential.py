@@ -147,7 +147,7 @@ def test_only_listed_hosts_over_their_scheme_get_an_answer():
     assert host_matches(hosts, "http", "127.0.0.1:8080")
     assert not host_matches(hosts, "http", "127.0.0.1:9090")
     assert not host_matches(hosts, "https", "github.com")
-    settings = HelperSettings("sm-teamkit/git/{user_profile}", tuple(hosts), "alice")
+    settings = HelperSettings(secret_name="sm-teamkit/git/{user_profile}", hosts=tuple(hosts), user_profile="alice")
     # An unlisted host is answered with nothing, before any AWS call.
     assert answer_get({"protocol": "https", "host": "evil.example.com"}, settings, aws=None) == ""
 

@@ -7,7 +7,7 @@ import pytest
 
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.errors import BadRequest, Conflict, Forbidden
-from sm_teamkit.remote.settings import Target
+from sm_teamkit.remote.target import Target
 from sm_teamkit.remote.workspace import TimedOut, Workspace
 
 from .conftest import DOMAIN, sm_client

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sm_teamkit.errors import BadRequest
-from sm_teamkit.remote.settings import load_target, parse_config
+from sm_teamkit.remote.target import load_target, parse_config
 
 TEXT = """
 region = "eu-west-1"
