@@ -11,13 +11,17 @@ CHROMIUM ?= /usr/bin/chromium
 LAB_STAMP := sm_teamkit/labextension/package.json
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test test-studio studio-venvs screenshots lint bench install install-demo install-test system-deps build build-demo clean
+.PHONY: demo test test-fast test-studio studio-venvs screenshots lint bench install install-demo install-test system-deps build build-demo clean
 
 demo: install-demo build-demo
 	sm-studio-emulator demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
 	pytest tests
+
+# The fast tier for the edit-test loop: everything but the tests marked slow (tests/conftest.py).
+test-fast: install build
+	pytest tests -m "not slow" -p no:cacheprovider
 
 # The Studio-image layer (tests/studio_image): one venv per SageMaker Distribution line, kept in
 # .studio-venvs/ keyed by its pins. `studio-venvs` only builds them (CI overlaps it with `make test`).

@@ -152,3 +152,19 @@ def pytest_ignore_collect(collection_path, config):
         named = [Path(str(a).split("::")[0]).resolve() for a in config.args]
         return not any(p == studio or studio in p.parents for p in named)
     return None
+
+
+# The slow tier: what needs a browser, real pipenv environments, Java/Spark, MLflow, FUSE, a
+# whole `make demo`, or minutes of its own. `make test-fast` (pytest -m "not slow") leaves these
+# out; `make test` runs everything. Paths relative to tests/ (a folder marks all of its files).
+SLOW = ("ui/", "kernels/", "proxies/test_spark.py", "proxies/test_spark_loopback_security.py",
+        "proxies/test_mlflow.py", "proxies/test_cli.py", "storage/test_netscan.py",
+        "lifecycle/test_smd_layout.py", "test_make_demo.py", "test_front_door.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        relative = Path(str(item.fspath)).relative_to(here).as_posix()
+        if any(relative == s or (s.endswith("/") and relative.startswith(s)) for s in SLOW):
+            item.add_marker(pytest.mark.slow)

@@ -104,3 +104,91 @@ def test_a_storage_command_loads_no_aws_lifecycle_or_admin_code():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# --- the house's signage (issue 23) ---------------------------------------------------------
+def _settings_classes() -> list[type]:
+    """Every settings dataclass of sm_teamkit that takes c.SmTeamkit traits (``trait(...)``)."""
+    import dataclasses
+    import importlib
+
+    from sm_teamkit.config_fields import trait_of
+
+    found = {}
+    for name in sorted(n for n in import_graph() if not n.endswith(".__main__")):
+        module = importlib.import_module(name)
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == name
+                    and any(trait_of(f) for f in dataclasses.fields(obj))):
+                found[f"{name}.{obj.__qualname__}"] = obj
+    return list(found.values())
+
+
+def trait_map() -> dict[str, list[str]]:
+    """trait -> the settings fields (module.Class.field) that take it."""
+    import dataclasses
+
+    from sm_teamkit.config_fields import trait_of
+
+    consumers: dict[str, list[str]] = {}
+    for cls in _settings_classes():
+        for f in dataclasses.fields(cls):
+            if trait_of(f):
+                consumers.setdefault(trait_of(f), []).append(f"{cls.__module__}.{cls.__qualname__}.{f.name}")
+    return consumers
+
+
+def test_every_setting_is_taken_by_a_settings_field_that_names_it():
+    from sm_teamkit.config import SmTeamkit
+
+    traits = set(SmTeamkit.class_traits(config=True))
+    consumers = trait_map()
+    assert sorted(traits - set(consumers)) == [], "settings no service takes"
+    assert sorted(set(consumers) - traits) == [], "fields naming settings that do not exist"
+
+
+def test_no_module_reads_a_setting_off_the_config_object():
+    """Settings reach services through their settings dataclass only: no ``config.<trait>``
+    (or ``c.``, ``kit.config.``) read outside config.py; the CLI's target overrides are writes."""
+    from sm_teamkit.config import SmTeamkit
+
+    traits = set(SmTeamkit.class_traits(config=True))
+    reads = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "config.py" or "labextension" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Attribute) and node.attr in traits and isinstance(node.ctx, ast.Load)
+                    and ast.unparse(node.value).split(".")[-1] in {"config", "c", "cfg"}):
+                reads.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}")
+    assert reads == []
+
+
+def test_a_settings_field_with_a_default_has_its_traits_default():
+    """Only AwsSettings carries defaults on trait fields (the Lambda job builds it without the
+    config); they must equal the traits' so that a default is still decided in one place."""
+    import dataclasses
+
+    from sm_teamkit.config import SmTeamkit
+    from sm_teamkit.config_fields import trait_of
+
+    fresh = SmTeamkit()
+    with_defaults = {}
+    for cls in _settings_classes():
+        for f in dataclasses.fields(cls):
+            if trait_of(f) and f.default is not dataclasses.MISSING:
+                with_defaults[f"{cls.__name__}.{f.name}"] = (f.default, getattr(fresh, trait_of(f)))
+    assert {k.split(".")[0] for k in with_defaults} <= {"AwsSettings"}
+    assert all(default == trait for default, trait in with_defaults.values()), with_defaults
+
+
+def test_only_the_kernels_package_has_a_module_named_settings():
+    """Four settings.py meant four things; the kernels' settings dataclass keeps the name."""
+    named = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("settings.py") if "labextension" not in p.parts)
+    assert named == ["kernels/settings.py"]
+
+
+def test_the_studio_package_holds_what_studio_says_about_here_and_no_apps_code():
+    studio = sorted(p.name for p in (PACKAGE / "studio").glob("*.py"))
+    assert studio == ["__init__.py", "activity.py", "identity.py"]
+    assert (PACKAGE / "apps" / "service.py").is_file()

@@ -8,7 +8,7 @@ import pytest
 
 from sm_teamkit.studio.identity import IdentitySettings, resolve_identity
 
-from .conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER, studio_metadata
+from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER, studio_metadata
 
 
 def write(tmp_path, data) -> str:
