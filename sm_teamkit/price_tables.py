@@ -4,11 +4,11 @@ table's figures come from (its ``_source``, ``_as_of`` and ``_note``)."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_table(name: str) -> dict:
     """The table ``sm_teamkit/data/<name>_prices.json``, read once."""
     return json.loads(resources.files(__package__).joinpath(f"data/{name}_prices.json").read_text())
