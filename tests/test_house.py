@@ -192,3 +192,18 @@ def test_the_studio_package_holds_what_studio_says_about_here_and_no_apps_code()
     studio = sorted(p.name for p in (PACKAGE / "studio").glob("*.py"))
     assert studio == ["__init__.py", "activity.py", "identity.py"]
     assert (PACKAGE / "apps" / "service.py").is_file()
+
+
+def test_every_file_architecture_md_names_exists():
+    """A newcomer follows ARCHITECTURE.md's paths: each one it names must be there."""
+    import re
+
+    root = PACKAGE.parent
+    text = (root / "ARCHITECTURE.md").read_text()
+    tops = ("sm_teamkit/", "src/", "tests/", "lifecycle/", "emulator/", "benchmarks/", "docs/",
+            "schema/", "style/")
+    named = {m for m in re.findall(r"`([^`\s]+)`", text) if m.startswith(tops) or m in ("pyproject.toml", "Makefile")}
+    for folder, inside in re.findall(r"`([\w/]+/)` \(([^)]*)\)", text):  # `pkg/` (`a.py`, `b.py`)
+        named |= {folder + name for name in re.findall(r"`([\w.]+)`", inside)}
+    assert len(named) > 40  # the table and the traces name files, not only folders
+    assert sorted(p for p in named if not (root / p).exists()) == []
