@@ -27,6 +27,15 @@ THROTTLING_CODES = {
     "SlowDown",
 }
 
+# AWS error codes -> what the user reads: (codes, message, hint, HTTP status, our code).
+CLIENT_ERRORS = (
+    (THROTTLING_CODES, "AWS is throttling requests ({message}).",
+     "The team is calling SageMaker too often; this will retry with backoff.", 503, "aws_throttled"),
+    ({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}, "access denied ({message}).",
+     "The execution role lacks a permission; ask your AWS admin.", 403, "aws_access_denied"),
+    ({"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"}, "{message}", "", 404, "aws_not_found"),
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class AwsSettings(FromConfig):
@@ -109,6 +118,21 @@ def pages(operation: Callable[..., dict], key: str, **params) -> Iterator[dict]:
         params = {**params, "NextToken": token}
 
 
+def exists(describe: Callable[..., dict], action: str, **params) -> bool:
+    """True when ``describe(**params)`` finds the resource, False when AWS says it does not
+    exist (ResourceNotFound; lifecycle configs answer ValidationException); other failures
+    become an AwsError that says which ``action`` failed."""
+    import botocore.exceptions
+
+    try:
+        describe(**params)
+        return True
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("ResourceNotFound", "ValidationException"):
+            return False
+        raise aws_error(exc, action) from exc
+
+
 def call(aws_client, action: str, operation: str, **params):
     """``aws_client.<operation>(**params)``; any failure becomes an AwsError that says which
     ``action`` failed ("describe space x")."""
@@ -143,22 +167,10 @@ def aws_error(exc: BaseException, action: str) -> AwsError:
         err = exc.response.get("Error", {})
         code = err.get("Code", "Unknown")
         message = err.get("Message", str(exc))
-        if code in THROTTLING_CODES:
-            return AwsError(
-                f"Could not {action}: AWS is throttling requests ({message}).",
-                "The team is calling SageMaker too often; this will retry with backoff.",
-                status=503,
-                code="aws_throttled",
-            )
-        if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
-            return AwsError(
-                f"Could not {action}: access denied ({message}).",
-                "The execution role lacks a permission; ask your AWS admin.",
-                status=403,
-                code="aws_access_denied",
-            )
-        if code in {"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"}:
-            return AwsError(f"Could not {action}: {message}", status=404, code="aws_not_found")
+        for codes, says, hint, status, our_code in CLIENT_ERRORS:
+            if code in codes:
+                return AwsError(f"Could not {action}: {says.format(message=message)}", hint,
+                                status=status, code=our_code)
         return AwsError(f"Could not {action}: {code}: {message}", status=502, code="aws_error")
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return AwsError(f"Could not {action}: {exc}", status=502, code="aws_error")

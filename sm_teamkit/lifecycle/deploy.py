@@ -15,7 +15,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from ..aws import aws_error, call
+from ..aws import aws_error, call, exists
 from ..errors import BadRequest
 from .render import APP_TYPES, CONFIG_PREFIX, LifecycleSettings, RenderedScript, render
 
@@ -121,13 +121,8 @@ class LifecycleDeployer:
         return [b for b in blocks if b != "DefaultSpaceSettings" or app_type == "JupyterLab"]
 
     def _exists(self, name: str) -> bool:
-        try:
-            self.client.describe_studio_lifecycle_config(StudioLifecycleConfigName=name)
-            return True
-        except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("ResourceNotFound", "ValidationException"):
-                return False
-            raise aws_error(exc, f"describe lifecycle config {name}") from exc
+        return exists(self.client.describe_studio_lifecycle_config, f"describe lifecycle config {name}",
+                      StudioLifecycleConfigName=name)
 
     # -- deploy / remove -----------------------------------------------------------------
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import botocore.exceptions
-
-from ..aws import aws_error, call
+from ..aws import call, exists
 from ..errors import BadRequest
 from .deploy import Change, LifecycleReport
 from .render import CONFIG_PREFIX, MAX_BASE64_CHARS, NOTEBOOK_SCRIPTS, render_notebook
@@ -65,13 +63,8 @@ class NotebookDeployer:
                 for phase in NOTEBOOK_SCRIPTS}
 
     def _exists(self, name: str) -> bool:
-        try:
-            self.client.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
-            return True
-        except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("ResourceNotFound", "ValidationException"):
-                return False
-            raise aws_error(exc, f"describe notebook lifecycle config {name}") from exc
+        return exists(self.client.describe_notebook_instance_lifecycle_config,
+                      f"describe notebook lifecycle config {name}", NotebookInstanceLifecycleConfigName=name)
 
     def deploy(self, instance: str, dry_run: bool = False) -> LifecycleReport:
         """Create the config (merged with the admin's, if any) and attach it to ``instance``."""

@@ -39,33 +39,17 @@ class _Authenticated:
     Jupyter itself answers 302 to the login page (websocket upgrades included), under
     Jupyter's default jupyter-server-proxy's ``prepare`` answers websocket upgrades with 403."""
 
-    @web.authenticated
-    async def get(self, *args):
-        return await super().get(*args)
 
-    @web.authenticated
-    async def post(self, *args):
-        return await super().post(*args)
+def _authenticated_verb(verb: str):
+    async def method(self, *args):
+        return await getattr(super(_Authenticated, self), verb)(*args)
 
-    @web.authenticated
-    async def put(self, *args):
-        return await super().put(*args)
+    method.__name__ = method.__qualname__ = verb
+    return web.authenticated(method)
 
-    @web.authenticated
-    async def delete(self, *args):
-        return await super().delete(*args)
 
-    @web.authenticated
-    async def head(self, *args):
-        return await super().head(*args)
-
-    @web.authenticated
-    async def patch(self, *args):
-        return await super().patch(*args)
-
-    @web.authenticated
-    async def options(self, *args):
-        return await super().options(*args)
+for _verb in ("get", "post", "put", "delete", "head", "patch", "options"):
+    setattr(_Authenticated, _verb, _authenticated_verb(_verb))
 
 
 class SparkUiProxyHandler(_Authenticated, NoTokenUpstream, LocalProxyHandler):
@@ -107,29 +91,17 @@ class SparkHistoryProxyHandler(_Authenticated, NoTokenUpstream, ProxyHandler):
     async def open(self, path):
         return await self.proxy_open(self.target_host, self.target_port, path)
 
-    @web.authenticated
-    def post(self, path):
+
+def _history_verb(verb: str):
+    def method(self, path):
         return self.proxy(self.target_host, self.target_port, path)
 
-    @web.authenticated
-    def put(self, path):
-        return self.proxy(self.target_host, self.target_port, path)
+    method.__name__ = method.__qualname__ = verb
+    return web.authenticated(method)
 
-    @web.authenticated
-    def delete(self, path):
-        return self.proxy(self.target_host, self.target_port, path)
 
-    @web.authenticated
-    def head(self, path):
-        return self.proxy(self.target_host, self.target_port, path)
-
-    @web.authenticated
-    def patch(self, path):
-        return self.proxy(self.target_host, self.target_port, path)
-
-    @web.authenticated
-    def options(self, path):
-        return self.proxy(self.target_host, self.target_port, path)
+for _verb in ("post", "put", "delete", "head", "patch", "options"):  # GET: http_get and open above
+    setattr(SparkHistoryProxyHandler, _verb, _history_verb(_verb))
 
 
 def proxy_handlers(base_url: str, spark: SparkSettings) -> list[tuple]:

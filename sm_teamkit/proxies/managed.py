@@ -53,32 +53,21 @@ class ManagedListing:
         return asdict(self)
 
 
-def _summary(item: dict) -> ManagedServer:
-    status = str(item.get("TrackingServerStatus", ""))
+def _summary(item: dict, kind: str = TRACKING_SERVER) -> ManagedServer:
+    """A tracking server's list entry, or with ``kind`` APP an MLflow App's (other key names)."""
+    app = kind == APP
+    status = str(item.get("Status" if app else "TrackingServerStatus", ""))
+    running = status in (APP_RUNNING if app else RUNNING)
     created = item.get("CreationTime", "")
     return ManagedServer(
-        name=str(item.get("TrackingServerName", "")),
-        arn=str(item.get("TrackingServerArn", "")),
+        name=str(item.get("Name" if app else "TrackingServerName", "")),
+        arn=str(item.get("Arn" if app else "TrackingServerArn", "")),
         status=status,
-        is_active=str(item.get("IsActive", "")),
+        is_active=("Active" if running else "Inactive") if app else str(item.get("IsActive", "")),
         mlflow_version=str(item.get("MlflowVersion", "")),
         created=created.isoformat() if hasattr(created, "isoformat") else str(created),
-        can_open=status in RUNNING,
-    )
-
-
-def _app_summary(item: dict) -> ManagedServer:
-    status = str(item.get("Status", ""))
-    created = item.get("CreationTime", "")
-    return ManagedServer(
-        name=str(item.get("Name", "")),
-        arn=str(item.get("Arn", "")),
-        status=status,
-        is_active="Active" if status in APP_RUNNING else "Inactive",
-        mlflow_version=str(item.get("MlflowVersion", "")),
-        created=created.isoformat() if hasattr(created, "isoformat") else str(created),
-        can_open=status in APP_RUNNING,
-        kind=APP,
+        can_open=running,
+        kind=kind,
     )
 
 
@@ -113,16 +102,14 @@ class ManagedMlflow:
     def _client(self):
         return client("sagemaker", self._aws(), max_attempts=2)
 
-    @staticmethod
-    def _pages(call, key: str, summary) -> list[ManagedServer]:
-        return [summary(item) for item in pages(call, key)]
-
     def _fetch(self) -> list[ManagedServer]:
         self._ready()
         sagemaker = self._client()
-        servers = self._pages(sagemaker.list_mlflow_tracking_servers, "TrackingServerSummaries", _summary)
+        servers = [_summary(item) for item in pages(sagemaker.list_mlflow_tracking_servers,
+                                                     "TrackingServerSummaries", MaxResults=100)]
         if has_mlflow_apps(sagemaker):
-            servers += self._pages(sagemaker.list_mlflow_apps, "Summaries", _app_summary)
+            servers += [_summary(item, APP) for item in pages(sagemaker.list_mlflow_apps, "Summaries",
+                                                              MaxResults=100)]
         return sorted(servers, key=lambda s: (s.kind != TRACKING_SERVER, s.name))
 
     def listing(self, snapshot: Snapshot[list[ManagedServer]] | None = None) -> ManagedListing:

@@ -50,18 +50,23 @@ _settings: MlflowSettings | None = None
 _launched_port: int = 0
 
 
-def mlflow_installed() -> bool:
-    """True when the full mlflow (with the server and its UI assets) is importable here."""
+def _mlflow_dir() -> Path | None:
+    """The installed ``mlflow`` package's folder, found without importing it: ``find_spec`` of a
+    top-level name only locates it (``find_spec("mlflow.server")`` would import all of mlflow:
+    seconds and 100+ MiB at every server start)."""
     try:
-        spec = importlib.util.find_spec("mlflow.server")
+        spec = importlib.util.find_spec("mlflow")
     except (ImportError, ValueError):
-        return False
+        return None
     if spec is None or not spec.submodule_search_locations:
-        return False
-    return any(
-        (Path(location) / "js" / "build" / "index.html").is_file()
-        for location in spec.submodule_search_locations
-    )
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def mlflow_installed() -> bool:
+    """True when the full mlflow (with the server and its UI assets) is installed here."""
+    package = _mlflow_dir()
+    return package is not None and (package / "server" / "js" / "build" / "index.html").is_file()
 
 
 def configure(settings: MlflowSettings, environ: dict | None = None) -> str:
@@ -112,16 +117,15 @@ def server_has_option(option: str) -> bool:
     """Whether this mlflow's ``mlflow server`` takes ``option``, read from its CLI source
     without importing it: mlflow 2.22 (SageMaker Distribution 2.x/3.x) has no CORS options
     and no origin checks, mlflow 3.x has both; an unknown option would stop the server."""
-    try:
-        spec = importlib.util.find_spec("mlflow.cli")
-    except (ImportError, ValueError):
+    package = _mlflow_dir()
+    if package is None:
         return False
-    if spec is None or not spec.origin:
-        return False
-    try:
-        return option in Path(spec.origin).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
+    for source in (package / "cli" / "__init__.py", package / "cli.py"):  # mlflow 3.x, 2.x
+        try:
+            return option in source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return False
 
 
 def server_environment() -> dict[str, str]:
