@@ -20,28 +20,30 @@ def tools_venv(settings: KernelsSettings, name: str) -> str:
     return os.path.join(os.path.abspath(os.path.expanduser(settings.tools_dir)), name)
 
 
-def pipenv_found(settings: KernelsSettings) -> list[str] | None:
-    """A pipenv command that works now without installing anything, or None."""
-    if settings.pipenv_command:
-        return list(settings.pipenv_command)
-    found = shutil.which("pipenv")
+def _command(configured: tuple[str, ...], name: str) -> list[str] | None:
+    """The configured command, else ``name`` on PATH, else the server's ``python -m name``, or None."""
+    if configured:
+        return list(configured)
+    found = shutil.which(name)
     if found:
         return [found]
-    if importlib.util.find_spec("pipenv") is not None:
-        return [sys.executable, "-m", "pipenv"]
+    if importlib.util.find_spec(name) is not None:
+        return [sys.executable, "-m", name]
+    return None
+
+
+def pipenv_found(settings: KernelsSettings) -> list[str] | None:
+    """A pipenv command that works now without installing anything, or None."""
+    found = _command(settings.pipenv_command, "pipenv")
+    if found:
+        return found
     bootstrapped = os.path.join(tools_venv(settings, "pipenv"), "bin", "pipenv")
     return [bootstrapped] if os.access(bootstrapped, os.X_OK) else None
 
 
 def uv_found(settings: KernelsSettings) -> list[str] | None:
-    if settings.uv_command:
-        return list(settings.uv_command)
-    found = shutil.which("uv")
-    if found:
-        return [found]
-    if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
-    return None
+    """A uv command, or None."""
+    return _command(settings.uv_command, "uv")
 
 
 def tool_for(project_path: str, tool: str) -> str:
