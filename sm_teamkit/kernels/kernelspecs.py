@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .discovery import READY, Environment
+from .environment import READY, Environment
 
 OWNER_KEY = "sm_teamkit"
 SPEC_VERSION = 1

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from . import tools
-from .discovery import PARKED_MARKER, Environment, inspect_env
+from .environment import PARKED_MARKER, Environment, inspect_env
+from .jobs import Job, JobFailed, job_env, run_logged
 from .locks import LockError, locked_requirements
 from .settings import KernelsSettings
 
@@ -61,23 +62,27 @@ def conda_command() -> list[str] | None:
     return None
 
 
-def rebuild(job, env: Environment, settings: KernelsSettings, run, job_failed) -> str:
-    """The ``rebuild`` job. ``run(argv, cwd, extra_env)`` runs one logged command and raises
-    ``job_failed`` on failure. Returns the outcome line the panel shows."""
+def rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
+    """The ``rebuild`` job: raises JobFailed when a step fails. Returns the outcome line the
+    panel shows."""
+
+    def run(argv: list[str], cwd: str, extra: dict[str, str]) -> None:
+        run_logged(job, argv, cwd=cwd, env=job_env(settings, extra), timeout=settings.job_timeout_seconds)
+
     image, version = settings.image_python, settings.image_version
     if "rebuild" not in env.actions:
-        raise job_failed(f"{env.display_name} needs no rebuild (it is made for this image's Python {version}).")
+        raise JobFailed(f"{env.display_name} needs no rebuild (it is made for this image's Python {version}).")
     try:
         locked = locked_requirements(env.lock, env.path, env.project_path, env.python_short)
     except LockError as exc:
-        raise job_failed(f"Cannot rebuild: {exc}") from exc
+        raise JobFailed(f"Cannot rebuild: {exc}") from exc
     if env.has_ipykernel and "ipykernel" not in locked.versions:
         locked.requirements.append("ipykernel")  # it was a kernel: the rebuilt one must be too
     if not os.access(image, os.X_OK):
-        raise job_failed(f"This image's Python {image} cannot be run (kernels_image_python).")
+        raise JobFailed(f"This image's Python {image} cannot be run (kernels_image_python).")
     conda = conda_command() if env.tool == "conda" else None
     if env.tool == "conda" and not conda:
-        raise job_failed("Rebuilding a conda environment needs micromamba, mamba or conda on PATH; none is here. "
+        raise JobFailed("Rebuilding a conda environment needs micromamba, mamba or conda on PATH; none is here. "
                          "Nothing was changed.")
     uv = tools.uv_found(settings) if env.tool == "uv" else None
     job.write(f"rebuilding for Python {version} ({image}) from {locked.source}: {len(locked.requirements)} packages")
@@ -110,7 +115,7 @@ def rebuild(job, env: Environment, settings: KernelsSettings, run, job_failed) -
         after = inspect_env(path, env.source, env.project_path if env.source == "project" else "",
                             settings.image_version)
         if not after.interpreter_ok:
-            raise job_failed("The new environment does not work: " + " ".join(after.problems))
+            raise JobFailed("The new environment does not work: " + " ".join(after.problems))
     except BaseException:
         job.write("putting the old environment back")
         if os.path.lexists(path):

@@ -10,9 +10,11 @@ import time
 
 from ..errors import BadRequest, Conflict, NotFound
 from . import tools
-from .discovery import READY, STATUSES, Environment, discover
+from .discovery import discover
+from .environment import READY, STATUSES, Environment
+from .jobs import Job
 from .kernelspecs import SyncResult, mark_registered, owned_specs, sync_kernelspecs
-from .repair import ACTIONS, Job, JobRunner
+from .repair import ACTIONS, RepairJobs
 from .settings import KernelsSettings
 from .watch import KernelWatcher
 
@@ -28,7 +30,7 @@ class KernelsService:
     def __init__(self, settings: KernelsSettings, clock=time.time):
         self.clock = clock
         self.settings = settings.resolved()
-        self.jobs = JobRunner(self.settings, on_done=self._job_done)
+        self.jobs = RepairJobs(self.settings, on_done=self._job_done)
         self._sync_lock = threading.Lock()
         self._watcher: KernelWatcher | None = None
         self.last_sync: SyncResult | None = None

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .discovery import _site_packages, candidate_paths
+from .discovery import candidate_paths
+from .environment import site_packages
 from .settings import KernelsSettings
 
 log = logging.getLogger("sm_teamkit.kernels")
@@ -38,7 +39,7 @@ def fingerprint(settings: KernelsSettings) -> tuple:
                 _mtime(os.path.join(path, "pyvenv.cfg")),
                 _mtime(os.path.join(path, ".project")),
                 os.path.exists(os.path.join(path, "bin", "python")),
-                tuple(_mtime(sp) for sp in _site_packages(path, "")),
+                tuple(_mtime(sp) for sp in site_packages(path, "")),
                 _mtime(os.path.join(project, "Pipfile")) if project else 0,
             )
         )

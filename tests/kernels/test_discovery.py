@@ -9,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sm_teamkit.kernels.discovery import (
-    BROKEN,
-    NEEDS_IPYKERNEL,
-    READY,
-    discover,
-    inspect_env,
-    kernel_name,
-    project_venvs,
-)
+from sm_teamkit.kernels.discovery import discover, project_venvs
+from sm_teamkit.kernels.environment import BROKEN, NEEDS_IPYKERNEL, READY, inspect_env, kernel_name
 from sm_teamkit.kernels.settings import KernelsSettings
 
 from .conftest import AWKWARD, MISSING_PYTHON

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sm_teamkit.kernels import repair
-from sm_teamkit.kernels.discovery import PARKED_MARKER, inspect_env, kernel_name
+from sm_teamkit.kernels.environment import PARKED_MARKER, inspect_env, kernel_name
 
 from .conftest import break_interpreter, make_project, venv_of
 from .test_kernels_routes import _has, error_of, eventually, get_json

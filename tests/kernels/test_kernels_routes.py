@@ -13,7 +13,7 @@ import uuid
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from sm_teamkit.kernels.discovery import kernel_name
+from sm_teamkit.kernels.environment import kernel_name
 
 from .conftest import AWKWARD, pipenv
 

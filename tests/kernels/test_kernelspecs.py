@@ -7,7 +7,8 @@ import json
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from sm_teamkit.kernels.discovery import READY, discover
+from sm_teamkit.kernels.discovery import discover
+from sm_teamkit.kernels.environment import READY
 from sm_teamkit.kernels.kernelspecs import OWNER_KEY, mark_registered, sync_kernelspecs
 from sm_teamkit.kernels.service import KernelsService
 

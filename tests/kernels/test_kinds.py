@@ -13,14 +13,8 @@ import time
 from pathlib import Path
 
 from sm_teamkit.kernels import KernelsService, KernelsSettings
-from sm_teamkit.kernels.discovery import (
-    BROKEN,
-    CREATING,
-    NEEDS_IPYKERNEL,
-    READY,
-    discover,
-    inspect_env,
-)
+from sm_teamkit.kernels.discovery import discover
+from sm_teamkit.kernels.environment import BROKEN, CREATING, NEEDS_IPYKERNEL, READY, inspect_env
 from sm_teamkit.kernels.kinds import conda_envs_dirs
 from sm_teamkit.kernels.locks import conda_pip_part, pipfile_lock, uv_lock
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from sm_teamkit.kernels.discovery import kernel_name
+from sm_teamkit.kernels.environment import kernel_name
 
 from .test_kernels_routes import _has, eventually, get_json, run_in_kernel
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sm_teamkit.kernels.discovery import PARKED_MARKER, inspect_env, kernel_name
+from sm_teamkit.kernels.environment import PARKED_MARKER, inspect_env, kernel_name
 
 from .conftest import pyenv_python, venv_of
 from .test_kernels_repair import run_action

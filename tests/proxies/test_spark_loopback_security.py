@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sm_teamkit.kernels.discovery import READY, discover
+from sm_teamkit.kernels.discovery import discover
+from sm_teamkit.kernels.environment import READY
 from sm_teamkit.kernels.kernelspecs import sync_kernelspecs
 from sm_teamkit.kernels.settings import KernelsSettings
 from sm_teamkit.proxies.spark import listening_sockets

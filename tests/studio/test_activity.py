@@ -7,8 +7,8 @@ import os
 import stat
 from datetime import datetime, timezone
 
-from sm_teamkit.kernels.discovery import NEEDS_IPYKERNEL, Environment
-from sm_teamkit.kernels.repair import JobRunner
+from sm_teamkit.kernels.environment import NEEDS_IPYKERNEL, Environment
+from sm_teamkit.kernels.repair import RepairJobs as JobRunner
 from sm_teamkit.kernels.settings import KernelsSettings
 from sm_teamkit.studio.activity import (
     KeepAlive,
