@@ -3,9 +3,10 @@
  * jupyter-resource-usage does. The Poll backs off on errors and stands by while the browser
  * tab is hidden; it ticks fast (FAST_MS) while a shown section has a job in flight (a storage
  * scan, a kernel repair) and then fetches only the busy sections between the normal rounds.
- * While the panel itself is hidden only the background sections are fetched: apps (for the
- * long-running-app nudges) and kernels (so the launcher shows a new kernel at the panel's pace).
+ * While the panel itself is hidden only the sections another plugin keeps fresh are fetched
+ * (`keepFresh`): apps for the long-running-app nudges, kernels for the launcher refresh.
  */
+import { Token } from '@lumino/coreutils';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -37,9 +38,6 @@ export const ALL_SECTIONS: SectionName[] = [
   'proxies'
 ];
 
-/** Sections fetched while the panel is hidden (nudges, launcher refresh). */
-const BACKGROUND_SECTIONS: SectionName[] = ['apps', 'kernels'];
-
 /** The tick while a shown section has a job in flight, so progress and logs move (ms). */
 export const FAST_MS = 1000;
 
@@ -50,6 +48,12 @@ const IN_FLIGHT: Partial<{
   storage: status => status.state !== 'idle',
   kernels: listing => listing.jobs.some(job => job.state === 'running')
 };
+
+/** The one TeamkitModel, provided by the `sm-teamkit:model` plugin to the others. */
+export const ITeamkitModel = new Token<TeamkitModel>(
+  'sm-teamkit:ITeamkitModel',
+  "sm_teamkit's one polling model: every section's data, refreshed by one Poll."
+);
 
 export class TeamkitModel {
   constructor(
@@ -94,6 +98,22 @@ export class TeamkitModel {
 
   start(): void {
     void this._poll.start();
+  }
+
+  /**
+   * Keep a section fresh while the panel is hidden, for a plugin that reads it in the
+   * background (the nudges read apps, the launcher refresh kernels). The panel's own
+   * sections are fetched only while it shows.
+   */
+  keepFresh(name: SectionName): void {
+    if (this._background.has(name)) {
+      return;
+    }
+    this._background.add(name);
+    if (this._poll.state.phase === 'standby') {
+      // It stood by for want of a background section: tick now.
+      void this._poll.start();
+    }
   }
 
   /**
@@ -156,8 +176,7 @@ export class TeamkitModel {
       return true;
     }
     return (
-      !this._visible &&
-      !this._sections.some(name => BACKGROUND_SECTIONS.includes(name))
+      !this._visible && !this._sections.some(name => this._background.has(name))
     );
   }
 
@@ -167,7 +186,7 @@ export class TeamkitModel {
     this._forceAll = false;
     const shown: SectionName[] = this._visible
       ? ['status', ...this._sections]
-      : this._sections.filter(name => BACKGROUND_SECTIONS.includes(name));
+      : this._sections.filter(name => this._background.has(name));
     return shown.filter(
       name =>
         force ||
@@ -246,6 +265,7 @@ export class TeamkitModel {
   private _fast = false;
   private _forceAll = false;
   private _sections: SectionName[] = [...ALL_SECTIONS];
+  private _background = new Set<SectionName>();
   private _data: Partial<ISectionData> = {};
   private _errors: Partial<Record<SectionName, ApiError>> = {};
   private _fetchedAt: Partial<Record<SectionName, number>> = {};

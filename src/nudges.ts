@@ -12,7 +12,8 @@ function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-export function watchNudges(model: TeamkitModel, openPanel: () => void): void {
+/** Notify about each nudged app in the model's apps report; `openPanel` adds a button that shows the panel. */
+export function watchNudges(model: TeamkitModel, openPanel?: () => void): void {
   model.changed.connect(() => {
     const report = model.data.apps;
     if (!report) {
@@ -35,7 +36,9 @@ export function watchNudges(model: TeamkitModel, openPanel: () => void): void {
         `Your ${app.app_type} app in ${where} (${app.instance_type}) has run for ${hours} h. Stop it if nobody uses it.`,
         {
           autoClose: false,
-          actions: [{ label: 'Show running apps', callback: openPanel }]
+          actions: openPanel
+            ? [{ label: 'Show running apps', callback: openPanel }]
+            : []
         }
       );
     }

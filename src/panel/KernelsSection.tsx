@@ -229,32 +229,3 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
     </Section>
   );
 }
-
-/**
- * When the set of registered environments changes, ask Jupyter to reload its kernelspecs
- * so the launcher shows a new kernel at the panel's pace (Jupyter alone polls about once
- * a minute).
- */
-export function watchKernelspecs(
-  model: TeamkitModel,
-  refreshSpecs: () => Promise<void>
-): void {
-  let last: string | undefined;
-  model.changed.connect(() => {
-    const listing = model.data.kernels;
-    if (!listing) {
-      return;
-    }
-    const key = listing.environments
-      .filter(env => env.registered)
-      .map(env => env.id)
-      .sort()
-      .join(',');
-    if (last !== undefined && key !== last) {
-      void refreshSpecs().catch(reason =>
-        console.warn('sm-teamkit: kernelspecs not refreshed', reason)
-      );
-    }
-    last = key;
-  });
-}

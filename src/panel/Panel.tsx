@@ -38,11 +38,14 @@ function PanelBody(props: { model: TeamkitModel }): JSX.Element {
   );
 }
 
+/** The panel's widget id (the nudges' button shows it by this id). */
+export const PANEL_ID = 'sm-teamkit-panel';
+
 /** The sidebar panel: the identity on top, then one section per capability. */
 export class TeamkitPanel extends ReactWidget {
   constructor(readonly model: TeamkitModel) {
     super();
-    this.id = 'sm-teamkit-panel';
+    this.id = PANEL_ID;
     this.addClass('jp-smtk-panel');
   }
 

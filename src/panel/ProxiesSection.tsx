@@ -1,10 +1,8 @@
-import { showErrorMessage } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { ApiError } from '../api';
 import { IManagedMlflowServer, IProxies, ISparkUi } from '../types';
 import { TeamkitModel } from '../model';
-import { ErrorNote, formatAge, Section } from './common';
+import { ErrorNote, formatAge, Section, showError } from './common';
 
 /** A link to a proxied UI: a plain path under the base URL, opened in a new tab (the
  * browser's Jupyter cookie authenticates it; no token in the URL). */
@@ -112,11 +110,7 @@ async function openManaged(
     }
   } catch (error) {
     tab?.close();
-    const message =
-      error instanceof ApiError
-        ? `${error.message}${error.hint ? `\n${error.hint}` : ''}`
-        : String(error);
-    await showErrorMessage(`Cannot open ${server.name}`, message);
+    await showError(`Cannot open ${server.name}`, error);
   }
 }
 

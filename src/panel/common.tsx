@@ -1,4 +1,5 @@
 /** Small building blocks shared by the sections. */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { ApiError } from '../api';
@@ -32,6 +33,26 @@ export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
       )}
     </div>
   );
+}
+
+/**
+ * A failure dialog titled `title`: the error's message and, under it, the server's hint
+ * (what the user can do about it). Resolves when the user closes it.
+ */
+export async function showError(title: string, error: unknown): Promise<void> {
+  console.warn(`sm-teamkit: ${title}`, error);
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = error instanceof ApiError ? error.hint : '';
+  await showDialog({
+    title,
+    body: (
+      <div className="jp-smtk-dialog-error">
+        <div>{message}</div>
+        {hint && <div className="jp-smtk-hint">{hint}</div>}
+      </div>
+    ),
+    buttons: [Dialog.cancelButton({ label: 'Close' })]
+  });
 }
 
 export function Unavailable(props: { reason: string }): JSX.Element {

@@ -1,13 +1,14 @@
 /** The one busy/try/refresh block every section's buttons share. */
-import { showErrorMessage } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { TeamkitModel } from '../model';
+import { showError } from './common';
 
 /**
  * `[busy, run]`: `run(failureTitle, fn)` marks the caller busy, awaits `fn`, refreshes the
  * model so the panel shows the outcome, and shows an error dialog titled `failureTitle` if
- * `fn` throws. Resolves to `fn`'s answer, or undefined when it failed.
+ * `fn` throws (its message and the server's hint). Resolves to `fn`'s answer, or undefined
+ * when it failed.
  */
 export function useAction(
   model: TeamkitModel
@@ -24,7 +25,7 @@ export function useAction(
         await model.refreshNow();
         return answer;
       } catch (error) {
-        await showErrorMessage(failureTitle, (error as Error).message);
+        await showError(failureTitle, error);
         return undefined;
       } finally {
         setBusy(false);

@@ -37,7 +37,7 @@ def test_panel_is_readable_in_the_dark_theme(page):
 def test_the_sections_setting_chooses_and_orders_the_sections(page, lab):
     import json
 
-    setting = "lab/api/settings/sm-teamkit:plugin"
+    setting = "lab/api/settings/sm-teamkit:model"
     lab.api(setting, "PUT", {"raw": json.dumps({"sections": ["kernels", "apps"]})})
     try:
         page.reload()

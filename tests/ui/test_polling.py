@@ -8,7 +8,7 @@ import json
 
 from .conftest import open_panel
 
-SETTING = "lab/api/settings/sm-teamkit:plugin"
+SETTING = "lab/api/settings/sm-teamkit:model"
 
 
 def section_of(url: str) -> str:
