@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from .waiting import eventually
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.browser")
 
@@ -44,27 +53,23 @@ def _moto_process(tmp_path_factory):
     instead of moto's in-process mock, which would wipe the state the shared emulator keeps in
     this process's moto (the demo's jobs and endpoints)."""
     import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=2)
-            break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("moto server did not start") from None
-            time.sleep(0.2)
+
+    def answers() -> bool:
+        with urllib.request.urlopen(url + "/moto-api/", timeout=2):
+            return True
+
+    eventually(answers, 60, "moto's server to answer", interval=0.2, ignoring=(Exception,), process=proc,
+               details=lambda: log_path.read_text(errors="replace")[-3000:])
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -101,13 +106,80 @@ def studio_metadata(domain_id: str, space: str, app_type: str = "JupyterLab", ap
     }
 
 
+@dataclass
+class EmulatorProcess:
+    """``sm-studio-emulator serve`` in a process (and session) of its own: a test may freeze it
+    (SIGSTOP to ``pid``) where an in-process emulator would freeze the test too."""
+
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@contextmanager
+def start_emulator(scenario: dict | str | os.PathLike | None = None, *, in_process: bool = True,
+                   check_shapes: bool = False, **options: Any) -> Iterator[Any]:
+    """The tests' one way to run the Studio emulator: ``scenario`` (None: the bundled demo) on a
+    free loopback port, stopped on exit.
+
+    In process (the default) it yields a started :class:`~sm_studio_emulator.Emulator`; ``options``
+    are its keyword arguments (``clock=``, ``app_delete_seconds=``...), and with
+    ``check_shapes`` the test fails if any answer broke botocore's output shapes. With
+    ``in_process=False`` it yields an :class:`EmulatorProcess` running ``serve`` (a thawed
+    one, should the test have left it stopped, is then ended)."""
+    if in_process:
+        from sm_studio_emulator import Emulator
+
+        with Emulator(scenario, **{"port": 0, **options}) as emu:
+            yield emu
+            if check_shapes:
+                assert emu.errors == [], "responses broke the botocore output shapes"
+        return
+    if options or check_shapes:
+        raise TypeError("an emulator process takes a scenario only")
+    args = [sys.executable, "-m", "sm_studio_emulator", "serve", "--port", "0"]
+    with tempfile.TemporaryDirectory(prefix="sm-teamkit-emulator-") as folder:
+        if isinstance(scenario, dict):
+            path = Path(folder) / "scenario.json"
+            path.write_text(json.dumps(scenario))
+            scenario = path
+        if scenario is not None:
+            args += ["--scenario", str(scenario)]
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True)
+        try:
+            line = process.stdout.readline()
+            if "listening on" not in line:
+                raise RuntimeError(f"emulator did not start: {line}{process.stdout.read()}")
+            yield EmulatorProcess(line.split("listening on ")[1].split()[0], process)
+        finally:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGCONT)
+                process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """The local Studio emulator with the bundled demo scenario."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(None), port=0) as emu:
+    with start_emulator() as emu:
         yield emu
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., Any]]:
+    """make_emulator(scenario, **options) -> a started Emulator, stopped after the test, which
+    fails if any of its answers broke botocore's output shapes."""
+    with ExitStack() as started:
+        yield lambda scenario=None, **options: started.enter_context(
+            start_emulator(scenario, check_shapes=True, **options))
 
 
 @pytest.fixture(scope="session")

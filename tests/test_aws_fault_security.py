@@ -8,11 +8,11 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
+
+from .conftest import start_emulator
+from .waiting import eventually_async
 
 ROUTES = ("status", "kernels", "storage", "proxies")
 
@@ -20,22 +20,8 @@ ROUTES = ("status", "kernels", "storage", "proxies")
 @pytest.fixture
 def emulator_process():
     """The emulator in a process of its own, so that it can be frozen and thawed."""
-    process = subprocess.Popen([sys.executable, "-m", "sm_studio_emulator", "serve", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
-    line = process.stdout.readline()
-    if "listening on" not in line:
-        process.kill()
-        raise RuntimeError(f"emulator did not start: {line}{process.stdout.read()}")
-    process.url = line.split("listening on ")[1].split()[0]
-    yield process
-    os.kill(process.pid, signal.SIGCONT)
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    with start_emulator(in_process=False) as emu:
+        yield emu
 
 
 @pytest.fixture
@@ -62,10 +48,7 @@ async def test_a_frozen_aws_endpoint_delays_only_the_apps_answers(jp_fetch, jp_s
     try:
         refresh.invalidate()  # the next GET apps asks SageMaker, which never answers
         waiting = [asyncio.ensure_future(jp_fetch("sm-teamkit", "apps", request_timeout=120)) for _ in range(8)]
-        deadline = time.monotonic() + 30
-        while not refresh.in_flight:
-            assert time.monotonic() < deadline, "no refresh started"
-            await asyncio.sleep(0.01)
+        await eventually_async(lambda: refresh.in_flight, 30, "a refresh of the apps to start", interval=0.01)
         for _ in range(3):
             for path in ROUTES:
                 data = await _answered(jp_fetch, path)

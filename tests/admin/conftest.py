@@ -10,6 +10,8 @@ import types
 import boto3
 import pytest
 
+from ..conftest import start_emulator
+
 DOMAIN = "d-admin0000001"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -111,21 +113,15 @@ def clock():
 @pytest.fixture
 def emulator(clock):
     """A fresh domain per test (stops change it), on the test's clock."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(admin_scenario()), port=0, clock=clock) as emu:
+    with start_emulator(admin_scenario(), clock=clock, check_shapes=True) as emu:
         yield emu
-        assert emu.errors == [], "responses broke the botocore output shapes"
 
 
 @pytest.fixture
 def live_emulator():
     """The same domain on the wall clock, for the CLI and the Lambda handler (which read it)."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(admin_scenario()), port=0) as emu:
+    with start_emulator(admin_scenario(), check_shapes=True) as emu:
         yield emu
-        assert emu.errors == [], "responses broke the botocore output shapes"
 
 
 def boto(emulator, service: str):

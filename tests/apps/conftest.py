@@ -6,6 +6,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from ..conftest import start_emulator
+
 DOMAIN = "d-team00000001"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -57,9 +59,7 @@ def team_scenario() -> dict:
 
 @pytest.fixture(scope="module")
 def team_emulator():
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(team_scenario()), port=0) as emu:
+    with start_emulator(team_scenario()) as emu:
         yield emu
 
 
@@ -74,10 +74,7 @@ def team_clock():
 def clocked_team_emulator(team_clock):
     """The team scenario on a clock the test moves (``team_clock.advance``): deletions take
     ``APP_DELETE_SECONDS`` of that clock, not of the wall."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(team_scenario()), port=0, clock=team_clock,
-                  app_delete_seconds=APP_DELETE_SECONDS) as emu:
+    with start_emulator(team_scenario(), clock=team_clock, app_delete_seconds=APP_DELETE_SECONDS) as emu:
         yield emu
 
 

@@ -13,6 +13,7 @@ from sm_teamkit.apps.pricing import PriceList
 from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.aws import AwsSettings
 
+from ..conftest import start_emulator
 from .conftest import DOMAIN, REGION, team_scenario
 
 
@@ -23,9 +24,7 @@ def lab_idle(**idle) -> dict:
 @pytest.fixture
 def emu():
     """A fresh team domain per test: these tests change domain, profile and space settings."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(team_scenario()), port=0) as emulator:
+    with start_emulator(team_scenario()) as emulator:
         yield emulator
 
 
@@ -123,9 +122,7 @@ def test_unreadable_settings_never_fail_the_list(emu):
 def test_the_emulator_validates_idle_settings_against_botocore():
     """Below the model's minimum (60) or above its maximum (525600): ValidationException,
     and nothing stored. botocore's own check is off so the request reaches the emulator."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(team_scenario()), port=0) as emu:
+    with start_emulator(team_scenario()) as emu:
         raw = boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION,
                            config=Config(parameter_validation=False))
         for minutes in (30, 525601):

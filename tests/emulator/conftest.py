@@ -1,4 +1,5 @@
-"""Fixtures for the emulator tests: started emulators and boto3 clients pointed at them."""
+"""Fixtures for the emulator tests: the demo on a clock the tests move, small scenarios, and boto3
+clients pointed at them (``make_emulator`` is the root conftest's)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sm_studio_emulator import Emulator, load_scenario
+from sm_studio_emulator import Emulator
+
+from ..conftest import start_emulator
 
 # One attempt, no retries: throttling and failures reach the test as they happen.
 NO_RETRIES = Config(
@@ -57,9 +60,8 @@ def demo_clock() -> FakeClock:
 def demo_emulator(demo_clock: FakeClock) -> Iterator[Emulator]:
     """The bundled demo scenario for a whole test module, with app transitions on a clock the
     tests advance (``demo_clock``)."""
-    with Emulator(load_scenario(None), app_start_seconds=0.2, app_delete_seconds=0.4, clock=demo_clock) as emulator:
+    with start_emulator(app_start_seconds=0.2, app_delete_seconds=0.4, clock=demo_clock, check_shapes=True) as emulator:
         yield emulator
-        assert emulator.errors == [], "responses broke the botocore output shapes"
 
 
 @pytest.fixture
@@ -67,22 +69,6 @@ def demo_sm(demo_emulator: Emulator) -> Any:
     """A SageMaker client on the demo emulator; fault settings are cleared after the test."""
     yield _client(demo_emulator, "sagemaker")
     demo_emulator.clear_faults()
-
-
-@pytest.fixture
-def make_emulator() -> Iterator[Callable[..., Emulator]]:
-    """make_emulator(scenario_dict, **kwargs) -> a started Emulator, stopped after the test."""
-    started: list[Emulator] = []
-
-    def make(scenario: dict | None = None, **kwargs: Any) -> Emulator:
-        emulator = Emulator(scenario, **kwargs).start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        emulator.stop()
-        assert emulator.errors == [], "responses broke the botocore output shapes"
 
 
 @pytest.fixture(scope="session")

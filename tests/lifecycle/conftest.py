@@ -26,6 +26,8 @@ import pytest
 
 from sm_teamkit.lifecycle import LifecycleSettings, render
 
+from ..conftest import start_emulator
+
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "team-bucket"
 REGION = "us-east-1"
@@ -81,9 +83,7 @@ NOTEBOOK = {
 @pytest.fixture(scope="session")
 def lifecycle_emulator():
     """A Studio emulator of our own (deploy tests change its domains) that also serves S3."""
-    from sm_studio_emulator import Emulator, load_scenario
-
-    with Emulator(scenario=load_scenario(SCENARIO), port=0) as emu:
+    with start_emulator(SCENARIO) as emu:
         yield emu
 
 

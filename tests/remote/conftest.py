@@ -60,20 +60,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_laptop_emulator():
-    from sm_studio_emulator import Emulator, load_scenario
-
-    started = []
-
-    def make(**kwargs):
-        emu = Emulator(load_scenario(laptop_scenario()), **kwargs).start()
-        started.append(emu)
-        return emu
-
-    yield make
-    for emu in started:
-        emu.stop()
-        assert emu.errors == [], "responses broke the botocore output shapes"
+def make_laptop_emulator(make_emulator):
+    """make_laptop_emulator(**options) -> the laptop domain on a started emulator (see make_emulator)."""
+    return lambda **options: make_emulator(laptop_scenario(), **options)
 
 
 def sm_client(emu):
