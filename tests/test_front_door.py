@@ -6,20 +6,15 @@ them is a 403 and does nothing; with them (the control) it acts."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 
 import pytest
 
-from sm_studio_emulator.launcher import free_port
+from sm_studio_emulator.launcher import start_lab
 
-from .conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
+from .conftest import DEMO_DOMAIN, DEMO_SPACE, start_emulator, studio_metadata
 from .subprocess_lab import jp_asyncio_loop, jp_server_cleanup  # noqa: F401 - fixtures
 
 BASE = "/jupyterlab/default/"
@@ -27,9 +22,8 @@ BASE = "/jupyterlab/default/"
 
 @pytest.fixture(scope="module")
 def front_door(tmp_path_factory):
-    """Own emulator (this module deletes apps) and a JupyterLab started as SMD starts it."""
-    from sm_studio_emulator import Emulator
-
+    """Own emulator (this module deletes apps) and a JupyterLab started as SMD starts it: no
+    token, any origin."""
     state = tmp_path_factory.mktemp("front-door")
     home = state / "home"
     trash = home / ".local/share/Trash/files"
@@ -37,37 +31,14 @@ def front_door(tmp_path_factory):
     (trash / "old.bin").write_bytes(b"x" * 50_000)
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    with Emulator(port=0) as emu:
-        port = free_port()
-        env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
-               "AWS_ENDPOINT_URL": emu.url, "JUPYTER_PLATFORM_DIRS": "1"}
-        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI"):
-            env.pop(var, None)
-        args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-                f"--port={port}", f"--ServerApp.base_url={BASE}", "--ServerApp.token=",
-                "--ServerApp.allow_origin=*", f"--ServerApp.root_dir={home}",
-                "--SmTeamkit.storage_start_delay_seconds=-1", "--SmTeamkit.storage_scan_interval_seconds=0",
-                f"--SmTeamkit.storage_roots={json.dumps([str(home)])}",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        log_path = state / "jupyter.log"
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
-                                    start_new_session=True)
-        url = f"http://127.0.0.1:{port}{BASE}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(url + "api/status", timeout=5)
-                break
-            except Exception:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_path.read_text()[-3000:]) from None
-                time.sleep(0.3)
-        try:
-            yield {"url": url, "emu": emu, "home": home, "trash": trash}
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
+    settings = {"SmTeamkit.storage_start_delay_seconds": -1, "SmTeamkit.storage_scan_interval_seconds": 0,
+                "SmTeamkit.storage_roots": json.dumps([str(home)])}
+    with start_emulator() as emu, start_lab(
+            home=home, env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emu.url,
+                            "JUPYTER_PLATFORM_DIRS": "1"},
+            token="", base_url=BASE, cwd=home, settings=settings, extra_args=["--ServerApp.allow_origin=*"],
+            log_path=state / "jupyter.log", timeout=90) as lab:
+        yield {"url": lab.url, "emu": emu, "home": home, "trash": trash}
 
 
 def call(url: str, method: str, body: dict | None = None, xsrf: tuple | None = None,

@@ -5,8 +5,9 @@ The one launcher of the demo, the browser and proxy test fixtures and the benchm
     with start_lab(home=tmp, env={"AWS_ENDPOINT_URL": emu.url}, log_path=tmp / "lab.log") as lab:
         urllib.request.urlopen(lab.request("api/status"))
 
-The server runs in its own process group with a token; ``stop()`` ends the whole group
-(SIGTERM, then SIGKILL after ``timeout``) so nothing it started outlives it."""
+The server runs in its own process group with a token (or none, as SageMaker Distribution starts
+it behind Studio's proxy: ``token=""``), from this interpreter or a ``venv``; ``stop()`` ends the
+whole group (SIGTERM, then SIGKILL after ``timeout``) so nothing it started outlives it."""
 
 from __future__ import annotations
 
@@ -63,9 +64,10 @@ class Lab:
 
     def request(self, path: str, method: str = "GET", data: bytes | None = None,
                 headers: Mapping[str, str] | None = None) -> urllib.request.Request:
-        """A request for ``path`` under the base URL with the token in a header."""
+        """A request for ``path`` under the base URL with the token (if any) in a header."""
+        auth = {"Authorization": f"token {self.token}"} if self.token else {}
         return urllib.request.Request(self.url + path.lstrip("/"), data=data, method=method,
-                                      headers={"Authorization": f"token {self.token}", **(headers or {})})
+                                      headers={**auth, **(headers or {})})
 
     @property
     def home(self) -> Path:
@@ -119,14 +121,15 @@ class Lab:
 
 
 def lab_args(*, port: int, token: str, root_dir: Path, app: str = "jupyterlab", base_url: str = "/",
-             settings: Mapping[str, object] | None = None, extra_args: Iterable[str] = ()) -> list[str]:
-    """The command line: ``python -m <app>`` on 127.0.0.1 with a token and no browser.
+             settings: Mapping[str, object] | None = None, extra_args: Iterable[str] = (),
+             python: str | os.PathLike = sys.executable) -> list[str]:
+    """The command line: ``<python> -m <app>`` on 127.0.0.1 with no browser and a token, or
+    with ``token=""`` none (``--ServerApp.token=``, as SageMaker Distribution starts it).
     ``settings`` are ``{"SmTeamkit.apps_refresh_seconds": 2}`` style traits."""
-    args = [
-        sys.executable, "-m", app, "--no-browser", f"--ip={HOST}", f"--port={port}",
-        f"--ServerApp.root_dir={root_dir}", f"--IdentityProvider.token={token}",
-        "--ServerApp.allow_unauthenticated_access=False",
-    ]
+    auth = ([f"--IdentityProvider.token={token}", "--ServerApp.allow_unauthenticated_access=False"]
+            if token else ["--ServerApp.token="])
+    args = [str(python), "-m", app, "--no-browser", f"--ip={HOST}", f"--port={port}",
+            f"--ServerApp.root_dir={root_dir}", *auth]
     if base_url != "/":
         args.append(f"--ServerApp.base_url={base_url}")
     if app == "jupyterlab":
@@ -142,26 +145,32 @@ def start_lab(*, home: Path, env: Mapping[str, str] | None = None, unset: Iterab
               root_dir: Path | None = None, settings: Mapping[str, object] | None = None,
               extra_args: Iterable[str] = (), log_path: Path | None = None, cwd: Path | None = None,
               timeout: float = 120, poll: float = 0.3, wait: bool = True,
-              cancelled: Callable[[], bool] | None = None, lab_class: type[Lab] | None = None) -> Lab:
+              cancelled: Callable[[], bool] | None = None, lab_class: type[Lab] | None = None,
+              venv: Path | None = None) -> Lab:
     """Start the server with ``HOME=home`` (the caller's environment, plus ``env``, minus
     ``unset``) and, unless ``wait`` is false, return once ``api/status`` answers 200.
 
-    ``port=0`` picks a free port; the output goes to ``log_path`` (or nowhere); the process
-    starts in ``cwd`` (default: this process's). Raises
+    ``port=0`` picks a free port; ``token=None`` a random token, ``""`` none at all; the output
+    goes to ``log_path`` (or nowhere); the process starts in ``cwd`` (default: this process's).
+    With ``venv`` the server is that venv's python, run as an activated venv runs it (its
+    ``bin`` first on PATH, VIRTUAL_ENV set). Raises
     :class:`LabStartError` (the server stopped) if it exits or ``timeout`` passes first;
     returns early, server still starting, when ``cancelled()`` turns true. ``lab_class`` (a
     subclass of :class:`Lab` with the caller's helpers) is what it returns."""
     home = Path(home)
     port = port or free_port()
-    token = token or secrets.token_hex(16)
+    token = secrets.token_hex(16) if token is None else token
     if not base_url.endswith("/"):
         base_url += "/"
-    full_env = {**os.environ, "HOME": str(home), **(env or {})}
+    activated = {"PATH": f"{Path(venv) / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+                 "VIRTUAL_ENV": str(venv)} if venv is not None else {}
+    full_env = {**os.environ, "HOME": str(home), **activated, **(env or {})}
     for var in unset:
         if var not in (env or {}):
             full_env.pop(var, None)
     args = lab_args(port=port, token=token, root_dir=root_dir or home, app=app, base_url=base_url,
-                    settings=settings, extra_args=extra_args)
+                    settings=settings, extra_args=extra_args,
+                    python=Path(venv) / "bin" / "python" if venv is not None else sys.executable)
     log = open(log_path, "w") if log_path is not None else None  # closed by stop()
     out = log if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(args, env=full_env, stdout=out, stderr=subprocess.STDOUT,

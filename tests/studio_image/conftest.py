@@ -7,17 +7,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from sm_studio_emulator.launcher import free_port
+from sm_studio_emulator.launcher import UNSET_BY_DEFAULT, Lab
+from sm_studio_emulator.launcher import start_lab as launch
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
 from ..subprocess_lab import jp_asyncio_loop, jp_server_cleanup  # noqa: F401 - fixtures
@@ -36,28 +34,17 @@ def wheel(tmp_path_factory) -> Path:
     return next(out.glob("sm_teamkit-*.whl"))
 
 
-@dataclass
-class StudioLab:
-    url: str  # http://127.0.0.1:PORT/jupyterlab/default/
-    home: Path
-    process: subprocess.Popen
-    log_path: Path
+class StudioLab(Lab):
+    """The shared launcher's server, read as Studio's browser reads it (no token)."""
 
     def get(self, path: str) -> dict:
-        with urllib.request.urlopen(self.url + path, timeout=60) as response:
-            text = response.read().decode()
-            return json.loads(text) if text else {}
+        return self.api(path, timeout=60)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+    def stop(self, timeout: float = 30) -> None:
+        super().stop(timeout)
 
 
 def start_lab(venv: Path, emulator_url: str, state: Path) -> StudioLab:
@@ -66,35 +53,14 @@ def start_lab(venv: Path, emulator_url: str, state: Path) -> StudioLab:
     home.mkdir(parents=True, exist_ok=True)
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    port = free_port()
-    env = {**os.environ, "HOME": str(home), "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
-           "AWS_ENDPOINT_URL": emulator_url, "JUPYTER_PLATFORM_DIRS": "1",
-           "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
-    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI", "PYTHONPATH",
-                "SM_TEAMKIT_ACTIVITY_FILE"):
-        env.pop(var, None)
-    args = [str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-            f"--port={port}", "--ServerApp.base_url=/jupyterlab/default", "--ServerApp.token=",
-            "--ServerApp.allow_origin=*", f"--ServerApp.root_dir={home}",
-            "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--SmTeamkit.storage_start_delay_seconds=0", "--SmTeamkit.apps_refresh_seconds=2",
-            "--SmTeamkit.kernels_watch_seconds=1"]
-    log_path = state / "jupyter.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
-                                   start_new_session=True)
-    lab = StudioLab(f"http://127.0.0.1:{port}{BASE}", home, process, log_path)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            lab.get("api/status")
-            return lab
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                lab.stop() if process.poll() is None else None
-                raise RuntimeError(f"JupyterLab did not start:\n{lab.log()[-4000:]}") from None
-            time.sleep(0.3)
+    settings = {"SmTeamkit.storage_start_delay_seconds": 0, "SmTeamkit.apps_refresh_seconds": 2,
+                "SmTeamkit.kernels_watch_seconds": 1}
+    return launch(home=home, venv=venv, token="", base_url=BASE, cwd=home, settings=settings,
+                  env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emulator_url,
+                       "JUPYTER_PLATFORM_DIRS": "1"},
+                  unset=(*UNSET_BY_DEFAULT, "PYTHONPATH", "SM_TEAMKIT_ACTIVITY_FILE"),
+                  extra_args=["--ServerApp.allow_origin=*", "--LabApp.expose_app_in_browser=True"],
+                  log_path=state / "jupyter.log", timeout=120, lab_class=StudioLab)
 
 
 def open_lab(browser, lab: StudioLab):
