@@ -17,6 +17,7 @@ demo: install-demo build-demo
 	sm-studio-emulator demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
+	npm run --silent test
 	pytest tests
 
 # The fast tier for the edit-test loop: everything but the tests marked slow (tests/conftest.py).
