@@ -8,23 +8,19 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from sm_studio_emulator.launcher import free_port
+
+from .waiting import eventually
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PROJECTS = {"churn-model", "feature-store", "old-image"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children() -> dict[int, list[int]]:
@@ -85,21 +81,9 @@ def _get(url: str, token: str, timeout: float = 30) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def _wait(what: str, check, limit: float, proc: subprocess.Popen, log: Path):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        if proc.poll() is not None:
-            pytest.fail(f"make demo exited ({proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
-        time.sleep(1)
-    pytest.fail(f"no {what} within {limit:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.mark.timeout(900)
 def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on_ctrl_c(tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "demo.log"
     env = {**os.environ, "PORT": str(port), "DEMO_DIR": str(tmp_path / "demo")}
     for var in ("AWS_ENDPOINT_URL", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
@@ -108,9 +92,14 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
         proc = subprocess.Popen(["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     started: set[int] = set()
+
+    def log_tail() -> str:
+        return log.read_text()[-3000:]
+
     try:
         pattern = re.compile(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)")
-        token = _wait("URL", lambda: (m := pattern.search(log.read_text())) and m.group(1), 600, proc, log)
+        token = eventually(lambda: (m := pattern.search(log.read_text())) and m.group(1), 600,
+                           "the demo's URL", interval=1, process=proc, details=log_tail)
         base = f"http://127.0.0.1:{port}/sm-teamkit/"
 
         status, body = _get(base + "apps", token)
@@ -128,7 +117,8 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
             # churn-model is listed as soon as pipenv makes its folder; ready once ipykernel is in.
             return envs if DEMO_PROJECTS <= status.keys() and status["churn-model"] == "ready" else None
 
-        envs = _wait("demo pipenv environments in GET kernels", kernels_listed, 600, proc, log)
+        envs = eventually(kernels_listed, 600, "demo pipenv environments in GET kernels", interval=1, process=proc,
+                          details=log_tail)
         by_project = {e["project_name"]: e for e in envs}
         assert by_project["old-image"]["status"] == "broken"
 
@@ -149,12 +139,15 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
             for pid in left_behind:
                 if _alive(pid):
                     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(p) for p in started):
-        time.sleep(0.5)
-    left = {p: _cmdline(p) for p in started if _alive(p)}
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left, f"left running after Ctrl-C: {left}"
+
+    def left_running() -> dict[int, str]:
+        return {p: _cmdline(p) for p in started if _alive(p)}
+
+    try:
+        eventually(lambda: not left_running(), 20, "every process of the demo to end after Ctrl-C", interval=0.5,
+                   details=lambda: f"left running after Ctrl-C: {left_running()}")
+    finally:
+        for pid in left_running():
+            os.kill(pid, signal.SIGKILL)
     assert "stopped JupyterLab and the emulator" in log.read_text()
     assert port not in _listening_ports(), "JupyterLab's port is still listened on"

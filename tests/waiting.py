@@ -3,9 +3,10 @@
     stats = eventually(lambda: stats_file.exists(), timeout=10, what="the FUSE stats file")
     job = await eventually_async(finished_job, timeout=600, what="the repair job to end")
 
-Both call ``check`` until it returns something truthy and return that value. When the time is
-up, or ``process`` has exited first, they fail the test with :class:`WaitTimeout`, whose message
-names what was waited for, the last value seen and ``details()`` (a log tail, say)."""
+Both call ``check`` until it returns something truthy (or, given ``until``, something that
+``until`` accepts) and return that value. When the time is up, or ``process`` has exited first,
+they fail the test with :class:`WaitTimeout`, whose message names what was waited for, the last
+value seen and ``details()`` (a log tail, say)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class _Bound:
             self._fail(f"waited {self.timeout:g} s for {self.what} in vain")
 
     def _fail(self, headline: str) -> None:
-        message = f"{headline}; last value seen: {self.last!r}"
+        last = repr(self.last)
+        message = f"{headline}; last value seen: {last if len(last) <= 2000 else last[:2000] + '...'}"
         if self.details is not None:
             message += f"\n{self.details()}"
         cause = self.last if isinstance(self.last, BaseException) else None
@@ -48,16 +50,17 @@ class _Bound:
 
 
 def eventually(check: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.1,
-               ignoring: Errors = (), process: subprocess.Popen | None = None,
-               details: Callable[[], str] | None = None) -> Any:
-    """Call ``check()`` every ``interval`` seconds until it returns something truthy; return
-    that. An exception of an ``ignoring`` type counts as "not yet". Raises :class:`WaitTimeout`
-    (an AssertionError) after ``timeout`` seconds, or as soon as ``process`` has exited."""
+               until: Callable[[Any], Any] = bool, ignoring: Errors = (),
+               process: subprocess.Popen | None = None, details: Callable[[], str] | None = None) -> Any:
+    """Call ``check()`` every ``interval`` seconds until ``until`` accepts what it returns (by
+    default: until it is truthy); return that. An exception of an ``ignoring`` type counts as
+    "not yet". Raises :class:`WaitTimeout` (an AssertionError) after ``timeout`` seconds, or as
+    soon as ``process`` has exited."""
     bound = _Bound(timeout, what, process, details)
     while True:
         try:
             bound.last = check()
-            if bound.last:
+            if until(bound.last):
                 return bound.last
         except ignoring as exc:
             bound.last = exc
@@ -66,7 +69,8 @@ def eventually(check: Callable[[], Any], timeout: float, what: str, *, interval:
 
 
 async def eventually_async(check: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.1,
-                           ignoring: Errors = (), process: subprocess.Popen | None = None,
+                           until: Callable[[Any], Any] = bool, ignoring: Errors = (),
+                           process: subprocess.Popen | None = None,
                            details: Callable[[], str] | None = None) -> Any:
     """:func:`eventually` for a test on the event loop: ``check`` may be a coroutine function,
     and the pauses are ``asyncio.sleep`` so that the server under test keeps running."""
@@ -75,7 +79,7 @@ async def eventually_async(check: Callable[[], Any], timeout: float, what: str, 
         try:
             value = check()
             bound.last = await value if inspect.isawaitable(value) else value
-            if bound.last:
+            if until(bound.last):
                 return bound.last
         except ignoring as exc:
             bound.last = exc

@@ -4,11 +4,9 @@ made on another image from its Pipfile (PyPI is reachable here); a clear error o
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -16,8 +14,9 @@ import pytest
 from sm_teamkit.kernels import repair
 from sm_teamkit.kernels.environment import PARKED_MARKER, inspect_env, kernel_name
 
+from ..waiting import eventually_async
 from .conftest import break_interpreter, make_project, venv_of
-from .test_kernels_routes import _has, error_of, eventually, get_json
+from .test_kernels_routes import error_of, get_json, kernelspecs_with
 
 pytestmark = pytest.mark.usefixtures("kernels_service")
 
@@ -55,11 +54,8 @@ async def run_action(jp_fetch, action: str, env_id: str, timeout: float = 600) -
     assert job["state"] in ("running", "succeeded", "failed") and job["environment"] == env_id
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     assert job["id"] in [j["id"] for j in listing["jobs"]]
-    deadline = time.monotonic() + timeout
-    while job["state"] == "running" and time.monotonic() < deadline:
-        await asyncio.sleep(0.5)
-        job = await get_json(jp_fetch, "sm-teamkit", "kernels", "jobs", job["id"])
-    return job
+    return await eventually_async(lambda: get_json(jp_fetch, "sm-teamkit", "kernels", "jobs", job["id"]), timeout,
+                                  f"the {action} job to end", interval=0.5, until=lambda latest: latest["state"] != "running")
 
 
 async def test_install_ipykernel_runs_in_the_background_then_the_environment_is_a_kernel(jp_fetch, repair_world):
@@ -70,7 +66,7 @@ async def test_install_ipykernel_runs_in_the_background_then_the_environment_is_
     assert any("pip install ipykernel" in line for line in job["log"])
     assert any("Successfully installed" in line for line in job["log"])
     assert job["outcome"].startswith("ipykernel installed")
-    await eventually(lambda: _has(jp_fetch, {env_id}), timeout=30)
+    await kernelspecs_with(jp_fetch, {env_id}, timeout=30)
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     (entry,) = [e for e in listing["environments"] if e["id"] == env_id]
     assert entry["status"] == "ready" and entry["registered"]

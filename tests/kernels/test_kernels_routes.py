@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import time
 import uuid
 
 import pytest
@@ -15,6 +14,7 @@ from tornado.httpclient import HTTPClientError
 
 from sm_teamkit.kernels.environment import kernel_name
 
+from ..waiting import eventually_async
 from .conftest import AWKWARD, pipenv
 
 pytestmark = pytest.mark.usefixtures("kernels_service")
@@ -30,19 +30,14 @@ async def error_of(jp_fetch, *parts, **kw):
     return info.value.code, json.loads(info.value.response.body)["error"]
 
 
-async def eventually(check, timeout: float = 60.0, interval: float = 0.25):
-    """Await ``check()`` until it returns something truthy; fail with the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value or time.monotonic() > deadline:
-            assert value, f"condition not met within {timeout}s"
-            return value
-        await asyncio.sleep(interval)
-
-
 async def kernelspec_names(jp_fetch) -> set[str]:
     return set((await get_json(jp_fetch, "api", "kernelspecs"))["kernelspecs"])
+
+
+async def kernelspecs_with(jp_fetch, wanted: set[str], timeout: float = 60) -> set[str]:
+    """The names GET /api/kernelspecs lists, once they include ``wanted``."""
+    return await eventually_async(lambda: kernelspec_names(jp_fetch), timeout, f"kernelspecs {sorted(wanted)}",
+                                  interval=0.25, until=lambda names: wanted <= names)
 
 
 async def run_in_kernel(jp_fetch, jp_ws_fetch, name: str, code: str) -> str:
@@ -80,7 +75,7 @@ async def test_usable_environments_appear_in_api_kernelspecs_and_the_others_do_n
     by_path = {e["path"]: e for e in listing["environments"]}
     ready = by_path[str(pipenv_world.ready)]["id"]
     awkward = by_path[str(pipenv_world.awkward)]["id"]
-    names = await eventually(lambda: _has(jp_fetch, {ready, awkward}))
+    names = await kernelspecs_with(jp_fetch, {ready, awkward})
     for other in (pipenv_world.no_ipykernel, pipenv_world.broken):
         assert by_path[str(other)]["id"] not in names
     specs = (await get_json(jp_fetch, "api", "kernelspecs"))["kernelspecs"]
@@ -88,23 +83,18 @@ async def test_usable_environments_appear_in_api_kernelspecs_and_the_others_do_n
     assert specs[awkward]["spec"]["display_name"].endswith(f"(pipenv: {AWKWARD})")
 
 
-async def _has(jp_fetch, wanted: set[str]):
-    names = await kernelspec_names(jp_fetch)
-    return names if wanted <= names else None
-
-
 async def test_a_kernel_started_through_the_rest_api_runs_inside_its_environment(
     jp_fetch, jp_ws_fetch, pipenv_world
 ):
     name = kernel_name(str(pipenv_world.ready), "churn-model")
-    await eventually(lambda: _has(jp_fetch, {name}))
+    await kernelspecs_with(jp_fetch, {name})
     out = await run_in_kernel(jp_fetch, jp_ws_fetch, name, "import os, sys; print(sys.prefix); print(os.environ['VIRTUAL_ENV'])")
     assert out.split() == [str(pipenv_world.ready), str(pipenv_world.ready)]
 
 
 async def test_a_kernel_of_the_awkwardly_named_project_runs_too(jp_fetch, jp_ws_fetch, pipenv_world):
     name = kernel_name(str(pipenv_world.awkward), AWKWARD)
-    await eventually(lambda: _has(jp_fetch, {name}))
+    await kernelspecs_with(jp_fetch, {name})
     out = await run_in_kernel(jp_fetch, jp_ws_fetch, name, "import sys; print(sys.prefix)")
     assert out.strip() == str(pipenv_world.awkward)
 
@@ -150,11 +140,8 @@ async def test_a_new_environment_appears_within_the_watch_interval_and_a_deleted
     assert name not in await kernelspec_names(jp_fetch)
     try:
         await asyncio.to_thread(pipenv, project, "sync", in_project=True)
-        await eventually(lambda: _has(jp_fetch, {name}), timeout=30)
+        await kernelspecs_with(jp_fetch, {name}, timeout=30)
     finally:
         shutil.rmtree(project)
-
-    async def gone():
-        return name not in await kernelspec_names(jp_fetch)
-
-    await eventually(gone, timeout=30)
+    await eventually_async(lambda: kernelspec_names(jp_fetch), 30, f"kernelspec {name} to go", interval=0.25,
+                           until=lambda names: name not in names)

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sm_teamkit.kernels import KernelsService, KernelsSettings
@@ -17,6 +16,8 @@ from sm_teamkit.kernels.discovery import discover
 from sm_teamkit.kernels.environment import BROKEN, CREATING, NEEDS_IPYKERNEL, READY, inspect_env
 from sm_teamkit.kernels.kinds import conda_envs_dirs
 from sm_teamkit.kernels.locks import conda_pip_part, pipfile_lock, uv_lock
+
+from ..waiting import eventually
 
 
 def test_condarc_envs_dirs_come_first_and_the_default_is_always_there(tmp_path, monkeypatch):
@@ -72,9 +73,9 @@ def test_an_environment_still_changing_is_being_created_and_offers_no_action(tmp
     shutil.copy("/bin/sleep", creator)
     proc = subprocess.Popen([str(creator), "60"], cwd=env.parent)
     cmdline = Path(f"/proc/{proc.pid}/cmdline")
-    deadline = time.monotonic() + 10
-    while not cmdline.read_bytes().startswith(str(creator).encode()) and time.monotonic() < deadline:
-        pass  # until the child has exec'd the creator (before that, /proc shows pytest's argv)
+    # until the child has exec'd the creator (before that, /proc shows pytest's argv)
+    eventually(lambda: cmdline.read_bytes().startswith(str(creator).encode()), 10, "the creator to be exec'd",
+               interval=0.001)
     try:
         (found,) = service.discover()
         assert found.status == CREATING and "pipenv is still running" in found.problems[0]

@@ -8,7 +8,7 @@ import pytest
 
 from sm_teamkit.kernels.environment import kernel_name
 
-from .test_kernels_routes import _has, eventually, get_json, run_in_kernel
+from .test_kernels_routes import get_json, kernelspecs_with, run_in_kernel
 
 pytestmark = pytest.mark.usefixtures("kernels_service")
 
@@ -39,7 +39,7 @@ async def test_a_kernel_started_through_the_rest_api_runs_inside_the_environment
         path, name = kinds_world.uv_env, kernel_name(str(kinds_world.uv_env), "uv-forecast")
     else:
         path, name = kinds_world.conda_env, kernel_name(str(kinds_world.conda_env), "geo-tools", "conda")
-    await eventually(lambda: _has(jp_fetch, {name}))
+    await kernelspecs_with(jp_fetch, {name})
     spec = (await get_json(jp_fetch, "api", "kernelspecs"))["kernelspecs"][name]["spec"]
     meta = spec["metadata"]["sm_teamkit"]
     assert meta["tool"] == kind and meta["env_path"] == str(path) and meta["python_version"]

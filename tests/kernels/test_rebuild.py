@@ -16,7 +16,7 @@ from sm_teamkit.kernels.environment import PARKED_MARKER, inspect_env, kernel_na
 
 from .conftest import pyenv_python, venv_of
 from .test_kernels_repair import run_action
-from .test_kernels_routes import _has, eventually, get_json, run_in_kernel
+from .test_kernels_routes import get_json, kernelspecs_with, run_in_kernel
 
 pytestmark = pytest.mark.usefixtures("kernels_service")
 
@@ -50,7 +50,7 @@ async def test_rebuild_turns_a_311_environment_into_a_312_one_with_the_same_pack
     lock = json.loads((project / "Pipfile.lock").read_text())["default"]
     six_locked = lock["six"]["version"].lstrip("=")
     env_id = kernel_name(str(env), "old-line")
-    await eventually(lambda: _has(jp_fetch, {env_id}))
+    await kernelspecs_with(jp_fetch, {env_id})
 
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     (entry,) = [e for e in listing["environments"] if e["id"] == env_id]
@@ -67,7 +67,7 @@ async def test_rebuild_turns_a_311_environment_into_a_312_one_with_the_same_pack
     after = inspect_env(env, "workon_home", image_version="3.12")
     assert after.python_short == "3.12" and after.status == "ready" and not after.made_for, after.problems
     assert after.id == env_id and not list(env.parent.glob(f"*{PARKED_MARKER}*"))
-    await eventually(lambda: _has(jp_fetch, {env_id}))
+    await kernelspecs_with(jp_fetch, {env_id})
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     (entry,) = [e for e in listing["environments"] if e["id"] == env_id]
     assert entry["registered"] and entry["python_version"].startswith("3.12") and entry["actions"] == []

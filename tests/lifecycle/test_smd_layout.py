@@ -12,17 +12,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from sm_studio_emulator.launcher import free_port
 from sm_teamkit.lifecycle import LifecycleSettings, render
 
+from ..waiting import eventually
 from .conftest import REGION
 
 UID, GID = 1000, 100  # sagemaker-user in SMD
@@ -70,12 +70,6 @@ def system_python() -> str:
         if probe and probe.stdout.strip() == str(tuple(sys.version_info[:2])):
             return candidate
     pytest.skip(f"no system python {sys.version_info[0]}.{sys.version_info[1]} that another user can run")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
@@ -133,7 +127,7 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
     assert owners == {UID}
 
     # What the restart would start: the server from that env, with the extension pip installed.
-    port, token = _free_port(), "lifecycle-smd-token"
+    port, token = free_port(), "lifecycle-smd-token"
     server = subprocess.Popen(
         [str(python), "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", "--ServerApp.base_url=/jupyterlab/default/"],
@@ -141,17 +135,13 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
     try:
         url = f"http://127.0.0.1:{port}/jupyterlab/default/sm-teamkit/status"
         request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    status = json.loads(response.read())
-                break
-            except OSError:
-                assert server.poll() is None, (root / "server.log").read_text()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.25)
+
+        def panel_status() -> dict:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.loads(response.read())
+
+        status = eventually(panel_status, 60, "the server's sm-teamkit/status", interval=0.25, ignoring=(OSError,),
+                            process=server, details=lambda: (root / "server.log").read_text())
         assert status["version"] == s3_bucket["version"]
     finally:
         server.terminate()

@@ -25,6 +25,7 @@ import pytest
 from sm_studio_emulator.launcher import Lab, start_lab
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
+from ..waiting import eventually
 
 BASE_URL = "/jupyter/default/"
 MLFLOW_START_SECONDS = 300  # cold start on a busy 2-core machine
@@ -110,14 +111,10 @@ def proxy_server(emulator, tmp_path_factory):
 @pytest.fixture(scope="session")
 def mlflow_up(proxy_server) -> JupyterServer:
     """The server once its MLflow answers through the proxy (first visit starts it)."""
-    deadline = time.monotonic() + MLFLOW_START_SECONDS
-    while True:
-        answer = proxy_server.fetch("mlflow/", timeout=MLFLOW_START_SECONDS)
-        if answer.status == 200:
-            return proxy_server
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"MLflow did not start ({answer.status}):\n{proxy_server.log_tail()}")
-        time.sleep(1)
+    eventually(lambda: proxy_server.fetch("mlflow/", timeout=MLFLOW_START_SECONDS), MLFLOW_START_SECONDS,
+               "MLflow to answer through the proxy", interval=1, until=lambda answer: answer.status == 200,
+               details=proxy_server.log_tail)
+    return proxy_server
 
 
 # --- kernels, driven over the Jupyter REST API and the kernel websocket ---------------------
@@ -202,13 +199,12 @@ class SparkApp:
         )
 
     def wait_ready(self, timeout: float = 240) -> SparkApp:
-        deadline = time.monotonic() + timeout
-        while "READY" not in self.log_path.read_text(errors="replace"):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Spark app {self.name} did not start:\n"
-                                   f"{self.log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+        eventually(lambda: "READY" in self.log(), timeout, f"Spark app {self.name} to start", interval=0.5,
+                   process=self.process, details=lambda: self.log()[-3000:])
         return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 60) -> None:
         if self.process.poll() is None:

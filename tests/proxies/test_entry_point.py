@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from importlib.metadata import entry_points
@@ -13,6 +12,7 @@ from importlib.metadata import entry_points
 from sm_studio_emulator.launcher import free_port
 from sm_teamkit.proxies import mlflow
 
+from ..waiting import eventually
 from .defaults import mlflow_settings
 
 
@@ -43,19 +43,18 @@ def test_without_mlflow_there_is_no_launcher_entry_and_the_route_says_what_to_in
     assert config["launcher_entry"]["enabled"] is False
     port = free_port()
     process = subprocess.Popen(config["command"](port))
+
+    def refusal() -> urllib.error.HTTPError | None:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
+        except urllib.error.HTTPError as err:
+            return err
+        return None  # an answer of 200: not the refusal this test expects
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            except urllib.error.HTTPError as err:
-                assert err.code == 503
-                assert "sm-teamkit[mlflow]" in err.read().decode()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        err = eventually(refusal, 30, "the stand-in server's refusal", interval=0.2, ignoring=(OSError,))
+        assert err.code == 503
+        assert "sm-teamkit[mlflow]" in err.read().decode()
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -16,6 +16,7 @@ from tornado.websocket import websocket_connect
 
 from sm_teamkit.proxies.spark import port_owner_ok
 
+from ..waiting import WaitTimeout, eventually
 from .conftest import BASE_URL
 from .defaults import spark_settings
 
@@ -158,18 +159,17 @@ def _listener_uid(port: int) -> int | None:
 def other_users_listener():
     """A loopback HTTP server in the Spark range run by another Unix user (nobody)."""
     import subprocess
-    import time
 
     port = _free_spark_port()
     process = subprocess.Popen(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "/usr/bin/python3", "-c",
          OTHER_USER_BACKEND, str(port)], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while _listener_uid(port) != NOBODY:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the other user's listener did not start: {process.stderr.read()!r}")
-        time.sleep(0.05)
+    try:
+        eventually(lambda: _listener_uid(port), 30, "the other user's listener", interval=0.05,
+                   until=lambda uid: uid == NOBODY, process=process)
+    except WaitTimeout as exc:
+        process.kill()
+        pytest.fail(f"{exc}\nits stderr: {process.stderr.read()!r}")
     yield port
     process.kill()
     process.wait(timeout=10)
@@ -198,8 +198,6 @@ def test_nothing_listening_is_a_403_on_proxy(proxy_server):
 
 
 def test_mlflow_and_the_jupyter_log_never_see_the_token(mlflow_up):
-    import time
-
     server = mlflow_up
     start = len(server.log_path.read_text(errors="replace"))
     page = server.fetch(f"mlflow/?token={server.token}", token=False)
@@ -207,9 +205,7 @@ def test_mlflow_and_the_jupyter_log_never_see_the_token(mlflow_up):
     api = server.fetch(f"mlflow/ajax-api/2.0/mlflow/experiments/search?max_results=1&token={server.token}",
                        token=False)
     assert api.status == 200, api.text
-    deadline = time.monotonic() + 30
-    while "experiments/search?max_results=1" not in server.log_path.read_text(errors="replace")[start:]:
-        assert time.monotonic() < deadline, "MLflow's access log did not show the request"
-        time.sleep(0.1)
+    eventually(lambda: "experiments/search?max_results=1" in server.log_path.read_text(errors="replace")[start:],
+               30, "the request in MLflow's access log")
     written = server.log_path.read_text(errors="replace")[start:]
     assert server.token not in written

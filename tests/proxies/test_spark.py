@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
+from ..waiting import eventually
 from .conftest import BASE_URL, SparkApp
 
 ALPHA, BETA = "sm-teamkit-alpha", "sm-teamkit-beta"
@@ -32,12 +32,8 @@ def listed(server) -> dict[int, dict]:
 
 def wait_listed(server, ports: set[int], timeout: float = 60) -> dict[int, dict]:
     """The listing once it holds ``ports`` (Spark's REST API can be slow on its first call)."""
-    deadline = time.monotonic() + timeout
-    uis = listed(server)
-    while not ports <= set(uis) and time.monotonic() < deadline:
-        time.sleep(1)
-        uis = listed(server)
-    return uis
+    return eventually(lambda: listed(server), timeout, f"Spark UIs on ports {sorted(ports)} to be listed",
+                      interval=1, until=lambda uis: ports <= set(uis))
 
 
 def test_live_spark_sessions_are_listed_with_their_names_and_links(proxy_server, spark_apps):
@@ -80,8 +76,6 @@ def test_the_executors_page_api_answers_through_the_proxy(proxy_server, spark_ap
 def test_spark_sessions_leave_the_list_when_they_stop(proxy_server, spark_apps):
     for app in spark_apps:
         app.stop()
-    deadline = time.monotonic() + 30
-    while listed(proxy_server) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert listed(proxy_server) == {}
+    eventually(lambda: listed(proxy_server), 30, "the stopped sessions to leave the list", interval=0.5,
+               until=lambda uis: uis == {})
     assert proxy_server.fetch("sparkui/4040/jobs/").status == 404

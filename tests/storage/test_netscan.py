@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from sm_teamkit.storage.netwalk import is_network_fs
 from sm_teamkit.storage.scan import RootSpec, ScanCancelled, StorageScanner
 from sm_teamkit.storage.service import StorageService
 
+from ..waiting import WaitTimeout, eventually
 from .conftest import du, make_tree, storage_settings
 
 LATENCYFS = Path(__file__).with_name("latencyfs.py")
@@ -55,12 +55,11 @@ def latency_mount(tmp_path_factory):
     stats = base / "stats.json"
     proc = subprocess.Popen([sys.executable, str(LATENCYFS), str(source), str(mount), "--delay-ms", "1",
                              "--stats", str(stats)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while not os.path.ismount(mount):  # waiting for another process to mount
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"latencyfs did not mount: {proc.stderr.read().decode()[-500:]}")
-        time.sleep(0.02)
+    try:
+        eventually(lambda: os.path.ismount(mount), 20, "latencyfs to mount", interval=0.02, process=proc)
+    except WaitTimeout as exc:
+        proc.kill()
+        pytest.fail(f"{exc}\n{proc.stderr.read().decode()[-500:]}")
     try:
         yield mount, stats
     finally:
@@ -89,9 +88,7 @@ def test_scan_over_a_latency_mount_matches_du_and_keeps_requests_in_flight(laten
     assert io_threads_alive() == []
     # Unmount (module teardown does it too) to read how many requests were in flight at most.
     subprocess.run(["fusermount3", "-u", str(mount)], check=True)
-    deadline = time.monotonic() + 10
-    while not stats.exists() and time.monotonic() < deadline:  # written by the exiting FUSE process
-        time.sleep(0.02)
+    eventually(stats.exists, 10, "the stats the exiting FUSE process writes", interval=0.02)
     seen = json.loads(stats.read_text())
     assert seen["max_in_flight"] >= 4, seen
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from ..waiting import eventually_async
 from .conftest import du, make_tree
 
 
@@ -137,8 +138,8 @@ async def test_a_running_scan_can_be_cancelled_and_the_server_keeps_serving(jp_f
     landed, kept = 0, None
     for _ in range(5):  # a scan that ends before the cancel arrives is tried again
         await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"paths": [str(big_tree)]}))
-        while (await get_storage(jp_fetch))["state"] != "scanning":
-            await asyncio.sleep(0.01)
+        await eventually_async(lambda: get_storage(jp_fetch), 60, "the scan to start", interval=0.01,
+                               until=lambda status: status["state"] == "scanning")
         answer = json.loads((await jp_fetch("sm-teamkit", "storage", method="POST",
                                             body=json.dumps({"action": "cancel"}))).body)
         status = await wait_until_idle(jp_fetch)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..proxies.conftest import SparkApp
+from ..waiting import eventually
 from .conftest import DOCS, open_panel, screenshot
 
 SPARK_PORT = 4045  # tests/proxies uses 4040 and 4041
@@ -32,15 +33,8 @@ def mlflow_api(lab, path: str, body: dict | None = None, timeout: float = 300) -
 @pytest.fixture(scope="module")
 def mlflow_with_runs(lab):
     """MLflow started through the proxy, with one experiment of three runs to look at."""
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            mlflow_api(lab, "experiments/search?max_results=1")
-            break
-        except (urllib.error.URLError, OSError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    eventually(lambda: mlflow_api(lab, "experiments/search?max_results=1"), 300, "MLflow's API through the proxy",
+               interval=2, until=lambda answer: answer is not None, ignoring=(urllib.error.URLError, OSError))
     experiment = mlflow_api(lab, "experiments/create", {"name": "churn-model"})["experiment_id"]
     for i, (depth, auc) in enumerate([(4, 0.81), (6, 0.86), (8, 0.84)]):
         run = mlflow_api(lab, "runs/create", {"experiment_id": experiment, "run_name": f"xgb-depth-{depth}",
