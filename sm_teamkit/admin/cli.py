@@ -8,8 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli.kit import teamkit
-from ..cli.output import print_json, print_table
+from ..cli.kit import add_command, teamkit
+from ..cli.output import print_json, print_table, printed_json
 from ..errors import BadRequest, TeamkitError
 from ..formats import age, usd
 
@@ -42,8 +42,7 @@ def cmd_apps(args) -> int:
     from .domain import owner_label
 
     report = _domain(args).report()
-    if args.json:
-        print_json(report)
+    if printed_json(args, report):
         return 0
     rows = [("", "OWNER", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "AGE", "$/H", "SO FAR")]
     for a in report["apps"]:
@@ -86,8 +85,7 @@ def cmd_remind(args) -> int:
     options = RemindOptions(sender=args.sender, emails=_emails(args.emails), state=args.state,
                             dry_run=args.dry_run, stop_after_hours=args.stop_after)
     result = Reminder(_domain(args), options).run()
-    if args.json:
-        print_json(result)
+    if printed_json(args, result):
         return 0
     verb = "would" if args.dry_run else ""
     for s in result["stopped"]:
@@ -144,12 +142,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     admin = p.add_subparsers(dest="admin_command", metavar="COMMAND")
     admin.required = True
 
-    s = admin.add_parser("apps", help="every running app in the domain, by owner, with cost")
+    s = add_command(admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost",
+                    json="print the report as JSON")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_apps)
 
-    s = admin.add_parser("remind", help="e-mail (SES) every owner with apps past their limit")
+    s = add_command(admin, "remind", cmd_remind, "e-mail (SES) every owner with apps past their limit",
+                    json="print who got (or would get) what as JSON")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
     s.add_argument("--sender", required=True, help="From address: an SES-verified identity")
     s.add_argument("--emails", default="", help="JSON file: user-profile name -> address")
@@ -157,20 +155,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--dry-run", action="store_true", help="send and stop nothing; print who would get what")
     s.add_argument("--stop-after", type=float, default=None, metavar="HOURS",
                    help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_remind)
 
-    s = admin.add_parser("template", help="CloudFormation template of the scheduled reminder job")
-    s.set_defaults(func=cmd_template)
-
-    s = admin.add_parser("package", help="the Lambda zip (this package's Python files) for the template")
+    add_command(admin, "template", cmd_template, "CloudFormation template of the scheduled reminder job")
+    s = add_command(admin, "package", cmd_package, "the Lambda zip (this package's Python files) for the template")
     s.add_argument("output", nargs="?", default="sm-teamkit-admin.zip")
-    s.set_defaults(func=cmd_package)
 
-    s = admin.add_parser("iam-policy", help="IAM policy: users manage apps only in their own profile and spaces")
+    s = add_command(admin, "iam-policy", cmd_iam_policy,
+                    "IAM policy: users manage apps only in their own profile and spaces")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
     s.add_argument("--region", default="*", help="region (default: any)")
     s.add_argument("--account", default="*", help="account id (default: any)")
     s.add_argument("--user-profile", default="",
                    help="one user's role (default: the session's source identity, for one team role)")
-    s.set_defaults(func=cmd_iam_policy)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli.kit import add_target_flags, teamkit_for
-from ..cli.output import print_json, print_table
+from ..cli.kit import add_command, add_target_flags, teamkit_for
+from ..cli.output import print_table, printed_json
 from ..formats import age, usd
 
 
@@ -23,8 +23,7 @@ def _fmt_idle(idle: dict) -> str:
 
 def cmd_apps(args) -> int:
     report = teamkit_for(args).apps().report()
-    if args.json:
-        print_json(report)
+    if printed_json(args, report):
         return 0
     if report["error"]:
         print(f"warning: showing data {report['age_seconds']:.0f}s old: {report['error']['message']}",
@@ -52,23 +51,19 @@ def cmd_apps(args) -> int:
 
 def cmd_stop(args) -> int:
     result = teamkit_for(args).apps().stop(args.app_type, args.app_name, args.space or "")
-    if args.json:
-        print_json(result)
-    else:
+    if not printed_json(args, result):
         print(result["message"])
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("apps", help="your running Studio apps and jobs, with $/h and cost so far")
-    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/apps")
+    p = add_command(sub, "apps", cmd_apps, "your running Studio apps and jobs, with $/h and cost so far",
+                    json="print the same JSON as GET /sm-teamkit/apps")
     add_target_flags(p, space=False)
-    p.set_defaults(func=cmd_apps)
     apps_sub = p.add_subparsers(dest="apps_command", metavar="COMMAND")
-    s = apps_sub.add_parser("stop", help="stop (delete) one of your apps")
+    s = add_command(apps_sub, "stop", cmd_stop, "stop (delete) one of your apps",
+                    json="print the same JSON as DELETE /sm-teamkit/apps/APP_TYPE/APP_NAME")
     s.add_argument("app_type", metavar="APP_TYPE", help="JupyterLab, CodeEditor, JupyterServer, KernelGateway, ...")
     s.add_argument("app_name", metavar="APP_NAME")
     s.add_argument("--space", default="", help="the space the app runs in (none: your user profile)")
-    s.add_argument("--json", action="store_true")
     add_target_flags(s, space=False)
-    s.set_defaults(func=cmd_stop)

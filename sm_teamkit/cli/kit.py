@@ -65,3 +65,13 @@ def aws_settings(region: str = "", profile: str = ""):
     if region:
         config.aws_region = region
     return Teamkit(config, aws_profile=profile).aws
+
+
+def add_command(sub, name: str, func, help: str, *, json: str = "", **defaults):
+    """The subcommand ``name`` of ``sub`` that runs ``func`` (with ``defaults`` set on its
+    args); ``json``: the help of its ``--json`` flag (empty: no flag)."""
+    parser = sub.add_parser(name, help=help)
+    if json:
+        parser.add_argument("--json", action="store_true", help=json)
+    parser.set_defaults(func=func, **defaults)
+    return parser

@@ -10,14 +10,13 @@ from collections.abc import Callable
 
 from .._version import version
 from ..errors import TeamkitError
-from .kit import teamkit
-from .output import print_json
+from .kit import add_command, teamkit
+from .output import printed_json
 
 
 def cmd_status(args) -> int:
     status = teamkit().status()
-    if args.json:
-        print_json(status)
+    if printed_json(args, status):
         return 0
     ident = status["identity"]
     print(f"sm_teamkit {status['version']}, mode: {status['mode']} ({ident['flavor']})")
@@ -55,8 +54,7 @@ def cmd_config(args) -> int:
         if unknown:
             print(f"sm-teamkit config: no setting named {', '.join(unknown)}", file=sys.stderr)
             return 2
-    if args.json:
-        print_json(rows)
+    if printed_json(args, rows):
         return 0
     for row in rows:
         changed = "" if row["value"] == row["default"] else f"  (default: {row['default']!r})"
@@ -102,14 +100,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("status", help="who and where this is (domain, profile, space, app) and what works")
-    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/status")
-    p.set_defaults(func=cmd_status)
-
-    p = sub.add_parser("config", help="every setting (c.SmTeamkit.*) with its current value and help")
+    add_command(sub, "status", cmd_status, "who and where this is (domain, profile, space, app) and what works",
+                json="print the same JSON as GET /sm-teamkit/status")
+    p = add_command(sub, "config", cmd_config, "every setting (c.SmTeamkit.*) with its current value and help",
+                    json="name, value, default, type and help of each")
     p.add_argument("name", nargs="*", help="only these settings")
-    p.add_argument("--json", action="store_true", help="name, value, default, type and help of each")
-    p.set_defaults(func=cmd_config)
 
     for register in command_groups(command):
         register(sub)

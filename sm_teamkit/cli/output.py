@@ -14,6 +14,15 @@ def print_json(data) -> None:
     sys.stdout.write("\n")
 
 
+def printed_json(args, data) -> bool:
+    """With ``--json``: print ``data`` as JSON and say so (the command is done); else False,
+    and the command prints its text."""
+    if getattr(args, "json", False):
+        print_json(data)
+        return True
+    return False
+
+
 def print_table(rows: Sequence[Sequence], right: Sequence[int] = ()) -> None:
     """Rows (the first one the header) in columns two spaces apart; columns in ``right`` are
     right-aligned (numbers), the others left-aligned."""

@@ -10,7 +10,8 @@ import dataclasses
 import sys
 import time
 
-from ..cli.output import print_json
+from ..cli.kit import add_command
+from ..cli.output import print_json, printed_json
 
 
 def _service(args):
@@ -26,8 +27,7 @@ def _service(args):
 
 def cmd_list(args) -> int:
     listing = _service(args).listing()
-    if args.json:
-        print_json(listing)
+    if printed_json(args, listing):
         return 0
     envs = listing["environments"]
     if not envs:
@@ -54,9 +54,7 @@ def cmd_list(args) -> int:
 
 def cmd_sync(args) -> int:
     result = _service(args).sync()
-    if args.json:
-        print_json(result.to_json())
-    else:
+    if not printed_json(args, result.to_json()):
         print(f"kernelspecs in {result.kernels_dir}: {len(result.written)} written, "
               f"{len(result.removed)} removed, {len(result.unchanged)} unchanged")
         for line in result.conflicts + result.errors:
@@ -92,20 +90,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ksub = p.add_subparsers(dest="kernels_command", metavar="ACTION")
     ksub.required = True
 
-    s = ksub.add_parser("list", help="environments with status, Python version, project and problems")
-    s.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/kernels")
-    s.set_defaults(func=cmd_list)
-
-    s = ksub.add_parser("sync", help="write kernelspecs for ready environments, remove stale ones")
+    add_command(ksub, "list", cmd_list, "environments with status, Python version, project and problems",
+                json="print the same JSON as GET /sm-teamkit/kernels")
+    s = add_command(ksub, "sync", cmd_sync, "write kernelspecs for ready environments, remove stale ones",
+                    json="print what was written and removed as JSON")
     s.add_argument("--kernels-dir", default="", metavar="DIR",
                    help="kernels folder to write (default: c.SmTeamkit.kernels_dir, else the Jupyter data dir's)")
-    s.add_argument("--json", action="store_true", help="print what was written and removed as JSON")
-    s.set_defaults(func=cmd_sync)
 
     for action, text in (("repair", "recreate a broken environment from its Pipfile (pipenv) or uv.lock (uv)"),
                          ("install-ipykernel", "pip install ipykernel into an environment, then register it"),
                          ("rebuild", "make an environment again with this image's Python, same packages and kernel")):
-        s = ksub.add_parser(action, help=text)
+        s = add_command(ksub, action, cmd_action, text, json="print the finished job as JSON", action=action)
         s.add_argument("environment", help="the environment's id (see `sm-teamkit kernels list`)")
-        s.add_argument("--json", action="store_true", help="print the finished job as JSON")
-        s.set_defaults(func=cmd_action, action=action)

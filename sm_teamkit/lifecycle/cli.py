@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..cli.kit import aws_settings
-from ..cli.output import print_json
+from ..cli.output import printed_json
 from ..errors import BadRequest
 from .render import APP_TYPES, NOTEBOOK_SCRIPTS, render, render_notebook
 from .team_settings import LifecycleSettings
@@ -25,9 +25,7 @@ def _deployer(args):
 
 
 def _print_report(report, args) -> int:
-    if args.json:
-        print_json(report.to_json())
-    else:
+    if not printed_json(args, report.to_json()):
         for line in report.lines():
             print(line)
     return 0

@@ -6,21 +6,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ..cli.output import print_json
+from ..cli.kit import add_command
+from ..cli.output import printed_json
 
 
 def _service():
     from ..cli.kit import teamkit
-    from .service import ProxiesService
 
-    kit = teamkit()
-    return ProxiesService.from_config(kit.config, lambda: kit.aws, kit.identity)
+    return teamkit().proxies
 
 
 def cmd_list(args) -> int:
     data = _service().overview()
-    if args.json:
-        print_json(data)
+    if printed_json(args, data):
         return 0
     local = data["mlflow"]
     if local["installed"]:
@@ -52,20 +50,17 @@ def cmd_list(args) -> int:
 
 def cmd_open_managed(args) -> int:
     answer = _service().open_managed(args.name, "app" if args.app else "tracking-server")
-    if args.json:
-        print_json(answer)
-    else:
+    if not printed_json(args, answer):
         print(answer["url"])
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("proxies", help="local and managed MLflow, live Spark UIs and their links")
-    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/proxies")
-    p.set_defaults(func=cmd_list)
+    p = add_command(subparsers, "proxies", cmd_list, "local and managed MLflow, live Spark UIs and their links",
+                    json="print the same JSON as GET /sm-teamkit/proxies")
     sub = p.add_subparsers(dest="proxies_command", metavar="ACTION")
-    o = sub.add_parser("open-managed", help="print a presigned URL to a managed MLflow tracking server or MLflow App")
+    o = add_command(sub, "open-managed", cmd_open_managed,
+                    "print a presigned URL to a managed MLflow tracking server or MLflow App",
+                    json="print the same JSON as POST .../proxies/managed/NAME/url")
     o.add_argument("name", help="tracking server name (or MLflow App name with --app)")
     o.add_argument("--app", action="store_true", help="NAME is a managed MLflow App, not a tracking server")
-    o.add_argument("--json", action="store_true", help="print the same JSON as POST .../proxies/managed/NAME/url")
-    o.set_defaults(func=cmd_open_managed)

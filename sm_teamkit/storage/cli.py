@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 
-from ..cli.kit import teamkit
-from ..cli.output import print_json
+from ..cli.kit import add_command, teamkit
+from ..cli.output import printed_json
 from ..formats import age, size, usd
 from .scan import RootSpec, ScanProgress
 
@@ -59,8 +59,7 @@ def cmd_usage(args) -> int:
     finally:
         if bar:
             bar.clear()
-    if args.json:
-        print_json(status)
+    if printed_json(args, status):
         return 0
     _print_report(status["report"])
     return 0
@@ -105,8 +104,7 @@ def cmd_team_usage(args) -> int:
     kit = teamkit()
     namespace = StorageSettings.from_config(kit.config).metric_namespace
     answer = team_usage(client("cloudwatch", kit.aws), args.domain, namespace)
-    if args.json:
-        print_json(answer)
+    if printed_json(args, answer):
         return 0
     if not answer["users"]:
         print(f"No storage usage published for {args.domain} in the last {answer['lookback_days']} days.")
@@ -122,16 +120,14 @@ def cmd_team_usage(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `usage` and `team usage` to the sm-teamkit command line."""
-    p = sub.add_parser("usage", help="storage usage of your home, configured roots and EFS mounts (or PATHs)")
+    p = add_command(sub, "usage", cmd_usage, "storage usage of your home, configured roots and EFS mounts (or PATHs)",
+                    json="print the same JSON as GET /sm-teamkit/storage")
     p.add_argument("paths", nargs="*", metavar="PATH", help="folders to scan instead of the configured roots")
-    p.add_argument("--json", action="store_true", help="print the same JSON as GET /sm-teamkit/storage")
     p.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
-    p.set_defaults(func=cmd_usage)
 
     team = sub.add_parser("team", help="team-wide views (published by each user's server)")
     team_sub = team.add_subparsers(dest="team_command", metavar="VIEW")
     team_sub.required = True
-    p = team_sub.add_parser("usage", help="every user's latest storage total in a domain, largest first")
+    p = add_command(team_sub, "usage", cmd_team_usage, "every user's latest storage total in a domain, largest first",
+                    json="print the answer as JSON")
     p.add_argument("--domain", required=True, help="SageMaker domain id (d-xxxxxxxxxxxx)")
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.set_defaults(func=cmd_team_usage)

@@ -8,7 +8,7 @@ import stat
 from datetime import datetime, timezone
 
 from sm_teamkit.kernels.environment import NEEDS_IPYKERNEL, Environment
-from sm_teamkit.kernels.repair import RepairJobs as JobRunner
+from sm_teamkit.kernels.repair import RepairJobs
 from sm_teamkit.kernels.settings import KernelsSettings
 from sm_teamkit.studio.activity import (
     KeepAlive,
@@ -54,7 +54,7 @@ def test_an_unwritable_file_does_not_stop_the_job(tmp_path):
 
 
 def test_a_running_install_job_has_written_the_file(tmp_path):
-    """A real job through JobRunner: its 'interpreter' prints the file while it runs."""
+    """A real job through RepairJobs: its 'interpreter' prints the file while it runs."""
     path = tmp_path / "ts"
     env_dir = tmp_path / "env"
     env_dir.mkdir()
@@ -63,7 +63,7 @@ def test_a_running_install_job_has_written_the_file(tmp_path):
     fake_python.chmod(fake_python.stat().st_mode | stat.S_IXUSR)
     env = Environment(id="e1", path=str(env_dir), source="extra", project_name="p", interpreter=str(fake_python),
                     status=NEEDS_IPYKERNEL, display_name="p")
-    runner = JobRunner(KernelsSettings.from_config(activity_file=str(path), keepalive_seconds=3600))
+    runner = RepairJobs(KernelsSettings.from_config(activity_file=str(path), keepalive_seconds=3600))
     job = runner.wait(runner.start("install-ipykernel", env).id, timeout=60)
     seen = next(line for line in job.log if line.startswith("seen: "))
     assert datetime.strptime(seen[6:], MONITOR_FORMAT)  # written before the command ran
