@@ -12,7 +12,10 @@ function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-/** Notify about each nudged app in the model's apps report; `openPanel` adds a button that shows the panel. */
+/**
+ * Notify about each nudged app in the model's apps report; `openPanel`, when given, adds a
+ * button that shows the panel (absent when an admin turned the panel off).
+ */
 export function watchNudges(model: TeamkitModel, openPanel?: () => void): void {
   model.changed.connect(() => {
     const report = model.data.apps;
