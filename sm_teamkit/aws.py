@@ -106,16 +106,17 @@ def client(service: str, settings: AwsSettings, *, max_attempts: int | None = No
         ) from exc
 
 
-def pages(operation: Callable[..., dict], key: str, **params) -> Iterator[dict]:
-    """Every item under ``key`` of a paged list call (``NextToken``), page after page; pass
-    ``MaxResults`` where the API takes it (most default to 10 items a page)."""
+def pages(operation: Callable[..., dict], key: str, *, token: str = "NextToken", **params) -> Iterator[dict]:
+    """Every item under ``key`` of a paged list call, page after page (``token``: the paging
+    field, PaginationToken for the tagging API); pass ``MaxResults`` where the API takes it
+    (most default to 10 items a page). Stopping early saves the remaining pages' calls."""
     while True:
         page = operation(**params)
         yield from page.get(key, [])
-        token = page.get("NextToken")
-        if not token:
+        next_token = page.get(token)
+        if not next_token:
             return
-        params = {**params, "NextToken": token}
+        params = {**params, token: next_token}
 
 
 def exists(describe: Callable[..., dict], action: str, **params) -> bool:

@@ -94,6 +94,32 @@ class SmTeamkit(Configurable):
         300.0,
         help="Longest wait, in seconds, between refreshes after throttling or network errors.",
     ).tag(config=True)
+    apps_refresh_jitter = Float(
+        0.1,
+        help=(
+            "Spread of the refresh interval, as a fraction (0.1: each interval is drawn within "
+            "+-10% of apps_refresh_seconds, and a server's first refresh waits up to 10% of it, "
+            "at most 2 s), so that servers started together do not ask SageMaker in the same "
+            "second. 0: no spread."
+        ),
+    ).tag(config=True)
+    apps_spaces_refresh_seconds = Float(
+        600.0,
+        help=(
+            "Seconds between two full listings of the domain's spaces (ListSpaces, one call per "
+            "100 spaces), which tell whose each space is. Between them each refresh asks for "
+            "the newest spaces only (one call), so a new space's apps show at the next refresh."
+        ),
+    ).tag(config=True)
+    apps_shared_refresh_seconds = Float(
+        600.0,
+        help=(
+            "Seconds between two listings of the apps in other people's shared spaces (listed "
+            "apart in the panel, never stoppable): the domain's ListApps, one call per 100 apps, "
+            "or one call per shared space when there are few. Never part of a panel's first "
+            "refresh. 0: not listed."
+        ),
+    ).tag(config=True)
     instance_prices = Dict(
         value_trait=Float(),
         default_value={},
@@ -157,6 +183,15 @@ class SmTeamkit(Configurable):
     track_jobs = Bool(
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user.",
+    ).tag(config=True)
+    jobs_discovery_seconds = Float(
+        120.0,
+        help=(
+            "Seconds between two searches for the user's jobs and endpoints by their ownership "
+            "tags (Resource Groups Tagging API, tag:GetResources: one call per tag key); between "
+            "them only the known running ones are described. Where tag:GetResources is denied, "
+            "the account's running jobs are listed instead (slower), and the apps answer says so."
+        ),
     ).tag(config=True)
 
     # --- Kernels (pipenv, uv and conda environments) --------------------------------------

@@ -7,6 +7,7 @@ callers await it, so waiters hold no thread while a slow endpoint keeps the refr
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -48,9 +49,12 @@ class SingleFlight(Generic[T]):
         to_error: Callable[[BaseException], TeamkitError],
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        jitter: float = 0.0,
     ):
         """``clock`` paces the refreshes; ``wall_clock`` stamps ``fetched_at`` (tests pass one
-        fake clock for both)."""
+        fake clock for both). ``jitter``: each interval is drawn within +-jitter of it, and the
+        first refresh waits up to ``jitter * interval`` (at most 2 s), so that servers started
+        together (a domain-wide restart) do not all ask AWS in the same second."""
         self._fetch = fetch
         self.interval = interval
         self.max_backoff = max_backoff
@@ -65,6 +69,7 @@ class SingleFlight(Generic[T]):
         self._next_at = 0.0
         self._future: Future | None = None
         self._started_at = 0.0
+        self._jitter = max(0.0, min(jitter, 0.5))
         self.fetch_count = 0
 
     def get(self) -> Snapshot[T]:
@@ -114,7 +119,7 @@ class SingleFlight(Generic[T]):
 
     def _submit(self, executor: Executor, future: Future) -> None:
         try:
-            executor.submit(self._run, future)
+            executor.submit(self._run, future, True)
         except RuntimeError as exc:  # executor shut down (server stopping)
             self._finish(future, None, self._to_error(exc))
 
@@ -131,7 +136,11 @@ class SingleFlight(Generic[T]):
             self._started_at = time.monotonic()  # real time: first waits are bounded in seconds
             return self._future, True
 
-    def _run(self, future: Future) -> None:
+    def _run(self, future: Future, spread: bool = False) -> None:
+        """Fetch and finish ``future``; ``spread``: a server's first refresh waits its jitter
+        first (a command's blocking ``get`` never does)."""
+        if spread and self._jitter and not self.fetch_count:
+            time.sleep(random.uniform(0, min(2.0, self._jitter * self.interval)))
         try:
             value = self._fetch()
             error = None
@@ -144,7 +153,7 @@ class SingleFlight(Generic[T]):
             self.fetch_count += 1
             if error is None:
                 self._value, self._fetched_at, self._error, self._failures = value, self._wall_clock(), None, 0
-                self._next_at = self._clock() + self.interval
+                self._next_at = self._clock() + self.interval * (1 + random.uniform(-1, 1) * self._jitter)
             else:
                 self._error, self._failures = error, self._failures + 1
                 self._next_at = self._clock() + self.backoff(self._failures)

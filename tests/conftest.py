@@ -240,3 +240,18 @@ def pytest_collection_modifyitems(config, items):
         relative = Path(str(item.fspath)).relative_to(here).as_posix()
         if any(relative == s or (s.endswith("/") and relative.startswith(s)) for s in SLOW):
             item.add_marker(pytest.mark.slow)
+
+
+@contextmanager
+def aws_endpoint(url: str):
+    """AWS_ENDPOINT_URL for the services the product reaches without an endpoint setting of
+    its own (the tagging API: boto3 honours the variable, as the demo sets it)."""
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = before

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..apps.listing import RUNNING, list_domain_apps
 from ..apps.pricing import PriceList, price_source
-from ..apps.service import RUNNING, classify_app, list_domain_apps, priced_app
+from ..apps.service import classify_app, priced_app
 from ..aws import AwsSettings, aws_error, call, client, pages
 from ..config_fields import FromConfig, trait
 from ..errors import BadRequest

@@ -1,15 +1,30 @@
 """Other billable things a user left running: training, processing and transform jobs and
-endpoints that Studio tagged as created from the user's profile or one of their spaces."""
+endpoints that Studio tagged as created from the user's profile or one of their spaces.
+
+Found by tag, not by listing the account: the Resource Groups Tagging API's GetResources (one
+call per owner tag key, 100 resources a page) names what the user owns, every
+``discovery_seconds``; then only those are described, and only while they run (a finished job
+never runs again). Where the tagging API is denied, the running jobs of the account are listed
+(100 a page, created in the last 29 days: no job runs longer) with one ListTags per new one,
+and ``source`` says why."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+from ..aws import aws_error, pages
 from .pricing import PriceList
+
+log = logging.getLogger("sm_teamkit.apps")
 
 PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
+TAG_VALUES_PER_FILTER = 20  # GetResources: at most 20 values in one tag filter
+LONGEST_JOB_DAYS = 29  # training jobs stop after 28 days at most; processing and transform sooner
 
 
 @dataclass
@@ -34,17 +49,34 @@ class JobInfo:
         return out
 
 
-# kind: (list op, list key, name key, arn key, status filter, describe op, describe name param)
-_KINDS = {
-    "training": ("list_training_jobs", "TrainingJobSummaries", "TrainingJobName", "TrainingJobArn",
-                 "InProgress", "describe_training_job", "TrainingJobName"),
-    "processing": ("list_processing_jobs", "ProcessingJobSummaries", "ProcessingJobName", "ProcessingJobArn",
-                   "InProgress", "describe_processing_job", "ProcessingJobName"),
-    "transform": ("list_transform_jobs", "TransformJobSummaries", "TransformJobName", "TransformJobArn",
-                  "InProgress", "describe_transform_job", "TransformJobName"),
-    "endpoint": ("list_endpoints", "Endpoints", "EndpointName", "EndpointArn",
-                 "InService", "describe_endpoint", "EndpointName"),
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of job is listed, described and told running."""
+
+    resource_type: str  # the ARN's resource type (and the tagging API's sagemaker:<type>)
+    list_op: str
+    list_key: str
+    name_key: str
+    arn_key: str
+    running: frozenset[str]
+    status_key: str
+    describe_op: str
+    bounded: bool = True  # a job ends: list only those created in the last LONGEST_JOB_DAYS
+
+
+KINDS = {
+    "training": Kind("training-job", "list_training_jobs", "TrainingJobSummaries", "TrainingJobName",
+                     "TrainingJobArn", frozenset({"InProgress"}), "TrainingJobStatus", "describe_training_job"),
+    "processing": Kind("processing-job", "list_processing_jobs", "ProcessingJobSummaries", "ProcessingJobName",
+                       "ProcessingJobArn", frozenset({"InProgress"}), "ProcessingJobStatus",
+                       "describe_processing_job"),
+    "transform": Kind("transform-job", "list_transform_jobs", "TransformJobSummaries", "TransformJobName",
+                      "TransformJobArn", frozenset({"InProgress"}), "TransformJobStatus", "describe_transform_job"),
+    "endpoint": Kind("endpoint", "list_endpoints", "Endpoints", "EndpointName", "EndpointArn",
+                     frozenset({"InService", "Creating", "Updating", "SystemUpdating", "RollingBack",
+                                "UpdateRollbackFailed"}), "EndpointStatus", "describe_endpoint", bounded=False),
 }
+BY_RESOURCE = {k.resource_type: name for name, k in KINDS.items()}
 
 
 def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str],
@@ -61,6 +93,13 @@ def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str
         if value and (value in spaces if key.endswith("space-name") else value == profile):
             return True
     return False
+
+
+def kind_and_name(arn: str) -> tuple[str, str]:
+    """("training", "my-job") for ``arn:aws:sagemaker:<region>:<account>:training-job/my-job``."""
+    resource = arn.split(":", 5)[-1]
+    rtype, _, name = resource.partition("/")
+    return BY_RESOURCE.get(rtype, ""), name
 
 
 def _resources(sm, kind: str, described: dict) -> tuple[str, int]:
@@ -80,34 +119,132 @@ def _resources(sm, kind: str, described: dict) -> tuple[str, int]:
     return (types.pop() if len(types) == 1 else ""), count
 
 
-def list_owned_jobs(sm, domain_id: str, profile: str, spaces: set[str], extra_keys: tuple[str, ...],
-                    tag_cache: dict[str, dict[str, str]]) -> list[JobInfo]:
-    """Running jobs and InService endpoints owned by ``profile``. Tags are cached by ARN
-    (they do not change for a running job), so a steady state costs one list call per kind."""
-    found: list[JobInfo] = []
-    for kind, (list_op, key, name_key, arn_key, status, describe_op, param) in _KINDS.items():
-        summaries = []
-        for page in sm.get_paginator(list_op).paginate(StatusEquals=status):
-            summaries.extend(page.get(key, []))
-        for summary in summaries:
-            arn = summary[arn_key]
-            if arn not in tag_cache:
-                tags = []
-                for page in sm.get_paginator("list_tags").paginate(ResourceArn=arn):
-                    tags.extend(page.get("Tags", []))
-                tag_cache[arn] = {t["Key"]: t["Value"] for t in tags}
-            if not is_owned(tag_cache[arn], domain_id, profile, spaces, extra_keys):
+@dataclass(frozen=True)
+class Owner:
+    """Whose jobs: the domain, the profile, the spaces they own, and the ARN prefix
+    (``arn:aws:sagemaker:<region>:<account>:``) that Studio's tags carry."""
+
+    domain_id: str
+    profile: str
+    spaces: frozenset[str]
+    arn_prefix: str
+    extra_keys: tuple[str, ...]
+
+    def tag_filters(self) -> list[dict]:
+        """One GetResources tag filter per key that can name this owner (values OR'd, keys not)."""
+        values = {PROFILE_TAG: [f"{self.arn_prefix}user-profile/{self.domain_id}/{self.profile}"],
+                  SPACE_TAG: [f"{self.arn_prefix}space/{self.domain_id}/{s}" for s in sorted(self.spaces)]}
+        for key in self.extra_keys:
+            values[key] = sorted(self.spaces) if key.endswith("space-name") else [self.profile]
+        return [{"Key": key, "Values": vals[i:i + TAG_VALUES_PER_FILTER]}
+                for key, vals in values.items() for i in range(0, len(vals), TAG_VALUES_PER_FILTER)]
+
+
+class JobTracker:
+    """The user's running jobs and endpoints, kept between refreshes (used inside the apps
+    refresh, one at a time)."""
+
+    def __init__(self, sm: Callable[[], object], tagging: Callable[[], object], discovery_seconds: float,
+                 clock: Callable[[], float] = time.time):
+        self._sm = sm
+        self._tagging = tagging
+        self._discovery_seconds = discovery_seconds
+        self._clock = clock
+        self._owned: set[str] = set()  # ARNs the user owns (running or not yet described)
+        self._running: dict[str, JobInfo] = {}
+        self._finished: set[str] = set()  # jobs end once: never described again
+        self._tags: dict[str, dict[str, str]] = {}  # the listing path's tag cache
+        self._discovered_at: float | None = None
+        self._owner: Owner | None = None
+        self.source = {"method": "tags", "reason": ""}
+
+    def invalidate(self) -> None:
+        """Look for new jobs at the next refresh (after a user action)."""
+        self._discovered_at = None
+
+    def jobs(self, owner: Owner) -> list[JobInfo]:
+        """Running jobs and InService endpoints of ``owner``, newest first."""
+        now = self._clock()
+        if owner != self._owner or self._discovered_at is None or now - self._discovered_at >= self._discovery_seconds:
+            self._owner = owner
+            self._owned = self._discover(owner) - self._finished
+            self._discovered_at = now
+        sm = self._sm()
+        for arn in sorted(self._owned):
+            info = self._describe(sm, arn)
+            if info is None or info.status not in KINDS[info.kind].running:
+                self._owned.discard(arn)
+                self._running.pop(arn, None)
+                if info is not None and info.kind != "endpoint":
+                    self._finished.add(arn)
                 continue
-            described = getattr(sm, describe_op)(**{param: summary[name_key]})
-            instance_type, count = _resources(sm, kind, described)
-            created = summary.get("CreationTime")
-            found.append(JobInfo(
-                kind=kind,
-                name=summary[name_key],
-                arn=arn,
-                status=summary.get(f"{kind.capitalize()}JobStatus") or summary.get("EndpointStatus") or status,
-                instance_type=instance_type,
-                instance_count=count,
-                created_at=created.timestamp() if isinstance(created, datetime) else float(created or 0),
-            ))
-    return found
+            self._running[arn] = info
+        return sorted((self._running[a] for a in self._owned if a in self._running),
+                      key=lambda j: -j.created_at)
+
+    # --- which ARNs ----------------------------------------------------------------------
+    def _discover(self, owner: Owner) -> set[str]:
+        try:
+            found = self._by_tags(owner)
+        except Exception as exc:
+            error = aws_error(exc, "find your jobs with the Resource Groups Tagging API (tag:GetResources)")
+            if error.code not in ("aws_access_denied", "aws_error"):
+                raise error from exc  # throttling, network: the refresh keeps its last answer
+            self.source = {"method": "listing", "reason": f"{error.message} Running jobs are listed "
+                           "account-wide instead (slower; allow tag:GetResources to fix)."}
+            log.warning("sm_teamkit: %s", self.source["reason"])
+            return self._by_listing(owner)
+        self.source = {"method": "tags", "reason": ""}
+        return found
+
+    def _by_tags(self, owner: Owner) -> set[str]:
+        tagging = self._tagging()
+        types = [f"sagemaker:{k.resource_type}" for k in KINDS.values()]
+        found: set[str] = set()
+        for tag_filter in owner.tag_filters():
+            if not tag_filter["Values"]:
+                continue
+            for item in pages(tagging.get_resources, "ResourceTagMappingList", token="PaginationToken",
+                              TagFilters=[tag_filter], ResourceTypeFilters=types, ResourcesPerPage=100):
+                if kind_and_name(item["ResourceARN"])[0]:
+                    found.add(item["ResourceARN"])
+        return found
+
+    def _by_listing(self, owner: Owner) -> set[str]:
+        sm = self._sm()
+        since = datetime.fromtimestamp(self._clock(), timezone.utc) - timedelta(days=LONGEST_JOB_DAYS)
+        found: set[str] = set()
+        for kind in KINDS.values():
+            params = {"MaxResults": 100, **({"CreationTimeAfter": since} if kind.bounded else {})}
+            for status in sorted(kind.running):
+                for summary in pages(getattr(sm, kind.list_op), kind.list_key, StatusEquals=status, **params):
+                    arn = summary[kind.arn_key]
+                    if arn not in self._tags:
+                        self._tags[arn] = {t["Key"]: t["Value"] for t in pages(sm.list_tags, "Tags", ResourceArn=arn)}
+                    if is_owned(self._tags[arn], owner.domain_id, owner.profile, set(owner.spaces),
+                                owner.extra_keys):
+                        found.add(arn)
+        return found
+
+    # --- what each one is ----------------------------------------------------------------
+    def _describe(self, sm, arn: str) -> JobInfo | None:
+        """The job now (None when AWS no longer knows it); resources read once per ARN."""
+        kind, name = kind_and_name(arn)
+        spec = KINDS[kind]
+        try:
+            described = getattr(sm, spec.describe_op)(**{spec.name_key: name})
+        except Exception as exc:
+            error = aws_error(exc, f"describe {kind} {name}")
+            if error.code == "aws_not_found" or "Could not find" in error.message:
+                return None
+            raise error from exc
+        known = self._running.get(arn)
+        if known is not None:
+            itype, count = known.instance_type, known.instance_count
+        else:
+            itype, count = _resources(sm, kind, described)
+        created = described.get("CreationTime")
+        return JobInfo(kind=kind, name=name, arn=arn, status=str(described.get(spec.status_key, "")),
+                       instance_type=itype, instance_count=count,
+                       created_at=created.timestamp() if isinstance(created, datetime) else float(created or 0))
+

@@ -1,25 +1,31 @@
 """The apps of the current user (own profile and owned spaces; shared spaces apart), their
-cost and nudges, refreshed at most once per interval, and a stop that checks ownership."""
+cost and nudges, refreshed at most once per interval, and a stop that checks ownership.
+
+What one refresh asks AWS (``listing.py``, ``jobs.py``): one newest-first ListSpaces page (a
+full listing every ``spaces_refresh_seconds``), ListApps for the user's profile and for each
+space they own, and DescribeX for each of their running jobs; every
+``jobs_discovery_seconds`` the tagging API's GetResources per owner tag key; every
+``shared_refresh_seconds`` the apps of other people's shared spaces. None of it grows with
+the domain except those two slow listings."""
 
 from __future__ import annotations
 
 import fnmatch
 import functools
+import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from ..aws import AwsSettings, aws_error, client
+from ..aws import AwsSettings, aws_error, client, pages
 from ..config_fields import FromConfig, trait
 from ..errors import Forbidden, NotFound, Unavailable
 from ..refresh import SingleFlight, Snapshot
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
-from .jobs import JobInfo, list_owned_jobs
+from .jobs import JobInfo, JobTracker, Owner
+from .listing import GONE, PAGE, RUNNING, SpaceDirectory, epoch, is_shared, own_apps, space_owner
 from .pricing import PriceList, price_source
-
-GONE = {"Deleted"}
-RUNNING = {"InService", "Pending"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +40,10 @@ class AppsSettings(FromConfig):
     app_name: str = ""
     refresh_seconds: float = trait("apps_refresh_seconds")
     max_backoff_seconds: float = trait("apps_max_backoff_seconds")
+    refresh_jitter: float = trait("apps_refresh_jitter")
+    spaces_refresh_seconds: float = trait("apps_spaces_refresh_seconds")
+    shared_refresh_seconds: float = trait("apps_shared_refresh_seconds")
+    jobs_discovery_seconds: float = trait("jobs_discovery_seconds")
     nudge_hours: dict[str, float] = trait("nudge_hours")
     owner_tag_keys: tuple[str, ...] = trait("owner_tag_keys")
     track_jobs: bool = trait("track_jobs")
@@ -68,8 +78,9 @@ class AppsWorld:
 
     apps: list[AppInfo]
     shared: list[AppInfo]
-    others: dict[tuple[str, str, str, str], str]  # key -> owner, for clear refusals
     jobs: list[JobInfo]
+    shared_listed_at: float | None = None  # others' shared spaces: listed on a slower cadence
+    jobs_source: dict = field(default_factory=dict)  # how jobs were found (tags, or listing and why)
 
 
 def nudge_threshold(instance_type: str, nudge_hours: dict[str, float]) -> float | None:
@@ -80,40 +91,13 @@ def nudge_threshold(instance_type: str, nudge_hours: dict[str, float]) -> float 
     return max(matches, key=lambda ph: (("*" not in ph[0] and "?" not in ph[0]), len(ph[0].replace("*", ""))))[1]
 
 
-def _epoch(value) -> float:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return float(value or 0)
-
-
-def _paginate(sm, operation: str, key: str, **params) -> list[dict]:
-    items: list[dict] = []
-    for page in sm.get_paginator(operation).paginate(**params):
-        items.extend(page.get(key, []))
-    return items
-
-
-def list_domain_apps(sm, domain_id: str) -> tuple[dict[str, dict], list[dict]]:
-    """Every space of the domain by name, and every app that is not gone (ListSpaces, ListApps)."""
-    spaces = {sp["SpaceName"]: sp for sp in _paginate(sm, "list_spaces", "Spaces", DomainIdEquals=domain_id)}
-    raw = _paginate(sm, "list_apps", "Apps", DomainIdEquals=domain_id, PaginationConfig={"PageSize": 100})
-    return spaces, [a for a in raw if a.get("Status") not in GONE]
-
-
-def space_owner(space: dict) -> str:
-    """The owner's user profile of a space from ListSpaces (OwnershipSettingsSummary) or DescribeSpace."""
-    settings = space.get("OwnershipSettingsSummary") or space.get("OwnershipSettings") or {}
-    return settings.get("OwnerUserProfileName", "")
-
-
 def classify_app(app: dict, spaces: dict[str, dict]) -> AppInfo:
     """A ListApps entry with its owner: the user profile, or for a space the space's owner."""
     space_name = app.get("SpaceName", "") or ""
     profile = app.get("UserProfileName", "") or ""
     if space_name:
         space = spaces.get(space_name, {})
-        owner = space_owner(space)
-        shared = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType") == "Shared"
+        owner, shared = space_owner(space), is_shared(space)
     else:
         owner, shared = profile, False
     return AppInfo(
@@ -126,7 +110,7 @@ def classify_app(app: dict, spaces: dict[str, dict]) -> AppInfo:
         instance_type=(app.get("ResourceSpec") or {}).get("InstanceType", ""),
         status=app.get("Status", ""),
         failure_reason=app.get("FailureReason", "") or "",
-        created_at=_epoch(app.get("CreationTime")),
+        created_at=epoch(app.get("CreationTime")),
     )
 
 
@@ -134,7 +118,7 @@ def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[st
                nudge: bool = True) -> dict:
     """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
     out = asdict(app)
-    running = app.status in {"InService", "Pending"}
+    running = app.status in RUNNING
     out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
     out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
     price = prices.price(app.instance_type)
@@ -153,19 +137,25 @@ class AppsService:
     """Blocking; every public method may call AWS at most once per interval in total."""
 
     def __init__(self, settings: AppsSettings, aws: AwsSettings, prices: PriceList,
-                 activity: Callable[[], dict] | None = None, clock: Callable[[], float] = time.time):
+                 activity: Callable[[], dict] | None = None, clock: Callable[[], float] = time.time,
+                 in_server: bool = True):
         """``clock``: seconds for ages, refresh pacing and the idle-settings cache (tests pass a
-        fake one)."""
+        fake one). ``in_server``: a panel's server, whose first refresh leaves out other
+        people's shared spaces (a one-shot command lists them at once)."""
         if not settings.domain_id:
             raise Unavailable("Not running in SageMaker Studio (local mode): there are no apps to list.")
         self.settings = settings
         self.aws = aws
         self.prices = prices
-        self._tags: dict[str, dict[str, str]] = {}
         self._reasons: dict[tuple, str] = {}  # Failed apps' reasons (ListApps omits them)
         self._activity = activity  # this server's last activity, as api/idle reports it
         self._clock = clock
         self._described: dict[tuple, tuple[float, dict | Exception]] = {}  # idle settings cache
+        self._spaces = SpaceDirectory(lambda: self.sm, settings.domain_id, settings.spaces_refresh_seconds, clock)
+        self._jobs = JobTracker(lambda: self.sm, lambda: self.tagging, settings.jobs_discovery_seconds, clock)
+        self._shared: list[AppInfo] = []
+        self._shared_listed_at: float | None = None
+        self._shared_due_at: float | None = None if in_server else clock()
         self._cache: SingleFlight[AppsWorld] = SingleFlight(
             self._fetch,
             settings.refresh_seconds,
@@ -173,11 +163,12 @@ class AppsService:
             lambda exc: aws_error(exc, "list your Studio apps"),
             clock=clock,
             wall_clock=clock,
+            jitter=settings.refresh_jitter,
         )
 
     @classmethod
     def from_config(cls, config, identity, aws: AwsSettings,
-                    activity: Callable[[], dict] | None = None) -> AppsService:
+                    activity: Callable[[], dict] | None = None, in_server: bool = True) -> AppsService:
         """This user's apps service: who and where from ``identity``, the rest from the config;
         ``activity``: this server's last activity (in a Jupyter server)."""
         settings = AppsSettings.from_config(
@@ -188,11 +179,15 @@ class AppsService:
             app_type=identity.app_type,
             app_name=identity.app_name,
         )
-        return cls(settings, aws, PriceList(aws.region, settings.instance_prices), activity)
+        return cls(settings, aws, PriceList(aws.region, settings.instance_prices), activity, in_server=in_server)
 
     @functools.cached_property
     def sm(self):
-        return client("sagemaker", self.aws, max_attempts=1)  # backoff is ours
+        return client("sagemaker", self.aws)  # adaptive retries; the refresh backs off on top
+
+    @functools.cached_property
+    def tagging(self):
+        return client("resourcegroupstaggingapi", self.aws)
 
     @property
     def refresh(self) -> SingleFlight[AppsWorld]:
@@ -206,9 +201,14 @@ class AppsService:
                 "Your user profile is not known, so your apps cannot be told apart from others'.",
                 "Set c.SmTeamkit.user_profile_name, or check that DescribeSpace is allowed.",
             )
-        spaces, raw = list_domain_apps(self.sm, s.domain_id)
-        world = AppsWorld(apps=[], shared=[], others={}, jobs=[])
-        for app in raw:
+        spaces = self._spaces.spaces()
+        if s.space_name and s.space_name not in spaces:  # a miss: this server's space is new
+            self._spaces.invalidate()
+            spaces = self._spaces.spaces()
+        owned = self._spaces.owned_by(s.user_profile_name)
+        here = [s.space_name] if s.space_name and s.space_name not in owned else []  # a shared space opened
+        world = AppsWorld(apps=[], shared=[], jobs=[])
+        for app in own_apps(self.sm, s.domain_id, s.user_profile_name, owned + here):
             info = self._classify(app, spaces)
             if info.owner == s.user_profile_name:
                 if info.status == "Failed":
@@ -218,14 +218,46 @@ class AppsService:
                 world.apps.append(info)
             elif info.shared:
                 world.shared.append(info)
-            else:
-                world.others[info.key] = info.owner
+        world.shared += self._others_shared(spaces, set(owned + here))
+        world.shared_listed_at = self._shared_listed_at
         if s.track_jobs:
-            owned_spaces = {n for n, sp in spaces.items() if space_owner(sp) == s.user_profile_name}
-            world.jobs = list_owned_jobs(
-                self.sm, s.domain_id, s.user_profile_name, owned_spaces, s.owner_tag_keys, self._tags
-            )
+            owner = Owner(s.domain_id, s.user_profile_name, frozenset(owned), self._arn_prefix(),
+                          tuple(s.owner_tag_keys))
+            world.jobs = self._jobs.jobs(owner)
+            world.jobs_source = dict(self._jobs.source)
         return world
+
+    def _others_shared(self, spaces: dict[str, dict], skip: set[str]) -> list[AppInfo]:
+        """Apps in other people's shared spaces, listed every ``shared_refresh_seconds`` (first
+        at the second refresh, so a panel's first answer never pays for the domain's apps):
+        per space when there are few, else the domain's ListApps, 100 a page."""
+        s, now = self.settings, self._clock()
+        if s.shared_refresh_seconds <= 0:
+            return []
+        if self._shared_due_at is None:
+            self._shared_due_at = now + min(s.refresh_seconds, s.shared_refresh_seconds)
+            return []
+        if now >= self._shared_due_at:
+            names = {n for n, sp in spaces.items() if is_shared(sp)} - skip
+            # the domain's apps take about one page per 100 spaces; a space of its own, one call
+            if len(names) <= len(spaces) // PAGE + 1:
+                raw = [a for n in sorted(names) for a in pages(
+                    self.sm.list_apps, "Apps", DomainIdEquals=s.domain_id, SpaceNameEquals=n, MaxResults=PAGE)]
+            else:
+                raw = [a for a in pages(self.sm.list_apps, "Apps", DomainIdEquals=s.domain_id, MaxResults=PAGE)
+                       if a.get("SpaceName") in names]
+            self._shared = [self._classify(a, spaces) for a in raw if a.get("Status") not in GONE]
+            self._shared_listed_at = now
+            self._shared_due_at = now + s.shared_refresh_seconds * (1 + random.uniform(-1, 1) * s.refresh_jitter)
+        return list(self._shared)
+
+    def _arn_prefix(self) -> str:
+        """``arn:aws:sagemaker:<region>:<account>:`` of this domain (DescribeDomain, cached):
+        Studio's ownership tags name profiles and spaces by ARN."""
+        d = self.settings.domain_id
+        domain = self._describe(("domain", d), lambda: self.sm.describe_domain(DomainId=d))
+        arn = domain.get("DomainArn", "")
+        return arn[: arn.index("domain/")] if "domain/" in arn else ""
 
     def _failure_reason(self, app: AppInfo) -> str:
         key = (*app.key, app.created_at)
@@ -280,8 +312,19 @@ class AppsService:
         )
         return info
 
+    def check_own_space(self, space_name: str, what: str = "") -> None:
+        """Forbidden when our own view of the domain's spaces says another user owns
+        ``space_name`` (a shared one included): only its owner can stop its apps."""
+        owner = space_owner(self._spaces.get(space_name))
+        if owner and owner != self.settings.user_profile_name:
+            raise Forbidden(
+                f"{what or f'Space {space_name!r}'} belongs to {owner!r}, not to you "
+                f"({self.settings.user_profile_name!r}); only its owner can stop it.",
+                "Ask its owner or a domain admin.",
+            )
+
     def world(self) -> AppsWorld:
-        """What the last refresh saw (refreshed if due): the user's apps, shared ones, others'."""
+        """What the last refresh saw (refreshed if due): the user's apps, shared ones."""
         snap = self._cache.get()
         if snap.value is None:
             raise snap.error or Unavailable("No app list yet.")
@@ -298,9 +341,7 @@ class AppsService:
         apps = [self._priced(a, now) for a in world.apps]
         shared = [self._priced(a, now, nudge=False) for a in world.shared]  # not theirs to stop
         jobs = [j.priced(self.prices, now) for j in world.jobs]
-        running = [a for a in apps if a["status"] in {"InService", "Pending"}] + [
-            j for j in jobs if j["status"] in {"InProgress", "InService"}
-        ]
+        running = [a for a in apps if a["status"] in RUNNING] + jobs  # only running jobs are kept
         known = [r for r in running if r["hourly_usd"] is not None]
         return {
             "apps": apps,
@@ -318,6 +359,10 @@ class AppsService:
             "error": snap.error.to_json() if snap.error else None,
             "retry_in_seconds": round(snap.retry_in, 1),
             "refresh_seconds": self.settings.refresh_seconds,
+            "shared_listed_at": None if world.shared_listed_at is None else datetime.fromtimestamp(
+                world.shared_listed_at, timezone.utc).isoformat(),
+            "shared_refresh_seconds": self.settings.shared_refresh_seconds,
+            "jobs_source": world.jobs_source,
             "region": self.prices.region,
             "prices": price_source(),
         }
@@ -355,20 +400,9 @@ class AppsService:
             if a.app_type == app_type and a.app_name == app_name and a.space_name == (space_name or "")
         ]
         if not mine:
+            if space_name:
+                self.check_own_space(space_name, f"{app_type} app {app_name!r} in space {space_name!r}")
             where = f"space {space_name!r}" if space_name else "your user profile"
-            owner = next(
-                (o for k, o in world.others.items() if k[:3] == (app_type, app_name, space_name or "")), None
-            ) or next(
-                (a.owner for a in world.shared
-                 if (a.app_type, a.app_name, a.space_name) == (app_type, app_name, space_name or "")),
-                None,
-            )
-            if owner is not None:
-                raise Forbidden(
-                    f"{app_type} app {app_name!r} in {where} belongs to {owner!r}, not to you "
-                    f"({self.settings.user_profile_name!r}); only its owner can stop it.",
-                    "Ask its owner or a domain admin.",
-                )
             raise NotFound(f"No {app_type} app {app_name!r} in {where} is running.")
         app = mine[0]
         if app.status in {"Deleting", "Deleted"}:

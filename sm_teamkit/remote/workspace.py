@@ -216,7 +216,8 @@ class Workspace:
         t = self.target
         settings = AppsSettings.from_config(config, domain_id=t.domain, user_profile_name=t.user_profile,
                                             track_jobs=False)
-        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), settings.instance_prices))
+        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), settings.instance_prices),
+                           in_server=False)
 
     def down_plan(self, service: AppsService, *, everything: bool) -> list[AppInfo]:
         """The user's apps to stop: in the named space, or with ``everything`` all of them
@@ -229,8 +230,5 @@ class Workspace:
         space = self.target.space
         mine = [a for a in world.apps if a.space_name == space and a.stoppable]
         if not mine:
-            theirs = [k for k in world.others if k[2] == space]
-            theirs += [a.key for a in world.shared if a.space_name == space]
-            if theirs:
-                service.stop(theirs[0][0], theirs[0][1], space)  # raises the panel's refusal
+            service.check_own_space(space)  # the panel's refusal for another user's space
         return mine

@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from ..conftest import start_emulator
+from ..conftest import aws_endpoint, start_emulator
 
 DOMAIN = "d-team00000001"
 REGION = "us-east-1"
@@ -59,7 +59,7 @@ def team_scenario() -> dict:
 
 @pytest.fixture(scope="module")
 def team_emulator():
-    with start_emulator(team_scenario()) as emu:
+    with start_emulator(team_scenario()) as emu, aws_endpoint(emu.url):
         yield emu
 
 
@@ -74,7 +74,8 @@ def team_clock():
 def clocked_team_emulator(team_clock):
     """The team scenario on a clock the test moves (``team_clock.advance``): deletions take
     ``APP_DELETE_SECONDS`` of that clock, not of the wall."""
-    with start_emulator(team_scenario(), clock=team_clock, app_delete_seconds=APP_DELETE_SECONDS) as emu:
+    with (start_emulator(team_scenario(), clock=team_clock, app_delete_seconds=APP_DELETE_SECONDS) as emu,
+          aws_endpoint(emu.url)):
         yield emu
 
 

@@ -49,8 +49,12 @@ async def test_delete_of_another_users_app_is_403_and_never_reaches_aws(jp_fetch
                                  params={"space": "alice2-lab"})
     assert code == 403
     assert "belongs to 'alice2'" in error["message"]
+    code, error = await error_of(jp_fetch, "apps", "JupyterLab", "default", method="DELETE",
+                                 params={"space": "bob-shared"})  # shared, but bob's
+    assert code == 403 and "belongs to 'bob'" in error["message"]
+    # bob's profile app named from alice's server: the request can only mean alice's own profile
     code, _ = await error_of(jp_fetch, "apps", "KernelGateway", "kg-bob-001", method="DELETE")
-    assert code == 403
+    assert code == 404
     assert team_emulator.count("DeleteApp") == 0
 
 

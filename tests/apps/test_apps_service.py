@@ -24,7 +24,7 @@ def keys(apps):
     return sorted((a["app_type"], a["app_name"], a["space_name"] or a["user_profile_name"]) for a in apps)
 
 
-def test_lists_own_profile_and_owned_space_apps_across_all_pages(team_emulator):
+def test_lists_own_profile_and_owned_space_apps_by_filter(team_emulator):
     team_emulator.reset_calls()
     report = service(team_emulator).report()
     assert keys(report["apps"]) == [
@@ -34,8 +34,10 @@ def test_lists_own_profile_and_owned_space_apps_across_all_pages(team_emulator):
         ("KernelGateway", "kg-broken", "alice"),
         ("KernelGateway", "kg-m5", "alice"),
     ]
-    # 118 apps: two pages of 100 at most.
-    assert team_emulator.count("ListApps") == 2
+    # 118 apps in the domain, but asked for by filter: the profile's and each owned space's.
+    assert [p.get("UserProfileNameEquals") or p.get("SpaceNameEquals")
+            for p in team_emulator.calls.params("ListApps")] == ["alice", "alice-lab", "alice-team"]
+    assert all(p["MaxResults"] == 100 for p in team_emulator.calls.params("ListApps"))
 
 
 def test_alice_never_sees_alice2s_apps_and_alice2_never_sees_alices(team_emulator):
@@ -46,8 +48,12 @@ def test_alice_never_sees_alice2s_apps_and_alice2_never_sees_alices(team_emulato
     assert len(alice2["apps"]) == 41
 
 
-def test_apps_in_others_shared_spaces_are_listed_apart_and_not_stoppable(team_emulator):
-    report = service(team_emulator).report()
+def test_apps_in_others_shared_spaces_are_listed_apart_and_not_stoppable(team_emulator, team_clock):
+    svc = service(team_emulator, clock=team_clock)
+    first = svc.report()
+    assert first["shared"] == [] and first["shared_listed_at"] is None  # a first answer never waits for them
+    team_clock.advance(31)
+    report = svc.report()
     assert keys(report["shared"]) == [("JupyterLab", "default", "bob-shared")]
     assert report["shared"][0]["shared"] is True and report["shared"][0]["stoppable"] is False
     assert report["shared"][0]["nudged"] is False  # others' apps: no nudge the user cannot act on
@@ -100,8 +106,10 @@ def test_refuses_to_stop_an_app_in_another_users_space_without_calling_delete(te
         with pytest.raises(Forbidden) as info:
             svc.stop(*args)
         assert "belongs to" in info.value.message
-    with pytest.raises(Forbidden):
-        svc.stop("KernelGateway", "kg-alice2-000", "")  # alice2's, under her profile: not alice's
+    # A profile app is always in alice's own profile: alice2's app of that name is not there.
+    with pytest.raises(NotFound) as info:
+        svc.stop("KernelGateway", "kg-alice2-000", "")
+    assert "your user profile" in info.value.message
     with pytest.raises(NotFound):
         svc.stop("KernelGateway", "no-such-app", "")
     assert team_emulator.count("DeleteApp") == 0
@@ -132,7 +140,7 @@ def test_one_refresh_per_interval_whatever_the_number_of_callers(team_emulator):
         reports = list(pool.map(lambda _: svc.report(), range(100)))
     assert all(r["apps"] for r in reports)
     assert svc.refresh.fetch_count == 1
-    assert team_emulator.count("ListApps") == 2  # the two pages of that one refresh
+    assert team_emulator.count("ListApps") == 3  # that one refresh: the profile and two spaces
 
 
 def test_throttling_serves_the_last_good_answer_and_backs_off(team_emulator, team_clock):
@@ -198,14 +206,16 @@ def test_running_jobs_tagged_with_the_users_profile_or_space_are_listed(team_emu
     assert report["totals"]["unknown_prices"] == 1
 
 
-def test_the_apps_client_makes_one_attempt_per_call_and_leaves_backoff_to_the_refresh(team_emulator):
+def test_the_apps_client_retries_throttled_calls_with_the_configured_attempts(team_emulator):
     svc = service(team_emulator)
+    svc.aws = AwsSettings(region=REGION, sagemaker_endpoint_url=team_emulator.url, max_attempts=3)
     team_emulator.set_faults(throttle_rate=1.0, operations=["ListSpaces"])
     try:
         team_emulator.reset_calls()
-        with pytest.raises(AwsError):
+        with pytest.raises(AwsError) as info:
             svc.report()
-        assert team_emulator.count("ListSpaces") == 1
+        assert info.value.code == "aws_throttled"
+        assert team_emulator.count("ListSpaces") == 3  # botocore's adaptive mode, then the refresh's backoff
     finally:
         team_emulator.clear_faults()
 

@@ -11,7 +11,7 @@ from sm_teamkit.apps.pricing import PriceList
 from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.aws import AwsSettings
 
-from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER
+from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER, aws_endpoint
 
 
 def test_demo_jobs_stay_running_with_their_resources(demo_sm):
@@ -31,7 +31,8 @@ def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emul
     settings = AppsSettings.from_config(domain_id=DEMO_DOMAIN, user_profile_name=DEMO_USER, space_name=DEMO_SPACE,
                             app_type="JupyterLab", app_name="default")
     aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=demo_emulator.url, max_attempts=1)
-    jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1")).report()["jobs"]}
+    with aws_endpoint(demo_emulator.url):  # the tagging API, found as the demo finds it
+        jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1")).report()["jobs"]}
     assert set(jobs) == {"churn-xgboost-train", "churn-feature-prep", "churn-model-staging"}
     prices = PriceList("us-east-1")
     assert jobs["churn-xgboost-train"]["hourly_usd"] == pytest.approx(2 * prices.price("ml.g5.2xlarge"))
