@@ -10,7 +10,8 @@ import signal
 import sys
 import threading
 
-from .scenario import DEMO_SCENARIO, ScenarioError, load_scenario
+from .generate import generated_scenario
+from .scenario import DEMO_SCENARIO, Scenario, ScenarioError, load_scenario
 from .server import HOST, Emulator
 
 PROG = "sm-studio-emulator"
@@ -41,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--host", default=HOST, help="must be loopback: 127.0.0.1 (default) or localhost"
     )
+    p.add_argument(
+        "--users",
+        type=int,
+        default=None,
+        help="serve a generated domain of this many users (with --scenario: added to it)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the generated domain (default 0)"
+    )
     p.set_defaults(func=serve)
     p = sub.add_parser("demo", help="JupyterLab with sm_teamkit against the local emulator")
     p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
@@ -60,7 +70,7 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        emulator = Emulator(scenario=load_scenario(args.scenario), port=args.port)
+        emulator = Emulator(scenario=_scenario(args), port=args.port)
         emulator.start()
     except ScenarioError as exc:
         print(f"{PROG} serve: {exc}", file=sys.stderr)
@@ -88,6 +98,25 @@ def serve(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """--scenario (default: the demo, unless --users alone asks for a generated domain),
+    with --users' generated domain added."""
+    if args.users is None:
+        return load_scenario(args.scenario)
+    if args.users < 1:
+        raise ScenarioError("--users must be at least 1")
+    generated = generated_scenario(users=args.users, seed=args.seed)
+    what = f"generated domain of {args.users} users, seed {args.seed}"
+    if args.scenario is None:
+        scenario = load_scenario(generated)
+        scenario.source = what
+        return scenario
+    base = load_scenario(args.scenario)
+    scenario = load_scenario({**base.data, "generate": generated["generate"]})
+    scenario.source = f"{base.source} + {what}"
+    return scenario
 
 
 def demo(args: argparse.Namespace) -> int:

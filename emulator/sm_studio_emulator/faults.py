@@ -1,7 +1,7 @@
-"""Fault injection for SageMaker requests: throttling, latency, forced failures.
+"""Fault injection: throttling, latency, forced failures.
 
-Faults apply to every SageMaker request the emulator receives (served here or
-forwarded to moto), never to other services. Random throttling uses a seeded
+Faults apply to every SageMaker and Resource Groups Tagging API request the emulator receives
+(served here or forwarded to moto), never to other services. Random throttling uses a seeded
 generator, so a run with the same seed and request order throttles the same calls.
 """
 
@@ -87,7 +87,7 @@ class FaultInjector:
         with self._lock:
             return (self.latency_ms + self.latency_by_operation.get(op, 0.0)) / 1000.0
 
-    def check(self, op: str) -> ApiError | None:
+    def check(self, op: str, throttle_code: str = "ThrottlingException") -> ApiError | None:
         """The injected error for this call of `op`, or None to serve it normally."""
         with self._lock:
             failure = self.failures.get(op)
@@ -104,12 +104,13 @@ class FaultInjector:
             self._matched += 1
             every = self.throttle_every and self._matched % self.throttle_every == 0
             if every or (self.throttle_rate and self._rng.random() < self.throttle_rate):
-                return ApiError("ThrottlingException", "Rate exceeded")
+                return ApiError(throttle_code, "Rate exceeded")
             return None
 
-    def apply(self, op: str) -> ApiError | None:
-        """Sleep the configured latency for `op`, then return its injected error if any."""
+    def apply(self, op: str, throttle_code: str = "ThrottlingException") -> ApiError | None:
+        """Sleep the configured latency for `op`, then return its injected error if any
+        (`throttle_code` when throttled: the tagging API says ThrottledException)."""
         delay = self.delay_seconds(op)
         if delay > 0:
             time.sleep(delay)
-        return self.check(op)
+        return self.check(op, throttle_code)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .errors import invalid
+from .errors import ApiError, invalid
 
 # SageMaker's Studio List* calls answer 10 items per page unless MaxResults says otherwise.
 DEFAULT_PAGE_SIZE = 10
@@ -55,15 +55,23 @@ def sort_items(
 
 
 def paginate(
-    op_name: str, items: list, params: dict, default_size: int = DEFAULT_PAGE_SIZE
+    op_name: str,
+    items: list,
+    params: dict,
+    default_size: int = DEFAULT_PAGE_SIZE,
+    *,
+    token_key: str = "NextToken",
+    size_key: str = "MaxResults",
+    error: Callable[[str], ApiError] = invalid,
 ) -> tuple[list, str | None]:
-    """One page of `items` and the NextToken for the next one (None on the last page)."""
-    filters = {k: v for k, v in params.items() if k not in ("NextToken", "MaxResults")}
+    """One page of `items` and the token for the next one (None on the last page). A token
+    names an offset into the same query: any other query refuses it with `error`."""
+    filters = {k: v for k, v in params.items() if k not in (token_key, size_key)}
     fingerprint = hashlib.sha256(
         json.dumps([op_name, filters], sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
     start = 0
-    token = params.get("NextToken")
+    token = params.get(token_key)
     if token:
         try:
             decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
@@ -72,8 +80,8 @@ def paginate(
         except (binascii.Error, ValueError, KeyError, TypeError):
             valid = False
         if not valid:
-            raise invalid("Invalid pagination token: it does not belong to this request")
-    size = params.get("MaxResults") or default_size
+            raise error("Invalid pagination token: it does not belong to this request")
+    size = params.get(size_key) or default_size
     page = items[start : start + size]
     end = start + size
     if end >= len(items):

@@ -34,6 +34,7 @@ _SECTIONS = {
     "jobs",
     "mlflow_apps",
     "faults",
+    "generate",
     "description",
 }
 _KEYS = {
@@ -103,7 +104,10 @@ _KEYS = {
         "user_profile",
         "instance_type",
         "instance_count",
+        "status",
+        "failure_reason",
         "created",
+        "ended",
         "tags",
     },
     "mlflow_apps": {"name", "status", "version", "artifact_store", "role_arn", "created", "tags"},
@@ -116,8 +120,18 @@ _KEYS = {
         "latency_by_operation",
         "fail",
     },
+    "generate": {
+        "users",
+        "seed",
+        "domain",
+        "domain_name",
+        "shared_spaces",
+        "running_jobs",
+        "job_history",
+        "email_share",
+    },
 }
-JOB_KINDS = ("training", "processing", "endpoint")
+JOB_KINDS = ("training", "processing", "transform", "endpoint")
 _AGO = re.compile(r"^\s*((?:\d+(?:\.\d+)?\s*[smhdw]\s*)+)ago\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -157,8 +171,12 @@ def load_scenario(source: str | os.PathLike | dict | Scenario | None = None) -> 
     if not isinstance(data, dict):
         raise ScenarioError(f"Scenario {origin} must be a mapping at the top level")
     _check_keys(data, _SECTIONS, "scenario")
-    for section in ("timing", "limits", "faults"):
+    for section in ("timing", "limits", "faults", "generate"):
         _check_keys(data.get(section) or {}, _KEYS[section], section)
+    if data.get("generate"):
+        users = data["generate"].get("users")
+        if isinstance(users, bool) or not isinstance(users, int) or users < 1:
+            raise ScenarioError(f"generate.users must be a whole number of users >= 1, not {users!r}")
     for section in (
         "domains",
         "user_profiles",

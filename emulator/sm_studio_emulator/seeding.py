@@ -11,6 +11,8 @@ import base64
 from typing import Any
 
 from .config_ops import has_mlflow_apps
+from .generate import generated_sections
+from .jobs import KINDS, add_job, job_record, studio_tags
 from .scenario import Scenario, ScenarioError, resolve_time
 from .state import Limits, StudioState, Timing, resolve_resource_spec
 from .validation import operation, response_errors
@@ -33,6 +35,9 @@ def build_state(scenario: Scenario, now: float, **state_kwargs: Any) -> StudioSt
     only_domain = domains[0].get("id") if len(domains) == 1 else None
     for index, item in enumerate(domains):
         _add_domain(state, item, now, f"domains[{index}]")
+    generated = generated_sections(data) if data.get("generate") else {}
+    for index, item in enumerate(generated.get("domains", [])):
+        _add_domain(state, item, now, f"generate: domains[{index}]")
     for section, adder in (
         ("user_profiles", _add_profile),
         ("spaces", _add_space),
@@ -40,6 +45,7 @@ def build_state(scenario: Scenario, now: float, **state_kwargs: Any) -> StudioSt
         ("mlflow_tracking_servers", _add_tracking_server),
         ("mlflow_apps", _add_mlflow_app),
         ("apps", _add_app),
+        ("jobs", _add_job),
     ):
         for index, item in enumerate(data.get(section) or []):
             where = f"{section}[{index}] ({item.get('name')})"
@@ -49,10 +55,20 @@ def build_state(scenario: Scenario, now: float, **state_kwargs: Any) -> StudioSt
                 if item["domain"] not in state.domains:
                     raise ScenarioError(f"{where}: unknown domain {item['domain']!r}")
             adder(state, item, now, where)
+        # Generated items are checked against the output shapes by kind, not one by one: a
+        # 2,000-user domain holds some 15,000 of them and must start in seconds.
+        checked: set[str] = set()
+        for index, item in enumerate(generated.get(section, [])):
+            shape_key = ":".join(str(item.get(k)) for k in ("type", "kind", "status", "instance_type"))
+            adder(state, item, now, f"generate: {section}[{index}] ({item.get('name')})",
+                  check=shape_key not in checked)
+            checked.add(shape_key)
     return state
 
 
-def _check(op_name: str, record: dict, where: str, state: StudioState) -> None:
+def _check(op_name: str, record: dict, where: str, state: StudioState, check: bool = True) -> None:
+    if not check:
+        return
     errors = response_errors(operation(op_name), state.public(record))
     if errors:
         raise ScenarioError(f"{where}: " + "; ".join(errors))
@@ -64,7 +80,9 @@ def _tags(state: StudioState, arn: str, item: dict) -> None:
         state.tags[arn] = [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
 
 
-def _add_domain(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_domain(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     domain_id = item.get("id") or "d-" + state.random_id(12)
     created = resolve_time(item.get("created", "90d ago"), now, where)
     role = item.get("execution_role") or (
@@ -91,12 +109,14 @@ def _add_domain(state: StudioState, item: dict, now: float, where: str) -> None:
         "VpcId": item.get("vpc_id", "vpc-0a1b2c3d4e5f60718"),
         "Url": state.domain_url(domain_id),
     }
-    _check("DescribeDomain", record, where, state)
+    _check("DescribeDomain", record, where, state, check)
     state.domains[domain_id] = record
     _tags(state, record["DomainArn"], item)
 
 
-def _add_profile(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_profile(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     domain_id, name = item["domain"], item["name"]
     created = resolve_time(item.get("created", "30d ago"), now, where)
     record = {
@@ -109,12 +129,14 @@ def _add_profile(state: StudioState, item: dict, now: float, where: str) -> None
         "LastModifiedTime": created,
         "UserSettings": item.get("user_settings") or {},
     }
-    _check("DescribeUserProfile", record, where, state)
+    _check("DescribeUserProfile", record, where, state, check)
     state.user_profiles[(domain_id, name)] = record
     _tags(state, record["UserProfileArn"], item)
 
 
-def _add_space(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_space(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     domain_id, name = item["domain"], item["name"]
     owner = item.get("owner")
     if owner is not None and (domain_id, owner) not in state.user_profiles:
@@ -140,12 +162,14 @@ def _add_space(state: StudioState, item: dict, now: float, where: str) -> None:
     kind = settings.get("AppType")
     if kind in ("JupyterLab", "CodeEditor"):
         record["Url"] = f"{state.domain_url(domain_id)}/{kind.lower()}/default"
-    _check("DescribeSpace", record, where, state)
+    _check("DescribeSpace", record, where, state, check)
     state.spaces[(domain_id, name)] = record
     _tags(state, record["SpaceArn"], item)
 
 
-def _add_lifecycle_config(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_lifecycle_config(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     name = item["name"]
     if "content_base64" in item:
         content = str(item["content_base64"])
@@ -160,12 +184,14 @@ def _add_lifecycle_config(state: StudioState, item: dict, now: float, where: str
         "StudioLifecycleConfigContent": content,
         "StudioLifecycleConfigAppType": item.get("app_type", "JupyterLab"),
     }
-    _check("DescribeStudioLifecycleConfig", record, where, state)
+    _check("DescribeStudioLifecycleConfig", record, where, state, check)
     state.lifecycle_configs[name] = record
     _tags(state, record["StudioLifecycleConfigArn"], item)
 
 
-def _add_tracking_server(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_tracking_server(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     name = item["name"]
     status = item.get("status", "Created")
     created = resolve_time(item.get("created", "14d ago"), now, where)
@@ -189,12 +215,14 @@ def _add_tracking_server(state: StudioState, item: dict, now: float, where: str)
         "CreationTime": created,
         "LastModifiedTime": created,
     }
-    _check("DescribeMlflowTrackingServer", record, where, state)
+    _check("DescribeMlflowTrackingServer", record, where, state, check)
     state.tracking_servers[name] = record
     _tags(state, record["TrackingServerArn"], item)
 
 
-def _add_mlflow_app(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_mlflow_app(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     """An MLflow App; skipped when this botocore's model has none (as in SMD 2.x/3.x), so one
     scenario serves old and new botocore alike."""
     if not has_mlflow_apps():
@@ -216,12 +244,14 @@ def _add_mlflow_app(state: StudioState, item: dict, now: float, where: str) -> N
         "LastModifiedTime": created,
         "_url": f"https://app-{state.random_id(12)}.{state.region}.experiments.sagemaker.aws",
     }
-    _check("DescribeMlflowApp", record, where, state)
+    _check("DescribeMlflowApp", record, where, state, check)
     state.mlflow_apps[name] = record
     _tags(state, record["Arn"], item)
 
 
-def _add_app(state: StudioState, item: dict, now: float, where: str) -> None:
+def _add_app(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
     domain_id, name, app_type = item["domain"], item["name"], item.get("type")
     space, profile = item.get("space"), item.get("user_profile")
     if not app_type:
@@ -263,7 +293,7 @@ def _add_app(state: StudioState, item: dict, now: float, where: str) -> None:
     record["SpaceName" if space is not None else "UserProfileName"] = space or profile
     if item.get("failure_reason"):
         record["FailureReason"] = item["failure_reason"]
-    _check("DescribeApp", record, where, state)
+    _check("DescribeApp", record, where, state, check)
     if record["Status"] == "Pending":
         record["_TransitionAt"] = now + state.timing.app_start_seconds
     elif record["Status"] == "Deleting":
@@ -272,3 +302,38 @@ def _add_app(state: StudioState, item: dict, now: float, where: str) -> None:
         record["_DeletedAt"] = now
     state.apps.append(record)
     _tags(state, record["AppArn"], item)
+
+
+def _add_job(
+    state: StudioState, item: dict, now: float, where: str, check: bool = True
+) -> None:
+    """A job or endpoint held in the emulator's state (see jobs.py), tagged as Studio tags
+    what it creates from `space` / `user_profile`, plus the item's own `tags`."""
+    kind, name = item["kind"], item["name"]
+    if name in state.jobs[kind]:
+        raise ScenarioError(f"{where}: a {kind} named {name!r} already exists")
+    domain_id = item.get("domain") or (next(iter(state.domains)) if state.domains else None)
+    if (item.get("space") or item.get("user_profile")) and domain_id not in state.domains:
+        raise ScenarioError(f"{where}: unknown domain {domain_id!r}")
+    created = resolve_time(item.get("created"), now, where)
+    ended = resolve_time(item["ended"], now, where) if item.get("ended") else None
+    record = job_record(
+        state, kind, name,
+        instance_type=str(item["instance_type"]),
+        instance_count=int(item.get("instance_count", 1)),
+        status=item.get("status"),
+        created=created,
+        ended=ended,
+        failure_reason=item.get("failure_reason"),
+    )
+    config = record.get("_config")
+    _check(KINDS[kind].describe_op, {k: v for k, v in record.items() if k != "_config"}, where,
+           state, check)
+    if config is not None:
+        _check("DescribeEndpointConfig", config, where, state, check)
+    tags = {}
+    if item.get("space") or item.get("user_profile"):
+        tags = studio_tags(state, domain_id, space=item.get("space"),
+                           user_profile=item.get("user_profile"))
+    tags.update({str(k): str(v) for k, v in (item.get("tags") or {}).items()})
+    add_job(state, kind, record, [{"Key": k, "Value": v} for k, v in tags.items()])

@@ -1,10 +1,12 @@
 """The Emulator: one loopback HTTP endpoint for SageMaker Studio and every other AWS service.
 
-SageMaker requests (JSON 1.1, `X-Amz-Target: SageMaker.<Op>`) are checked against
-botocore's model, pass through fault injection, and are answered from the
-emulator's own state for Studio control-plane operations; everything else
-(other SageMaker operations, S3, EFS, CloudWatch, IAM, STS, ...) goes to moto's
-server application, embedded in the same WSGI server.
+SageMaker and Resource Groups Tagging API requests (JSON 1.1, `X-Amz-Target: SageMaker.<Op>`,
+`ResourceGroupsTaggingAPI_20170126.<Op>`) are checked against botocore's model, pass through
+fault injection, and are answered from the emulator's own state where it holds the answer
+(Studio control plane, jobs, GetResources); everything else (other SageMaker operations, S3,
+EFS, CloudWatch, IAM, STS, ...) goes to moto's server application, embedded in the same WSGI
+server. Every request is counted by operation; `/_emulator/...` is the emulator's own control
+API (call counts, faults) for tests and benchmarks in another process.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
-from . import apps_ops, config_ops, presign_ops, studio_ops
+from . import apps_ops, config_ops, jobs_ops, presign_ops, studio_ops, tagging_ops
+from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
 from .errors import ApiError
 from .faults import FaultInjector
 from .scenario import Scenario, load_scenario
@@ -36,52 +40,50 @@ log = logging.getLogger("sm_studio_emulator")
 HOST = "127.0.0.1"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 _KNOWN_STATUSES = {s.value for s in HTTPStatus}
-OPERATIONS: dict[str, Callable[[StudioState, dict], dict]] = {
-    **studio_ops.OPERATIONS,
-    **apps_ops.OPERATIONS,
-    **config_ops.OPERATIONS,
-    **presign_ops.OPERATIONS,
+Handler = Callable[[StudioState, dict], dict]
+
+
+@dataclass(frozen=True)
+class JsonService:
+    """A JSON 1.1 service the emulator answers (in part): its operations, always served here,
+    and its routed ones, served here when the predicate says the emulator holds the answer."""
+
+    name: str  # as counted, and as requests are signed for
+    model: str  # botocore's service name
+    operations: Mapping[str, Handler]
+    routed: Mapping[str, tuple[Callable[[StudioState, dict], bool], Handler]]
+    validation_code: str = "ValidationException"
+    throttle_code: str = "ThrottlingException"
+
+
+SERVICES = {
+    "SageMaker": JsonService(
+        "sagemaker",
+        "sagemaker",
+        {
+            **studio_ops.OPERATIONS,
+            **apps_ops.OPERATIONS,
+            **config_ops.OPERATIONS,
+            **presign_ops.OPERATIONS,
+            **jobs_ops.OPERATIONS,
+        },
+        {
+            **{op: (lambda st, p: st.owns_arn(p.get("ResourceArn", "")), handler)
+               for op, handler in config_ops.TAG_OPERATIONS.items()},
+            **jobs_ops.ROUTED,
+        },
+    ),
+    tagging_ops.TARGET_PREFIX: JsonService(
+        "tagging",
+        "resourcegroupstaggingapi",
+        {},
+        tagging_ops.ROUTED,
+        validation_code="InvalidParameterException",
+        throttle_code="ThrottledException",
+    ),
 }
-
-
-class CallLog:
-    """Thread-safe, list-like log of (operation_name, params) for SageMaker requests."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: list[tuple[str, dict]] = []
-
-    def append(self, operation_name: str, params: dict) -> None:
-        with self._lock:
-            self._items.append((operation_name, params))
-
-    def count(self, operation_name: str) -> int:
-        with self._lock:
-            return sum(1 for name, _ in self._items if name == operation_name)
-
-    def params(self, operation_name: str) -> list[dict]:
-        """The params of every call to `operation_name`, oldest first."""
-        with self._lock:
-            return [p for name, p in self._items if name == operation_name]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
-
-    def __iter__(self) -> Iterator[tuple[str, dict]]:
-        with self._lock:
-            return iter(list(self._items))
-
-    def __getitem__(self, index):
-        with self._lock:
-            return self._items[index]
-
-    def __repr__(self) -> str:
-        return f"CallLog({list(self)!r})"
+OPERATIONS: dict[str, Handler] = dict(SERVICES["SageMaker"].operations)
+CONTROL_PREFIX = "/_emulator/"
 
 
 class Emulator:
@@ -100,7 +102,8 @@ class Emulator:
         self.scenario = load_scenario(scenario)
         self.port = port
         self.strict = strict
-        self.calls = CallLog()
+        self.calls = CallLog()  # SageMaker requests with their params
+        self.counter = CallCounter()  # every request, by service and operation
         self.errors: list[str] = []  # response-shape violations and unexpected exceptions
         self._state = build_state(self.scenario, now=clock(), clock=clock)
         if app_start_seconds is not None:
@@ -145,24 +148,7 @@ class Emulator:
         )
         self._thread.start()
         log.info("emulator listening on %s", self.url)
-        if self.scenario.data.get("jobs"):
-            self._seed_jobs()
         return self
-
-    def _seed_jobs(self) -> None:
-        """The scenario's jobs and endpoints, created in moto through this endpoint."""
-        import boto3
-        from botocore.config import Config
-
-        from .jobs_seed import seed_jobs
-
-        sm = boto3.client("sagemaker", endpoint_url=self.url, region_name=self._state.region,
-                          aws_access_key_id="emulator", aws_secret_access_key="emulator",
-                          config=Config(retries={"max_attempts": 1}))
-        with self._state.lock:
-            now = self._state.clock()
-        seed_jobs(sm, self._state, self.scenario.data["jobs"], now)
-        self.calls.clear()  # the seeding is not traffic a test should count
 
     def stop(self) -> None:
         """Stop serving and release the port (safe to call twice)."""
@@ -182,12 +168,19 @@ class Emulator:
 
     # Test helpers ---------------------------------------------------------------
 
-    def count(self, operation_name: str) -> int:
-        """How many `operation_name` requests arrived (including throttled or invalid ones)."""
-        return self.calls.count(operation_name)
+    def count(self, operation_name: str, service: str | None = None) -> int:
+        """How many `operation_name` requests arrived, of any service unless `service` names
+        one ("sagemaker", "tagging", "s3", ...); throttled, failed and invalid ones included."""
+        return self.counter.count(operation_name, service)
+
+    def counts(self, service: str | None = None) -> dict[str, int]:
+        """{operation: requests} for every operation received (of `service` only if given)."""
+        return self.counter.counts(service)
 
     def reset_calls(self) -> None:
+        """Forget the calls so far: the SageMaker call log and every count."""
         self.calls.clear()
+        self.counter.clear()
 
     def set_faults(
         self,
@@ -231,34 +224,41 @@ class Emulator:
             return _respond(start_response, error.status, error.body(), error.code)
 
     def _dispatch(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if not target.startswith("SageMaker."):
+        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response)
+        prefix, _, op_name = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
+        service = SERVICES.get(prefix)
+        if service is None:
+            signed = signed_service(environ)
+            body = _buffer_body(environ) if needs_body(environ) else None
+            self.counter.add(signed, operation_name(environ, signed, body))
             return self._forward(environ, start_response)
-        op_name = target.partition(".")[2]
-        body = get_input_stream(environ).read()
-        op_model = operation(op_name)
+        body = _buffer_body(environ)
+        self.counter.add(service.name, op_name)
+        op_model = operation(op_name, service.model)
         if op_model is None:
-            raise ApiError("UnknownOperationException", f"Unknown operation {target}")
+            raise ApiError("UnknownOperationException", f"Unknown operation {prefix}.{op_name}")
         try:
             params = json.loads(body) if body.strip() else {}
         except ValueError as exc:
-            self.calls.append(op_name, {})
+            if service.name == "sagemaker":
+                self.calls.append(op_name, {})
             raise ApiError(
                 "SerializationException", f"Could not parse the request body as JSON: {exc}"
             ) from None
-        self.calls.append(op_name, params if isinstance(params, dict) else {})
-        fault = self.faults.apply(op_name)
+        if service.name == "sagemaker":
+            self.calls.append(op_name, params if isinstance(params, dict) else {})
+        fault = self.faults.apply(op_name, service.throttle_code)
         if fault is not None:
             raise fault
-        validate_request(op_model, params)
-        handler = OPERATIONS.get(op_name)
-        if handler is None and op_name in config_ops.TAG_OPERATIONS:
-            if self._state.owns_arn(params.get("ResourceArn", "")):
-                handler = config_ops.TAG_OPERATIONS[op_name]
+        validate_request(op_model, params, service.validation_code)
+        handler = service.operations.get(op_name)
+        if handler is None and op_name in service.routed:
+            owns, routed = service.routed[op_name]
+            with self._state.lock:
+                if owns(self._state, params):
+                    handler = routed
         if handler is None:
-            environ["wsgi.input"] = io.BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-            environ.pop("HTTP_TRANSFER_ENCODING", None)
             return self._forward(environ, start_response)
         with self._state.lock:
             result = handler(self._state, params)
@@ -273,6 +273,32 @@ class Emulator:
                 raise ApiError("InternalFailure", message, 500)
         return _respond(start_response, 200, result)
 
+    def _control(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """The emulator's own API: GET /_emulator/calls, POST /_emulator/calls/reset,
+        POST /_emulator/faults (set_faults' keywords as JSON), DELETE /_emulator/faults."""
+        path = environ["PATH_INFO"][len(CONTROL_PREFIX) :].rstrip("/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "calls" and method == "GET":
+            return _respond(start_response, 200, self.counter.snapshot())
+        if path == "calls/reset" and method == "POST":
+            snapshot = self.counter.snapshot(reset=True)
+            self.calls.clear()
+            return _respond(start_response, 200, snapshot)
+        if path == "faults" and method in ("POST", "PUT"):
+            body = _buffer_body(environ)
+            try:
+                settings = json.loads(body) if body.strip() else {}
+                if not isinstance(settings, dict):
+                    raise ValueError("the body must be a JSON object")
+                self.set_faults(**settings)
+            except (TypeError, ValueError) as exc:
+                raise ApiError("ValidationException", f"Cannot set faults: {exc}") from None
+            return _respond(start_response, 200, {"faults": settings})
+        if path == "faults" and method == "DELETE":
+            self.clear_faults()
+            return _respond(start_response, 200, {"faults": {}})
+        raise ApiError("UnknownOperationException", f"No emulator control route {method} {path}", 404)
+
     def _forward(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self._moto is None:
             raise ApiError(
@@ -286,6 +312,15 @@ class Emulator:
             raise ApiError(
                 "NotImplemented", f"The emulator does not implement {target}: {exc}", 501
             ) from None
+
+
+def _buffer_body(environ: dict) -> bytes:
+    """The request body, read once and put back so that moto can read it again."""
+    body = get_input_stream(environ).read()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return body
 
 
 def _respond(

@@ -25,6 +25,19 @@ DEFAULT_IMAGES = {
     "CodeEditor": "arn:aws:sagemaker:{region}:885854791233:image/sagemaker-distribution-cpu",
 }
 ACTIVE_APP_STATUSES = ("Pending", "InService")
+_ARN_KEYS = {
+    "training": "TrainingJobArn",
+    "processing": "ProcessingJobArn",
+    "transform": "TransformJobArn",
+    "endpoint": "EndpointArn",
+}
+# Job kind -> the resource type in its ARN (arn:...:training-job/<name>).
+JOB_RESOURCES = {
+    "training": "training-job",
+    "processing": "processing-job",
+    "transform": "transform-job",
+    "endpoint": "endpoint",
+}
 
 
 @dataclass
@@ -72,6 +85,10 @@ class StudioState:
         self.mlflow_apps: dict[str, dict] = {}  # by name; only when botocore knows MLflow Apps
         self.tags: dict[str, list[dict]] = {}
         self.presigned_domain_urls: list[dict] = []  # every CreatePresignedDomainUrl answer
+        # Jobs and endpoints the emulator holds (by kind: training, processing, transform,
+        # endpoint; then by name), shaped like their Describe* answers; see jobs.py.
+        self.jobs: dict[str, dict[str, dict]] = {k: {} for k in JOB_RESOURCES}
+        self.endpoint_configs: dict[str, dict] = {}
         self._next_uid = 200001
 
     # ARNs and generated ids -------------------------------------------------
@@ -180,19 +197,63 @@ class StudioState:
         return found if found and found["StudioLifecycleConfigArn"] == arn else None
 
     def owns_arn(self, arn: str) -> bool:
-        """True when `arn` names a resource this state holds (tags are kept here then)."""
+        """True when `arn` names a resource this state holds (tags are kept here then).
+        A lookup by the ARN's resource type, so that ListTags stays cheap in a large domain."""
+        prefix = self.arn("")
+        if not arn.startswith(prefix):
+            return False
+        kind, _, rest = arn[len(prefix) :].partition("/")
         with self.lock:
-            return arn in self._all_arns()
+            if kind == "domain":
+                return rest in self.domains
+            if kind in ("user-profile", "space"):
+                key = tuple(rest.split("/", 1))
+                return key in (self.user_profiles if kind == "user-profile" else self.spaces)
+            if kind == "app":
+                return any(a["AppArn"] == arn for a in self.apps)
+            if kind == "studio-lifecycle-config":
+                return self.lifecycle_config_by_arn(arn) is not None
+            if kind == "mlflow-tracking-server":
+                return rest in self.tracking_servers
+            if kind == "mlflow-app":
+                return rest in self.mlflow_apps
+            if kind == "endpoint-config":
+                return any(c["EndpointConfigArn"] == arn for c in self.endpoint_configs.values())
+            job_kind = next((k for k, r in JOB_RESOURCES.items() if r == kind), None)
+            return job_kind is not None and self.job_by_arn(job_kind, arn) is not None
 
-    def _all_arns(self) -> set[str]:
-        arns = {d["DomainArn"] for d in self.domains.values()}
-        arns |= {p["UserProfileArn"] for p in self.user_profiles.values()}
-        arns |= {s["SpaceArn"] for s in self.spaces.values()}
-        arns |= {a["AppArn"] for a in self.apps}
-        arns |= {c["StudioLifecycleConfigArn"] for c in self.lifecycle_configs.values()}
-        arns |= {t["TrackingServerArn"] for t in self.tracking_servers.values()}
-        arns |= {a["Arn"] for a in self.mlflow_apps.values()}
-        return arns
+    def job_arn(self, kind: str, name: str) -> str:
+        """A job's or endpoint's ARN: SageMaker writes the name in lower case there."""
+        return self.arn(f"{JOB_RESOURCES[kind]}/{name.lower()}")
+
+    def job_by_arn(self, kind: str, arn: str) -> dict | None:
+        jobs = self.jobs[kind]
+        found = jobs.get(arn.rsplit("/", 1)[-1])
+        if found is not None and found[_ARN_KEYS[kind]] == arn:
+            return found
+        return next((j for j in jobs.values() if j[_ARN_KEYS[kind]] == arn), None)
+
+    def resource_arns(self, wanted: Callable[[str], bool] = lambda resource_type: True) -> Iterator[str]:
+        """Every ARN this state holds whose resource type (`training-job`, `space`, ...) is
+        `wanted`: domains first, jobs and endpoints last."""
+        groups: list[tuple[str, Callable[[], Iterator[str]]]] = [
+            ("domain", lambda: (d["DomainArn"] for d in self.domains.values())),
+            ("user-profile", lambda: (p["UserProfileArn"] for p in self.user_profiles.values())),
+            ("space", lambda: (s["SpaceArn"] for s in self.spaces.values())),
+            ("app", lambda: (a["AppArn"] for a in self.apps)),
+            ("studio-lifecycle-config",
+             lambda: (c["StudioLifecycleConfigArn"] for c in self.lifecycle_configs.values())),
+            ("mlflow-tracking-server",
+             lambda: (t["TrackingServerArn"] for t in self.tracking_servers.values())),
+            ("mlflow-app", lambda: (a["Arn"] for a in self.mlflow_apps.values())),
+            ("endpoint-config", lambda: (c["EndpointConfigArn"] for c in self.endpoint_configs.values())),
+        ]
+        for kind, resource_type in JOB_RESOURCES.items():
+            groups.append((resource_type, lambda kind=kind: (
+                j[_ARN_KEYS[kind]] for j in self.jobs[kind].values())))
+        for resource_type, arns in groups:
+            if wanted(resource_type):
+                yield from arns()
 
     def settings_mention(self, arn: str) -> bool:
         """True when a domain, profile or space setting refers to `arn`."""

@@ -1,4 +1,5 @@
-"""Request and response validation against botocore's SageMaker service model.
+"""Request and response validation against botocore's service models (SageMaker, and the
+Resource Groups Tagging API).
 
 Messages follow AWS's wording, e.g. "1 validation error detected: Value 'Nope'
 at 'appType' failed to satisfy constraint: Member must satisfy enum value set: [...]".
@@ -22,10 +23,15 @@ from .errors import ApiError
 _JAVA_CLASSES = {r"\p{L}": r"\w", r"\p{N}": r"\d", r"\p{Z}": r"\s", r"\p{Alnum}": "a-zA-Z0-9"}
 
 
-@functools.lru_cache(maxsize=1)
+@functools.cache
+def service_model(name: str) -> ServiceModel:
+    """The service model of the installed botocore, e.g. "sagemaker" (loaded once)."""
+    return botocore.session.get_session().get_service_model(name)
+
+
 def sagemaker_model() -> ServiceModel:
     """The SageMaker service model of the installed botocore (loaded once)."""
-    return botocore.session.get_session().get_service_model("sagemaker")
+    return service_model("sagemaker")
 
 
 @functools.cache
@@ -170,9 +176,9 @@ class _Checker:
             self.fail(value, path, "Member must be base64-encoded binary")
 
 
-def operation(name: str) -> OperationModel | None:
-    """The operation model for `name`, or None if SageMaker has no such operation."""
-    model = sagemaker_model()
+def operation(name: str, service: str = "sagemaker") -> OperationModel | None:
+    """The operation model for `name`, or None if the service has no such operation."""
+    model = service_model(service)
     return model.operation_model(name) if name in model.operation_names else None
 
 
@@ -181,8 +187,8 @@ def _summarise(errors: list[str]) -> str:
     return f"{count} validation error{'s' if count != 1 else ''} detected: " + "; ".join(errors)
 
 
-def validate_request(op: OperationModel, params: Any) -> None:
-    """Raise ValidationException (400) when `params` break the operation's input shape."""
+def validate_request(op: OperationModel, params: Any, code: str = "ValidationException") -> None:
+    """Raise `code` (400) when `params` break the operation's input shape."""
     if not isinstance(params, dict):
         raise ApiError("SerializationException", "Request body must be a JSON object")
     if op.input_shape is None:
@@ -190,7 +196,7 @@ def validate_request(op: OperationModel, params: Any) -> None:
     checker = _Checker(output=False)
     checker.check(op.input_shape, params, "")
     if checker.errors:
-        raise ApiError("ValidationException", _summarise(checker.errors))
+        raise ApiError(code, _summarise(checker.errors))
 
 
 def response_errors(op: OperationModel, body: dict) -> list[str]:
