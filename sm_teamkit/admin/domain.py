@@ -52,6 +52,7 @@ class DomainApps:
         self.aws = aws
         self.prices = prices
         self.clock = clock
+        self.domain_arn = ""  # DescribeDomain's, read with the apps
 
     @functools.cached_property
     def sm(self):
@@ -60,7 +61,7 @@ class DomainApps:
     def running_apps(self) -> list[dict]:
         """Every InService or Pending app of the domain, priced, with ``owner`` and ``overdue``."""
         d = self.settings.domain_id
-        call(self.sm, f"describe domain {d}", "describe_domain", DomainId=d)
+        self.domain_arn = call(self.sm, f"describe domain {d}", "describe_domain", DomainId=d).get("DomainArn", "")
         try:
             spaces, raw = list_domain_apps(self.sm, d)
         except Exception as exc:
@@ -139,12 +140,33 @@ class DomainApps:
         what = f"{app['app_type']} app {app['app_name']} in {app['space_name'] or app['user_profile_name']}"
         call(self.sm, f"stop {what}", "delete_app", **self._app_params(app))
 
-    def profile_email(self, profile: str) -> str:
-        """The owner's address from the user profile's tag (``email_tag_key``), or ''."""
-        if not profile:
-            return ""
-        d = self.settings.domain_id
-        described = call(self.sm, f"describe user profile {profile}", "describe_user_profile",
-                               DomainId=d, UserProfileName=profile)
-        return self._tags(described["UserProfileArn"], f"user profile {profile}").get(
-            self.settings.email_tag_key, "").strip()
+    def owner_emails(self, owners: set[str]) -> dict[str, str]:
+        """The addresses of ``owners`` from their user profiles' tag ``email_tag_key``: one
+        tagging-API search for every profile of the account carrying the tag (100 a page).
+        Where tag:GetResources is denied, one ListTags per owner (the profile's ARN follows
+        from the domain's: no DescribeUserProfile)."""
+        owners = {o for o in owners if o}
+        if not owners:
+            return {}
+        key, d = self.settings.email_tag_key, self.settings.domain_id
+        prefix = f"{self.arn_prefix()}user-profile/{d}/"
+        try:
+            found = pages(client("resourcegroupstaggingapi", self.aws).get_resources, "ResourceTagMappingList",
+                          token="PaginationToken", TagFilters=[{"Key": key}],
+                          ResourceTypeFilters=["sagemaker:user-profile"], ResourcesPerPage=100)
+            emails = {item["ResourceARN"][len(prefix):]: next(
+                (t.get("Value", "") for t in item.get("Tags", []) if t["Key"] == key), "").strip()
+                for item in found if item["ResourceARN"].startswith(prefix)}
+            return {o: emails.get(o, "") for o in owners}
+        except Exception as exc:
+            error = aws_error(exc, "find the owners' e-mail tags (tag:GetResources)")
+            if error.code not in ("aws_access_denied", "aws_error"):
+                raise error from exc
+        return {o: self._tags(prefix + o, f"user profile {o}").get(key, "").strip() for o in sorted(owners)}
+
+    def arn_prefix(self) -> str:
+        """``arn:aws:sagemaker:<region>:<account>:`` of the domain (DescribeDomain, once)."""
+        if not self.domain_arn:
+            d = self.settings.domain_id
+            self.domain_arn = call(self.sm, f"describe domain {d}", "describe_domain", DomainId=d).get("DomainArn", "")
+        return self.domain_arn[: self.domain_arn.index("domain/")] if "domain/" in self.domain_arn else ""

@@ -101,11 +101,13 @@ class Reminder:
             "reminders": [], "no_address": [], "stopped": stopped, "kept": kept,
             "already_reminded": len(overdue) - len(fresh),
         }
+        given = {owner: o.emails.get(owner, "").strip() for owner in by_owner}
+        tagged = self.domain.owner_emails({owner for owner, address in given.items() if not address})
         try:
             for owner in sorted(by_owner):
                 owned = by_owner[owner]
                 rows = [self._row(a) for a in owned]
-                address = o.emails.get(owner, "").strip() or self.domain.profile_email(owner)
+                address = given[owner] or tagged.get(owner, "")
                 if not address:
                     result["no_address"].append({"owner": owner, "apps": rows})
                     continue

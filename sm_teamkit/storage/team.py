@@ -24,7 +24,9 @@ PERIOD_SECONDS = 60
 # minute, and the rescan (smaller) is the latest total.
 STAT = "Minimum"
 LOOKBACK_DAYS = 7
-_QUERIES_PER_CALL = 10  # 10 x 10,080 one-minute points: CloudWatch's 100,800 datapoints per answer
+# GetMetricData takes 500 queries a call; an answer over 100,800 datapoints is paged (NextToken),
+# and the metrics are sparse (one point per scan), so a call usually answers in one page.
+_QUERIES_PER_CALL = 500
 
 
 def dimensions(identity) -> list[dict]:
