@@ -156,8 +156,13 @@ class Teamkit:
         ident = self.identity()
         studio = ident.is_studio
         why_local = "Not running in SageMaker Studio (local mode): no domain to ask."
+        apps = {"available": studio, "reason": "" if studio else why_local}
+        if self._apps is not None:  # how the last refresh found the user's jobs (tags, or why not)
+            world = self._apps.refresh.peek().value
+            if world is not None and world.jobs_source:
+                apps["jobs"] = dict(world.jobs_source)
         return {
-            "apps": {"available": studio, "reason": "" if studio else why_local},
+            "apps": apps,
             "kernels": {"available": True, "reason": ""},
             "storage": {"available": True, "reason": ""},
             "proxies": {"available": True, "reason": ""},

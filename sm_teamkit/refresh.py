@@ -82,6 +82,11 @@ class SingleFlight(Generic[T]):
             self._run(future)
         return future.result()
 
+    def peek(self) -> Snapshot[T]:
+        """The current snapshot, never refreshing (what the last refresh left)."""
+        with self._lock:
+            return self._snapshot()
+
     def prefetch(self, executor: Executor) -> None:
         """Start a due refresh on ``executor`` without waiting (at server start, so the first
         caller finds an answer)."""

@@ -27,6 +27,8 @@ def cmd_status(args) -> int:
         print(f"  problem: {ident['problem']}")
     for name, cap in status["capabilities"].items():
         print(f"  {name}: {'available' if cap['available'] else 'unavailable: ' + cap['reason']}")
+        if cap.get("jobs", {}).get("reason"):
+            print(f"    jobs: {cap['jobs']['reason']}")
     return 0
 
 
