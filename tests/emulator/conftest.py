@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sm_studio_emulator import Emulator
+from sm_studio_emulator import Emulator, generated_scenario
 
 from ..conftest import start_emulator
 
@@ -100,3 +100,25 @@ def small_scenario() -> Callable[..., dict]:
         return scenario
 
     return build
+
+
+@pytest.fixture(scope="session")
+def generated_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def _generated_team(generated_clock: FakeClock) -> Iterator[Emulator]:
+    with start_emulator(generated_scenario(users=100, seed=11), clock=generated_clock,
+                        check_shapes=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def generated_team(_generated_team: Emulator) -> Iterator[Emulator]:
+    """A generated domain of 100 users (seed 11), shared by the tests that only read it, on a
+    clock that stands still (its Pending apps stay Pending); calls and faults start cleared."""
+    _generated_team.clear_faults()
+    _generated_team.reset_calls()
+    yield _generated_team
+    _generated_team.clear_faults()
