@@ -144,10 +144,12 @@ def operation_name(environ: dict, service: str, body: bytes | None) -> str:
         if action:
             return action[0]
     method = environ.get("REQUEST_METHOD", "GET")
-    routes = _rest_routes(_REST_MODELS.get(service, ""))
-    for route_method, pattern, required, name in routes:
-        if route_method == method and pattern.fullmatch(path) and all(
-            key in query and (value is None or value in query[key]) for key, value in required
+    for route_method, pattern, required, headers, name in _rest_routes(_REST_MODELS.get(service, "")):
+        if (
+            route_method == method
+            and pattern.fullmatch(path)
+            and all(key in query and (value is None or value in query[key]) for key, value in required)
+            and all(header in environ for header in headers)
         ):
             return name
     return f"{method} {path}"
@@ -160,9 +162,10 @@ def needs_body(environ: dict) -> bool:
 
 
 @functools.cache
-def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, tuple, str]]:
-    """(method, path pattern, required query (key, value|None), operation) of a REST model,
-    most specific first: more required query keys, then longer literal paths."""
+def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, tuple, tuple, str]]:
+    """(method, path pattern, required query (key, value|None), required headers (as WSGI
+    environ keys), operation) of a REST model, most specific first: more required query keys
+    and headers, then longer literal paths (PutObject after CopyObject and UploadPart)."""
     if not model_name:
         return []
     from .validation import service_model
@@ -170,13 +173,21 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, tuple, str]]:
     model = service_model(model_name)
     routes = []
     for name in model.operation_names:
-        http = model.operation_model(name).http
-        uri = http.get("requestUri", "/")
+        op = model.operation_model(name)
+        uri = op.http.get("requestUri", "/")
         path, _, query = uri.partition("?")
-        required = tuple(
+        required = [
             (key, value or None)
             for key, _, value in (part.partition("=") for part in query.split("&") if part)
-        )
+        ]
+        headers = []
+        shape = op.input_shape
+        for member in shape.required_members if shape is not None else ():
+            where = shape.members[member].serialization
+            if where.get("location") == "querystring":
+                required.append((where.get("name", member), None))
+            elif where.get("location") == "header":
+                headers.append("HTTP_" + where.get("name", member).upper().replace("-", "_"))
         pattern = ""
         literal = 0
         for piece in re.split(r"(\{[^}]+\})", path):
@@ -185,7 +196,9 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, tuple, str]]:
             else:
                 pattern += re.escape(piece)
                 literal += len(piece)
-        routes.append((len(required), literal, http.get("method", "GET"),
-                       re.compile(pattern.rstrip("/") + "/?"), required, name))
+        specificity = len(required) + len(headers)
+        routes.append((specificity, literal, op.http.get("method", "GET"),
+                       re.compile(pattern.rstrip("/") + "/?"), tuple(required), tuple(headers), name))
     routes.sort(key=lambda r: (-r[0], -r[1]))
-    return [(method, pattern, required, name) for _, _, method, pattern, required, name in routes]
+    return [(method, pattern, required, headers, name)
+            for _, _, method, pattern, required, headers, name in routes]
