@@ -13,6 +13,10 @@ STATUS_BY_CODE = {
     "ConflictException": 400,
     "ThrottlingException": 400,
     "AccessDeniedException": 400,
+    "InvalidParameterException": 400,  # the tagging API's validation error
+    "ThrottledException": 400,  # the tagging API's throttling error
+    "PaginationTokenExpiredException": 400,
+    "InternalServiceException": 500,
     "InternalFailure": 500,
     "ServiceUnavailable": 503,
     "NotImplemented": 501,  # the emulator's own: neither it nor moto implements the call

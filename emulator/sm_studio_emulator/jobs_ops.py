@@ -1,7 +1,7 @@
 """Jobs and endpoints: List*, Describe*, Stop*, DeleteEndpoint, DescribeEndpointConfig.
 
 The List* calls answer the emulator's own jobs (state.jobs) and moto's (jobs clients created at
-run time) in one listing. The others serve the emulator's own jobs; a name the emulator does not
+run time through this emulator) in one listing. The others serve the emulator's own jobs; a name the emulator does not
 hold goes to moto (ROUTED: operation -> (is it ours?, handler)).
 
 As AWS documents for ListTrainingJobs: when StatusEquals is given, MaxResults (10 by default)
@@ -30,7 +30,8 @@ _EQUALS = {"WarmPoolStatusEquals": ("WarmPoolStatus", "Status"),
 
 def _records(state: StudioState, kind: JobKind) -> list[dict]:
     own = state.jobs[kind.kind]
-    moto = [r for r in moto_view.described(state.region, kind.moto_attr)
+    created = state.moto_names.get(kind.moto_attr, set())
+    moto = [r for r in moto_view.described(state.region, kind.moto_attr, created)
             if r.get(kind.name_key) not in own]
     return list(own.values()) + moto
 

@@ -1,9 +1,10 @@
 """What the embedded moto holds of SageMaker, read in process: the jobs and endpoints that
-clients created at run time (forwarded to moto) join the emulator's own in List* answers and in
-the tagging API's GetResources.
+clients created at run time through this emulator (forwarded to moto) join the emulator's own in
+List* answers and in the tagging API's GetResources.
 
-moto keeps its state per process and per (account, region); the emulator reads every account
-moto has for the emulator's region.
+moto keeps its state per process and per (account, region): the emulator reads every account
+moto has for the emulator's region, and of it only what was created through this emulator
+(`StudioState.moto_names`), so that two emulators in one process list their own jobs only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,17 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+# Create operation -> (moto's backend attribute, the name parameter): what the emulator notes
+# when it forwards one.
+CREATES = {
+    "CreateTrainingJob": ("training_jobs", "TrainingJobName"),
+    "CreateProcessingJob": ("processing_jobs", "ProcessingJobName"),
+    "CreateTransformJob": ("transform_jobs", "TransformJobName"),
+    "CreateEndpoint": ("endpoints", "EndpointName"),
+    "CreateEndpointConfig": ("endpoint_configs", "EndpointConfigName"),
+    "CreateModel": ("_models", "ModelName"),
+    "CreateNotebookInstance": ("notebook_instances", "NotebookInstanceName"),
+}
 # moto's backend attribute -> the resource type in the ARN (for GetResources)
 TAGGABLE = {
     "training_jobs": "training-job",
@@ -55,11 +67,25 @@ def _timestamp_field(key: str, value: Any) -> Any:
     return value
 
 
-def described(region: str, attr: str) -> list[dict]:
-    """moto's jobs (or endpoints) of one kind, each as its Describe* answer."""
+def note_create(names: dict[str, set[str]], op_name: str, params: dict) -> None:
+    """Remember the name a forwarded Create* request gives (`names` by backend attribute)."""
+    attr, key = CREATES.get(op_name, ("", ""))
+    if attr and isinstance(params.get(key), str):
+        names.setdefault(attr, set()).add(params[key])
+
+
+def _items(backend: Any, attr: str, names: set[str]) -> list[Any]:
+    held = getattr(backend, attr, {})
+    return [held[name] for name in sorted(names) if name in held]
+
+
+def described(region: str, attr: str, names: set[str]) -> list[dict]:
+    """moto's jobs (or endpoints) of one kind named in `names`, each as its Describe* answer."""
     found = []
+    if not names:
+        return found
     for backend in _backends(region):
-        for item in list(getattr(backend, attr, {}).values()):
+        for item in _items(backend, attr, names):
             try:
                 found.append(_epoch(item.response_object))
             except Exception:  # an object moto cannot describe is left out, not fatal
@@ -67,11 +93,14 @@ def described(region: str, attr: str) -> list[dict]:
     return found
 
 
-def tagged(region: str) -> Iterator[tuple[str, list[dict]]]:
-    """(ARN, tags) of every SageMaker resource moto holds that GetResources can return."""
+def tagged(region: str, names: dict[str, set[str]]) -> Iterator[tuple[str, list[dict]]]:
+    """(ARN, tags) of the SageMaker resources moto holds, of those named in `names` (by backend
+    attribute), that GetResources can return."""
+    if not any(names.values()):
+        return
     for backend in _backends(region):
         for attr in TAGGABLE:
-            for item in list(getattr(backend, attr, {}).values()):
+            for item in _items(backend, attr, names.get(attr, set())):
                 arn = getattr(item, "arn", None) or getattr(item, "model_arn", None)
                 if arn:
                     yield arn, [dict(t) for t in getattr(item, "tags", None) or []]

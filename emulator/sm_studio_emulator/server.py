@@ -26,7 +26,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
-from . import apps_ops, config_ops, jobs_ops, presign_ops, studio_ops, tagging_ops
+from . import apps_ops, config_ops, jobs_ops, moto_view, presign_ops, studio_ops, tagging_ops
 from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
 from .errors import ApiError
 from .faults import FaultInjector
@@ -259,6 +259,9 @@ class Emulator:
                 if owns(self._state, params):
                     handler = routed
         if handler is None:
+            if service.name == "sagemaker":
+                with self._state.lock:
+                    moto_view.note_create(self._state.moto_names, op_name, params)
             return self._forward(environ, start_response)
         with self._state.lock:
             result = handler(self._state, params)

@@ -89,6 +89,9 @@ class StudioState:
         # endpoint; then by name), shaped like their Describe* answers; see jobs.py.
         self.jobs: dict[str, dict[str, dict]] = {k: {} for k in JOB_RESOURCES}
         self.endpoint_configs: dict[str, dict] = {}
+        # Names of the SageMaker resources clients created in moto through this emulator, by
+        # moto's backend attribute ("training_jobs", ...): the part of moto it lists.
+        self.moto_names: dict[str, set[str]] = {}
         self._next_uid = 200001
 
     # ARNs and generated ids -------------------------------------------------

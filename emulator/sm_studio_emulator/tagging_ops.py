@@ -68,7 +68,7 @@ def _resources(state: StudioState, type_filters: list[str]) -> list[tuple[str, l
         tags = state.tags.get(arn)
         if tags:
             found[arn] = tags
-    for arn, tags in moto_view.tagged(state.region):
+    for arn, tags in moto_view.tagged(state.region, state.moto_names):
         if tags and arn not in found and (not type_filters or _type_wanted(*_arn_type(arn), type_filters)):
             found[arn] = tags
     return sorted(found.items())

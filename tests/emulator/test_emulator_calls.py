@@ -46,7 +46,7 @@ def test_every_operation_of_every_service_is_counted(generated_team, aws):
     sts.get_caller_identity()
     logs.describe_log_groups()
     efs.describe_file_systems()
-    cloudwatch.put_metric_data(Namespace="SmTeamkit", MetricData=[
+    cloudwatch.put_metric_data(Namespace="SmTeamkitCounted", MetricData=[
         {"MetricName": "Counted", "Value": 1, "Timestamp": dt.datetime.now(dt.timezone.utc)}])
     with pytest.raises(ClientError):
         sm.describe_user_profile(DomainId="d-generated0001", UserProfileName="nobody")
