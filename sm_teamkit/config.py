@@ -431,6 +431,18 @@ class SmTeamkit(Configurable):
             "jupyter-server-proxy allows by default."
         ),
     ).tag(config=True)
+    proxy_strip_credentials = Bool(
+        True,
+        help=(
+            "Keep the Jupyter login away from every proxied backend (<base_url>proxy/<port>/, "
+            "mlflow/, sparkui/, sparkhistory/ and the other jupyter-server-proxy entries): the "
+            "token query parameter, an Authorization header carrying the Jupyter token (token or "
+            "Bearer) and the Jupyter cookies (the login cookie username-*, _xsrf, jupyterhub-*) "
+            "are removed, HTTP and websocket; everything else is forwarded as sent. Off: "
+            "backends get them, as jupyter-server-proxy does by default (the server logs a "
+            "warning at start)."
+        ),
+    ).tag(config=True)
     # --- Git credentials (sm-teamkit git-credential) ----------------------------------------
     git_credential_secret_name = Unicode(
         "sm-teamkit/git/{user_profile}",

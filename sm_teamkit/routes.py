@@ -225,6 +225,6 @@ def setup_routes(web_app, teamkit) -> None:
     from .proxies.handlers import proxy_handlers  # Spark UI routes (jupyter-server-proxy)
 
     settings = teamkit.proxies.settings
-    web_app.add_handlers(".*$", proxy_handlers(base_url, settings.spark))
-    # No token to any backend; <base>/proxy/<port>/ to this user's own ports only.
-    guard_proxy_routes(web_app, base_url, settings.own_ports_only)
+    web_app.add_handlers(".*$", proxy_handlers(base_url, settings))
+    # No Jupyter credential to any backend; <base>/proxy/<port>/ to this user's own ports only.
+    guard_proxy_routes(web_app, settings.own_ports_only, settings.strip_credentials)

@@ -3,7 +3,8 @@ header handling and its security fixes come with them).
 
 ``<base>/sparkui/<port>/...`` reaches 127.0.0.1:<port> only for ports in the Spark UI range
 that this user is listening on; ``<base>/sparkhistory/...`` reaches the one configured Spark
-History Server. No other host or port is reachable through these routes."""
+History Server. No other host or port is reachable through these routes, and no Jupyter
+credential reaches either backend (guard.NoCredentialsUpstream, ``proxy_strip_credentials``)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.handlers import LocalProxyHandler, ProxyHandler
 from tornado import web
 
-from .guard import NoTokenUpstream
-from .service import HISTORY_ROUTE
-from .spark import ROUTE, SparkSettings, port_owner_ok, same_host_location
+from .guard import NoCredentialsUpstream
+from .service import HISTORY_ROUTE, ProxySettings
+from .spark import ROUTE, SOCKETS, SparkSettings, same_host_location
 
 
 def _location_rewriter(context_of):
@@ -52,11 +53,12 @@ for _verb in ("get", "post", "put", "delete", "head", "patch", "options"):
     setattr(_Authenticated, _verb, _authenticated_verb(_verb))
 
 
-class SparkUiProxyHandler(_Authenticated, NoTokenUpstream, LocalProxyHandler):
+class SparkUiProxyHandler(_Authenticated, NoCredentialsUpstream, LocalProxyHandler):
     """``<base>/sparkui/<port>/<path>`` to a live Spark UI of this user."""
 
-    def initialize(self, spark: SparkSettings):
+    def initialize(self, spark: SparkSettings, strip_credentials: bool):
         self.spark = spark
+        self.strip_credentials = strip_credentials
 
     async def prepare(self, *args, **kwargs):
         await super().prepare(*args, **kwargs)  # authentication first: 403 / login redirect
@@ -68,19 +70,20 @@ class SparkUiProxyHandler(_Authenticated, NoTokenUpstream, LocalProxyHandler):
                 404, f"No Spark UI route for port {port}: Spark UIs are proxied on ports "
                 f"{self.spark.first_port}-{self.spark.first_port + self.spark.port_count - 1} only."
             )
-        if not port_owner_ok(port, self.spark):
+        if not await SOCKETS.listens_async(port):
             raise web.HTTPError(404, f"No Spark UI of yours is listening on port {port}.")
 
     def _get_context_path(self, host, port):
         return url_path_join(self.base_url, ROUTE, str(port))
 
 
-class SparkHistoryProxyHandler(_Authenticated, NoTokenUpstream, ProxyHandler):
+class SparkHistoryProxyHandler(_Authenticated, NoCredentialsUpstream, ProxyHandler):
     """``<base>/sparkhistory/<path>`` to the configured Spark History Server (http only)."""
 
-    def initialize(self, target_host: str, target_port: int):
+    def initialize(self, target_host: str, target_port: int, strip_credentials: bool):
         self.target_host = target_host
         self.target_port = target_port
+        self.strip_credentials = strip_credentials
 
     def _get_context_path(self, host, port):
         return url_path_join(self.base_url, HISTORY_ROUTE)
@@ -104,8 +107,9 @@ for _verb in ("post", "put", "delete", "head", "patch", "options"):  # GET: http
     setattr(SparkHistoryProxyHandler, _verb, _history_verb(_verb))
 
 
-def proxy_handlers(base_url: str, spark: SparkSettings) -> list[tuple]:
+def proxy_handlers(base_url: str, settings: ProxySettings) -> list[tuple]:
     """Tornado handler specs for the Spark routes (add with ``web_app.add_handlers``)."""
+    spark, strip = settings.spark, settings.strip_credentials
     handlers: list[tuple] = [
         (
             url_path_join(base_url, ROUTE, r"(\d+)(/.*|)"),
@@ -116,6 +120,7 @@ def proxy_handlers(base_url: str, spark: SparkSettings) -> list[tuple]:
                     lambda port: url_path_join(base_url, ROUTE, str(port))
                 ),
                 "spark": spark,
+                "strip_credentials": strip,
             },
         )
     ]
@@ -134,6 +139,7 @@ def proxy_handlers(base_url: str, spark: SparkSettings) -> list[tuple]:
                     "rewrite_response": _history_rewriter(history_context, host, port),
                     "target_host": host,
                     "target_port": port,
+                    "strip_credentials": strip,
                 },
             )
         )

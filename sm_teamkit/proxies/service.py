@@ -24,13 +24,14 @@ MANAGED_FIRST_WAIT_SECONDS = 10.0
 @dataclass(frozen=True, kw_only=True)
 class ProxySettings(FromConfig):
     """The proxies' settings: the local MLflow's and the Spark UIs' (each built once, here),
-    and c.SmTeamkit's managed MLflow and own-ports settings."""
+    and c.SmTeamkit's managed MLflow, own-ports and credential-stripping settings."""
 
     mlflow: MlflowSettings
     spark: SparkSettings
     managed_refresh_seconds: float = trait("mlflow_managed_refresh_seconds")
     presigned_url_seconds: int = trait("mlflow_presigned_url_seconds")
     own_ports_only: bool = trait("proxy_own_ports_only")
+    strip_credentials: bool = trait("proxy_strip_credentials")
 
     @classmethod
     def from_config(cls, config=None, **given) -> ProxySettings:

@@ -1,12 +1,15 @@
 """Live Spark UIs of this user: listening sockets in the Spark UI port range, named by the
-Spark REST API; and the redirect fix that keeps the UI under the proxy prefix."""
+Spark REST API; the table of listening sockets the proxies' own-port checks share; and the
+redirect fix that keeps the UI under the proxy prefix."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +22,9 @@ from ..config_fields import FromConfig, trait
 
 PROC_NET = ("/proc/net/tcp", "/proc/net/tcp6")
 TCP_LISTEN = "0A"
+# How long one reading of /proc/net serves the own-port checks: a port closed this recently may
+# still pass the check (the connection then fails); a port opened since is found by a re-read.
+SOCKETS_FRESH_SECONDS = 1.0
 ROUTE = "sparkui"  # no "proxy" or "history" segment: Spark's own JS treats those specially
 
 
@@ -121,15 +127,119 @@ def user_spark_sockets(settings: SparkSettings, uid: int | None = None,
     }
 
 
-def port_owner_ok(port: int, settings: SparkSettings, uid: int | None = None) -> bool:
-    """May the proxy reach ``port``? Only Spark-range ports listened on by this user."""
-    if not settings.allows(port):
-        return False
-    uid = os.geteuid() if uid is None else uid
-    sockets = listening_sockets()
-    if sockets is None:
-        return True  # no /proc (macOS laptop): the port range is the only guard
-    return any(s.port == port and s.uid == uid for s in sockets)
+@dataclass(frozen=True)
+class SocketTable:
+    """One reading of /proc/net/tcp{,6}, indexed for the per-request checks: the ports each
+    uid listens on where 127.0.0.1 or ::1 reaches them. ``readable`` False: no /proc."""
+
+    ports_by_uid: dict[int, frozenset[int]]
+    taken: float  # clock time the reading began
+    readable: bool = True
+
+    @classmethod
+    def read(cls, paths: tuple[str, ...], taken: float) -> SocketTable:
+        sockets = listening_sockets(paths)
+        by_uid: dict[int, set[int]] = {}
+        for s in sockets or ():
+            if reachable_from_loopback(s.address):
+                by_uid.setdefault(s.uid, set()).add(s.port)
+        return cls({uid: frozenset(ports) for uid, ports in by_uid.items()}, taken, sockets is not None)
+
+    def listens(self, port: int, uid: int) -> bool:
+        """Does ``uid`` listen on ``port`` reachable from loopback? True without /proc (no way
+        to tell). A set lookup: the cost does not grow with the host's socket count."""
+        return not self.readable or port in self.ports_by_uid.get(uid, ())
+
+
+class ListeningSockets:
+    """The host's listening sockets, read at most once per ``fresh_seconds`` and shared by every
+    check; a miss re-reads once (a just-started app is found at once). Concurrent readers
+    share one reading. Blocking reads run on the caller's thread (``listens``) or on the
+    event loop's executor (``listens_async``), never on the loop itself."""
+
+    def __init__(self, paths: tuple[str, ...] = PROC_NET, fresh_seconds: float = SOCKETS_FRESH_SECONDS,
+                 clock=time.monotonic):
+        self.paths, self.fresh_seconds, self.clock = paths, fresh_seconds, clock
+        self._lock = threading.Lock()
+        self._table: SocketTable | None = None
+        self.reads = 0  # readings of /proc/net so far (tests, benchmarks)
+
+    def cached(self) -> SocketTable | None:
+        """The latest reading while it is fresh, else None. Never blocks."""
+        table = self._table
+        if table is not None and self.clock() - table.taken < self.fresh_seconds:
+            return table
+        return None
+
+    def read(self, stale: SocketTable | None = None) -> SocketTable:
+        """A reading other than ``stale`` (the one a caller found wanting): the latest one if
+        another caller has replaced it meanwhile, else a new one."""
+        with self._lock:
+            table = self._table
+            if table is not None and table is not stale:
+                return table
+            table = SocketTable.read(self.paths, self.clock())
+            self.reads += 1
+            self._table = table
+            return table
+
+    def table(self) -> SocketTable:
+        """A fresh reading (blocking when the cached one is stale)."""
+        seen = self._table
+        return self.cached() or self.read(seen)
+
+    def listens(self, port: int, uid: int | None = None) -> bool:
+        """Does ``uid`` (default: this process's user) listen on ``port`` where loopback reaches it?"""
+        uid = os.geteuid() if uid is None else uid
+        seen = self._table
+        table = self.cached()
+        if table is not None and table.listens(port, uid):
+            return True
+        return self.read(seen).listens(port, uid)
+
+    async def listens_async(self, port: int, uid: int | None = None) -> bool:
+        """``listens`` for the event loop: a hit costs a set lookup; a miss or a stale reading
+        awaits one re-read on the loop's executor."""
+        uid = os.geteuid() if uid is None else uid
+        seen = self._table
+        table = self.cached()
+        if table is not None and table.listens(port, uid):
+            return True
+        table = await asyncio.get_running_loop().run_in_executor(None, self.read, seen)
+        return table.listens(port, uid)
+
+    def own_ports(self, uid: int | None = None) -> set[int]:
+        uid = os.geteuid() if uid is None else uid
+        return set(self.table().ports_by_uid.get(uid, ()))
+
+
+# One table per server process: the proxy/<port>/ and sparkui/<port>/ checks and the panel.
+SOCKETS = ListeningSockets()
+
+
+def own_listening_ports(uid: int | None = None) -> set[int]:
+    """Loopback-reachable ports that ``uid``'s processes (default: this server's user) listen
+    on, from the shared table (at most ``SOCKETS_FRESH_SECONDS`` old; blocking when stale:
+    call it off the event loop). Empty where /proc/net cannot be read."""
+    return SOCKETS.own_ports(uid)
+
+
+def port_owner_ok(port: int, settings: SparkSettings, uid: int | None = None,
+                  sockets: ListeningSockets = SOCKETS) -> bool:
+    """May the proxy reach ``port``? Only Spark-range ports listened on by this user where
+    loopback reaches them (no /proc, as on a macOS laptop: the range is the only guard)."""
+    return settings.allows(port) and sockets.listens(port, uid)
+
+
+def keep_spark_on_loopback(environ: dict | None = None) -> str:
+    """Set ``SPARK_LOCAL_IP=127.0.0.1`` in the server's environment (``os.environ``), which
+    every kernel it starts inherits (the image's own ``python3`` kernelspec included): a Spark
+    session's UI then listens on loopback only, reached through the authenticated proxy. A
+    value the user set already wins (a kernelspec's ``env`` wins over both). Returns the value
+    kernels get."""
+    env = os.environ if environ is None else environ
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return env["SPARK_LOCAL_IP"]
 
 
 def _accepts(port: int) -> bool:
