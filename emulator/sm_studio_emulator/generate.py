@@ -9,7 +9,8 @@ linearly with the number of users; at 500 users it is (docs/emulator.md has the 
 - 500 profiles `user-0000` ... `user-0499`, 80 % with an `email` tag; a private JupyterLab
   space `<user>-lab` each, 150 also a private CodeEditor space `<user>-code`;
   100 shared spaces `team-space-000` ... owned by some users;
-- 770 InService apps (380 JupyterLab in `<user>-lab`, 105 CodeEditor, 60 in shared spaces,
+- 770 InService apps (380 JupyterLab in `<user>-lab`, user-0000's always among them; 105
+  CodeEditor, 60 in shared spaces,
   125 Classic JupyterServer `default`, 100 KernelGateway), plus 10 Pending, 10 Failed and 15
   Deleted;
 - 100 running jobs and endpoints (50 training, 20 processing, 10 transform InProgress, 20
@@ -205,8 +206,9 @@ class _Team:
     def _apps(self, code_spaces: list[str], shared: list[tuple[str, str, str]]) -> list[dict]:
         apps = []
         # Each user's lab space: running, starting, just stopped, or idle (no app).
-        order = list(self.names)
+        order = list(self.names[1:])
         self.rng.shuffle(order)
+        order.insert(0, self.names[0])  # user-0000, the person at the keyboard, has a running lab
         running = self._count(APP_SHARES["lab"])
         pending = self._count(APP_SHARES["lab_pending"])
         deleted = self._count(APP_SHARES["lab_deleted"])

@@ -60,6 +60,8 @@ def test_a_100_user_domain_has_the_reference_mix(generated_team, aws, capsys):
     assert sum(kinds.values()) == 150 and kinds[("Private", "CodeEditor")] == 30
     assert kinds[("Private", "JupyterLab")] == 100 and kinds[("Shared", "JupyterLab")] + kinds[("Shared", "CodeEditor")] == 20
     assert _statuses(sm) == {"InService": 154, "Pending": 2, "Failed": 2, "Deleted": 3}
+    keyboard = sm.list_apps(DomainIdEquals=DOMAIN, SpaceNameEquals="user-0000-lab")["Apps"]
+    assert [(a["AppType"], a["AppName"], a["Status"]) for a in keyboard] == [("JupyterLab", "default", "InService")]
     running = {kind: len(everything(sm, op, key, StatusEquals=status)) for kind, op, key, status in (
         ("training", "list_training_jobs", "TrainingJobSummaries", "InProgress"),
         ("processing", "list_processing_jobs", "ProcessingJobSummaries", "InProgress"),
