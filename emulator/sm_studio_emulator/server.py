@@ -252,19 +252,19 @@ class Emulator:
         if fault is not None:
             raise fault
         validate_request(op_model, params, service.validation_code)
-        handler = service.operations.get(op_name)
-        if handler is None and op_name in service.routed:
-            owns, routed = service.routed[op_name]
-            with self._state.lock:
-                if owns(self._state, params):
-                    handler = routed
-        if handler is None:
-            if service.name == "sagemaker":
-                with self._state.lock:
+        with self._state.lock:  # one hold: whether the emulator answers, and the answer
+            handler = service.operations.get(op_name)
+            if handler is None and op_name in service.routed:
+                owns, routed = service.routed[op_name]
+                handler = routed if owns(self._state, params) else None
+            if handler is None:
+                if service.name == "sagemaker":
                     moto_view.note_create(self._state.moto_names, op_name, params)
+                result = None
+            else:
+                result = handler(self._state, params)
+        if result is None:
             return self._forward(environ, start_response)
-        with self._state.lock:
-            result = handler(self._state, params)
         problems = response_errors(op_model, result)
         if problems:
             message = f"{op_name} response does not match the botocore output shape: " + "; ".join(
