@@ -229,7 +229,7 @@ def pytest_ignore_collect(collection_path, config):
 # The slow tier: what needs a browser, real pipenv environments, Java/Spark, MLflow, FUSE, a
 # whole `make demo`, or minutes of its own. `make test-fast` (pytest -m "not slow") leaves these
 # out; `make test` runs everything. Paths relative to tests/ (a folder marks all of its files).
-SLOW = ("ui/", "kernels/", "proxies/test_spark.py", "proxies/test_spark_loopback_security.py",
+SLOW = ("ui/", "kernels/", "apps/test_scale.py", "proxies/test_spark.py", "proxies/test_spark_loopback_security.py",
         "proxies/test_mlflow.py", "proxies/test_cli.py", "storage/test_netscan.py",
         "lifecycle/test_smd_layout.py", "test_make_demo.py", "test_front_door.py")
 

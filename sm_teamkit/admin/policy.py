@@ -24,8 +24,19 @@ def iam_policy(domain_id: str, region: str = "*", account: str = "*", user_profi
                 "sagemaker:ListSpaces", "sagemaker:ListUserProfiles", "sagemaker:ListTags",
                 "sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs", "sagemaker:ListTransformJobs",
                 "sagemaker:ListEndpoints", "sagemaker:ListMlflowTrackingServers",
+                # the panel finds the user's jobs and endpoints by their ownership tags
+                "tag:GetResources",
             ],
             "Resource": "*",
+        },
+        {
+            "Sid": "DescribeOwnJobs",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob",
+                       "sagemaker:DescribeTransformJob", "sagemaker:DescribeEndpoint",
+                       "sagemaker:DescribeEndpointConfig"],
+            "Resource": [f"{arn}:training-job/*", f"{arn}:processing-job/*", f"{arn}:transform-job/*",
+                         f"{arn}:endpoint/*", f"{arn}:endpoint-config/*"],
         },
         {
             "Sid": "DescribeInDomain",

@@ -22,9 +22,10 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
          "Resource": _sub(sm + ":domain/${DomainId}")},
         {"Sid": "ListDomainApps", "Effect": "Allow", "Action": ["sagemaker:ListApps", "sagemaker:ListSpaces"],
          "Resource": "*"},
-        {"Sid": "OwnersAndTags", "Effect": "Allow",
-         "Action": ["sagemaker:DescribeUserProfile", "sagemaker:DescribeApp", "sagemaker:ListTags"],
+        {"Sid": "OwnersAndTags", "Effect": "Allow", "Action": ["sagemaker:DescribeApp", "sagemaker:ListTags"],
          "Resource": [_sub(sm + ":user-profile/${DomainId}/*"), _sub(sm + ":app/${DomainId}/*")]},
+        # owners' addresses: one search for the user profiles carrying the e-mail tag
+        {"Sid": "FindOwnersAddresses", "Effect": "Allow", "Action": ["tag:GetResources"], "Resource": "*"},
         {"Fn::If": ["StopEnabled",
                     {"Sid": "StopPastHardLimit", "Effect": "Allow", "Action": ["sagemaker:DeleteApp"],
                      "Resource": _sub(sm + ":app/${DomainId}/*")},

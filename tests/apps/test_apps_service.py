@@ -13,6 +13,7 @@ from .conftest import APP_DELETE_SECONDS, DOMAIN, REGION, profile_arn, space_arn
 
 
 def service(emu, user="alice", refresh=30.0, clock=None, **kw) -> AppsService:
+    kw.setdefault("refresh_jitter", 0.0)  # the tests move the clock by whole intervals
     settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name=user, space_name=kw.pop("space", "alice-lab"),
                             app_type="JupyterLab", app_name="default", refresh_seconds=refresh,
                             max_backoff_seconds=kw.pop("max_backoff", 300.0), **kw)
