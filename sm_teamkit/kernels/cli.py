@@ -34,11 +34,12 @@ def cmd_list(args) -> int:
         print(f"No pipenv, uv or conda environments found (looked in {listing['workon_home']}, "
               f"{', '.join(listing['project_roots'] + listing['conda_envs_dirs']) or 'no project roots'}).")
         return 0
-    rows = [("STATUS", "TOOL", "PYTHON", "PROJECT", "KERNEL", "PATH")]
+    # ID is what `kernels repair|install-ipykernel|rebuild` take, and the kernel's name once registered.
+    rows = [("STATUS", "TOOL", "PYTHON", "PROJECT", "ID", "PATH")]
     for e in envs:
         status = e["status"] + ("" if e["registered"] or e["status"] != "ready" else " (not registered yet)")
         rows.append((status, e["tool"], e["python_version"] or "?", e["project_path"] or e["project_name"],
-                     e["id"] if e["status"] == "ready" else "-", e["path"]))
+                     e["id"], e["path"]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
@@ -101,4 +102,4 @@ def register(sub: argparse._SubParsersAction) -> None:
                          ("install-ipykernel", "pip install ipykernel into an environment, then register it"),
                          ("rebuild", "make an environment again with this image's Python, same packages and kernel")):
         s = add_command(ksub, action, cmd_action, text, json="print the finished job as JSON", action=action)
-        s.add_argument("environment", help="the environment's id (see `sm-teamkit kernels list`)")
+        s.add_argument("environment", help="the environment's ID, path or project (as `sm-teamkit kernels list` shows)")

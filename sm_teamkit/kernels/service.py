@@ -133,9 +133,18 @@ class KernelsService:
         """The environment discovery knows under ``env_id``; never an arbitrary path."""
         if not isinstance(env_id, str) or not env_id:
             raise BadRequest("Name the environment: {\"environment\": \"<id from GET /sm-teamkit/kernels>\"}.")
-        for env in self.discover():
+        envs = self.discover()
+        for env in envs:
             if env.id == env_id:
                 return env
+        # What `kernels list` shows also names an environment: its path, project path or project name.
+        wanted = env_id.rstrip("/") or env_id
+        matches = [e for e in envs if wanted in (e.path, e.project_path, e.project_name)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise BadRequest(f"'{env_id}' names {len(matches)} environments.",
+                             "Use one of their ids: " + ", ".join(e.id for e in matches) + ".")
         raise NotFound(
             f"No environment '{env_id}' is known here.",
             "It may have been deleted or renamed; refresh the list.",

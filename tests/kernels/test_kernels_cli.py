@@ -57,3 +57,28 @@ def test_sync_writes_into_the_kernels_dir_given_on_the_command_line(configured, 
 def test_an_action_on_an_unknown_environment_exits_with_a_readable_error(configured, capsys):
     assert main(["kernels", "install-ipykernel", "/etc"]) == 2
     assert "No environment '/etc' is known here" in capsys.readouterr().err
+
+
+def test_list_shows_the_id_the_actions_take_for_every_environment(configured, pipenv_world, capsys):
+    assert main(["kernels", "list", "--json"]) == 0
+    by_path = {e["path"]: e for e in json.loads(capsys.readouterr().out)["environments"]}
+    broken, needs = by_path[str(pipenv_world.broken)], by_path[str(pipenv_world.no_ipykernel)]
+    assert broken["status"] == "broken" and needs["status"] == "needs_ipykernel"
+    assert main(["kernels", "list"]) == 0
+    table = capsys.readouterr().out
+    header = table.splitlines()[0]
+    assert "ID" in header.split() and "KERNEL" not in header
+    for env in (broken, needs):
+        row = next(line for line in table.splitlines() if line.rstrip().endswith(env["path"]))
+        assert env["id"] in row.split()
+
+
+@pytest.mark.parametrize("how", ["id", "project_name", "project_path", "path"])
+def test_actions_accept_what_the_table_shows(configured, pipenv_world, capsys, how):
+    assert main(["kernels", "list", "--json"]) == 0
+    env = next(e for e in json.loads(capsys.readouterr().out)["environments"]
+               if e["path"] == str(pipenv_world.no_ipykernel))
+    # feature-store is made for this image: rebuild refuses it, after finding it.
+    assert main(["kernels", "rebuild", env[how]]) == 2
+    err = capsys.readouterr().err
+    assert "is known here" not in err and "nothing to rebuild" in err
