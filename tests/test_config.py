@@ -36,3 +36,18 @@ def test_sm_teamkit_config_prints_every_setting_with_its_value_and_help(tmp_path
     bad = subprocess.run([str(cli), "config", "no_such_setting"], capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 2 and "no setting named no_such_setting" in bad.stderr
 
+
+
+def test_output_piped_into_a_reader_that_quits_ends_quietly(tmp_path):
+    """`sm-teamkit config --json | head -1`: no BrokenPipeError traceback when the reader is gone."""
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path)}
+    cli = Path(sys.executable).with_name("sm-teamkit")
+    for argv in (["config"], ["config", "--json"], ["status", "--json"]):
+        proc = subprocess.Popen([str(cli), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        proc.stdout.close()  # the reader quits before the first line: every write meets a closed pipe
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141, (argv, err)
+        assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, argv
+    shown = subprocess.run(f"'{cli}' config --json | head -1", shell=True, capture_output=True, text=True,
+                           timeout=60, env=env)
+    assert shown.stdout == "[\n" and shown.stderr == ""

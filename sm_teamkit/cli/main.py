@@ -129,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, not at exit: a closed pipe must land in the except below
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except TeamkitError as exc:
         print(f"sm-teamkit: {exc.message}", file=sys.stderr)
         if exc.hint:
@@ -138,3 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
+
+
+def _reader_went_away() -> int:
+    """Output piped into ``head`` (or a pager that quit): stop quietly, as ``du | head`` does.
+    What is still buffered goes to /dev/null, so Python's exit flush raises nothing either."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141  # 128 + SIGPIPE: what a shell reports for a writer the pipe cut short
