@@ -55,9 +55,23 @@ def cmd_up(args) -> int:
           + (f" on {result.instance_type}" if result.instance_type else "") + ".", file=sys.stderr)
     if result.status != "InService":
         print("Run `sm-teamkit up` again to wait for it.", file=sys.stderr)
-    print(f"Sign in with `sm-teamkit open{' --space ' + result.space if result.space else ''}`.", file=sys.stderr)
+    print(f"Sign in with `{_open_command(args, result.space)}`.", file=sys.stderr)
     print(result.url)
     return 0
+
+
+def _open_command(args, space: str) -> str:
+    """The ``sm-teamkit open`` that reaches what ``up`` started: the target flags given to
+    ``up`` carried over, so it works as printed with or without a config file."""
+    import shlex
+
+    words = ["sm-teamkit", "open"]
+    for key, flag in (("domain", "--domain"), ("user_profile", "--profile"), ("space", "--space"),
+                      ("region", "--region"), ("aws_profile", "--aws-profile")):
+        value = space if key == "space" else getattr(args, key, "")
+        if value:
+            words += [flag, shlex.quote(value)]
+    return " ".join(words)
 
 
 def cmd_open(args) -> int:

@@ -130,3 +130,18 @@ def test_apps_works_from_a_laptop_with_domain_and_profile_flags(laptop):
     refused = run(env, "apps", "stop", "JupyterLab", "default", "--space", "bob-lab", "--aws-profile", "work")
     assert refused.returncode == 2 and "belongs to 'bob'" in refused.stderr
     assert emu.count("DeleteApp") == 0
+
+
+def test_the_sign_in_command_up_prints_works_as_printed_without_a_config_file(laptop):
+    emu, env, home = laptop
+    (home / ".config" / "sm-teamkit" / "config.toml").unlink()
+    done = run(env, "up", "--domain", DOMAIN, "--profile", "alice", "--space", "alice-lab",
+               "--aws-profile", "work", "--region", "us-east-1", "--poll-seconds", "0.1")
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if x.startswith("Sign in with `"))
+    printed = line.split("`")[1].split()
+    assert printed[:2] == ["sm-teamkit", "open"]
+    opened = run(env, *printed[1:], "--print")
+    assert opened.returncode == 0, opened.stderr
+    issued = emu.state.presigned_domain_urls[-1]
+    assert opened.stdout.strip() == issued["AuthorizedUrl"] and issued["SpaceName"] == "alice-lab"
