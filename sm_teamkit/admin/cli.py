@@ -103,8 +103,10 @@ def cmd_remind(args) -> int:
         names = ", ".join(f"{a['app_type']} {a['app_name']}" for a in n["apps"])
         print(f"no address for {owner_label(n['owner'])}: {names} (add --emails or the profile's e-mail tag)",
               file=sys.stderr)
-    print(f"{result['day']}: {result['sent']} sent, {len(result['reminders'])} owner(s) with apps past "
-          f"their limit, {len(result['no_address'])} without address, {result['already_reminded']} "
+    # Every owner past the limit counts, with an address or not (those without one are a subset).
+    owners, unreachable = len(result["reminders"]) + len(result["no_address"]), len(result["no_address"])
+    print(f"{result['day']}: {result['sent']} sent, {owners} owner(s) with apps past their limit "
+          f"({owners - unreachable} with an address, {unreachable} without), {result['already_reminded']} "
           "app(s) already reminded today" + (" (dry run: nothing sent)" if args.dry_run else ""))
     return 0
 

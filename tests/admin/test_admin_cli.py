@@ -102,3 +102,11 @@ def test_bad_emails_file_is_refused(cli, tmp_path):
     bad.write_text("[1, 2]")
     code, _, err = cli("remind", "--domain", DOMAIN, "--sender", SENDER, "--emails", str(bad), "--dry-run")
     assert code == 2 and "must be a JSON object" in err
+
+
+def test_remind_dry_run_without_emails_counts_every_owner_past_the_limit(cli, live_emulator):
+    code, out, err = cli("remind", "--domain", DOMAIN, "--sender", SENDER, "--dry-run")
+    assert code == 0
+    assert len(OVERDUE) == 3 and "no address for bob" in err and "no address for carol" in err
+    summary = out.splitlines()[-1]
+    assert "3 owner(s) with apps past their limit (1 with an address, 2 without)" in summary, summary
