@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from ..apps.listing import RUNNING, list_domain_apps
 from ..apps.pricing import PriceList, price_source
-from ..apps.service import classify_app, priced_app
+from ..apps.rows import classify_app, priced_app
 from ..aws import AwsSettings, aws_error, call, client, pages
 from ..config_fields import FromConfig, trait
 from ..errors import BadRequest

@@ -13,6 +13,7 @@ not what the domain holds:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -97,3 +98,43 @@ def own_apps(sm, domain_id: str, profile: str, spaces: list[str]) -> list[dict]:
     for space in spaces:
         found += pages(sm.list_apps, "Apps", DomainIdEquals=domain_id, SpaceNameEquals=space, MaxResults=PAGE)
     return [a for a in found if a.get("Status") not in GONE]
+
+
+class SharedSpacesApps:
+    """The apps of other people's shared spaces, listed every ``refresh_seconds``: first one
+    interval after the first refresh (``at_first``: at once, for a one-shot command), then
+    with the same jitter as the panel's refresh."""
+
+    def __init__(self, domain_id: str, panel_seconds: float, refresh_seconds: float, jitter: float,
+                 clock: Callable[[], float], at_first: bool = False):
+        self._domain_id = domain_id
+        self._panel_seconds = panel_seconds
+        self._refresh_seconds = refresh_seconds
+        self._jitter = jitter
+        self._clock = clock
+        self._due_at: float | None = clock() if at_first else None
+        self._apps: list[dict] = []
+        self.listed_at: float | None = None
+
+    def apps(self, sm, spaces: dict[str, dict], skip: set[str]) -> list[dict]:
+        """The last listing's apps (not gone), listed anew when due: per shared space when
+        there are few, else the domain's ListApps (one call per 100 apps)."""
+        now = self._clock()
+        if self._refresh_seconds <= 0:
+            return []
+        if self._due_at is None:
+            self._due_at = now + min(self._panel_seconds, self._refresh_seconds)
+            return []
+        if now >= self._due_at:
+            names = {n for n, sp in spaces.items() if is_shared(sp)} - skip
+            # the domain's apps take about one page per 100 spaces; a space of its own, one call
+            if len(names) <= len(spaces) // PAGE + 1:
+                raw = [a for n in sorted(names) for a in pages(
+                    sm.list_apps, "Apps", DomainIdEquals=self._domain_id, SpaceNameEquals=n, MaxResults=PAGE)]
+            else:
+                raw = [a for a in pages(sm.list_apps, "Apps", DomainIdEquals=self._domain_id, MaxResults=PAGE)
+                       if a.get("SpaceName") in names]
+            self._apps = [a for a in raw if a.get("Status") not in GONE]
+            self.listed_at = now
+            self._due_at = now + self._refresh_seconds * (1 + random.uniform(-1, 1) * self._jitter)
+        return list(self._apps)

@@ -10,22 +10,21 @@ the domain except those two slow listings."""
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..aws import AwsSettings, aws_error, client, pages
+from ..aws import AwsSettings, aws_error, client
 from ..config_fields import FromConfig, trait
 from ..errors import Forbidden, NotFound, Unavailable
 from ..refresh import SingleFlight, Snapshot
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, JobTracker, Owner
-from .listing import GONE, PAGE, RUNNING, SpaceDirectory, epoch, is_shared, own_apps, space_owner
+from .listing import RUNNING, SharedSpacesApps, SpaceDirectory, own_apps, space_owner
 from .pricing import PriceList, price_source
+from .rows import AppInfo, classify_app, priced_app
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,27 +51,6 @@ class AppsSettings(FromConfig):
 
 
 @dataclass
-class AppInfo:
-    app_type: str
-    app_name: str
-    space_name: str
-    user_profile_name: str
-    owner: str
-    shared: bool
-    instance_type: str
-    status: str
-    failure_reason: str
-    created_at: float
-    this_app: bool = False
-    stoppable: bool = False
-    idle: dict = field(default_factory=dict)  # Studio's idle shutdown (IdlePolicy.to_json)
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.app_type, self.app_name, self.space_name, self.user_profile_name)
-
-
-@dataclass
 class AppsWorld:
     """What one refresh saw: the user's apps, apps in others' shared spaces, jobs."""
 
@@ -81,56 +59,6 @@ class AppsWorld:
     jobs: list[JobInfo]
     shared_listed_at: float | None = None  # others' shared spaces: listed on a slower cadence
     jobs_source: dict = field(default_factory=dict)  # how jobs were found (tags, or listing and why)
-
-
-def nudge_threshold(instance_type: str, nudge_hours: dict[str, float]) -> float | None:
-    """Hours for the most specific matching pattern (exact beats wildcard, longer beats shorter)."""
-    matches = [(p, h) for p, h in nudge_hours.items() if fnmatch.fnmatchcase(instance_type or "", p)]
-    if not matches:
-        return None
-    return max(matches, key=lambda ph: (("*" not in ph[0] and "?" not in ph[0]), len(ph[0].replace("*", ""))))[1]
-
-
-def classify_app(app: dict, spaces: dict[str, dict]) -> AppInfo:
-    """A ListApps entry with its owner: the user profile, or for a space the space's owner."""
-    space_name = app.get("SpaceName", "") or ""
-    profile = app.get("UserProfileName", "") or ""
-    if space_name:
-        space = spaces.get(space_name, {})
-        owner, shared = space_owner(space), is_shared(space)
-    else:
-        owner, shared = profile, False
-    return AppInfo(
-        app_type=app.get("AppType", ""),
-        app_name=app.get("AppName", ""),
-        space_name=space_name,
-        user_profile_name=profile,
-        owner=owner,
-        shared=shared,
-        instance_type=(app.get("ResourceSpec") or {}).get("InstanceType", ""),
-        status=app.get("Status", ""),
-        failure_reason=app.get("FailureReason", "") or "",
-        created_at=epoch(app.get("CreationTime")),
-    )
-
-
-def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[str, float],
-               nudge: bool = True) -> dict:
-    """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
-    out = asdict(app)
-    running = app.status in RUNNING
-    out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
-    out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
-    price = prices.price(app.instance_type)
-    out["hourly_usd"] = price
-    out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None and running else None
-    threshold = nudge_threshold(app.instance_type, nudge_hours)
-    out["nudge_hours"] = threshold
-    # A free app (Classic JupyterServer on "system") costs nothing however long it runs.
-    out["nudged"] = bool(
-        nudge and running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
-    )
-    return out
 
 
 class AppsService:
@@ -153,9 +81,8 @@ class AppsService:
         self._described: dict[tuple, tuple[float, dict | Exception]] = {}  # idle settings cache
         self._spaces = SpaceDirectory(lambda: self.sm, settings.domain_id, settings.spaces_refresh_seconds, clock)
         self._jobs = JobTracker(lambda: self.sm, lambda: self.tagging, settings.jobs_discovery_seconds, clock)
-        self._shared: list[AppInfo] = []
-        self._shared_listed_at: float | None = None
-        self._shared_due_at: float | None = None if in_server else clock()
+        self._shared = SharedSpacesApps(settings.domain_id, settings.refresh_seconds, settings.shared_refresh_seconds,
+                                        settings.refresh_jitter, clock, at_first=not in_server)
         self._cache: SingleFlight[AppsWorld] = SingleFlight(
             self._fetch,
             settings.refresh_seconds,
@@ -219,7 +146,7 @@ class AppsService:
             elif info.shared:
                 world.shared.append(info)
         world.shared += self._others_shared(spaces, set(owned + here))
-        world.shared_listed_at = self._shared_listed_at
+        world.shared_listed_at = self._shared.listed_at
         if s.track_jobs:
             owner = Owner(s.domain_id, s.user_profile_name, frozenset(owned), self._arn_prefix(),
                           tuple(s.owner_tag_keys))
@@ -228,28 +155,8 @@ class AppsService:
         return world
 
     def _others_shared(self, spaces: dict[str, dict], skip: set[str]) -> list[AppInfo]:
-        """Apps in other people's shared spaces, listed every ``shared_refresh_seconds`` (first
-        at the second refresh, so a panel's first answer never pays for the domain's apps):
-        per space when there are few, else the domain's ListApps, 100 a page."""
-        s, now = self.settings, self._clock()
-        if s.shared_refresh_seconds <= 0:
-            return []
-        if self._shared_due_at is None:
-            self._shared_due_at = now + min(s.refresh_seconds, s.shared_refresh_seconds)
-            return []
-        if now >= self._shared_due_at:
-            names = {n for n, sp in spaces.items() if is_shared(sp)} - skip
-            # the domain's apps take about one page per 100 spaces; a space of its own, one call
-            if len(names) <= len(spaces) // PAGE + 1:
-                raw = [a for n in sorted(names) for a in pages(
-                    self.sm.list_apps, "Apps", DomainIdEquals=s.domain_id, SpaceNameEquals=n, MaxResults=PAGE)]
-            else:
-                raw = [a for a in pages(self.sm.list_apps, "Apps", DomainIdEquals=s.domain_id, MaxResults=PAGE)
-                       if a.get("SpaceName") in names]
-            self._shared = [self._classify(a, spaces) for a in raw if a.get("Status") not in GONE]
-            self._shared_listed_at = now
-            self._shared_due_at = now + s.shared_refresh_seconds * (1 + random.uniform(-1, 1) * s.refresh_jitter)
-        return list(self._shared)
+        raw = self._shared.apps(self.sm, spaces, skip)
+        return [self._classify(a, spaces) for a in raw]
 
     def _arn_prefix(self) -> str:
         """``arn:aws:sagemaker:<region>:<account>:`` of this domain (DescribeDomain, cached):

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..apps.pricing import PriceList
-from ..apps.service import AppInfo, AppsService, AppsSettings
+from ..apps.rows import AppInfo
+from ..apps.service import AppsService, AppsSettings
 from ..aws import AwsSettings, aws_error, call, client
 from ..errors import BadRequest, Conflict, Forbidden, TeamkitError
 from .target import APP_TYPES, PROFILE_APP_TYPES, SPACE_APP_TYPES, Target, require

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sm_teamkit.apps.pricing import PriceList
-from sm_teamkit.apps.service import AppsService, AppsSettings, nudge_threshold
+from sm_teamkit.apps.rows import nudge_threshold
+from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.errors import AwsError, Forbidden, NotFound
 
