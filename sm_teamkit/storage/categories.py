@@ -31,6 +31,9 @@ CATEGORIES: tuple[Category, ...] = (
     Category("conda", "conda packages", "cache", True,
              (".conda/pkgs", "miniconda3/pkgs", "anaconda3/pkgs", "miniforge3/pkgs", "mambaforge/pkgs"),
              "conda's package cache (what `conda clean --all` removes); environments keep their files."),
+    # virtualenv (under pipenv) keeps seed wheels and interpreter info here; older releases in ~/.local/share.
+    Category("virtualenv", "virtualenv cache", "cache", True, (".cache/virtualenv", ".local/share/virtualenv"),
+             "virtualenv's seed wheels and interpreter info (pipenv fills it); made again on next use."),
     Category("npm", "npm cache", "cache", True, (".npm/_cacache",), "npm's download cache."),
     Category("huggingface", "Hugging Face cache", "cache", True, (".cache/huggingface",),
              "Downloaded models and datasets; they are downloaded again on next use."),
@@ -46,6 +49,7 @@ ENV_PATHS = {
     "PIP_CACHE_DIR": "pip",
     "PIPENV_CACHE_DIR": "pipenv",
     "UV_CACHE_DIR": "uv",
+    "VIRTUALENV_OVERRIDE_APP_DATA": "virtualenv",
     "HF_HOME": "huggingface",
     "WORKON_HOME": "virtualenvs",
     "npm_config_cache": "npm",
@@ -95,7 +99,8 @@ def matcher_for(root: str, home: str | None, environ: dict[str, str] | None = No
         if xdg:
             try:
                 base = Path(os.path.realpath(xdg)).relative_to(os.path.realpath(root)).parts
-                for sub, cat_id in (("pip", "pip"), ("pipenv", "pipenv"), ("uv", "uv"), ("huggingface", "huggingface")):
+                for sub, cat_id in (("pip", "pip"), ("pipenv", "pipenv"), ("uv", "uv"), ("virtualenv", "virtualenv"),
+                                    ("huggingface", "huggingface")):
                     paths.setdefault(base + (sub,), cat_id)
             except ValueError:
                 pass

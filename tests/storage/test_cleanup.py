@@ -124,3 +124,18 @@ def test_refuses_to_clean_before_any_scan(tree):
     svc = StorageService(storage_settings(home=str(tree), detect_efs=False))
     with pytest.raises(Conflict):
         svc.clean("trash")
+
+
+def test_virtualenvs_own_cache_is_offered_and_emptied_without_touching_the_environments(tmp_path):
+    home = tmp_path / "home"
+    write(home / ".cache" / "virtualenv" / "wheel" / "3.12" / "image" / "pip-24.0-py3-none-any.whl", 900_000)
+    write(home / ".cache" / "virtualenv" / "py_info" / "1" / "abc.json", 3_000)
+    env_cfg = home / ".local" / "share" / "virtualenvs" / "proj-AbCd1234" / "pyvenv.cfg"
+    write(env_cfg, 120)
+    svc = StorageService(storage_settings(home=str(home), detect_efs=False))
+    svc.scan_now()
+    cache = category(svc.status(), "virtualenv")
+    assert cache["cleanable"] and cache["kind"] == "cache" and cache["apparent_bytes"] >= 903_000
+    freed = svc.clean("virtualenv")["cleanup"]
+    assert freed["paths"] == [str(home / ".cache" / "virtualenv")] and freed["freed_apparent_bytes"] >= 903_000
+    assert not any((home / ".cache" / "virtualenv").iterdir()) and env_cfg.exists()
