@@ -19,8 +19,9 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from .errors import BadRequest, TeamkitError, shorten
+from .errors import BadRequest, NotFound, TeamkitError, shorten
 
+APPS_FIRST_WAIT_SECONDS = 120.0  # a panel's first apps answer waits this long for SageMaker
 MESSAGE_LIMIT = 500  # characters of an error message or hint sent back (inputs are echoed)
 
 
@@ -112,7 +113,9 @@ class AppsHandler(TeamkitHandler):
     @authorized
     async def get(self):
         apps = await self.apps_service()
-        snapshot = await apps.refresh.wait(self.teamkit.aws_pool)  # one shared refresh, no thread held
+        # The last good list at once while a due refresh runs (one, on the AWS threads); only
+        # the first answer waits for SageMaker.
+        snapshot = await apps.refresh.latest(self.teamkit.aws_pool, APPS_FIRST_WAIT_SECONDS)
         self.write_json(await self.call(apps.report, snapshot))
 
 
@@ -180,6 +183,20 @@ class StorageCategoryHandler(TeamkitHandler):
         self.write_json(await self.call(self.teamkit.storage.clean, category, path))
 
 
+class UnknownRouteHandler(TeamkitHandler):
+    """Any other path under sm-teamkit/: the JSON error the API promises, not Jupyter's HTML 404."""
+
+    def _unknown(self, *args: str) -> None:
+        raise NotFound(f"No sm-teamkit endpoint at {self.request.method} {self.request.path}.",
+                       "See README.md for the REST API.")
+
+    @tornado.web.authenticated
+    async def get(self, *args: str):
+        self._unknown()
+
+    post = put = patch = delete = get
+
+
 # --- proxies (MLflow, Spark UIs) ---------------------------------------------------------
 class ProxiesHandler(TeamkitHandler):
     @tornado.web.authenticated
@@ -211,8 +228,10 @@ ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"kernels/([a-z-]+)", KernelActionHandler),
     (r"apps", AppsHandler),
     (r"storage", StorageHandler),
-    (r"storage/categories/([A-Za-z0-9_.-]+)", StorageCategoryHandler),
+    # Any text: the service refuses what is no category id (../.. included) with a JSON 400.
+    (r"storage/categories/(.+)", StorageCategoryHandler),
     (r"apps/([A-Za-z]+)/([^/]+)", AppHandler),
+    (r"(.*)", UnknownRouteHandler),  # last: the rest under sm-teamkit/ answers JSON too
 ]
 
 

@@ -202,3 +202,19 @@ class TestTeamView:
         mine = next(u for u in users if u["space_name"] == DEMO_SPACE)
         assert mine["user_profile_name"] == DEMO_USER
         assert mine["bytes"] == status["report"]["totals"]["allocated_bytes"] == du(home, "-sB1")
+
+
+@pytest.mark.parametrize("method, parts, code", [
+    ("DELETE", ("storage", "categories", "..%2F..%2Fetc"), 400),
+    ("DELETE", ("storage", "categories", "trash%2F..%2F..%2F.."), 400),
+    ("GET", ("no-such-endpoint",), 404),
+    ("DELETE", ("storage", "categories", "trash", "extra"), 400),
+])
+async def test_every_refusal_under_the_api_is_the_json_error_it_promises(jp_fetch, home, method, parts, code):
+    await scan(jp_fetch, {"paths": [str(home)]})
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("sm-teamkit", *parts, method=method)
+    assert info.value.code == code
+    error = json.loads(info.value.response.body)["error"]
+    assert error["code"] and error["message"]
+    assert (home / ".local" / "share" / "Trash" / "files" / "old-model.pt").exists()
