@@ -1,7 +1,10 @@
 """Write kernelspecs for ready environments into a Jupyter kernels dir, owned by sm_teamkit.
 
 Every kernelspec written here carries ``metadata.sm_teamkit`` in its kernel.json; only those
-are ever rewritten or removed. Jupyter's KernelSpecManager reads the folder on each request,
+are ever rewritten or removed. Each also carries what the environment's own ipykernel declares
+about itself in ``<env>/share/jupyter/kernels/python3/kernel.json`` (``metadata`` such as
+``debugger`` and ``supported_encryption``, which jupyter_client's ``transport_encryption`` reads,
+and ``kernel_protocol_version``), and claims nothing that ipykernel does not. Jupyter's KernelSpecManager reads the folder on each request,
 so a new spec shows in ``/api/kernelspecs`` without a restart (no kernel_spec_manager_class swap).
 """
 
@@ -17,7 +20,9 @@ from pathlib import Path
 from .environment import READY, Environment
 
 OWNER_KEY = "sm_teamkit"
-SPEC_VERSION = 1
+SPEC_VERSION = 2  # 2: what the environment's ipykernel declares (metadata, kernel_protocol_version)
+# Where ipykernel installs its own kernelspec inside an environment (venv, uv and conda alike).
+IPYKERNEL_SPEC = os.path.join("share", "jupyter", "kernels", "python3")
 
 
 @dataclass
@@ -39,13 +44,29 @@ class SyncResult:
         return asdict(self)
 
 
+def declared_by_ipykernel(env_path: str) -> dict:
+    """What the environment's ipykernel says about itself in its own kernel.json: its
+    ``metadata`` (without an sm_teamkit key) and ``kernel_protocol_version``; {} when it has
+    none (an ipykernel that declares nothing, or no such file)."""
+    own = read_spec(os.path.join(env_path, IPYKERNEL_SPEC)) or {}
+    declared: dict = {}
+    metadata = own.get("metadata")
+    if isinstance(metadata, dict):
+        declared["metadata"] = {k: v for k, v in metadata.items() if k != OWNER_KEY}
+    if isinstance(own.get("kernel_protocol_version"), str):
+        declared["kernel_protocol_version"] = own["kernel_protocol_version"]
+    return declared
+
+
 def kernelspec_for(env: Environment) -> dict:
     """The kernel.json of an environment: its own interpreter runs ipykernel_launcher. Its
-    display name (the launcher card) and metadata say the tool, Python version and folder."""
+    display name (the launcher card) and metadata say the tool, Python version and folder;
+    the rest of the metadata and the protocol version are what its ipykernel declares."""
     bin_dir = os.path.join(env.path, "bin")
     # jupyter_client fills ${VAR} from the server's env; a literal '$' is written '$$'.
     activate = "CONDA_PREFIX" if env.tool == "conda" else "VIRTUAL_ENV"
-    return {
+    declared = declared_by_ipykernel(env.path)
+    spec = {
         "argv": [env.interpreter, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": env.display_name,
         "language": "python",
@@ -56,6 +77,7 @@ def kernelspec_for(env: Environment) -> dict:
                 # Spark UIs of this kernel listen on loopback only: reached through the proxy.
                 "SPARK_LOCAL_IP": "127.0.0.1"},
         "metadata": {
+            **declared.get("metadata", {}),
             OWNER_KEY: {
                 "owner": OWNER_KEY,
                 "version": SPEC_VERSION,
@@ -64,9 +86,11 @@ def kernelspec_for(env: Environment) -> dict:
                 "tool": env.tool,
                 "python_version": env.python_version,
             },
-            "debugger": True,
         },
     }
+    if "kernel_protocol_version" in declared:
+        spec["kernel_protocol_version"] = declared["kernel_protocol_version"]
+    return spec
 
 
 # kernel.json path -> (mtime_ns, size, parsed): a warm listing stats specs instead of parsing them.

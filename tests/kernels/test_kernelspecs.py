@@ -4,12 +4,19 @@ specs sm_teamkit did not write never touched."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from sm_teamkit.kernels.discovery import discover
 from sm_teamkit.kernels.environment import READY
-from sm_teamkit.kernels.kernelspecs import OWNER_KEY, mark_registered, sync_kernelspecs
+from sm_teamkit.kernels.kernelspecs import (
+    IPYKERNEL_SPEC,
+    OWNER_KEY,
+    mark_registered,
+    sync_kernelspecs,
+)
 from sm_teamkit.kernels.service import KernelsService
 
 from .test_discovery import fake_env
@@ -108,3 +115,62 @@ def discover_in(workon):
     from sm_teamkit.kernels.settings import KernelsSettings
 
     return discover(KernelsSettings.from_config(workon_home=str(workon), project_roots=()))
+
+
+# --- issue 24: what the environment's own ipykernel declares -----------------------------------
+
+def _own_spec(env_path) -> dict:
+    return json.loads((Path(env_path) / IPYKERNEL_SPEC / "kernel.json").read_text())
+
+
+def test_a_kernelspec_carries_what_the_environments_ipykernel_declares(pipenv_world, tmp_path):
+    kernels = tmp_path / "kernels"
+    envs = [e for e in discover(pipenv_world.settings()) if e.path == str(pipenv_world.ready)]
+    sync_kernelspecs(envs, kernels)
+    own, spec = _own_spec(pipenv_world.ready), specs_in(kernels)[envs[0].id]
+    assert own["metadata"]["supported_encryption"] == ["curve"]  # ipykernel 7.4 here
+    assert spec["metadata"] == {**own["metadata"], OWNER_KEY: spec["metadata"][OWNER_KEY]}
+    assert spec["kernel_protocol_version"] == own["kernel_protocol_version"]
+    assert spec["metadata"][OWNER_KEY]["env_path"] == envs[0].path
+
+
+def test_an_ipykernel_that_declares_nothing_gets_no_claims_and_no_required_encryption(tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    workon, kernels = tmp_path / "workon", tmp_path / "kernels"
+    env = fake_env(workon / "old-AAAAAAAA", tmp_path / "old")
+    (env / IPYKERNEL_SPEC).mkdir(parents=True)  # what ipykernel 5 installed: no metadata at all
+    (env / IPYKERNEL_SPEC / "kernel.json").write_text(json.dumps(
+        {"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+         "display_name": "Python 3", "language": "python"}))
+    sync_kernelspecs(discover_in(workon), kernels)
+    (name, spec), = specs_in(kernels).items()
+    assert list(spec["metadata"]) == [OWNER_KEY] and "kernel_protocol_version" not in spec
+    manager = KernelManager(kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
+                            transport_encryption="required")
+    with pytest.raises(RuntimeError, match="supported_encryption"):
+        manager.start_kernel()
+
+
+def test_a_registered_kernel_starts_with_transport_encryption_required(pipenv_world, tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    kernels = tmp_path / "kernels"
+    envs = [e for e in discover(pipenv_world.settings()) if e.path == str(pipenv_world.ready)]
+    sync_kernelspecs(envs, kernels)
+    manager = KernelManager(kernel_name=envs[0].id, transport_encryption="required",
+                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        info = manager.get_connection_info()
+        assert info.get("curve_publickey") and info.get("curve_secretkey")
+        out: list[str] = []
+        reply = client.execute_interactive("import sys; print(sys.prefix)", timeout=60,
+                                           output_hook=lambda m: out.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok" and "".join(out).strip() == envs[0].path
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
