@@ -24,6 +24,7 @@ log = logging.getLogger("sm_teamkit.apps")
 PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
 TAG_VALUES_PER_FILTER = 20  # GetResources: at most 20 values in one tag filter
+TAGS_RETRY_SECONDS = 1800.0  # a denied or unreachable tagging API is asked again after this
 LONGEST_JOB_DAYS = 29  # training jobs stop after 28 days at most; processing and transform sooner
 
 
@@ -155,6 +156,7 @@ class JobTracker:
         self._finished: set[str] = set()  # jobs end once: never described again
         self._tags: dict[str, dict[str, str]] = {}  # the listing path's tag cache
         self._discovered_at: float | None = None
+        self._tags_retry_at = 0.0  # after a denied or unreachable tagging API, list until then
         self._owner: Owner | None = None
         self.source = {"method": "tags", "reason": ""}
 
@@ -166,9 +168,14 @@ class JobTracker:
         """Running jobs and InService endpoints of ``owner``, newest first."""
         now = self._clock()
         if owner != self._owner or self._discovered_at is None or now - self._discovered_at >= self._discovery_seconds:
-            self._owner = owner
-            self._owned = self._discover(owner) - self._finished
-            self._discovered_at = now
+            try:
+                self._owned = self._discover(owner) - self._finished
+            except Exception:
+                if self._discovered_at is None or owner != self._owner:
+                    raise  # nothing known yet: the refresh fails and keeps its last answer
+                log.warning("sm_teamkit: the search for your jobs failed; the known ones are shown", exc_info=True)
+            else:
+                self._owner, self._discovered_at = owner, now
         sm = self._sm()
         for arn in sorted(self._owned):
             info = self._describe(sm, arn)
@@ -184,18 +191,24 @@ class JobTracker:
 
     # --- which ARNs ----------------------------------------------------------------------
     def _discover(self, owner: Owner) -> set[str]:
-        try:
-            found = self._by_tags(owner)
-        except Exception as exc:
-            error = aws_error(exc, "find your jobs with the Resource Groups Tagging API (tag:GetResources)")
-            if error.code not in ("aws_access_denied", "aws_error"):
-                raise error from exc  # throttling, network: the refresh keeps its last answer
-            self.source = {"method": "listing", "reason": f"{error.message} Running jobs are listed "
-                           "account-wide instead (slower; allow tag:GetResources to fix)."}
-            log.warning("sm_teamkit: %s", self.source["reason"])
-            return self._by_listing(owner)
-        self.source = {"method": "tags", "reason": ""}
-        return found
+        """By tags; where the tagging API is denied or cannot be reached (a VPC without its
+        endpoint), by listing, and the tagging API is tried again only after TAGS_RETRY_SECONDS."""
+        now = self._clock()
+        if now >= self._tags_retry_at:
+            try:
+                found = self._by_tags(owner)
+            except Exception as exc:
+                error = aws_error(exc, "find your jobs with the Resource Groups Tagging API (tag:GetResources)")
+                if error.code not in ("aws_access_denied", "aws_unreachable", "aws_error"):
+                    raise error from exc  # throttling: the refresh keeps its last answer, backs off
+                self.source = {"method": "listing", "reason": f"{error.message} Running jobs are listed "
+                               "account-wide instead (slower; allow and reach tag:GetResources to fix)."}
+                self._tags_retry_at = now + TAGS_RETRY_SECONDS
+                log.warning("sm_teamkit: %s", self.source["reason"])
+            else:
+                self.source = {"method": "tags", "reason": ""}
+                return found
+        return self._by_listing(owner)
 
     def _by_tags(self, owner: Owner) -> set[str]:
         tagging = self._tagging()
