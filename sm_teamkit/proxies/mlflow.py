@@ -94,23 +94,41 @@ def current_settings() -> MlflowSettings:
 
 
 def server_command(port: int) -> list[str]:
-    """``mlflow server`` on loopback with one worker, persisting in the configured store."""
+    """``mlflow server`` on loopback with one worker, persisting in the configured store and
+    serving artifacts (``mlflow_artifacts_dir``) through the proxy: a client elsewhere with the
+    Jupyter token logs and reads them at ``<base_url>mlflow/``. Run through :func:`serve`."""
     global _launched_port
     settings = current_settings()
     settings.database.parent.mkdir(parents=True, exist_ok=True)
     settings.artifacts.mkdir(parents=True, exist_ok=True)
     _launched_port = int(port)
     command = [
-        sys.executable, "-m", "mlflow", "server",
+        sys.executable, "-m", __name__, "server",
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
         "--backend-store-uri", f"sqlite:///{settings.database}",
-        # Local artifact root (not mlflow-artifacts:/) so notebooks logging straight to the
-        # sqlite store and the UI read the same files.
-        "--default-artifact-root", str(settings.artifacts), "--no-serve-artifacts",
+        # Experiments created through the server get mlflow-artifacts:/ locations, served from
+        # the folder in the home (the Default one excepted: see serve()).
+        "--serve-artifacts", "--artifacts-destination", str(settings.artifacts),
+        "--default-artifact-root", "mlflow-artifacts:/",
     ]
     if settings.allowed_origins and server_has_option("--cors-allowed-origins"):
         command += ["--cors-allowed-origins", ",".join(settings.allowed_origins)]
     return command
+
+
+def serve(argv: list[str]) -> None:
+    """``python -m sm_teamkit.proxies.mlflow server ...``: mlflow's own CLI, once the store
+    exists. A new store is created here with the Default experiment's artifacts in the local
+    folder: notebooks log straight to the sqlite store (MLFLOW_TRACKING_URI), and such a client
+    cannot write to an mlflow-artifacts:/ location, which the server would give Default."""
+    store = argv[argv.index("--backend-store-uri") + 1]
+    artifacts = argv[argv.index("--artifacts-destination") + 1]
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    SqlAlchemyStore(store, artifacts)  # creates the tables and Default (0) only when new
+    from mlflow.cli import cli
+
+    cli(argv, prog_name="mlflow")
 
 
 def server_has_option(option: str) -> bool:
@@ -232,3 +250,7 @@ def local_mlflow_status(settings: MlflowSettings) -> LocalMlflow:
         artifacts=str(settings.artifacts),
         hint="" if installed else INSTALL_HINT,
     )
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])

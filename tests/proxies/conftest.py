@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sm_studio_emulator.launcher import Lab, start_lab
+from sm_studio_emulator.launcher import UNSET_BY_DEFAULT, Lab, start_lab
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
 from ..waiting import eventually
@@ -74,16 +74,21 @@ class JupyterServer(Lab):
             return Answer(err.code, dict(err.headers), err.read())
 
 
+KERNEL_VARIABLES = ("MLFLOW_TRACKING_URI", "SPARK_LOCAL_IP")  # what sm_teamkit sets for kernels
+
+
 @pytest.fixture(autouse=True)
-def _keep_tracking_uri_out_of_the_test_process():
-    """An in-process test server sets MLFLOW_TRACKING_URI in os.environ (for its kernels);
-    put back what the test process had so later tests and subprocesses do not inherit it."""
-    before = os.environ.get("MLFLOW_TRACKING_URI")
+def _keep_kernel_variables_out_of_the_test_process():
+    """An in-process test server sets MLFLOW_TRACKING_URI and SPARK_LOCAL_IP in os.environ (for
+    its kernels); put back what the test process had so later tests and subprocesses do not
+    inherit them."""
+    before = {name: os.environ.get(name) for name in KERNEL_VARIABLES}
     yield
-    if before is None:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = before
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -101,9 +106,10 @@ def proxy_server(emulator, tmp_path_factory):
                 # Studio's browser reaches the server under its own host name: let requests with
                 # such a Host header in, as Studio's front proxy does.
                 "ServerApp.allow_remote_access": True}
+    # Nothing of what sm_teamkit sets for kernels comes from the test process: the server does it.
     server = start_lab(home=home, env=env, app="jupyter_server", base_url=BASE_URL, cwd=home,
                        settings=settings, log_path=state / "jupyter.log", timeout=120,
-                       lab_class=JupyterServer)
+                       lab_class=JupyterServer, unset=(*UNSET_BY_DEFAULT, *KERNEL_VARIABLES))
     yield server
     server.stop(timeout=30)
 

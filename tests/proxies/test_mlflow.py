@@ -3,7 +3,11 @@ user's Jupyter login, logging from notebooks to the same store."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import subprocess
+import sys
 
 from .conftest import BASE_URL, run_in_kernel
 
@@ -86,3 +90,62 @@ def test_the_launcher_offers_mlflow_with_its_icon(proxy_server):
     assert entry["launcher_entry"]["icon_url"] == BASE_URL + "server-proxy/icon/mlflow"
     icon = proxy_server.fetch("server-proxy/icon/mlflow")
     assert icon.status == 200 and b"<svg" in icon.body
+
+
+# --- issue 24: artifacts served through the proxy ---------------------------------------------
+
+REMOTE_CLIENT = """
+import hashlib, sys, tempfile
+import mlflow
+mlflow.set_experiment("artifacts-through-the-proxy")
+with mlflow.start_run() as run:
+    mlflow.log_artifact(sys.argv[1], artifact_path="data")
+local = mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="data/blob.bin",
+                                            dst_path=tempfile.mkdtemp())
+print("URI", run.info.artifact_uri)
+print("RUN", run.info.run_id, "EXP", run.info.experiment_id)
+print("SHA", hashlib.sha256(open(local, "rb").read()).hexdigest())
+"""
+
+
+def test_a_client_elsewhere_logs_and_downloads_a_5_mb_artifact_through_the_proxy(mlflow_up, tmp_path):
+    """MLflow's own client with only the proxy's URL and the Jupyter token (sent as Bearer):
+    nothing of the server's filesystem is reachable from it but through <base>mlflow/."""
+    server = mlflow_up
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(os.urandom(5 * 1024 * 1024))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "JUPYTER"))}
+    env.update(HOME=str(tmp_path), MLFLOW_TRACKING_URI=f"{server.url}mlflow/", MLFLOW_TRACKING_TOKEN=server.token)
+    start = len(server.log_path.read_text(errors="replace"))
+    done = subprocess.run([sys.executable, "-c", REMOTE_CLIENT, str(blob)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    uri = re.search(r"URI (\S+)", done.stdout).group(1)
+    run_id, experiment = re.search(r"RUN (\w+) EXP (\w+)", done.stdout).groups()
+    assert uri.startswith("mlflow-artifacts:/")  # stored by the server, not written by the client
+    assert re.search(r"SHA (\w+)", done.stdout).group(1) == hashlib.sha256(blob.read_bytes()).hexdigest()
+    stored = server.home / ".sm-teamkit" / "mlflow" / "artifacts" / experiment / run_id / "artifacts" / "data" / "blob.bin"
+    assert stored.read_bytes() == blob.read_bytes()
+    assert "mlflow-artifacts/artifacts" in server.log_path.read_text(errors="replace")[start:]
+    assert server.token not in server.log_path.read_text(errors="replace")[start:]
+
+
+NOTEBOOK_ARTIFACT = """
+import mlflow, os, tempfile
+path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+open(path, "w").write("from a notebook")
+with mlflow.start_run() as run:  # the Default experiment, which the server created
+    mlflow.log_artifact(path)
+print("EXP", run.info.experiment_id, "URI", run.info.artifact_uri)
+"""
+
+
+def test_a_notebook_logs_artifacts_into_the_default_experiment_the_server_created(mlflow_up):
+    """Notebooks log straight to the sqlite store: the Default experiment keeps its artifacts
+    in the local folder, which such a client can write (an mlflow-artifacts:/ one it cannot)."""
+    output = run_in_kernel(mlflow_up, NOTEBOOK_ARTIFACT)
+    experiment, uri = re.search(r"EXP (\w+) URI (\S+)", output).groups()
+    assert experiment == "0"
+    artifacts = mlflow_up.home / ".sm-teamkit" / "mlflow" / "artifacts"
+    assert uri.startswith(str(artifacts / "0"))
+    assert (artifacts / "0" / uri.split("/0/", 1)[1] / "notes.txt").read_text() == "from a notebook"

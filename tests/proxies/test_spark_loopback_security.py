@@ -1,7 +1,9 @@
-"""A Spark session started from a kernel that sm_teamkit registers listens on loopback only
-(SPARK_LOCAL_IP=127.0.0.1 in the kernelspec), so its UI is reachable only through the
+"""A Spark session started from a kernel that sm_teamkit registers (SPARK_LOCAL_IP=127.0.0.1 in
+the kernelspec, issue 17) or from the image's own ``python3`` kernelspec through the server's
+REST API (SPARK_LOCAL_IP=127.0.0.1 in the server's environment, which every kernel it starts
+inherits, issue 24) listens on loopback only, so its UI is reachable only through the
 authenticated proxy. The address is read from /proc/net/tcp{,6}; nothing but loopback is ever
-connected to. Issue 17."""
+connected to."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from sm_teamkit.kernels.kernelspecs import sync_kernelspecs
 from sm_teamkit.kernels.settings import KernelsSettings
 from sm_teamkit.proxies.spark import listening_sockets
 
+from .conftest import run_in_kernel
 from .test_security import _free_spark_port
 
 BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
@@ -118,3 +121,54 @@ def _socket_inodes_of_children(manager) -> set[int]:
         except OSError:
             continue
     return inodes
+
+
+# Runs inside a kernel of the test server: the addresses its Spark UI port and every socket its
+# JVM (a child of the kernel) listen on, from /proc.
+SPARK_IN_KERNEL = SPARK_CODE + """
+import json
+from pathlib import Path
+from sm_teamkit.proxies.spark import listening_sockets
+
+pids, inodes = {{os.getpid()}}, set()
+for entry in sorted(Path("/proc").iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else 0):
+    if entry.name.isdigit():
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) in pids:
+                pids.add(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            pass
+for pid in pids:
+    try:
+        for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(int(target[8:-1]))
+    except OSError:
+        pass
+found = listening_sockets() or []
+print("FOUND", json.dumps({{"ui": sorted({{s.address for s in found if s.port == {port}}}),
+                            "jvm": sorted({{s.address for s in found if s.inode in inodes}})}}))
+spark.stop()
+"""
+
+
+def test_a_spark_session_from_the_images_own_python3_kernel_listens_on_loopback_only(proxy_server):
+    """The server started without SPARK_LOCAL_IP; the kernel is the plain ``python3`` spec."""
+    assert "SPARK_LOCAL_IP" not in proxy_server.env
+    spec = proxy_server.fetch("api/kernelspecs").json()["kernelspecs"]["python3"]["spec"]
+    assert "SPARK_LOCAL_IP" not in (spec.get("env") or {}) and "sm_teamkit" not in spec["metadata"]
+    port = _free_spark_port()
+    output = run_in_kernel(proxy_server, SPARK_IN_KERNEL.format(port=port), timeout=300)
+    assert "LOCAL_IP 127.0.0.1" in output, output
+    found = json.loads(output.split("FOUND ", 1)[1].splitlines()[0])
+    assert found["ui"] == ["127.0.0.1"], output  # not :: / 0.0.0.0 / the host's address
+    assert found["jvm"] and set(found["jvm"]) <= {"127.0.0.1", "::1"}, output
+
+
+def test_a_users_own_spark_local_ip_wins():
+    from sm_teamkit.proxies.spark import keep_spark_on_loopback
+
+    assert keep_spark_on_loopback({"SPARK_LOCAL_IP": "10.0.0.5"}) == "10.0.0.5"
+    environ: dict = {}
+    assert keep_spark_on_loopback(environ) == "127.0.0.1" and environ == {"SPARK_LOCAL_IP": "127.0.0.1"}
