@@ -85,3 +85,16 @@ async def test_aws_problems_give_a_clear_json_error_and_the_server_keeps_serving
     assert code == 503 and expected in error["message"] and error["hint"]
     status = await fetch_json(jp_fetch, "status")
     assert status["mode"] == "studio"
+
+
+async def test_with_the_tagging_api_denied_status_says_how_jobs_are_found(jp_fetch, team_emulator):
+    team_emulator.set_faults(fail={"GetResources": {"code": "AccessDeniedException",
+                                                    "message": "not allowed: tag:GetResources"}})
+    try:
+        report = await fetch_json(jp_fetch, "apps")
+    finally:
+        team_emulator.clear_faults()
+    assert report["jobs_source"]["method"] == "listing"
+    status = await fetch_json(jp_fetch, "status")
+    jobs = status["capabilities"]["apps"]["jobs"]
+    assert jobs["method"] == "listing" and "tag:GetResources" in jobs["reason"]
