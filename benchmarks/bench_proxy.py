@@ -1,19 +1,27 @@
-"""An MLflow API call through the Jupyter server's proxy vs straight to MLflow, same run.
+"""The proxy's cost, measured against references in the same run.
 
-Starts a Jupyter server (sm_teamkit + jupyter-server-proxy) with a temporary HOME, lets the
-first visit start MLflow, then alternates N direct and N proxied calls of the same request
-(POST /api/2.0/mlflow/runs/search on an experiment with 20 runs) over kept-alive connections.
-Prints direct and proxied median / p95 and what the proxy adds, plus the ratio.
-Usage: python benchmarks/bench_proxy.py [--calls 300]"""
+1. ``<base>/proxy/<port>/`` with sm_teamkit (own-ports check, credential stripping) vs without it
+   (jupyter-server-proxy alone): two Jupyter servers, one small loopback backend, N requests
+   alternating between them over kept-alive connections; then again with 4,000 more sockets
+   open on the host (listeners and connected pairs on 127.0.0.1, opened here, closed after), the
+   size of a busy Studio host's /proc/net/tcp. Prints medians, p95 and the ratio with/without
+   (budget <= 1.15x).
+2. An MLflow API call through the proxy vs straight to MLflow (``--skip-mlflow`` leaves it out):
+   the first visit starts MLflow, then N direct and N proxied calls of POST runs/search on an
+   experiment with 20 runs, alternating. Prints medians, p95, what the proxy adds and the ratio.
+Times are printed, never asserted. Usage: python benchmarks/bench_proxy.py [--calls 300] [--skip-mlflow]"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import resource
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +31,18 @@ from pathlib import Path
 from sm_studio_emulator.launcher import start_lab
 
 BASE = "/jupyter/default/"
+QUIET = {"SmTeamkit.kernels_registration": False, "SmTeamkit.storage_scan_interval_seconds": 0,
+         "SmTeamkit.storage_start_delay_seconds": -1}
+BACKEND = """
+import sys
+from tornado import ioloop, web
+class Ok(web.RequestHandler):
+    def get(self, *args):
+        self.write("ok")
+web.Application([(r".*", Ok)]).listen(int(sys.argv[1]), address="127.0.0.1")
+print("LISTENING", flush=True)
+ioloop.IOLoop.current().start()
+"""
 
 
 def free_port() -> int:
@@ -41,7 +61,7 @@ def mlflow_port(home: Path) -> int:
         except OSError:
             continue
         words = [a.decode(errors="replace") for a in args]
-        if "mlflow" in words and "server" in words and any(str(home) in w for w in words):
+        if any(w.endswith("mlflow") for w in words) and "server" in words and any(str(home) in w for w in words):
             return int(words[words.index("--port") + 1])
     raise RuntimeError("MLflow process not found")
 
@@ -51,11 +71,125 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def proc_net_lines() -> int:
+    total = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            total += len(Path(path).read_text().splitlines()) - 1
+    return total
+
+
+@contextlib.contextmanager
+def many_sockets(count: int):
+    """``count`` more TCP sockets on this host: a quarter listeners, the rest connected pairs."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count + 1000:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1000), hard))
+    opened: list[socket.socket] = []
+    try:
+        listeners = count // 4
+        for _ in range(listeners):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(64)
+            opened.append(s)
+        server = opened[0]
+        for _ in range((count - listeners) // 2):
+            client = socket.create_connection(server.getsockname())
+            accepted, _ = server.accept()
+            opened += [client, accepted]
+        yield len(opened)
+    finally:
+        for s in opened:
+            s.close()
+
+
+def start_server(state: Path, name: str, teamkit: bool):
+    home = state / name
+    config = home / "config"
+    config.mkdir(parents=True)
+    (config / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {"sm_teamkit": teamkit, "jupyter_server_proxy": True}}}))
+    return start_lab(home=home, app="jupyter_server", base_url=BASE, log_path=state / f"{name}.log",
+                     env={"JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_CONFIG_DIR": str(config),
+                          "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json")},
+                     settings=QUIET if teamkit else {})
+
+
+def alternate(conns: dict[str, tuple[http.client.HTTPConnection, str, dict]], calls: int) -> dict[str, list[float]]:
+    """Milliseconds per GET for each named connection, the names taking turns."""
+    times: dict[str, list[float]] = {name: [] for name in conns}
+    for i in range(calls + 20):
+        for name, (conn, path, headers) in conns.items():
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            if response.status != 200 or body != b"ok":
+                raise RuntimeError(f"{name} {path}: {response.status} {body[:200]!r}")
+            if i >= 20:  # the first 20 rounds warm both paths
+                times[name].append(elapsed)
+    return times
+
+
+def report(title: str, times: dict[str, list[float]]) -> None:
+    print(title)
+    for name, values in times.items():
+        print(f"  {name:<28}: median {statistics.median(values):6.2f} ms   p95 {percentile(values, 0.95):6.2f} ms")
+    on, off = times["proxy/<port>/ with sm_teamkit"], times["proxy/<port>/ without"]
+    print(f"  ratio with/without: median {statistics.median(on) / statistics.median(off):.2f}x   "
+          f"p95 {percentile(on, 0.95) / percentile(off, 0.95):.2f}x (budget <= 1.15x)")
+
+
+def bench_own_port_proxy(calls: int, sockets: int) -> None:
+    state = Path(tempfile.mkdtemp(prefix="bench-proxy-port-"))
+    backend_port = free_port()
+    backend = subprocess.Popen([sys.executable, "-c", BACKEND, str(backend_port)], stdout=subprocess.PIPE, text=True)
+    servers = []
+    try:
+        if "LISTENING" not in backend.stdout.readline():
+            raise RuntimeError("the backend did not start")
+        servers = [start_server(state, "with", True), start_server(state, "without", False)]
+        path = f"{BASE}proxy/{backend_port}/page?a=1"
+
+        def connections():
+            return {
+                "proxy/<port>/ with sm_teamkit": (http.client.HTTPConnection("127.0.0.1", servers[0].port, timeout=60),
+                                                  path, {"Authorization": f"token {servers[0].token}"}),
+                "proxy/<port>/ without": (http.client.HTTPConnection("127.0.0.1", servers[1].port, timeout=60),
+                                          path, {"Authorization": f"token {servers[1].token}"}),
+                "backend direct": (http.client.HTTPConnection("127.0.0.1", backend_port, timeout=60), "/page?a=1", {}),
+            }
+
+        report(f"proxy/<port>/ x{calls}, alternating, {proc_net_lines()} sockets in /proc/net/tcp{{,6}}:",
+               alternate(connections(), calls))
+        with many_sockets(sockets) as opened:
+            report(f"proxy/<port>/ x{calls}, alternating, {opened} more sockets open "
+                   f"({proc_net_lines()} in /proc/net/tcp{{,6}}):", alternate(connections(), calls))
+    finally:
+        for server in servers:
+            server.stop(timeout=30)
+        backend.terminate()
+        backend.wait(timeout=10)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--sockets", type=int, default=4000, help="sockets opened for the busy-host round")
+    parser.add_argument("--skip-mlflow", action="store_true")
     args = parser.parse_args()
 
+    bench_own_port_proxy(args.calls, args.sockets)
+    if args.skip_mlflow:
+        return 0
+    bench_mlflow(args.calls)
+    return 0
+
+
+def bench_mlflow(calls: int) -> None:
     state = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     home = state / "home"
     home.mkdir()
@@ -63,8 +197,7 @@ def main() -> int:
     server = start_lab(
         home=home, app="jupyter_server", base_url=BASE, log_path=state / "jupyter.log",
         env={"JUPYTER_PLATFORM_DIRS": "1", "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json")},
-        settings={"SmTeamkit.kernels_registration": False, "SmTeamkit.storage_scan_interval_seconds": 0,
-                  "SmTeamkit.storage_start_delay_seconds": -1})
+        settings=QUIET)
     port, token = server.port, server.token
     auth = {"Authorization": f"token {token}", "Content-Type": "application/json"}
     try:
@@ -102,7 +235,7 @@ def main() -> int:
             call(direct, f"/{api}runs/search", search)
             call(proxied, f"{BASE}mlflow/{api}runs/search", search)
         t_direct, t_proxied = [], []
-        for _ in range(args.calls):
+        for _ in range(calls):
             t0 = time.perf_counter()
             a = call(direct, f"/{api}runs/search", search)
             t1 = time.perf_counter()
@@ -113,12 +246,11 @@ def main() -> int:
             t_proxied.append((t2 - t1) * 1000)
         d50, d95 = statistics.median(t_direct), percentile(t_direct, 0.95)
         p50, p95 = statistics.median(t_proxied), percentile(t_proxied, 0.95)
-        print(f"runs/search x{args.calls} (20 runs each), alternating, same run:")
+        print(f"runs/search x{calls} (20 runs each), alternating, same run:")
         print(f"  direct : median {d50:6.2f} ms   p95 {d95:6.2f} ms")
         print(f"  proxied: median {p50:6.2f} ms   p95 {p95:6.2f} ms")
         print(f"  added by the proxy: median {p50 - d50:+.2f} ms   p95 {p95 - d95:+.2f} ms")
         print(f"  ratio proxied/direct: median {p50 / d50:.2f}x   p95 {p95 / d95:.2f}x")
-        return 0
     finally:
         server.stop(timeout=30)
         shutil.rmtree(state, ignore_errors=True)
