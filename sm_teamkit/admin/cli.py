@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli.kit import add_command, teamkit
+from ..cli.kit import add_command, add_group, teamkit
 from ..cli.output import print_json, print_table, printed_json
 from ..errors import BadRequest, TeamkitError
 from ..formats import age, usd
@@ -140,9 +140,8 @@ def cmd_package(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("admin", help="team lead: everyone's apps, reminder e-mails, job template, IAM policy")
-    admin = p.add_subparsers(dest="admin_command", metavar="COMMAND")
-    admin.required = True
+    admin = add_group(sub, "admin", "team lead: everyone's apps, reminder e-mails, job template, IAM policy",
+                      "admin_command")
 
     s = add_command(admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost",
                     json="print the report as JSON")

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..cli.kit import add_command, add_target_flags, teamkit_for
-from ..cli.output import print_table, printed_json
+from ..cli.output import answer, print_table, printed_json
 from ..formats import age, usd
 
 
@@ -51,9 +51,7 @@ def cmd_apps(args) -> int:
 
 def cmd_stop(args) -> int:
     result = teamkit_for(args).apps().stop(args.app_type, args.app_name, args.space or "")
-    if not printed_json(args, result):
-        print(result["message"])
-    return 0
+    return answer(args, result, result["message"])
 
 
 def register(sub: argparse._SubParsersAction) -> None:

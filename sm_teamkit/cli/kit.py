@@ -67,6 +67,14 @@ def aws_settings(region: str = "", profile: str = ""):
     return Teamkit(config, aws_profile=profile).aws
 
 
+def add_group(sub, name: str, help: str, dest: str, metavar: str = "COMMAND"):
+    """The command group ``name`` of ``sub`` (``sm-teamkit admin ...``): its subcommands, one
+    of which must be given."""
+    group = sub.add_parser(name, help=help).add_subparsers(dest=dest, metavar=metavar)
+    group.required = True
+    return group
+
+
 def add_command(sub, name: str, func, help: str, *, json: str = "", **defaults):
     """The subcommand ``name`` of ``sub`` that runs ``func`` (with ``defaults`` set on its
     args); ``json``: the help of its ``--json`` flag (empty: no flag)."""

@@ -23,6 +23,13 @@ def printed_json(args, data) -> bool:
     return False
 
 
+def answer(args, data, text: str) -> int:
+    """A command's one-line answer: ``data`` as JSON with ``--json``, else ``text``; exit 0."""
+    if not printed_json(args, data):
+        print(text)
+    return 0
+
+
 def print_table(rows: Sequence[Sequence], right: Sequence[int] = ()) -> None:
     """Rows (the first one the header) in columns two spaces apart; columns in ``right`` are
     right-aligned (numbers), the others left-aligned."""

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..cli.kit import aws_settings
+from ..cli.kit import add_group, aws_settings
 from ..cli.output import printed_json
 from ..errors import BadRequest
 from .render import APP_TYPES, NOTEBOOK_SCRIPTS, render, render_notebook
@@ -77,9 +77,8 @@ def cmd_remove(args) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``lifecycle`` command group."""
-    group = subparsers.add_parser("lifecycle", help="render, deploy or remove the Studio on-start scripts")
-    sub = group.add_subparsers(dest="lifecycle_command", metavar="ACTION")
-    sub.required = True
+    sub = add_group(subparsers, "lifecycle", "render, deploy or remove the Studio on-start scripts",
+                    "lifecycle_command", "ACTION")
 
     p = sub.add_parser("render", help="print one self-contained on-start script with the team's settings")
     p.add_argument("--app-type", choices=list(APP_TYPES))

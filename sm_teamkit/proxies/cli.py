@@ -7,7 +7,7 @@ import argparse
 import datetime as dt
 
 from ..cli.kit import add_command
-from ..cli.output import printed_json
+from ..cli.output import answer, printed_json
 
 
 def _service():
@@ -49,10 +49,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_open_managed(args) -> int:
-    answer = _service().open_managed(args.name, "app" if args.app else "tracking-server")
-    if not printed_json(args, answer):
-        print(answer["url"])
-    return 0
+    opened = _service().open_managed(args.name, "app" if args.app else "tracking-server")
+    return answer(args, opened, opened["url"])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from ..cli.kit import add_command, teamkit
+from ..cli.kit import add_command, add_group, teamkit
 from ..cli.output import printed_json
 from ..formats import age, size, usd
 from .scan import RootSpec, ScanProgress
@@ -125,9 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="folders to scan instead of the configured roots")
     p.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
 
-    team = sub.add_parser("team", help="team-wide views (published by each user's server)")
-    team_sub = team.add_subparsers(dest="team_command", metavar="VIEW")
-    team_sub.required = True
+    team_sub = add_group(sub, "team", "team-wide views (published by each user's server)", "team_command", "VIEW")
     p = add_command(team_sub, "usage", cmd_team_usage, "every user's latest storage total in a domain, largest first",
                     json="print the answer as JSON")
     p.add_argument("--domain", required=True, help="SageMaker domain id (d-xxxxxxxxxxxx)")
