@@ -10,7 +10,7 @@ import dataclasses
 import sys
 import time
 
-from ..cli.kit import add_command
+from ..cli.kit import add_command, add_group
 from ..cli.output import print_json, printed_json
 
 
@@ -87,9 +87,8 @@ def cmd_action(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("kernels", help="pipenv, uv and conda environments as Jupyter kernels: list, sync, repair")
-    ksub = p.add_subparsers(dest="kernels_command", metavar="ACTION")
-    ksub.required = True
+    ksub = add_group(sub, "kernels", "pipenv, uv and conda environments as Jupyter kernels: list, sync, repair",
+                     "kernels_command", "ACTION")
 
     add_command(ksub, "list", cmd_list, "environments with status, Python version, project and problems",
                 json="print the same JSON as GET /sm-teamkit/kernels")
