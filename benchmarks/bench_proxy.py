@@ -117,10 +117,13 @@ def start_server(state: Path, name: str, teamkit: bool):
 
 
 def alternate(conns: dict[str, tuple[http.client.HTTPConnection, str, dict]], calls: int) -> dict[str, list[float]]:
-    """Milliseconds per GET for each named connection, the names taking turns."""
+    """Milliseconds per GET for each named connection, the names taking turns (in a rotating
+    order, so none always goes first)."""
     times: dict[str, list[float]] = {name: [] for name in conns}
+    names = list(conns)
     for i in range(calls + 20):
-        for name, (conn, path, headers) in conns.items():
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            conn, path, headers = conns[name]
             t0 = time.perf_counter()
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
