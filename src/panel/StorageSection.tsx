@@ -80,9 +80,16 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
         <div className="jp-smtk-muted">No scan yet: press “Scan now”.</div>
       )}
       {status?.last_error &&
-        status.last_error.code !== 'storage_scan_cancelled' && (
+        (status.last_error.code !== 'storage_scan_cancelled' ? (
           <div className="jp-smtk-error">{status.last_error.message}</div>
-        )}
+        ) : (
+          !scanning && (
+            <div className="jp-smtk-muted jp-smtk-storage-cancelled">
+              {status.last_error.message}
+              {report ? ' The report below is from the scan before it.' : ''}
+            </div>
+          )
+        ))}
       {report && status && (
         <div className="jp-smtk-storage-report">
           <div className="jp-smtk-storage-line jp-smtk-storage-total">

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 
 from .conftest import open_panel, screenshot
@@ -108,3 +109,36 @@ def test_storage_section_is_readable_in_the_dark_theme(page, lab):
         screenshot(section, "storage-dark.png")
     finally:
         set_theme(page, "JupyterLab Light", light=True)
+
+
+def wait_idle(page, lab) -> None:
+    for _ in range(300):  # at most 60 s
+        if lab.api("sm-teamkit/storage")["state"] == "idle":
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the storage scan did not end")
+
+
+def test_after_cancel_the_panel_says_the_scan_was_cancelled_and_whose_report_it_shows(page, lab):
+    many = lab.home / "cancel-me"
+    for d in range(40):  # enough files that the scan is still running when the cancel arrives
+        folder = many / f"d{d:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in range(500):
+            (folder / f"f{f:03d}").write_bytes(b"x")
+    try:
+        wait_idle(page, lab)
+        lab.api("sm-teamkit/storage", "POST", {})  # a finished report to fall back on
+        wait_idle(page, lab)
+        lab.api("sm-teamkit/storage", "POST", {})
+        answer = lab.api("sm-teamkit/storage", "POST", {"action": "cancel"})
+        assert answer["cancelled"], "the scan ended before the cancel: make the tree bigger"
+        panel = open_panel(page)
+        section = panel.locator('[data-section="storage"]')
+        note = section.locator(".jp-smtk-storage-cancelled")
+        note.wait_for(timeout=60_000)
+        assert "The scan was cancelled." in note.inner_text()
+        assert "from the scan before it" in note.inner_text()
+        assert section.locator(".jp-smtk-storage-chart").count() == 1
+    finally:
+        shutil.rmtree(many, ignore_errors=True)
