@@ -42,6 +42,9 @@ class Job:
     error: str = ""
     outcome: str = ""  # what the environment is now, in one line (the panel's status line)
     log: deque = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    # The environment as it was when the job started: the listing shows it while the job
+    # takes the folder apart and makes it again (no vanishing row, no half-made statuses).
+    before: dict = field(default_factory=dict, repr=False)
 
     def write(self, line: str) -> None:
         self.log.append(line.rstrip("\n"))
@@ -126,7 +129,7 @@ class JobRunner:
                         f"A {job.action} job is already running for {env.display_name}.",
                         "Wait for it to finish; its log is in the panel.",
                     )
-            job = Job(uuid.uuid4().hex[:12], action, env.id, env.path, env.project_name)
+            job = Job(uuid.uuid4().hex[:12], action, env.id, env.path, env.project_name, before=env.to_json())
             self._jobs[job.id] = job
             self._trim()
             thread = threading.Thread(target=self._run, args=(job, env), name=f"sm-teamkit-{action}", daemon=True)

@@ -5,6 +5,7 @@ Used alike by the server (REST handlers, background watch), the CLI and the test
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -91,11 +92,17 @@ class KernelsService:
         if self.settings.enabled:
             # A vanished (or no longer usable) environment's kernelspec goes in this same pass,
             # so /api/kernelspecs and the launcher drop it when the panel does.
+            # A new ready one is registered in it too: the panel says "kernel" once the
+            # kernelspec is on disk (and the launcher can list it), not a watch period apart.
             ready = {e.id for e in envs if e.status == READY} | self._busy_ids()
-            if any(name not in ready for name in owned_specs(kernels_dir)):
+            owned = owned_specs(kernels_dir)
+            if any(name not in ready for name in owned) or any(
+                    e.status == READY and e.id not in owned and not os.path.lexists(kernels_dir / e.id)
+                    for e in envs):
                 self.sync(envs)
         mark_registered(envs, kernels_dir)
-        running = {j.env_path: j.id for j in self.jobs.jobs() if j.state == "running"}
+        running_jobs = {j.env_path: j for j in self.jobs.jobs() if j.state == "running"}
+        running = {path: j.id for path, j in running_jobs.items()}
         tool_notes: dict[str, str] = {}
         environments = []
         for env in envs:
@@ -106,10 +113,13 @@ class KernelsService:
                 env.repair_tool = tool_notes[tool]
             elif env.actions:
                 env.repair_tool = "the environment's own pip"
-            data = env.to_json()
+            job = running_jobs.pop(env.path, None)
+            data = env.to_json() if job is None else {**job.before, "registered": env.registered}
             data["job"] = running.get(env.path, "")
             environments.append(data)
-        counts = {s: sum(1 for e in envs if e.status == s) for s in STATUSES}
+        for job in running_jobs.values():  # its folder is gone for now (a repair recreates it)
+            environments.append({**job.before, "job": job.id})
+        counts = {s: sum(1 for e in environments if e["status"] == s) for s in STATUSES}
         return {
             "environments": environments,
             "summary": counts,

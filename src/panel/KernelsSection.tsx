@@ -57,14 +57,6 @@ function shortPath(path: string, listing: IKernelsListing): string {
 
 function JobLog(props: { job: IKernelJob }): JSX.Element {
   const { job } = props;
-  const ref = React.useRef<HTMLPreElement>(null);
-  const last = job.log[job.log.length - 1];
-  // Keep the end of the log in view (where the outcome is), also once the job has finished.
-  React.useLayoutEffect(() => {
-    if (ref.current) {
-      ref.current.scrollTop = ref.current.scrollHeight;
-    }
-  }, [job.log.length, last, job.state]);
   // The status line says the outcome, not just "done" (a repair can succeed and still
   // leave an environment that needs ipykernel).
   const label =
@@ -77,9 +69,11 @@ function JobLog(props: { job: IKernelJob }): JSX.Element {
     <div className="jp-smtk-kjob" data-job-state={job.state}>
       <div className="jp-smtk-muted">{label}</div>
       {job.error && <div className="jp-smtk-error">{job.error}</div>}
-      <pre className="jp-smtk-klog" ref={ref} aria-label="Job log">
-        {job.log.slice(-40).join('\n')}
-      </pre>
+      {/* A column-reverse box opens at its end and stays there as lines come (where the
+          outcome is), also when the panel was hidden or laid out again after a reload. */}
+      <div className="jp-smtk-klog" aria-label="Job log">
+        <pre>{job.log.slice(-40).join('\n')}</pre>
+      </div>
     </div>
   );
 }
@@ -92,12 +86,19 @@ function EnvRow(props: {
 }): JSX.Element {
   const { env, job, listing, model } = props;
   const [starting, run] = useAction(model);
+  const [clicked, setClicked] = React.useState<KernelAction | null>(null);
   const badge = BADGES[env.status];
   const running = !!env.job || starting;
-  const act = (action: KernelAction) =>
-    run(`Could not start “${ACTION_LABELS[action].idle}”`, () =>
+  // The action in flight: the running job's (after a reload too), else the one just clicked.
+  const busyAction: KernelAction | null =
+    (env.job && job?.id === env.job ? job.action : null) ??
+    (running ? clicked : null);
+  const act = (action: KernelAction) => {
+    setClicked(action);
+    return run(`Could not start “${ACTION_LABELS[action].idle}”`, () =>
       model.api.kernelAction(action, env.id)
     );
+  };
   return (
     <li className="jp-smtk-kenv" data-env={env.id} data-status={env.status}>
       <div className="jp-smtk-kenv-line">
@@ -144,7 +145,7 @@ function EnvRow(props: {
               title={actionTitle(action, env, listing)}
               onClick={() => void act(action)}
             >
-              {running
+              {busyAction === action
                 ? ACTION_LABELS[action].busy
                 : ACTION_LABELS[action].idle}
             </button>

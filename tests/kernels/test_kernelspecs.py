@@ -174,3 +174,15 @@ def test_a_registered_kernel_starts_with_transport_encryption_required(pipenv_wo
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_a_ready_environment_is_registered_by_the_listing_that_first_calls_it_a_kernel(pipenv_world, tmp_path):
+    """The panel's "kernel" badge and the kernelspec (and so the launcher) arrive together."""
+    kernels_dir = tmp_path / "kernels"
+    service = KernelsService(pipenv_world.settings(kernels_dir=str(kernels_dir), settle_seconds=0))
+    listing = service.listing()
+    ready = [e for e in listing["environments"] if e["status"] == "ready"]
+    assert len(ready) == 2
+    for env in ready:
+        assert env["registered"], env["id"]
+        assert (kernels_dir / env["id"] / "kernel.json").is_file()
