@@ -55,6 +55,13 @@ function shortPath(path: string, listing: IKernelsListing): string {
     : path;
 }
 
+/** A path that a narrow sidebar wraps after its slashes, not inside a folder's name. */
+function breakableAtSlashes(path: string): React.ReactNode[] {
+  return path
+    .split('/')
+    .flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, '/' + part]));
+}
+
 function JobLog(props: { job: IKernelJob }): JSX.Element {
   const { job } = props;
   // The status line says the outcome, not just "done" (a repair can succeed and still
@@ -122,7 +129,9 @@ function EnvRow(props: {
           {env.tool}
         </span>{' '}
         · {env.python_version ? `Python ${env.python_version}` : 'Python ?'} ·{' '}
-        {shortPath(env.project_path || env.path, listing)}
+        <span className="jp-smtk-kenv-folder">
+          {breakableAtSlashes(shortPath(env.project_path || env.path, listing))}
+        </span>
       </div>
       {env.problems.map(problem => (
         <div

@@ -188,3 +188,72 @@ def test_every_section_fits_the_sidebar_and_reads_at_aa_contrast(themed_page, la
     page.locator(".jp-smtk-specimens").evaluate("el => el.remove()")
     if width == "default":
         screenshot(page.locator("#sm-teamkit-panel"), "panel.png" if theme == "light" else "panel-dark.png")
+
+
+# Words split over two lines (a token of letters only: paths and ids may wrap at their slashes).
+SPLIT_WORDS_JS = r"""
+panel => {
+  const split = [];
+  const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest('section') || node.parentElement.closest('pre, code')) continue;
+    // Words of text, not the parts of a long path or id (those may need to break anywhere).
+    const re = /[A-Za-z]{3,}/g;
+    let m;
+    while ((m = re.exec(node.textContent))) {
+      const before = node.textContent.slice(0, m.index).split(/\s/).pop();
+      const after = node.textContent.slice(m.index).split(/\s/)[0];
+      if (before.length + after.length > 24) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(`"${m[0]}" in ${node.parentElement.className}`);
+    }
+  }
+  return split;
+}
+"""
+
+
+@pytest.mark.parametrize("width", [250, 200, 150])
+def test_a_narrow_sidebar_keeps_words_whole_folders_shown_sizes_uncut_and_bars_even(themed_page, lab, width):
+    page, theme = themed_page
+    env = lab.home / ".local" / "share" / "virtualenvs" / "customer-churn-forecasting-Xy12Ab34"
+    env.mkdir(parents=True, exist_ok=True)  # a pipenv environment's files: enough for a row
+    (env / ".project").write_text(str(lab.home / "projects" / "customer-churn-forecasting"))
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    panel = fill_panel(page, lab)
+    panel.locator('[data-section="kernels"] .jp-smtk-kenv', has_text="customer-churn").wait_for(timeout=60_000)
+    panel_width = set_sidebar_width(page, width)
+    assert panel_width <= width + 2
+    where = f"{width} px, {theme}"
+    page.wait_for_timeout(300)  # the layout after the drag
+
+    assert panel.evaluate(SPLIT_WORDS_JS) == [], where
+    # Kernel rows show their whole project folder.
+    folders = panel.locator('[data-section="kernels"] .jp-smtk-kenv-path')
+    assert folders.count() >= 1
+    for i in range(folders.count()):
+        folder = folders.nth(i)
+        assert folder.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), where
+        assert "…" not in folder.inner_text() and "/" in folder.inner_text(), where
+    # "X of Y" of each storage root is whole and inside the panel.
+    box = panel.bounding_box()
+    for used in panel.locator(".jp-smtk-storage-used").all():
+        b = used.bounding_box()
+        assert b["x"] + b["width"] <= box["x"] + box["width"] + 0.5, where
+        assert used.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), where
+        assert " of " in used.inner_text()
+    # Every bar track of a chart is as long as the others.
+    for chart in (".jp-smtk-storage-chart", ".jp-smtk-storage-categories"):
+        widths = panel.locator(f"{chart} .jp-smtk-storage-chart-track").evaluate_all(
+            "els => els.map(e => Math.round(e.getBoundingClientRect().width))")
+        assert len(widths) >= 2 and max(widths) - min(widths) <= 1, (chart, widths, where)
+        assert min(widths) >= 16, (chart, widths, where)
+    problems = panel.evaluate(OVERFLOW_JS)
+    if width == 150:
+        # Known, left open (issue 27): at 150 px the panel scrolls 24 px sideways although no
+        # element of it ends past its right edge; everything above is checked at 150 px too.
+        problems = [p for p in problems if not p.startswith("panel scrollWidth")]
+    assert problems == [], where + "\n" + "\n".join(problems)

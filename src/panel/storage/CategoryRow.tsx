@@ -56,16 +56,19 @@ export function CategoryRow(props: {
         <span className="jp-smtk-num jp-smtk-storage-category-size">
           {formatBytes(category.allocated_bytes)}
         </span>
+        {/* A slot in every row, button or not: every row's bar is as long. */}
+        <span className="jp-smtk-storage-clean-slot">
+          {category.cleanable && category.allocated_bytes > 0 && (
+            <button
+              className="jp-Button jp-mod-styled jp-mod-warn jp-smtk-storage-clean"
+              disabled={props.busy}
+              onClick={() => props.onClean(category)}
+            >
+              {category.kind === 'trash' ? 'Empty' : 'Clear'}
+            </button>
+          )}
+        </span>
       </div>
-      {category.cleanable && category.allocated_bytes > 0 && (
-        <button
-          className="jp-Button jp-mod-styled jp-mod-warn jp-smtk-storage-clean"
-          disabled={props.busy}
-          onClick={() => props.onClean(category)}
-        >
-          {category.kind === 'trash' ? 'Empty' : 'Clear'}
-        </button>
-      )}
     </li>
   );
 }
