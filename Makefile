@@ -11,10 +11,14 @@ CHROMIUM ?= /usr/bin/chromium
 LAB_STAMP := sm_teamkit/labextension/package.json
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test test-fast test-studio studio-venvs screenshots lint bench install install-demo install-test system-deps build build-demo clean
+.PHONY: demo demo-reset test test-fast test-studio studio-venvs screenshots lint bench install install-demo install-test system-deps build build-demo clean
 
 demo: install-demo build-demo
 	sm-studio-emulator demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
+
+# The demo with its home seeded afresh (`make demo` keeps what the last run left).
+demo-reset: install-demo build-demo
+	sm-studio-emulator demo --reset --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
 test: install system-deps build lint
 	npm run --silent test

@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
     p.add_argument("--emulator-port", type=int, default=0, help="emulator port; 0 picks a free one")
     p.add_argument("--state-dir", default=".demo", help="where the demo keeps its files")
+    p.add_argument("--reset", action="store_true",
+                   help="seed the demo home afresh (default: keep what the last run left, e.g. an emptied trash)")
     p.set_defaults(func=demo)
     return parser
 
@@ -122,7 +124,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 def demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(port=args.port, emulator_port=args.emulator_port, state_dir=args.state_dir)
+    return run_demo(port=args.port, emulator_port=args.emulator_port, state_dir=args.state_dir, reset=args.reset)
 
 
 def main(argv: list[str] | None = None) -> int:

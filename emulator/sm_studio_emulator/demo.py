@@ -122,7 +122,29 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo") -> int:
+SEEDED_MARK = ".seeded"  # in the state dir: the home was seeded once; later runs keep what the user did
+
+
+def prepare_demo_home(state: Path, reset: bool = False) -> str:
+    """The demo's home under ``state``: seeded on the first run only, so a second ``make demo``
+    keeps the trash and caches the user emptied; ``reset`` (``make demo-reset``) seeds it
+    afresh. Returns the line the demo prints about it."""
+    import shutil
+
+    home, mark = state / "home", state / SEEDED_MARK
+    if reset:
+        shutil.rmtree(home, ignore_errors=True)
+        mark.unlink(missing_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
+    if mark.exists():
+        return (f"sm-studio-emulator demo: kept your changes to {home} from the last run "
+                "(make demo-reset, or --reset, starts afresh)")
+    seed_demo_home(home)
+    mark.write_text("")
+    return f"sm-studio-emulator demo: seeded {home}" + (" afresh (--reset)" if reset else "")
+
+
+def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo", reset: bool = False) -> int:
     from .launcher import UNSET_BY_DEFAULT, LabStartError, start_lab
     from .scenario import load_scenario
     from .server import Emulator
@@ -133,8 +155,7 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo")
         return 1
     state = Path(state_dir).resolve()
     home = state / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    seed_demo_home(home)
+    print(prepare_demo_home(state, reset))
     emu = Emulator(scenario=load_scenario(None), port=emulator_port).start()
     seed_team_usage(emu)
     metadata = state / "resource-metadata.json"
