@@ -33,7 +33,7 @@ from .faults import FaultInjector
 from .scenario import Scenario, load_scenario
 from .seeding import build_state
 from .state import StudioState
-from .validation import operation, response_errors, validate_request
+from .validation import operation, prune_unset, response_errors, validate_request
 
 log = logging.getLogger("sm_studio_emulator")
 
@@ -264,7 +264,7 @@ class Emulator:
             else:
                 result = handler(self._state, params)
         if result is None:
-            return self._forward(environ, start_response)
+            return self._forward_checked(environ, start_response, op_model)
         problems = response_errors(op_model, result)
         if problems:
             message = f"{op_name} response does not match the botocore output shape: " + "; ".join(
@@ -315,6 +315,34 @@ class Emulator:
             raise ApiError(
                 "NotImplemented", f"The emulator does not implement {target}: {exc}", 501
             ) from None
+
+
+    def _forward_checked(self, environ: dict, start_response: Callable, op_model: Any) -> Iterable[bytes]:
+        """moto's JSON answer, its never-set empty structures left out, then checked against
+        botocore's output shape like the emulator's own answers."""
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        raw = b"".join(self._forward(environ, capture))
+        status, headers = captured["status"], captured["headers"]
+        try:
+            body = json.loads(raw) if status.startswith("200") and raw.strip() else None
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            body = prune_unset(op_model.output_shape, body)
+            problems = response_errors(op_model, body)
+            if problems:
+                message = f"{op_model.name} (moto) does not match the botocore output shape: " + "; ".join(problems)
+                log.error(message)
+                self.errors.append(message)
+            raw = json.dumps(body, default=str).encode()
+            headers = [(k, str(len(raw)) if k.lower() == "content-length" else v) for k, v in headers]
+        start_response(status, headers)
+        return [raw]
 
 
 def _buffer_body(environ: dict) -> bytes:

@@ -206,3 +206,25 @@ def response_errors(op: OperationModel, body: dict) -> list[str]:
     checker = _Checker(output=True)
     checker.check(op.output_shape, body, "")
     return checker.errors
+
+
+def prune_unset(shape: Shape | None, value: Any) -> Any:
+    """``value`` without the empty structures moto writes for members that were never set
+    (``DataCaptureConfig: {}``): AWS leaves such a member out, and botocore's model requires
+    the members of any structure that is present."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            member = shape.members.get(key)
+            if (member is not None and member.type_name == "structure" and item == {}
+                    and member.required_members):
+                continue
+            out[key] = prune_unset(member, item) if member is not None else item
+        return out
+    if shape.type_name == "list" and isinstance(value, list):
+        return [prune_unset(shape.member, item) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: prune_unset(shape.value, v) for k, v in value.items()}
+    return value

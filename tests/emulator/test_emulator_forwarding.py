@@ -93,3 +93,27 @@ def test_twenty_concurrent_clients_are_all_answered(demo_emulator, aws):
         counts = list(pool.map(poll, range(20)))
     assert len(set(counts)) == 1 and counts[0] > 0
     assert demo_emulator.count("ListApps") == 100
+
+
+def test_a_forwarded_describe_endpoint_matches_botocores_output_shape(demo_emulator, demo_sm):
+    """moto answers DescribeEndpoint with `DataCaptureConfig: {}` (required members missing);
+    the emulator leaves never-set structures out, as AWS does, and checks what it forwards."""
+    import json
+
+    from sm_studio_emulator.validation import operation, response_errors
+
+    demo_sm.create_model(ModelName="shape-model", ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
+                         PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"})
+    demo_sm.create_endpoint_config(EndpointConfigName="shape-config", ProductionVariants=[{
+        "VariantName": "main", "ModelName": "shape-model", "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 1}])
+    demo_sm.create_endpoint(EndpointName="shape-endpoint", EndpointConfigName="shape-config")
+    errors_before = list(demo_emulator.errors)
+    raw: list[bytes] = []  # the answer as sent, before botocore parses it
+    demo_sm.meta.events.register("after-call.sagemaker.DescribeEndpoint",
+                                 lambda http_response, **_: raw.append(http_response.content))
+    demo_sm.describe_endpoint(EndpointName="shape-endpoint")
+    body = json.loads(raw[-1])
+    assert body["EndpointName"] == "shape-endpoint"
+    assert response_errors(operation("DescribeEndpoint"), body) == []
+    assert demo_emulator.errors == errors_before
