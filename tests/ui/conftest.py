@@ -80,8 +80,17 @@ def page(browser, lab):
 def open_panel(page):
     """Click the sm_teamkit tab in the left sidebar; returns the panel locator."""
     panel = page.locator("#sm-teamkit-panel")
-    if not panel.is_visible():
-        page.locator('.jp-SideBar [title="SageMaker Team Kit"], .jp-SideBar [data-id="sm-teamkit-panel"]').first.click()
+    tab = page.locator('.jp-SideBar [title="SageMaker Team Kit"], .jp-SideBar [data-id="sm-teamkit-panel"]').first
+    # The tab toggles the panel: a layout restored just after a click may have opened it
+    # already (a loaded machine), so look again before clicking again.
+    for _ in range(5):
+        if panel.is_visible():
+            return panel
+        tab.click()
+        try:
+            panel.wait_for(state="visible", timeout=6_000)
+        except Exception:  # noqa: BLE001 - closed by that click: the next round opens it
+            continue
     panel.wait_for(state="visible", timeout=30_000)
     return panel
 
