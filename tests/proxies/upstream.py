@@ -13,7 +13,9 @@ The suite needs pytest-asyncio, jupyterhub (tests/test_standalone.py) and notebo
 test runs under ``jupyter notebook`` and ``jupyter lab``): sm_teamkit's ``test`` extra has them;
 ``--site DIR`` puts a folder that holds them first on PYTHONPATH instead. Its acceptance tests
 (tests/acceptance, Robot Framework driving Firefox with geckodriver) skip without those.
-Prints the failed test ids; exits with pytest's code."""
+The suite's servers leave the backends they started running when they shut down: the suite runs
+in a session of its own, and whatever is left in it afterwards is ended. Prints the failed test
+ids; exits with pytest's code."""
 
 from __future__ import annotations
 
@@ -21,10 +23,12 @@ import argparse
 import importlib.metadata
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,9 +108,48 @@ def run_suite(mode: str, workdir: Path, site: str | None = None, extra_args: lis
         env["PATH"] = os.pathsep.join((os.path.join(site, "bin"), env["PATH"]))
     env["PATH"] = os.pathsep.join((os.path.dirname(sys.executable), env["PATH"]))  # its jupyter-*
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
-               "-o", "asyncio_mode=auto", "-q", "-rfs", f"--junitxml={report}", "tests", *(extra_args or [])]
-    done = subprocess.run(command, cwd=root, env=env, timeout=timeout)
-    return read_report(report, done.returncode)
+               "-o", "asyncio_mode=auto", "-q", "-rfs", f"--junitxml={report}",
+               f"--basetemp={workdir / f'tmp-{mode}'}", "tests", *(extra_args or [])]
+    suite = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
+    try:
+        returncode = suite.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        returncode = -1
+    finally:
+        end_session(suite.pid)
+    return read_report(report, returncode)
+
+
+def session_members(sid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:  # fields after the command's ")": state, ppid, pgrp, session, ...
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == sid:
+                members.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return members
+
+
+def end_session(sid: int, grace: float = 5.0) -> list[int]:
+    """End every process still in session ``sid`` (the suite's leftovers): SIGTERM, then SIGKILL
+    after ``grace`` seconds. Returns their ids."""
+    left = session_members(sid)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in left:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and session_members(sid):
+            time.sleep(0.1)
+        if not session_members(sid):
+            break
+        left = session_members(sid)
+    return left
 
 
 def read_report(report: Path, returncode: int) -> Outcome:
