@@ -1,11 +1,13 @@
 """A loopback backend that answers every request with what it received: HTTP requests get
 ``{"method", "uri", "headers": [[name, value], ...]}``; a websocket at a path ending in ``/ws``
-sends the same for its handshake, then echoes messages. Usage: python echo_backend.py PORT"""
+sends the same for its handshake, then echoes messages. It exits when its parent does (a Jupyter
+server started it and did not stop it). Usage: python echo_backend.py PORT"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 
 from tornado import web, websocket
@@ -39,10 +41,12 @@ class WebSocketEcho(websocket.WebSocketHandler):
 
 
 async def main(port: int) -> None:
+    parent = os.getppid()
     app = web.Application([(r".*/ws", WebSocketEcho), (r".*", Echo)])
     app.listen(port, address="127.0.0.1")
     print("LISTENING", port, flush=True)
-    await asyncio.Event().wait()
+    while os.getppid() == parent:
+        await asyncio.sleep(0.5)
 
 
 if __name__ == "__main__":
