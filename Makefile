@@ -42,6 +42,7 @@ screenshots: install system-deps build studio-venvs
 
 lint: install
 	ruff check sm_teamkit emulator tests benchmarks
+	ruff format --check sm_teamkit emulator tests benchmarks
 	npm run --silent lint
 
 bench: install system-deps build

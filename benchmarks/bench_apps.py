@@ -32,16 +32,30 @@ def main() -> int:
     emu = Emulator(scenario=load_scenario(None), port=0).start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-apps-"))
     metadata = tmp / "resource-metadata.json"
-    metadata.write_text(json.dumps({
-        "AppType": "JupyterLab", "DomainId": "d-demo12345678", "SpaceName": "demo-user-lab",
-        "ResourceName": "default",
-        "ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:app/d-demo12345678/demo-user-lab/jupyterlab/default",
-    }))
+    metadata.write_text(
+        json.dumps(
+            {
+                "AppType": "JupyterLab",
+                "DomainId": "d-demo12345678",
+                "SpaceName": "demo-user-lab",
+                "ResourceName": "default",
+                "ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:app/d-demo12345678/demo-user-lab/jupyterlab/default",
+            }
+        )
+    )
     server = start_lab(
-        home=tmp, app="jupyter_server", wait=False,
-        env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emu.url,
-             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"},
-        settings={"SmTeamkit.apps_refresh_seconds": args.interval})
+        home=tmp,
+        app="jupyter_server",
+        wait=False,
+        env={
+            "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+            "AWS_ENDPOINT_URL": emu.url,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": "us-east-1",
+        },
+        settings={"SmTeamkit.apps_refresh_seconds": args.interval},
+    )
     port, token = server.port, server.token
     url = f"http://127.0.0.1:{port}/sm-teamkit/apps"
     headers = {"Authorization": f"token {token}"}
@@ -88,8 +102,10 @@ def main() -> int:
         calls = emu.count("ListApps")
         bound = int(args.seconds // args.interval) + 1
         q = statistics.quantiles(latencies, n=100)
-        print(f"clients={args.clients} duration={args.seconds:.0f}s interval={args.interval:.0f}s "
-              f"requests={len(latencies)} errors={len(errors)}")
+        print(
+            f"clients={args.clients} duration={args.seconds:.0f}s interval={args.interval:.0f}s "
+            f"requests={len(latencies)} errors={len(errors)}"
+        )
         print(f"ListApps calls received: {calls} (bound {bound}; ratio {calls / bound:.2f} of the bound)")
         print(f"GET /sm-teamkit/apps latency: p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms")
         return 0 if calls <= bound and not errors else 1

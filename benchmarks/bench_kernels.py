@@ -44,8 +44,9 @@ def pipenv_dir_name(project: Path) -> str:
     return f"{name}-{digest[:8]}"
 
 
-def make_env(workon: Path, project: Path, ipykernel: bool, broken: bool, kind: str = "pipenv",
-             conda_dir: Path | None = None) -> Path:
+def make_env(
+    workon: Path, project: Path, ipykernel: bool, broken: bool, kind: str = "pipenv", conda_dir: Path | None = None
+) -> Path:
     base = "/opt/other-image/bin/python3" if broken else BASE
     if kind == "conda":
         assert conda_dir is not None
@@ -107,8 +108,16 @@ def generate(root: Path, count: int) -> tuple[Path, Path, Path, list[Path]]:
     envs = []
     for i in range(count):
         # Mixed kinds; mostly usable; some without ipykernel; a few made on "another image".
-        envs.append(make_env(workon, projects / f"project-{i:03d} team model", ipykernel=i % 10 != 3,
-                             broken=i % 25 == 7, kind=KINDS[i % 3], conda_dir=conda_dir))
+        envs.append(
+            make_env(
+                workon,
+                projects / f"project-{i:03d} team model",
+                ipykernel=i % 10 != 3,
+                broken=i % 25 == 7,
+                kind=KINDS[i % 3],
+                conda_dir=conda_dir,
+            )
+        )
     return workon, projects, conda_dir, envs
 
 
@@ -152,8 +161,22 @@ def ipykernel_install_loop(envs: list[Path], prefix: Path) -> float:
     # ipykernel is a stub, so each env's own python cannot run it).
     start = time.perf_counter()
     for i, e in enumerate(envs):
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix),
-                        "--name", f"bench-{i}", "--display-name", e.name], capture_output=True, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ipykernel",
+                "install",
+                "--prefix",
+                str(prefix),
+                "--name",
+                f"bench-{i}",
+                "--display-name",
+                e.name,
+            ],
+            capture_output=True,
+            check=True,
+        )
     return time.perf_counter() - start
 
 
@@ -167,10 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="sm-teamkit-bench-kernels-"))
     try:
         workon, projects, conda_dir, envs = generate(root, args.envs)
-        settings = {"workon_home": str(workon), "project_roots": [str(projects)], "project_depth": 2,
-                    "kernels_dir": str(root / "kernels"), "conda_envs_dirs": [str(conda_dir)]}
-        service = KernelsService(KernelsSettings.from_config(**{**settings, "project_roots": (str(projects),),
-                                                    "conda_envs_dirs": (str(conda_dir),)}))
+        settings = {
+            "workon_home": str(workon),
+            "project_roots": [str(projects)],
+            "project_depth": 2,
+            "kernels_dir": str(root / "kernels"),
+            "conda_envs_dirs": [str(conda_dir)],
+        }
+        service = KernelsService(
+            KernelsSettings.from_config(
+                **{**settings, "project_roots": (str(projects),), "conda_envs_dirs": (str(conda_dir),)}
+            )
+        )
         colds = sorted(cold_listing(settings) for _ in range(3))
         cold = colds[1]
         listing = service.listing()
@@ -185,26 +216,40 @@ def main(argv: list[str] | None = None) -> int:
         pipenv_total, install_total = pipenv_each * len(envs), install_each * len(envs)
 
         tools = {k: sum(1 for e in listing["environments"] if e["tool"] == k) for k in KINDS}
-        print(f"{len(envs)} environments in real layouts ({', '.join(f'{n} {k}' for k, n in tools.items())}; "
-              f"{summary['ready']} ready, {summary['needs_ipykernel']} without ipykernel, "
-              f"{summary['broken']} broken, {summary['creating']} being created), generated in {root}")
-        print(f"  sm_teamkit listing, cold (first call in a fresh process, OS cache warm; median of 3): "
-              f"{cold * 1000:8.1f} ms")
-        print(f"  sm_teamkit listing, warm (median of {args.repeat}):{'':37}{warm * 1000:8.1f} ms   "
-              f"(budget <= 20 ms: {'ok' if warm <= 0.020 else 'OVER'})")
+        print(
+            f"{len(envs)} environments in real layouts ({', '.join(f'{n} {k}' for k, n in tools.items())}; "
+            f"{summary['ready']} ready, {summary['needs_ipykernel']} without ipykernel, "
+            f"{summary['broken']} broken, {summary['creating']} being created), generated in {root}"
+        )
+        print(
+            f"  sm_teamkit listing, cold (first call in a fresh process, OS cache warm; median of 3): "
+            f"{cold * 1000:8.1f} ms"
+        )
+        print(
+            f"  sm_teamkit listing, warm (median of {args.repeat}):{'':37}{warm * 1000:8.1f} ms   "
+            f"(budget <= 20 ms: {'ok' if warm <= 0.020 else 'OVER'})"
+        )
         print(f"  sm_teamkit sync, first (writes {summary['ready']} kernelspecs):{'':26}{first_sync * 1000:8.1f} ms")
         print(f"  sm_teamkit sync, warm (nothing changed; median of 5):{'':27}{warm_sync * 1000:8.1f} ms")
-        print(f"  reference `pipenv --venv` per env: {pipenv_each * 1000:.0f} ms each, measured on {len(sample)} "
-              f"envs and scaled to {len(envs)}: {pipenv_total:8.1f} s")
-        print(f"  reference `python -m ipykernel install` per env: {install_each * 1000:.0f} ms each, measured on "
-              f"{len(sample)} envs and scaled to {len(envs)}: {install_total:8.1f} s")
+        print(
+            f"  reference `pipenv --venv` per env: {pipenv_each * 1000:.0f} ms each, measured on {len(sample)} "
+            f"envs and scaled to {len(envs)}: {pipenv_total:8.1f} s"
+        )
+        print(
+            f"  reference `python -m ipykernel install` per env: {install_each * 1000:.0f} ms each, measured on "
+            f"{len(sample)} envs and scaled to {len(envs)}: {install_total:8.1f} s"
+        )
         best_ref = min(pipenv_total, install_total)
         for label, ours in (("warm listing", warm), ("cold listing", cold), ("first sync", first_sync)):
-            print(f"  ratio {label:13}: {pipenv_total / ours:9.0f}x faster than the `pipenv --venv` loop, "
-                  f"{install_total / ours:9.0f}x faster than the `ipykernel install` loop")
+            print(
+                f"  ratio {label:13}: {pipenv_total / ours:9.0f}x faster than the `pipenv --venv` loop, "
+                f"{install_total / ours:9.0f}x faster than the `ipykernel install` loop"
+            )
         ratio = best_ref / max(cold, first_sync)
-        print(f"  target >= 100x (slowest of ours vs fastest reference): {ratio:.0f}x "
-              f"{'PASS' if ratio >= 100 else 'FAIL'}")
+        print(
+            f"  target >= 100x (slowest of ours vs fastest reference): {ratio:.0f}x "
+            f"{'PASS' if ratio >= 100 else 'FAIL'}"
+        )
         return 0 if ratio >= 100 else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -45,22 +45,48 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
 
 def main() -> int:
     base = str(Path(sys.base_prefix) / "bin" / "python3")
-    with tempfile.TemporaryDirectory(prefix="bench-lifecycle-") as tmp, \
-            Emulator(scenario=load_scenario({"region": "us-east-1"})) as emu:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-lifecycle-") as tmp,
+        Emulator(scenario=load_scenario({"region": "us-east-1"})) as emu,
+    ):
         root = Path(tmp)
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                        str(REPO), "-w", str(root / "wheel")], check=True,
-                       env={**os.environ, "HATCH_BUILD_NO_HOOKS": "true"})  # no npm: use what is built
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                str(REPO),
+                "-w",
+                str(root / "wheel"),
+            ],
+            check=True,
+            env={**os.environ, "HATCH_BUILD_NO_HOOKS": "true"},
+        )  # no npm: use what is built
         wheel = next((root / "wheel").glob("sm_teamkit-*.whl"))
-        s3 = boto3.client("s3", endpoint_url=emu.url, region_name="us-east-1",
-                          aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=emu.url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
         s3.create_bucket(Bucket="team")
         s3.upload_file(str(wheel), "team", f"wheels/{wheel.name}")
-        s3.put_object(Bucket="team", Key="seed/intro.ipynb",
-                      Body=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+        s3.put_object(
+            Bucket="team",
+            Key="seed/intro.ipynb",
+            Body=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        )
         settings = LifecycleSettings(
-            wheel_s3_uri=f"s3://team/wheels/{wheel.name}", seed_notebooks_s3_prefix="s3://team/seed/",
-            git_user_name="Bench", git_user_email="bench@example.com", pip_args="--no-deps",
+            wheel_s3_uri=f"s3://team/wheels/{wheel.name}",
+            seed_notebooks_s3_prefix="s3://team/seed/",
+            git_user_name="Bench",
+            git_user_email="bench@example.com",
+            pip_args="--no-deps",
         )
         script = root / "on-start.sh"
         script.write_text(render("JupyterLab", settings).content)
@@ -78,18 +104,28 @@ def main() -> int:
         for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
             if not entry.name.startswith(("sm_teamkit", "_editable")) and entry.suffix != ".pth":
                 (overlay / entry.name).symlink_to(entry)
-        site = subprocess.run([str(env_dir / "bin" / "python"), "-c",
-                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        site = subprocess.run(
+            [str(env_dir / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         Path(site, "zz_image_packages.pth").write_text(f"{overlay}\n")
         env = {
-            "HOME": str(home), "PATH": f"{bin_dir}:{env_dir / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8", "TMPDIR": tmp, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": emu.url,
+            "HOME": str(home),
+            "PATH": f"{bin_dir}:{env_dir / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "TMPDIR": tmp,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ENDPOINT_URL": emu.url,
             "SM_TEAMKIT_PYTHON": str(env_dir / "bin" / "python"),
         }
         reference = statistics.median(
-            timed([env["SM_TEAMKIT_PYTHON"], "-m", "pip", "--version"], env, root) for _ in range(3))
+            timed([env["SM_TEAMKIT_PYTHON"], "-m", "pip", "--version"], env, root) for _ in range(3)
+        )
         cold = timed(["bash", str(script)], env, root)
         warm = statistics.median(timed(["bash", str(script)], env, root) for _ in range(3))
         log = (home / ".sm-teamkit" / "logs" / "on-start.log").read_text()
@@ -99,11 +135,15 @@ def main() -> int:
             sys.exit(f"unexpected run:\n{log}")
 
     print(f"reference (pip --version in the server env): {reference:.2f} s")
-    print(f"cold run (install from the wheel in S3): {cold:.2f} s = {cold / LIMIT_SECONDS:.1%} of the "
-          f"{LIMIT_SECONDS:.0f} s limit, {cold / reference:.1f}x the reference")
-    print(f"warm run (already installed, median of 3): {warm:.2f} s = {warm / LIMIT_SECONDS:.1%} of the "
-          f"{LIMIT_SECONDS:.0f} s limit, {warm / WARM_BUDGET_SECONDS:.2f} of the {WARM_BUDGET_SECONDS:.0f} s "
-          f"warm budget, {warm / reference:.1f}x the reference")
+    print(
+        f"cold run (install from the wheel in S3): {cold:.2f} s = {cold / LIMIT_SECONDS:.1%} of the "
+        f"{LIMIT_SECONDS:.0f} s limit, {cold / reference:.1f}x the reference"
+    )
+    print(
+        f"warm run (already installed, median of 3): {warm:.2f} s = {warm / LIMIT_SECONDS:.1%} of the "
+        f"{LIMIT_SECONDS:.0f} s limit, {warm / WARM_BUDGET_SECONDS:.2f} of the {WARM_BUDGET_SECONDS:.0f} s "
+        f"warm budget, {warm / reference:.1f}x the reference"
+    )
     print(f"cold / warm: {cold / warm:.1f}x")
     return 0 if warm <= WARM_BUDGET_SECONDS and cold < LIMIT_SECONDS else 1
 

@@ -31,8 +31,11 @@ from pathlib import Path
 from sm_studio_emulator.launcher import start_lab
 
 BASE = "/jupyter/default/"
-QUIET = {"SmTeamkit.kernels_registration": False, "SmTeamkit.storage_scan_interval_seconds": 0,
-         "SmTeamkit.storage_start_delay_seconds": -1}
+QUIET = {
+    "SmTeamkit.kernels_registration": False,
+    "SmTeamkit.storage_scan_interval_seconds": 0,
+    "SmTeamkit.storage_start_delay_seconds": -1,
+}
 BACKEND = """
 import sys
 from tornado import ioloop, web
@@ -108,12 +111,21 @@ def start_server(state: Path, name: str, teamkit: bool):
     home = state / name
     config = home / "config"
     config.mkdir(parents=True)
-    (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": {"sm_teamkit": teamkit, "jupyter_server_proxy": True}}}))
-    return start_lab(home=home, app="jupyter_server", base_url=BASE, log_path=state / f"{name}.log",
-                     env={"JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_CONFIG_DIR": str(config),
-                          "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json")},
-                     settings=QUIET if teamkit else {})
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"sm_teamkit": teamkit, "jupyter_server_proxy": True}}})
+    )
+    return start_lab(
+        home=home,
+        app="jupyter_server",
+        base_url=BASE,
+        log_path=state / f"{name}.log",
+        env={
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "JUPYTER_CONFIG_DIR": str(config),
+            "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json"),
+        },
+        settings=QUIET if teamkit else {},
+    )
 
 
 def alternate(conns: dict[str, tuple[http.client.HTTPConnection, str, dict]], calls: int) -> dict[str, list[float]]:
@@ -122,7 +134,7 @@ def alternate(conns: dict[str, tuple[http.client.HTTPConnection, str, dict]], ca
     times: dict[str, list[float]] = {name: [] for name in conns}
     names = list(conns)
     for i in range(calls + 20):
-        for name in names[i % len(names):] + names[:i % len(names)]:
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             conn, path, headers = conns[name]
             t0 = time.perf_counter()
             conn.request("GET", path, headers=headers)
@@ -141,8 +153,10 @@ def report(title: str, times: dict[str, list[float]]) -> None:
     for name, values in times.items():
         print(f"  {name:<28}: median {statistics.median(values):6.2f} ms   p95 {percentile(values, 0.95):6.2f} ms")
     on, off = times["proxy/<port>/ with sm_teamkit"], times["proxy/<port>/ without"]
-    print(f"  ratio with/without: median {statistics.median(on) / statistics.median(off):.2f}x   "
-          f"p95 {percentile(on, 0.95) / percentile(off, 0.95):.2f}x (budget <= 1.15x)")
+    print(
+        f"  ratio with/without: median {statistics.median(on) / statistics.median(off):.2f}x   "
+        f"p95 {percentile(on, 0.95) / percentile(off, 0.95):.2f}x (budget <= 1.15x)"
+    )
 
 
 def bench_own_port_proxy(calls: int, sockets: int) -> None:
@@ -158,18 +172,29 @@ def bench_own_port_proxy(calls: int, sockets: int) -> None:
 
         def connections():
             return {
-                "proxy/<port>/ with sm_teamkit": (http.client.HTTPConnection("127.0.0.1", servers[0].port, timeout=60),
-                                                  path, {"Authorization": f"token {servers[0].token}"}),
-                "proxy/<port>/ without": (http.client.HTTPConnection("127.0.0.1", servers[1].port, timeout=60),
-                                          path, {"Authorization": f"token {servers[1].token}"}),
+                "proxy/<port>/ with sm_teamkit": (
+                    http.client.HTTPConnection("127.0.0.1", servers[0].port, timeout=60),
+                    path,
+                    {"Authorization": f"token {servers[0].token}"},
+                ),
+                "proxy/<port>/ without": (
+                    http.client.HTTPConnection("127.0.0.1", servers[1].port, timeout=60),
+                    path,
+                    {"Authorization": f"token {servers[1].token}"},
+                ),
                 "backend direct": (http.client.HTTPConnection("127.0.0.1", backend_port, timeout=60), "/page?a=1", {}),
             }
 
-        report(f"proxy/<port>/ x{calls}, alternating, {proc_net_lines()} sockets in /proc/net/tcp{{,6}}:",
-               alternate(connections(), calls))
+        report(
+            f"proxy/<port>/ x{calls}, alternating, {proc_net_lines()} sockets in /proc/net/tcp{{,6}}:",
+            alternate(connections(), calls),
+        )
         with many_sockets(sockets) as opened:
-            report(f"proxy/<port>/ x{calls}, alternating, {opened} more sockets open "
-                   f"({proc_net_lines()} in /proc/net/tcp{{,6}}):", alternate(connections(), calls))
+            report(
+                f"proxy/<port>/ x{calls}, alternating, {opened} more sockets open "
+                f"({proc_net_lines()} in /proc/net/tcp{{,6}}):",
+                alternate(connections(), calls),
+            )
     finally:
         for server in servers:
             server.stop(timeout=30)
@@ -198,9 +223,13 @@ def bench_mlflow(calls: int) -> None:
     home.mkdir()
     started = time.monotonic()
     server = start_lab(
-        home=home, app="jupyter_server", base_url=BASE, log_path=state / "jupyter.log",
+        home=home,
+        app="jupyter_server",
+        base_url=BASE,
+        log_path=state / "jupyter.log",
         env={"JUPYTER_PLATFORM_DIRS": "1", "SM_TEAMKIT_RESOURCE_METADATA": str(state / "none.json")},
-        settings=QUIET)
+        settings=QUIET,
+    )
     port, token = server.port, server.token
     auth = {"Authorization": f"token {token}", "Content-Type": "application/json"}
     try:
@@ -231,8 +260,14 @@ def bench_mlflow(calls: int) -> None:
         experiment = json.loads(call(direct, f"/{api}experiments/create", {"name": "bench"}))["experiment_id"]
         for i in range(20):
             run = json.loads(call(direct, f"/{api}runs/create", {"experiment_id": experiment, "run_name": f"r{i}"}))
-            call(direct, f"/{api}runs/log-batch", {"run_id": run["run"]["info"]["run_id"],
-                                                   "metrics": [{"key": "loss", "value": 1 / (i + 1), "timestamp": 0, "step": 0}]})
+            call(
+                direct,
+                f"/{api}runs/log-batch",
+                {
+                    "run_id": run["run"]["info"]["run_id"],
+                    "metrics": [{"key": "loss", "value": 1 / (i + 1), "timestamp": 0, "step": 0}],
+                },
+            )
         search = {"experiment_ids": [experiment], "max_results": 20}
         for _ in range(20):  # warm both paths
             call(direct, f"/{api}runs/search", search)

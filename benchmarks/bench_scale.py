@@ -59,11 +59,15 @@ def counted(emu, fn) -> Counter:
 def candidates(sm) -> list[str]:
     """Users who own exactly one space, with a JupyterLab app running in it: the same kind of
     user at every domain size (by name)."""
-    owned = Counter(s["OwnershipSettingsSummary"]["OwnerUserProfileName"]
-                    for s in pages(sm.list_spaces, "Spaces", DomainIdEquals=DOMAIN, MaxResults=100))
-    running = {a["SpaceName"][: -len("-lab")] for a in pages(sm.list_apps, "Apps", DomainIdEquals=DOMAIN,
-                                                                 MaxResults=100)
-               if a.get("SpaceName", "").endswith("-lab") and a["Status"] == "InService"}
+    owned = Counter(
+        s["OwnershipSettingsSummary"]["OwnerUserProfileName"]
+        for s in pages(sm.list_spaces, "Spaces", DomainIdEquals=DOMAIN, MaxResults=100)
+    )
+    running = {
+        a["SpaceName"][: -len("-lab")]
+        for a in pages(sm.list_apps, "Apps", DomainIdEquals=DOMAIN, MaxResults=100)
+        if a.get("SpaceName", "").endswith("-lab") and a["Status"] == "InService"
+    }
     return sorted(u for u in running if owned[u] == 1)
 
 
@@ -71,10 +75,17 @@ def panel_calls(emu, user: str) -> tuple[Counter, Counter, Counter]:
     """(first refresh, a steady refresh, the shared spaces' listing) of ``user``'s panel: the
     shared spaces' apps are listed in the second refresh, then every 10 min."""
     clock = Clock()
-    settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name=user, space_name=f"{user}-lab",
-                                        app_type="JupyterLab", app_name="default", refresh_jitter=0.0)
-    svc = AppsService(settings, AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url), PriceList(REGION),
-                      clock=clock)
+    settings = AppsSettings.from_config(
+        domain_id=DOMAIN,
+        user_profile_name=user,
+        space_name=f"{user}-lab",
+        app_type="JupyterLab",
+        app_name="default",
+        refresh_jitter=0.0,
+    )
+    svc = AppsService(
+        settings, AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url), PriceList(REGION), clock=clock
+    )
     first = counted(emu, svc.report)
     refreshes = []
     for _ in range(2):
@@ -111,17 +122,26 @@ def usage_calls(emu, users: int) -> Counter:
     from botocore.config import Config
 
     # moto answers a GetMetricData of 500 queries slowly (it scans every point per query)
-    cloudwatch = boto3.client("cloudwatch", endpoint_url=emu.url, region_name=REGION,
-                              config=Config(read_timeout=900, retries={"max_attempts": 1}))
+    cloudwatch = boto3.client(
+        "cloudwatch",
+        endpoint_url=emu.url,
+        region_name=REGION,
+        config=Config(read_timeout=900, retries={"max_attempts": 1}),
+    )
     stamp = datetime.now(timezone.utc)
     data = []
     for i in range(users):
-        dims = [{"Name": "DomainId", "Value": DOMAIN}, {"Name": "UserProfileName", "Value": f"user-{i:04d}"},
-                {"Name": "SpaceName", "Value": f"user-{i:04d}-lab"}]
-        data += [{"MetricName": METRIC_BYTES, "Dimensions": dims, "Timestamp": stamp, "Value": 1e9 + i},
-                 {"MetricName": METRIC_COST, "Dimensions": dims, "Timestamp": stamp, "Value": 0.1}]
+        dims = [
+            {"Name": "DomainId", "Value": DOMAIN},
+            {"Name": "UserProfileName", "Value": f"user-{i:04d}"},
+            {"Name": "SpaceName", "Value": f"user-{i:04d}-lab"},
+        ]
+        data += [
+            {"MetricName": METRIC_BYTES, "Dimensions": dims, "Timestamp": stamp, "Value": 1e9 + i},
+            {"MetricName": METRIC_COST, "Dimensions": dims, "Timestamp": stamp, "Value": 0.1},
+        ]
     for at in range(0, len(data), 1000):
-        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[at:at + 1000])
+        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[at : at + 1000])
     answer = {}
     # moto computes GetMetricData period by period over every point: a 7-day window of one-minute
     # periods takes it minutes per query at this size. The calls made do not depend on the
@@ -150,15 +170,28 @@ def tabs(emu, seconds: float, clients: int = 20, interval: float = 30.0) -> None
     user = candidates(sm)[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     metadata = tmp / "resource-metadata.json"
-    metadata.write_text(f'{{"AppType": "JupyterLab", "DomainId": "{DOMAIN}", "SpaceName": "{user}-lab", '
-                        f'"ResourceName": "default", "ResourceArn": "arn:aws:sagemaker:{REGION}:123456789012:'
-                        f'app/{DOMAIN}/{user}-lab/jupyterlab/default"}}')
+    metadata.write_text(
+        f'{{"AppType": "JupyterLab", "DomainId": "{DOMAIN}", "SpaceName": "{user}-lab", '
+        f'"ResourceName": "default", "ResourceArn": "arn:aws:sagemaker:{REGION}:123456789012:'
+        f'app/{DOMAIN}/{user}-lab/jupyterlab/default"}}'
+    )
     server = start_lab(
-        home=tmp, app="jupyter_server", wait=True,
-        env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emu.url,
-             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": REGION},
-        settings={"SmTeamkit.apps_refresh_seconds": interval, "SmTeamkit.storage_start_delay_seconds": -1,
-                  "SmTeamkit.kernels_registration": False})
+        home=tmp,
+        app="jupyter_server",
+        wait=True,
+        env={
+            "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+            "AWS_ENDPOINT_URL": emu.url,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": REGION,
+        },
+        settings={
+            "SmTeamkit.apps_refresh_seconds": interval,
+            "SmTeamkit.storage_start_delay_seconds": -1,
+            "SmTeamkit.kernels_registration": False,
+        },
+    )
     headers = {"Authorization": f"token {server.token}"}
 
     def get(path: str) -> float:
@@ -192,11 +225,15 @@ def tabs(emu, seconds: float, clients: int = 20, interval: float = 30.0) -> None
         refreshes = sum(1 for p in emu.calls.params("ListApps") if p.get("UserProfileNameEquals"))
         bound = math.floor(seconds / (interval * 0.9)) + 1  # intervals are jittered by 10 %
         p99 = {k: statistics.quantiles(v, n=100)[98] for k, v in latency.items()}
-        print(f"\n{clients} tabs polling GET apps every 1 s for {seconds:.0f} s, 1,000-user domain, "
-              f"{len(latency['apps'])} requests, {len(errors)} errors")
+        print(
+            f"\n{clients} tabs polling GET apps every 1 s for {seconds:.0f} s, 1,000-user domain, "
+            f"{len(latency['apps'])} requests, {len(errors)} errors"
+        )
         print(f"  SageMaker refreshes: {refreshes} (bound {bound}: one per interval)")
-        print(f"  GET apps p99 {p99['apps'] * 1000:.1f} ms vs GET status p99 {p99['status'] * 1000:.1f} ms "
-              f"(ratio {p99['apps'] / p99['status']:.2f}; target p99 <= 100 ms)")
+        print(
+            f"  GET apps p99 {p99['apps'] * 1000:.1f} ms vs GET status p99 {p99['status'] * 1000:.1f} ms "
+            f"(ratio {p99['apps'] / p99['status']:.2f}; target p99 <= 100 ms)"
+        )
     finally:
         server.stop()
 
@@ -212,9 +249,11 @@ def remind_at_scale(users: int = 2000, latency_ms: float = 150) -> None:
         result = Reminder(domain, RemindOptions(sender="lead@example.com", dry_run=True)).run()
         took = time.perf_counter() - start
         calls = total(Counter(emu.counts()))
-    print(f"\nadmin remind --dry-run, {users:,} users, {latency_ms:.0f} ms per AWS call: {calls} calls in "
-          f"{took:.1f} s ({len(result['reminders'])} reminders): {took / REMIND_TIMEOUT_SECONDS:.3f} of the "
-          f"scheduled job's {REMIND_TIMEOUT_SECONDS} s timeout")
+    print(
+        f"\nadmin remind --dry-run, {users:,} users, {latency_ms:.0f} ms per AWS call: {calls} calls in "
+        f"{took:.1f} s ({len(result['reminders'])} reminders): {took / REMIND_TIMEOUT_SECONDS:.3f} of the "
+        f"scheduled job's {REMIND_TIMEOUT_SECONDS} s timeout"
+    )
 
 
 def main() -> int:
@@ -226,8 +265,15 @@ def main() -> int:
     args = parser.parse_args()
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(var, None)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": REGION,
-                       "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
     rows = {}
     for users in args.sizes:
         with Emulator(generated_scenario(users=users, seed=7)) as emu:
@@ -237,31 +283,49 @@ def main() -> int:
             user, first, steady, shared = panel_of_a_user_with_a_job(emu, sm)
             apps, remind = admin_calls(emu, users)
             usage = Counter() if args.no_usage else usage_calls(emu, users)
-            rows[users] = {"spaces": spaces, "user": user, "first": first, "steady": steady, "shared": shared,
-                           "apps": apps, "remind": remind, "usage": usage}
+            rows[users] = {
+                "spaces": spaces,
+                "user": user,
+                "first": first,
+                "steady": steady,
+                "shared": shared,
+                "apps": apps,
+                "remind": remind,
+                "usage": usage,
+            }
             if users == max(args.sizes) and not args.no_tabs:
                 tabs(emu, args.seconds)
-    print("\n| users | spaces | panel: steady refresh | panel: first refresh (ListSpaces pages) | shared spaces' "
-          "apps (second refresh, then every 10 min) | admin apps | admin remind --dry-run (per user) | team usage GetMetricData |")
+    print(
+        "\n| users | spaces | panel: steady refresh | panel: first refresh (ListSpaces pages) | shared spaces' "
+        "apps (second refresh, then every 10 min) | admin apps | admin remind --dry-run (per user) | team usage GetMetricData |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for users, r in rows.items():
         pages_ = r["first"]["ListSpaces"]
-        print(f"| {users:,} | {r['spaces']:,} | {total(r['steady'])} | {total(r['first']) - pages_} + {pages_} | "
-              f"{total(r['shared'])} | {total(r['apps'])} | {total(r['remind'])} ({total(r['remind']) / users:.2f}) | "
-              f"{r['usage']['GetMetricData'] if r['usage'] else '-'} |")
+        print(
+            f"| {users:,} | {r['spaces']:,} | {total(r['steady'])} | {total(r['first']) - pages_} + {pages_} | "
+            f"{total(r['shared'])} | {total(r['apps'])} | {total(r['remind'])} ({total(r['remind']) / users:.2f}) | "
+            f"{r['usage']['GetMetricData'] if r['usage'] else '-'} |"
+        )
     print()
     for users, r in rows.items():
         print(f"{users:>5} users, panel of {r['user']}: first {line(r['first'])}")
         print(f"{'':>5}        steady {line(r['steady'])}")
         print(f"{'':>5}        admin remind {line(r['remind'])}")
     small, large = rows[min(rows)], rows[max(rows)]
-    print(f"\nratio {max(rows):,} users / {min(rows):,}: steady refresh "
-          f"{total(large['steady']) / total(small['steady']):.2f} (target 1.0, <= 6 calls); first refresh without "
-          f"ListSpaces {(total(large['first']) - large['first']['ListSpaces']) / (total(small['first']) - small['first']['ListSpaces']):.2f} "
-          f"(target <= 15 calls + one ListSpaces page per 100 spaces); admin remind calls per user "
-          f"{total(large['remind']) / max(rows):.3f} (target <= 0.3); team usage GetMetricData per 500 users "
-          + (f"{large['usage']['GetMetricData'] / math.ceil(max(rows) / 500):.2f} (target <= 1; two queries per "
-             f"user: bytes and $/month)" if large["usage"] else "not measured"))
+    print(
+        f"\nratio {max(rows):,} users / {min(rows):,}: steady refresh "
+        f"{total(large['steady']) / total(small['steady']):.2f} (target 1.0, <= 6 calls); first refresh without "
+        f"ListSpaces {(total(large['first']) - large['first']['ListSpaces']) / (total(small['first']) - small['first']['ListSpaces']):.2f} "
+        f"(target <= 15 calls + one ListSpaces page per 100 spaces); admin remind calls per user "
+        f"{total(large['remind']) / max(rows):.3f} (target <= 0.3); team usage GetMetricData per 500 users "
+        + (
+            f"{large['usage']['GetMetricData'] / math.ceil(max(rows) / 500):.2f} (target <= 1; two queries per "
+            f"user: bytes and $/month)"
+            if large["usage"]
+            else "not measured"
+        )
+    )
     if not args.no_tabs:
         remind_at_scale()
     return 0

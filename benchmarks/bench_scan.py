@@ -89,8 +89,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def api_latency(server_url: str, token: str, path: str, method: str = "GET", body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(server_url + path, data=data, method=method,
-                                     headers={"Authorization": f"token {token}"})
+    request = urllib.request.Request(
+        server_url + path, data=data, method=method, headers={"Authorization": f"token {token}"}
+    )
     start = time.perf_counter()
     with urllib.request.urlopen(request, timeout=30) as response:
         payload = json.loads(response.read() or b"{}")
@@ -104,16 +105,28 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
     home.mkdir(exist_ok=True)
     config_dir = workdir / f"config-{workers}"
     config_dir.mkdir(exist_ok=True)
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"jpserver_extensions": {"sm_teamkit": True}},
-        "SmTeamkit": {"storage_include_home": False, "storage_roots": [str(root)],
-                      "storage_detect_efs": False, "storage_start_delay_seconds": -1,
-                      "storage_scan_interval_seconds": 0, "storage_scan_workers": workers},
-    }))
-    env = {"SM_TEAMKIT_RESOURCE_METADATA": str(workdir / "absent.json"), "JUPYTER_PLATFORM_DIRS": "1",
-           "AWS_EC2_METADATA_DISABLED": "true", "JUPYTER_CONFIG_DIR": str(config_dir)}
-    server = start_lab(home=home, env=env, app="jupyter_server", log_path=workdir / f"server-{workers}.log",
-                       timeout=90)
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {"jpserver_extensions": {"sm_teamkit": True}},
+                "SmTeamkit": {
+                    "storage_include_home": False,
+                    "storage_roots": [str(root)],
+                    "storage_detect_efs": False,
+                    "storage_start_delay_seconds": -1,
+                    "storage_scan_interval_seconds": 0,
+                    "storage_scan_workers": workers,
+                },
+            }
+        )
+    )
+    env = {
+        "SM_TEAMKIT_RESOURCE_METADATA": str(workdir / "absent.json"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+    }
+    server = start_lab(home=home, env=env, app="jupyter_server", log_path=workdir / f"server-{workers}.log", timeout=90)
     url, token = server.url, server.token
     try:
         idle = [api_latency(url, token, "sm-teamkit/storage")[0] for _ in range(100)]
@@ -128,11 +141,15 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
                 during.append(ms)
             time.sleep(0.01)  # a busy panel polls far less often; this keeps samples dense
         scan_seconds = time.perf_counter() - started
-        return {"idle_p50": statistics.median(idle), "idle_p99": percentile(idle, 99),
-                "scan_p50": statistics.median(during) if during else float("nan"),
-                "scan_p99": percentile(during, 99) if during else float("nan"),
-                "samples": len(during), "scan_seconds": scan_seconds,
-                "files": status["report"]["totals"]["files"]}
+        return {
+            "idle_p50": statistics.median(idle),
+            "idle_p99": percentile(idle, 99),
+            "scan_p50": statistics.median(during) if during else float("nan"),
+            "scan_p99": percentile(during, 99) if during else float("nan"),
+            "samples": len(during),
+            "scan_seconds": scan_seconds,
+            "files": status["report"]["totals"]["files"],
+        }
     finally:
         server.stop()
 
@@ -159,24 +176,32 @@ def main() -> int:
             runs["command"].append(time_command(root))
         sizes = {name: {r[2] for r in results} for name, results in runs.items()}
         assert len(set().union(*sizes.values())) == 1, sizes
-        med = {name: (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results))
-               for name, results in runs.items()}
+        med = {
+            name: (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results))
+            for name, results in runs.items()
+        }
         du_wall, du_cpu = med["du"]
         print(f"du -sb:              wall {du_wall:.3f} s, CPU {du_cpu:.3f} s (medians of {args.rounds})")
         for name, label in (("serial", "scanner, 1 thread: "), ("workers", "scanner, 2 workers:")):
             wall, cpu = med[name]
-            print(f"{label}  wall {wall:.3f} s, CPU {cpu:.3f} s -> wall ratio {wall / du_wall:.2f}x du "
-                  f"(budget <= 1.2), CPU ratio {cpu / du_cpu:.2f}x")
+            print(
+                f"{label}  wall {wall:.3f} s, CPU {cpu:.3f} s -> wall ratio {wall / du_wall:.2f}x du "
+                f"(budget <= 1.2), CPU ratio {cpu / du_cpu:.2f}x"
+            )
         wall, cpu = med["command"]
-        print(f"sm-teamkit usage:     wall {wall:.3f} s, CPU {cpu:.3f} s -> whole-command ratio "
-              f"{wall / du_wall:.2f}x du -sb (budget <= 1.0 on 600k files)")
+        print(
+            f"sm-teamkit usage:     wall {wall:.3f} s, CPU {cpu:.3f} s -> whole-command ratio "
+            f"{wall / du_wall:.2f}x du -sb (budget <= 1.0 on 600k files)"
+        )
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for workers in () if args.no_server else (2, 1):
             lat = status_during_scan(root, workdir, workers)
-            print(f"status endpoint, scan with {workers} worker(s): idle p50 {lat['idle_p50']:.1f} ms "
-                  f"p99 {lat['idle_p99']:.1f} ms; during the {lat['scan_seconds']:.1f} s scan p50 "
-                  f"{lat['scan_p50']:.1f} ms p99 {lat['scan_p99']:.1f} ms over {lat['samples']} requests "
-                  f"(p99 / budget 100 ms = {lat['scan_p99'] / 100:.2f})")
+            print(
+                f"status endpoint, scan with {workers} worker(s): idle p50 {lat['idle_p50']:.1f} ms "
+                f"p99 {lat['idle_p99']:.1f} ms; during the {lat['scan_seconds']:.1f} s scan p50 "
+                f"{lat['scan_p50']:.1f} ms p99 {lat['scan_p99']:.1f} ms over {lat['samples']} requests "
+                f"(p99 / budget 100 ms = {lat['scan_p99'] / 100:.2f})"
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         print(f"removed {workdir}")

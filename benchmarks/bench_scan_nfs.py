@@ -53,8 +53,9 @@ def timed(args: list[str]) -> tuple[float, float, str]:
 
 
 def mount(source: Path, mnt: Path, delay_ms: float, stats: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, str(LATENCYFS), str(source), str(mnt), "--delay-ms", str(delay_ms),
-                             "--stats", str(stats)])
+    proc = subprocess.Popen(
+        [sys.executable, str(LATENCYFS), str(source), str(mnt), "--delay-ms", str(delay_ms), "--stats", str(stats)]
+    )
     deadline = time.monotonic() + 30
     while not os.path.ismount(mnt):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -91,19 +92,27 @@ def main() -> int:
         us_total = report["totals"]["apparent_bytes"]
         du_alloc = int(timed(["du", "-sB1", str(mnt)])[2].split()[0]) if args.files <= 20_000 else None
         print(f"du -sb:              wall {du_wall:.2f} s, CPU {du_cpu:.2f} s, total {du_total:,} B")
-        print(f"sm-teamkit usage:    wall {us_wall:.2f} s, CPU {us_cpu:.2f} s, total {us_total:,} B"
-              f" (allocated {report['totals']['allocated_bytes']:,} B"
-              + (f", du -sB1 {du_alloc:,} B)" if du_alloc is not None else ")"))
-        print(f"-> {du_wall / us_wall:.1f}x faster than du -sb (CPU {us_cpu / max(du_cpu, 1e-3):.1f}x du's); "
-              f"totals {'equal' if us_total == du_total else 'DIFFER'}")
+        print(
+            f"sm-teamkit usage:    wall {us_wall:.2f} s, CPU {us_cpu:.2f} s, total {us_total:,} B"
+            f" (allocated {report['totals']['allocated_bytes']:,} B"
+            + (f", du -sB1 {du_alloc:,} B)" if du_alloc is not None else ")")
+        )
+        print(
+            f"-> {du_wall / us_wall:.1f}x faster than du -sb (CPU {us_cpu / max(du_cpu, 1e-3):.1f}x du's); "
+            f"totals {'equal' if us_total == du_total else 'DIFFER'}"
+        )
         scan_only = report["duration_seconds"]
-        print(f"   the scan alone (without the command's start-up): {scan_only:.2f} s, "
-              f"{du_wall / scan_only:.1f}x faster than du -sb")
+        print(
+            f"   the scan alone (without the command's start-up): {scan_only:.2f} s, "
+            f"{du_wall / scan_only:.1f}x faster than du -sb"
+        )
         if not args.no_server:
             lat = status_during_scan(mnt, workdir, 2)
-            print(f"status endpoint during the server's {lat['scan_seconds']:.1f} s scan of the mount: "
-                  f"p50 {lat['scan_p50']:.1f} ms, p99 {lat['scan_p99']:.1f} ms over {lat['samples']} requests "
-                  f"(p99 / budget 100 ms = {lat['scan_p99'] / 100:.2f}); idle p99 {lat['idle_p99']:.1f} ms")
+            print(
+                f"status endpoint during the server's {lat['scan_seconds']:.1f} s scan of the mount: "
+                f"p50 {lat['scan_p50']:.1f} ms, p99 {lat['scan_p99']:.1f} ms over {lat['samples']} requests "
+                f"(p99 / budget 100 ms = {lat['scan_p99'] / 100:.2f}); idle p99 {lat['idle_p99']:.1f} ms"
+            )
     finally:
         if proc is not None:
             subprocess.run(["fusermount3", "-u", str(mnt)], check=False)

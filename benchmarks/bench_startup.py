@@ -29,22 +29,31 @@ HEAVY = ("mlflow", "pyspark", "boto3", "botocore")
 QUIET = {"SmTeamkit.storage_start_delay_seconds": -1}
 
 
-STUDIO_METADATA = {"DomainId": "d-bench0000000", "SpaceName": "bench", "ResourceName": "default",
-                   "AppType": "JupyterLab",
-                   "ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:app/d-bench0000000/bench/JupyterLab/default"}
+STUDIO_METADATA = {
+    "DomainId": "d-bench0000000",
+    "SpaceName": "bench",
+    "ResourceName": "default",
+    "AppType": "JupyterLab",
+    "ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:app/d-bench0000000/bench/JupyterLab/default",
+}
 
 
 def _env(enabled: bool, home: Path, studio: bool = False) -> dict:
     config_dir = home / ("on" if enabled else "off")
     config_dir.mkdir(exist_ok=True)
     (config_dir / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"sm_teamkit": enabled}}}))
+        json.dumps({"ServerApp": {"jpserver_extensions": {"sm_teamkit": enabled}}})
+    )
     env = {"JUPYTER_CONFIG_DIR": str(config_dir), "SM_TEAMKIT_RESOURCE_METADATA": str(home / "absent.json")}
     if studio:
         metadata = home / "resource-metadata.json"
         metadata.write_text(json.dumps(STUDIO_METADATA))
-        env.update(SM_TEAMKIT_RESOURCE_METADATA=str(metadata), AWS_ENDPOINT_URL="http://127.0.0.1:9",
-                   AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
+        env.update(
+            SM_TEAMKIT_RESOURCE_METADATA=str(metadata),
+            AWS_ENDPOINT_URL="http://127.0.0.1:9",
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",
+        )
     return env
 
 
@@ -100,19 +109,26 @@ def main() -> int:
             times[enabled].append(elapsed)
             rss[enabled].append(peak)
     for enabled, label in ((False, "without sm_teamkit"), (True, "with sm_teamkit   ")):
-        print(f"server start {label}: median {statistics.median(times[enabled]):.2f} s "
-              f"({', '.join(f'{t:.2f}' for t in times[enabled])}); peak RSS median "
-              f"{statistics.median(rss[enabled]):.0f} MiB ({', '.join(f'{r:.0f}' for r in rss[enabled])})")
+        print(
+            f"server start {label}: median {statistics.median(times[enabled]):.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in times[enabled])}); peak RSS median "
+            f"{statistics.median(rss[enabled]):.0f} MiB ({', '.join(f'{r:.0f}' for r in rss[enabled])})"
+        )
     ratio = statistics.median(times[True]) / statistics.median(times[False])
     extra = statistics.median(rss[True]) - statistics.median(rss[False])
     print(f"ratio with/without: {ratio:.2f} (budget <= 1.10)")
     print(f"peak RSS with - without: {extra:+.1f} MiB (budget <= +20 MiB)")
-    for enabled, studio, label in ((False, False, "without sm_teamkit"), (True, False, "with sm_teamkit"),
-                                   (True, True, "with sm_teamkit in a Studio space")):
+    for enabled, studio, label in (
+        (False, False, "without sm_teamkit"),
+        (True, False, "with sm_teamkit"),
+        (True, True, "with sm_teamkit in a Studio space"),
+    ):
         names = imported_at_start(enabled, home, args.settle, studio)
         heavy = sorted(set(HEAVY) & names)
-        print(f"imported by {args.settle:g} s after start, {label}: {', '.join(heavy) or 'none'} of "
-              f"{', '.join(HEAVY)} ({len(names)} top-level packages in all)")
+        print(
+            f"imported by {args.settle:g} s after start, {label}: {', '.join(heavy) or 'none'} of "
+            f"{', '.join(HEAVY)} ({len(names)} top-level packages in all)"
+        )
     return 0
 
 

@@ -29,10 +29,20 @@ THROTTLING_CODES = {
 
 # AWS error codes -> what the user reads: (codes, message, hint, HTTP status, our code).
 CLIENT_ERRORS = (
-    (THROTTLING_CODES, "AWS is throttling requests ({message}).",
-     "The team is calling SageMaker too often; this will retry with backoff.", 503, "aws_throttled"),
-    ({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}, "access denied ({message}).",
-     "The execution role lacks a permission; ask your AWS admin.", 403, "aws_access_denied"),
+    (
+        THROTTLING_CODES,
+        "AWS is throttling requests ({message}).",
+        "The team is calling SageMaker too often; this will retry with backoff.",
+        503,
+        "aws_throttled",
+    ),
+    (
+        {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"},
+        "access denied ({message}).",
+        "The execution role lacks a permission; ask your AWS admin.",
+        403,
+        "aws_access_denied",
+    ),
     ({"ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"}, "{message}", "", 404, "aws_not_found"),
 )
 
@@ -170,8 +180,9 @@ def aws_error(exc: BaseException, action: str) -> AwsError:
         message = err.get("Message", str(exc))
         for codes, says, hint, status, our_code in CLIENT_ERRORS:
             if code in codes:
-                return AwsError(f"Could not {action}: {says.format(message=message)}", hint,
-                                status=status, code=our_code)
+                return AwsError(
+                    f"Could not {action}: {says.format(message=message)}", hint, status=status, code=our_code
+                )
         return AwsError(f"Could not {action}: {code}: {message}", status=502, code="aws_error")
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return AwsError(f"Could not {action}: {exc}", status=502, code="aws_error")

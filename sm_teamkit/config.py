@@ -42,16 +42,12 @@ class SmTeamkit(Configurable):
             "the space owner found with DescribeSpace."
         ),
     ).tag(config=True)
-    space_name = Unicode(
-        "", help="Space this server runs in. Overrides the metadata file."
-    ).tag(config=True)
+    space_name = Unicode("", help="Space this server runs in. Overrides the metadata file.").tag(config=True)
     app_type = Unicode(
         "",
         help="App type this server runs as (JupyterLab, JupyterServer, KernelGateway, CodeEditor).",
     ).tag(config=True)
-    app_name = Unicode(
-        "", help="App name this server runs as (usually 'default')."
-    ).tag(config=True)
+    app_name = Unicode("", help="App name this server runs as (usually 'default').").tag(config=True)
 
     # --- AWS -------------------------------------------------------------------------------
     aws_region = Unicode(
@@ -176,6 +172,7 @@ class SmTeamkit(Configurable):
     @default("idle_activity_file")
     def _default_activity_file(self) -> str:
         return os.environ.get("SM_TEAMKIT_ACTIVITY_FILE", "/tmp/.sagemaker-last-active-timestamp")
+
     idle_keepalive_seconds = Float(
         60.0,
         help="Seconds between two writes of idle_activity_file while a job runs.",
@@ -224,10 +221,7 @@ class SmTeamkit(Configurable):
     kernels_extra_roots = List(
         Unicode(),
         default_value=[],
-        help=(
-            "Extra folders whose sub-folders are environments (e.g. a shared EFS folder of "
-            "team venvs)."
-        ),
+        help=("Extra folders whose sub-folders are environments (e.g. a shared EFS folder of team venvs)."),
     ).tag(config=True)
     kernels_dir = Unicode(
         "",
@@ -282,9 +276,7 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
     kernels_tools_dir = Unicode(
         "~/.sm-teamkit/tools",
-        help=(
-            "Folder of the tools venvs Repair bootstraps when the image lacks them (pipenv)."
-        ),
+        help=("Folder of the tools venvs Repair bootstraps when the image lacks them (pipenv)."),
     ).tag(config=True)
 
     # --- Storage usage ---------------------------------------------------------------------
@@ -310,9 +302,7 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
     storage_scan_interval_seconds = Float(
         1800.0,
-        help=(
-            "Seconds between two background scans; 0 scans only on request (panel or POST)."
-        ),
+        help=("Seconds between two background scans; 0 scans only on request (panel or POST)."),
     ).tag(config=True)
     storage_start_delay_seconds = Float(
         10.0,
@@ -395,8 +385,7 @@ class SmTeamkit(Configurable):
     mlflow_managed_refresh_seconds = Float(
         60.0,
         help=(
-            "Seconds between two listings of the SageMaker managed MLflow tracking servers "
-            "(one call serves every tab)."
+            "Seconds between two listings of the SageMaker managed MLflow tracking servers (one call serves every tab)."
         ),
     ).tag(config=True)
     mlflow_presigned_url_seconds = Int(
@@ -449,7 +438,7 @@ class SmTeamkit(Configurable):
         help=(
             "Name of the AWS Secrets Manager secret that holds a user's git token, as a pattern: "
             "{user_profile} is the Studio user profile, {host} the git host name (no port). "
-            "The secret is the token alone, or JSON {\"username\": ..., \"token\": ...}. "
+            'The secret is the token alone, or JSON {"username": ..., "token": ...}. '
             "Read by the git credential helper `sm-teamkit git-credential`; nothing is written "
             "to disk."
         ),
@@ -464,4 +453,3 @@ class SmTeamkit(Configurable):
             "hosts."
         ),
     ).tag(config=True)
-

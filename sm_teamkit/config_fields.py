@@ -42,8 +42,9 @@ class FromConfig:
                 values[f.name] = given.pop(f.name)
             elif trait_of(f):
                 value = getattr(config, trait_of(f))
-                values[f.name] = tuple(value) if isinstance(value, list) else (
-                    dict(value) if isinstance(value, dict) else value)
+                values[f.name] = (
+                    tuple(value) if isinstance(value, list) else (dict(value) if isinstance(value, dict) else value)
+                )
         if given:
             raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(given))}")
         return cls(**values)

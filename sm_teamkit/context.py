@@ -146,8 +146,9 @@ class Teamkit:
         with self._lock:
             if self._apps is None:
                 in_server = self.activity is not None  # a Jupyter server's, not a command's
-                self._apps = AppsService.from_config(self.config, ident, self.aws,
-                                                     self.activity.snapshot if in_server else None, in_server)
+                self._apps = AppsService.from_config(
+                    self.config, ident, self.aws, self.activity.snapshot if in_server else None, in_server
+                )
             return self._apps
 
     # --- what the panel and `sm-teamkit status` show -------------------------------------------

@@ -60,8 +60,9 @@ class TeamkitHandler(APIHandler):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
         except RecursionError as exc:
-            raise BadRequest("The request body is nested too deeply to read.",
-                             "Send a flat JSON object, as the panel does.") from exc
+            raise BadRequest(
+                "The request body is nested too deeply to read.", "Send a flat JSON object, as the panel does."
+            ) from exc
         if not isinstance(data, dict):
             raise BadRequest("The request body must be a JSON object.")
         return data
@@ -169,8 +170,9 @@ class StorageHandler(TeamkitHandler):
     @authorized
     async def post(self):
         body = self.json_body()
-        self.write_json(await self.call(self.teamkit.storage.act, body.get("action", "scan"), body.get("paths")),
-                        status=202)
+        self.write_json(
+            await self.call(self.teamkit.storage.act, body.get("action", "scan"), body.get("paths")), status=202
+        )
 
 
 class StorageCategoryHandler(TeamkitHandler):
@@ -187,8 +189,9 @@ class UnknownRouteHandler(TeamkitHandler):
     """Any other path under sm-teamkit/: the JSON error the API promises, not Jupyter's HTML 404."""
 
     def _unknown(self, *args: str) -> None:
-        raise NotFound(f"No sm-teamkit endpoint at {self.request.method} {self.request.path}.",
-                       "See README.md for the REST API.")
+        raise NotFound(
+            f"No sm-teamkit endpoint at {self.request.method} {self.request.path}.", "See README.md for the REST API."
+        )
 
     @tornado.web.authenticated
     async def get(self, *args: str):

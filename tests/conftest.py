@@ -39,7 +39,6 @@ os.environ.update(
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="sm-teamkit-test-state-")
 
 
-
 @pytest.fixture(autouse=True)
 def _own_state_home(tmp_path_factory, monkeypatch):
     """Each test keeps its state (the kept storage report) in a folder of its own, so that one
@@ -60,16 +59,24 @@ def _moto_process(tmp_path_factory):
         port = sock.getsockname()[1]
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
         with urllib.request.urlopen(url + "/moto-api/", timeout=2):
             return True
 
-    eventually(answers, 60, "moto's server to answer", interval=0.2, ignoring=(Exception,), process=proc,
-               details=lambda: log_path.read_text(errors="replace")[-3000:])
+    eventually(
+        answers,
+        60,
+        "moto's server to answer",
+        interval=0.2,
+        ignoring=(Exception,),
+        process=proc,
+        details=lambda: log_path.read_text(errors="replace")[-3000:],
+    )
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -94,8 +101,14 @@ DEMO_SPACE = "demo-user-lab"
 DEMO_USER = "demo-user"
 
 
-def studio_metadata(domain_id: str, space: str, app_type: str = "JupyterLab", app_name: str = "default",
-                    region: str = "us-east-1", account: str = "123456789012") -> dict:
+def studio_metadata(
+    domain_id: str,
+    space: str,
+    app_type: str = "JupyterLab",
+    app_name: str = "default",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+) -> dict:
     """A new-Studio resource-metadata.json as a JupyterLab space has it."""
     return {
         "AppType": app_type,
@@ -120,8 +133,13 @@ class EmulatorProcess:
 
 
 @contextmanager
-def start_emulator(scenario: dict | str | os.PathLike | None = None, *, in_process: bool = True,
-                   check_shapes: bool = False, **options: Any) -> Iterator[Any]:
+def start_emulator(
+    scenario: dict | str | os.PathLike | None = None,
+    *,
+    in_process: bool = True,
+    check_shapes: bool = False,
+    **options: Any,
+) -> Iterator[Any]:
     """The tests' one way to run the Studio emulator: ``scenario`` (None: the bundled demo) on a
     free loopback port, stopped on exit.
 
@@ -148,8 +166,9 @@ def start_emulator(scenario: dict | str | os.PathLike | None = None, *, in_proce
             scenario = path
         if scenario is not None:
             args += ["--scenario", str(scenario)]
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         try:
             line = process.stdout.readline()
             if "listening on" not in line:
@@ -179,7 +198,8 @@ def make_emulator() -> Iterator[Callable[..., Any]]:
     fails if any of its answers broke botocore's output shapes."""
     with ExitStack() as started:
         yield lambda scenario=None, **options: started.enter_context(
-            start_emulator(scenario, check_shapes=True, **options))
+            start_emulator(scenario, check_shapes=True, **options)
+        )
 
 
 @pytest.fixture(scope="session")
@@ -212,8 +232,10 @@ def jp_server_config(teamkit_config):
 
 # Jobs run by tests must not write Studio's real activity file (/tmp is shared): the Studio
 # layer's servers, which need the real one, drop this variable.
-os.environ.setdefault("SM_TEAMKIT_ACTIVITY_FILE",
-                      os.path.join(os.environ.get("TMPDIR", "/tmp"), f"sm-teamkit-tests-activity-{os.getpid()}"))
+os.environ.setdefault(
+    "SM_TEAMKIT_ACTIVITY_FILE",
+    os.path.join(os.environ.get("TMPDIR", "/tmp"), f"sm-teamkit-tests-activity-{os.getpid()}"),
+)
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -229,9 +251,19 @@ def pytest_ignore_collect(collection_path, config):
 # The slow tier: what needs a browser, real pipenv environments, Java/Spark, MLflow, FUSE, a
 # whole `make demo`, or minutes of its own. `make test-fast` (pytest -m "not slow") leaves these
 # out; `make test` runs everything. Paths relative to tests/ (a folder marks all of its files).
-SLOW = ("ui/", "kernels/", "apps/test_scale.py", "proxies/test_spark.py", "proxies/test_spark_loopback_security.py",
-        "proxies/test_mlflow.py", "proxies/test_cli.py", "storage/test_netscan.py",
-        "lifecycle/test_smd_layout.py", "test_make_demo.py", "test_front_door.py")
+SLOW = (
+    "ui/",
+    "kernels/",
+    "apps/test_scale.py",
+    "proxies/test_spark.py",
+    "proxies/test_spark_loopback_security.py",
+    "proxies/test_mlflow.py",
+    "proxies/test_cli.py",
+    "storage/test_netscan.py",
+    "lifecycle/test_smd_layout.py",
+    "test_make_demo.py",
+    "test_front_door.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

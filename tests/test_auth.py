@@ -38,8 +38,7 @@ def jp_serverapp(jp_server_config, jp_argv, jp_configurable_serverapp):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", JupyterServerAuthWarning)
         app = jp_configurable_serverapp(config=jp_server_config, argv=jp_argv)
-    app.sm_teamkit_auth_warnings = [str(w.message) for w in caught
-                                    if issubclass(w.category, JupyterServerAuthWarning)]
+    app.sm_teamkit_auth_warnings = [str(w.message) for w in caught if issubclass(w.category, JupyterServerAuthWarning)]
     return app
 
 
@@ -73,7 +72,9 @@ def test_every_route_of_the_product_and_its_proxies_is_served(jp_serverapp):
 def _flagged(jp_serverapp) -> list[tuple[str, str]]:
     """(verb, route pattern) of each handler verb jupyter_server found without a decorator."""
     lines = "\n".join(jp_serverapp.sm_teamkit_auth_warnings).splitlines()
-    return [(m.group(1), m.group(2)) for m in map(re.compile(r"^- (\w+) of \S+ registered for (.+)$").match, lines) if m]
+    return [
+        (m.group(1), m.group(2)) for m in map(re.compile(r"^- (\w+) of \S+ registered for (.+)$").match, lines) if m
+    ]
 
 
 def test_no_handler_added_without_an_auth_decorator(jp_serverapp):
@@ -89,8 +90,9 @@ def test_no_handler_added_without_an_auth_decorator(jp_serverapp):
     for verb, pattern in flagged:
         handler = handlers[pattern]
         assert pattern.startswith((base + "mlflow", base + "proxy/")), f"{verb} {pattern}"
-        assert any(b.__module__.startswith("jupyter_server_proxy") and "prepare" in b.__dict__
-                   for b in handler.__mro__), f"{verb} {pattern}: {handler} does not check auth in prepare()"
+        assert any(
+            b.__module__.startswith("jupyter_server_proxy") and "prepare" in b.__dict__ for b in handler.__mro__
+        ), f"{verb} {pattern}: {handler} does not check auth in prepare()"
     ours = [(p, h) for p, h in handlers.items() if not p.startswith((base + "mlflow", base + "proxy/"))]
     assert any(p.startswith(base + SPARK_ROUTE) for p, _ in ours)
     missing = []
@@ -100,8 +102,7 @@ def test_no_handler_added_without_an_auth_decorator(jp_serverapp):
 
 
 def _verbs(handler: type) -> list[str]:
-    own = [b for b in handler.__mro__[:-1]
-           if b.__module__.startswith(("sm_teamkit", "jupyter_server_proxy"))]
+    own = [b for b in handler.__mro__[:-1] if b.__module__.startswith(("sm_teamkit", "jupyter_server_proxy"))]
     return [v for v in VERBS if any(v in b.__dict__ for b in own)]
 
 
@@ -112,8 +113,14 @@ async def test_every_route_refuses_requests_without_a_token(jp_fetch, path, hand
     for verb in verbs:
         kwargs = {"body": "{}"} if verb in ("post", "put", "patch") else {}
         with pytest.raises(HTTPClientError) as info:
-            await jp_fetch("sm-teamkit", concrete_path(path), method=verb.upper(),
-                           headers={"Authorization": ""}, allow_nonstandard_methods=True, **kwargs)
+            await jp_fetch(
+                "sm-teamkit",
+                concrete_path(path),
+                method=verb.upper(),
+                headers={"Authorization": ""},
+                allow_nonstandard_methods=True,
+                **kwargs,
+            )
         assert info.value.code == 403, f"{verb.upper()} {path} answered {info.value.code}"
 
 
@@ -123,14 +130,21 @@ async def test_every_proxy_and_spark_route_refuses_requests_without_a_token(jp_s
     for pattern, handler in served_routes(jp_serverapp.web_app):
         if pattern.startswith(base + "sm-teamkit/"):
             continue  # the test above
-        path = concrete_path(pattern[len(base):]).rstrip("/") + "/api"
+        path = concrete_path(pattern[len(base) :]).rstrip("/") + "/api"
         for verb in _verbs(handler):
             kwargs = {"body": "{}"} if verb in ("post", "put", "patch") else {}
             with pytest.raises(HTTPClientError) as info:
-                await jp_fetch(*path.split("/"), method=verb.upper(), headers={"Authorization": ""},
-                               allow_nonstandard_methods=True, follow_redirects=False, **kwargs)
+                await jp_fetch(
+                    *path.split("/"),
+                    method=verb.upper(),
+                    headers={"Authorization": ""},
+                    allow_nonstandard_methods=True,
+                    follow_redirects=False,
+                    **kwargs,
+                )
             refused = info.value.code == 403 or (  # or off to the login page (a browser's GET)
-                info.value.code == 302 and "/login" in info.value.response.headers.get("Location", ""))
+                info.value.code == 302 and "/login" in info.value.response.headers.get("Location", "")
+            )
             assert refused, f"{verb.upper()} {path} answered {info.value.code}"
             checked.append(f"{verb.upper()} {path}")
     for prefix in PREFIXES[1:]:

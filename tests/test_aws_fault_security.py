@@ -26,9 +26,14 @@ def emulator_process():
 
 @pytest.fixture
 def teamkit_config(teamkit_config, emulator_process):
-    return {**teamkit_config, "sagemaker_endpoint_url": emulator_process.url, "aws_threads": 2,
-            "kernels_registration": False, "storage_start_delay_seconds": -1,
-            "storage_scan_interval_seconds": 0}
+    return {
+        **teamkit_config,
+        "sagemaker_endpoint_url": emulator_process.url,
+        "aws_threads": 2,
+        "kernels_registration": False,
+        "storage_start_delay_seconds": -1,
+        "storage_scan_interval_seconds": 0,
+    }
 
 
 async def _answered(jp_fetch, path: str, bound: float = 1.0) -> dict:
@@ -37,8 +42,9 @@ async def _answered(jp_fetch, path: str, bound: float = 1.0) -> dict:
     return json.loads(response.body)
 
 
-async def test_a_frozen_aws_endpoint_delays_no_answer_once_the_apps_were_listed(jp_fetch, jp_serverapp,
-                                                                               emulator_process):
+async def test_a_frozen_aws_endpoint_delays_no_answer_once_the_apps_were_listed(
+    jp_fetch, jp_serverapp, emulator_process
+):
     teamkit = jp_serverapp.web_app.settings["sm_teamkit"]
     for path in ("apps", *ROUTES):  # the panel is open: every section has answered once
         await jp_fetch("sm-teamkit", path, request_timeout=120)

@@ -28,14 +28,22 @@ def test_sm_teamkit_config_prints_every_setting_with_its_value_and_help(tmp_path
     for name in SmTeamkit.class_traits(config=True):
         assert f"c.SmTeamkit.{name} = " in out
     assert "c.SmTeamkit.apps_refresh_seconds = 75.0  (default: 30.0)" in out
-    rows = json.loads(subprocess.run([str(cli), "config", "--json", "apps_refresh_seconds"], capture_output=True,
-                                     text=True, timeout=60, env=env, check=True).stdout)
-    assert rows == [{"name": "apps_refresh_seconds", "value": 75.0, "default": 30.0, "type": "Float",
-                     "help": rows[0]["help"]}]
+    rows = json.loads(
+        subprocess.run(
+            [str(cli), "config", "--json", "apps_refresh_seconds"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=True,
+        ).stdout
+    )
+    assert rows == [
+        {"name": "apps_refresh_seconds", "value": 75.0, "default": 30.0, "type": "Float", "help": rows[0]["help"]}
+    ]
     assert "refresh" in rows[0]["help"]
     bad = subprocess.run([str(cli), "config", "no_such_setting"], capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 2 and "no setting named no_such_setting" in bad.stderr
-
 
 
 def test_output_piped_into_a_reader_that_quits_ends_quietly(tmp_path):
@@ -48,6 +56,7 @@ def test_output_piped_into_a_reader_that_quits_ends_quietly(tmp_path):
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 141, (argv, err)
         assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, argv
-    shown = subprocess.run(f"'{cli}' config --json | head -1", shell=True, capture_output=True, text=True,
-                           timeout=60, env=env)
+    shown = subprocess.run(
+        f"'{cli}' config --json | head -1", shell=True, capture_output=True, text=True, timeout=60, env=env
+    )
     assert shown.stdout == "[\n" and shown.stderr == ""

@@ -31,18 +31,35 @@ def front_door(tmp_path_factory):
     (trash / "old.bin").write_bytes(b"x" * 50_000)
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    settings = {"SmTeamkit.storage_start_delay_seconds": -1, "SmTeamkit.storage_scan_interval_seconds": 0,
-                "SmTeamkit.storage_roots": json.dumps([str(home)])}
-    with start_emulator() as emu, start_lab(
-            home=home, env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emu.url,
-                            "JUPYTER_PLATFORM_DIRS": "1"},
-            token="", base_url=BASE, cwd=home, settings=settings, extra_args=["--ServerApp.allow_origin=*"],
-            log_path=state / "jupyter.log", timeout=90) as lab:
+    settings = {
+        "SmTeamkit.storage_start_delay_seconds": -1,
+        "SmTeamkit.storage_scan_interval_seconds": 0,
+        "SmTeamkit.storage_roots": json.dumps([str(home)]),
+    }
+    with (
+        start_emulator() as emu,
+        start_lab(
+            home=home,
+            env={
+                "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+                "AWS_ENDPOINT_URL": emu.url,
+                "JUPYTER_PLATFORM_DIRS": "1",
+            },
+            token="",
+            base_url=BASE,
+            cwd=home,
+            settings=settings,
+            extra_args=["--ServerApp.allow_origin=*"],
+            log_path=state / "jupyter.log",
+            timeout=90,
+        ) as lab,
+    ):
         yield {"url": lab.url, "emu": emu, "home": home, "trash": trash}
 
 
-def call(url: str, method: str, body: dict | None = None, xsrf: tuple | None = None,
-         origin: str = "https://evil.example") -> tuple[int, dict]:
+def call(
+    url: str, method: str, body: dict | None = None, xsrf: tuple | None = None, origin: str = "https://evil.example"
+) -> tuple[int, dict]:
     headers = {"Origin": origin, "Content-Type": "application/json"}
     opener = urllib.request.build_opener()
     if xsrf:

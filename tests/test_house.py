@@ -53,7 +53,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         stack.pop()
@@ -97,10 +97,12 @@ def test_a_storage_command_loads_no_aws_lifecycle_or_admin_code():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom sm_teamkit.cli.main import build_parser\n"
-            "build_parser('usage').parse_args(['usage', '--json'])\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('boto', 'sm_teamkit.lifecycle', "
-            "'sm_teamkit.admin', 'sm_teamkit.remote'))))")
+    code = (
+        "import sys\nfrom sm_teamkit.cli.main import build_parser\n"
+        "build_parser('usage').parse_args(['usage', '--json'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('boto', 'sm_teamkit.lifecycle', "
+        "'sm_teamkit.admin', 'sm_teamkit.remote'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -118,8 +120,12 @@ def _settings_classes() -> list[type]:
     for name in sorted(n for n in import_graph() if not n.endswith(".__main__")):
         module = importlib.import_module(name)
         for obj in vars(module).values():
-            if (isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == name
-                    and any(trait_of(f) for f in dataclasses.fields(obj))):
+            if (
+                isinstance(obj, type)
+                and dataclasses.is_dataclass(obj)
+                and obj.__module__ == name
+                and any(trait_of(f) for f in dataclasses.fields(obj))
+            ):
                 found[f"{name}.{obj.__qualname__}"] = obj
     return list(found.values())
 
@@ -158,8 +164,12 @@ def test_no_module_reads_a_setting_off_the_config_object():
         if path.name == "config.py" or "labextension" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (isinstance(node, ast.Attribute) and node.attr in traits and isinstance(node.ctx, ast.Load)
-                    and ast.unparse(node.value).split(".")[-1] in {"config", "c", "cfg"}):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in traits
+                and isinstance(node.ctx, ast.Load)
+                and ast.unparse(node.value).split(".")[-1] in {"config", "c", "cfg"}
+            ):
                 reads.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}")
     assert reads == []
 
@@ -200,8 +210,7 @@ def test_every_file_architecture_md_names_exists():
 
     root = PACKAGE.parent
     text = (root / "ARCHITECTURE.md").read_text()
-    tops = ("sm_teamkit/", "src/", "tests/", "lifecycle/", "emulator/", "benchmarks/", "docs/",
-            "schema/", "style/")
+    tops = ("sm_teamkit/", "src/", "tests/", "lifecycle/", "emulator/", "benchmarks/", "docs/", "schema/", "style/")
     named = {m for m in re.findall(r"`([^`\s]+)`", text) if m.startswith(tops) or m in ("pyproject.toml", "Makefile")}
     for folder, inside in re.findall(r"`([\w/]+/)` \(([^)]*)\)", text):  # `pkg/` (`a.py`, `b.py`)
         named |= {folder + name for name in re.findall(r"`([\w.]+)`", inside)}

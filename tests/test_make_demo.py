@@ -89,8 +89,14 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
     for var in ("AWS_ENDPOINT_URL", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
         env.pop(var, None)
     with open(log, "wb") as out:
-        proc = subprocess.Popen(["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "--no-print-directory", "demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     started: set[int] = set()
 
     def log_tail() -> str:
@@ -98,8 +104,14 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
 
     try:
         pattern = re.compile(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)")
-        token = eventually(lambda: (m := pattern.search(log.read_text())) and m.group(1), 600,
-                           "the demo's URL", interval=1, process=proc, details=log_tail)
+        token = eventually(
+            lambda: (m := pattern.search(log.read_text())) and m.group(1),
+            600,
+            "the demo's URL",
+            interval=1,
+            process=proc,
+            details=log_tail,
+        )
         base = f"http://127.0.0.1:{port}/sm-teamkit/"
 
         status, body = _get(base + "apps", token)
@@ -117,8 +129,9 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
             # churn-model is listed as soon as pipenv makes its folder; ready once ipykernel is in.
             return envs if DEMO_PROJECTS <= status.keys() and status["churn-model"] == "ready" else None
 
-        envs = eventually(kernels_listed, 600, "demo pipenv environments in GET kernels", interval=1, process=proc,
-                          details=log_tail)
+        envs = eventually(
+            kernels_listed, 600, "demo pipenv environments in GET kernels", interval=1, process=proc, details=log_tail
+        )
         by_project = {e["project_name"]: e for e in envs}
         assert by_project["old-image"]["status"] == "broken"
 
@@ -144,8 +157,13 @@ def test_make_demo_serves_the_emulators_apps_and_kernels_and_stops_everything_on
         return {p: _cmdline(p) for p in started if _alive(p)}
 
     try:
-        eventually(lambda: not left_running(), 20, "every process of the demo to end after Ctrl-C", interval=0.5,
-                   details=lambda: f"left running after Ctrl-C: {left_running()}")
+        eventually(
+            lambda: not left_running(),
+            20,
+            "every process of the demo to end after Ctrl-C",
+            interval=0.5,
+            details=lambda: f"left running after Ctrl-C: {left_running()}",
+        )
     finally:
         for pid in left_running():
             os.kill(pid, signal.SIGKILL)

@@ -18,16 +18,17 @@ def test_eventually_returns_the_first_truthy_value_of_the_check():
 
 def test_eventually_until_decides_which_value_is_the_one_waited_for():
     statuses = iter([502, 503, 200])
-    assert eventually(lambda: next(statuses), timeout=5, what="a 200", interval=0,
-                      until=lambda status: status == 200) == 200
+    assert (
+        eventually(lambda: next(statuses), timeout=5, what="a 200", interval=0, until=lambda status: status == 200)
+        == 200
+    )
     with pytest.raises(WaitTimeout, match="last value seen: 503"):
         eventually(lambda: 503, timeout=0.05, what="a 200", interval=0.01, until=lambda status: status == 200)
 
 
 def test_eventually_says_what_it_waited_for_and_the_last_value_seen():
     with pytest.raises(WaitTimeout) as info:
-        eventually(lambda: [], timeout=0.05, what="the listing to fill", interval=0.01,
-                   details=lambda: "log tail here")
+        eventually(lambda: [], timeout=0.05, what="the listing to fill", interval=0.01, details=lambda: "log tail here")
     message = str(info.value)
     assert "waited 0.05 s for the listing to fill in vain" in message
     assert "last value seen: []" in message and message.endswith("log tail here")

@@ -27,8 +27,7 @@ class WaitTimeout(AssertionError):
 class _Bound:
     """What the sync and async loops share: the deadline, the last value, the failure."""
 
-    def __init__(self, timeout: float, what: str, process: subprocess.Popen | None,
-                 details: Callable[[], str] | None):
+    def __init__(self, timeout: float, what: str, process: subprocess.Popen | None, details: Callable[[], str] | None):
         self.timeout, self.what, self.process, self.details = timeout, what, process, details
         self.deadline = time.monotonic() + timeout
         self.last: Any = None
@@ -49,9 +48,17 @@ class _Bound:
         raise WaitTimeout(message) from cause
 
 
-def eventually(check: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.1,
-               until: Callable[[Any], Any] = bool, ignoring: Errors = (),
-               process: subprocess.Popen | None = None, details: Callable[[], str] | None = None) -> Any:
+def eventually(
+    check: Callable[[], Any],
+    timeout: float,
+    what: str,
+    *,
+    interval: float = 0.1,
+    until: Callable[[Any], Any] = bool,
+    ignoring: Errors = (),
+    process: subprocess.Popen | None = None,
+    details: Callable[[], str] | None = None,
+) -> Any:
     """Call ``check()`` every ``interval`` seconds until ``until`` accepts what it returns (by
     default: until it is truthy); return that. An exception of an ``ignoring`` type counts as
     "not yet". Raises :class:`WaitTimeout` (an AssertionError) after ``timeout`` seconds, or as
@@ -68,10 +75,17 @@ def eventually(check: Callable[[], Any], timeout: float, what: str, *, interval:
         time.sleep(interval)
 
 
-async def eventually_async(check: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.1,
-                           until: Callable[[Any], Any] = bool, ignoring: Errors = (),
-                           process: subprocess.Popen | None = None,
-                           details: Callable[[], str] | None = None) -> Any:
+async def eventually_async(
+    check: Callable[[], Any],
+    timeout: float,
+    what: str,
+    *,
+    interval: float = 0.1,
+    until: Callable[[Any], Any] = bool,
+    ignoring: Errors = (),
+    process: subprocess.Popen | None = None,
+    details: Callable[[], str] | None = None,
+) -> Any:
     """:func:`eventually` for a test on the event loop: ``check`` may be a coroutine function,
     and the pauses are ``asyncio.sleep`` so that the server under test keeps running."""
     bound = _Bound(timeout, what, process, details)

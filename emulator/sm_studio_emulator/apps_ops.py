@@ -41,9 +41,7 @@ def list_apps(state: StudioState, params: dict) -> dict:
         and profile in (None, a.get("UserProfileName"))
         and space in (None, a.get("SpaceName"))
     ]
-    items = sort_items(
-        items, params, {"CreationTime": lambda a: a["CreationTime"]}, "CreationTime", "Ascending"
-    )
+    items = sort_items(items, params, {"CreationTime": lambda a: a["CreationTime"]}, "CreationTime", "Ascending")
     members = sagemaker_model().shape_for("AppDetails").members
     return page_body("ListApps", "Apps", items, params, lambda a: subset(a, members))
 
@@ -64,8 +62,7 @@ def _check_quota(state: StudioState, instance_type: str) -> None:
     running = sum(
         1
         for a in state.apps
-        if a["Status"] in ACTIVE_APP_STATUSES
-        and a["ResourceSpec"].get("InstanceType") == instance_type
+        if a["Status"] in ACTIVE_APP_STATUSES and a["ResourceSpec"].get("InstanceType") == instance_type
     )
     if running + 1 > limit:
         raise ApiError(
@@ -101,12 +98,8 @@ def create_app(state: StudioState, params: dict) -> dict:
             if a["AppType"] in SPACE_ONLY_TYPES and a["Status"] != "Deleted"
         ]
         if busy:
-            raise in_use(
-                f"Space {space} already has app {busy[0]['AppName']} ({busy[0]['Status']})"
-            )
-    spec = resolve_resource_spec(
-        state, app_type, [owner_settings, domain_settings], params.get("ResourceSpec")
-    )
+            raise in_use(f"Space {space} already has app {busy[0]['AppName']} ({busy[0]['Status']})")
+    spec = resolve_resource_spec(state, app_type, [owner_settings, domain_settings], params.get("ResourceSpec"))
     lcc_arn = spec.get("LifecycleConfigArn")
     if lcc_arn:
         config = state.lifecycle_config_by_arn(lcc_arn)

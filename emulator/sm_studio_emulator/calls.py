@@ -22,8 +22,14 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"X-Amz-Credential=[^&]*?%2F\d{8}%2F[^%]+%2F([^%]+)%2Faws4_request", re.I)
 _RPC_V2 = re.compile(r"^/service/[^/]+/operation/([^/?]+)")
 # Credential-scope service -> the botocore model whose REST routes name its operations.
-_REST_MODELS = {"s3": "s3", "elasticfilesystem": "efs", "lambda": "lambda", "ses": "sesv2",
-                "scheduler": "scheduler", "datazone": "datazone"}
+_REST_MODELS = {
+    "s3": "s3",
+    "elasticfilesystem": "efs",
+    "lambda": "lambda",
+    "ses": "sesv2",
+    "scheduler": "scheduler",
+    "datazone": "datazone",
+}
 
 
 class CallLog:
@@ -79,8 +85,7 @@ class CallCounter:
 
     def count(self, operation_name: str, service: str | None = None) -> int:
         with self._lock:
-            return sum(n for (svc, op), n in self._counts.items()
-                       if op == operation_name and service in (None, svc))
+            return sum(n for (svc, op), n in self._counts.items() if op == operation_name and service in (None, svc))
 
     def counts(self, service: str | None = None) -> dict[str, int]:
         """{operation: calls}, summed over services unless `service` names one."""
@@ -111,8 +116,7 @@ class CallCounter:
         for (svc, op), n in items:
             operations[op] += n
             services.setdefault(svc, {})[op] = n
-        return {"total": sum(operations.values()), "operations": dict(sorted(operations.items())),
-                "services": services}
+        return {"total": sum(operations.values()), "operations": dict(sorted(operations.items())), "services": services}
 
     def clear(self) -> None:
         with self._lock:
@@ -157,8 +161,7 @@ def operation_name(environ: dict, service: str, body: bytes | None) -> str:
 
 def needs_body(environ: dict) -> bool:
     """True when only the body names the operation (a form-encoded query-protocol request)."""
-    return (not environ.get("HTTP_X_AMZ_TARGET")
-            and "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""))
+    return not environ.get("HTTP_X_AMZ_TARGET") and "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", "")
 
 
 @functools.cache
@@ -177,8 +180,7 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, tuple, tuple, s
         uri = op.http.get("requestUri", "/")
         path, _, query = uri.partition("?")
         required = [
-            (key, value or None)
-            for key, _, value in (part.partition("=") for part in query.split("&") if part)
+            (key, value or None) for key, _, value in (part.partition("=") for part in query.split("&") if part)
         ]
         headers = []
         shape = op.input_shape
@@ -197,8 +199,16 @@ def _rest_routes(model_name: str) -> list[tuple[str, re.Pattern, tuple, tuple, s
                 pattern += re.escape(piece)
                 literal += len(piece)
         specificity = len(required) + len(headers)
-        routes.append((specificity, literal, op.http.get("method", "GET"),
-                       re.compile(pattern.rstrip("/") + "/?"), tuple(required), tuple(headers), name))
+        routes.append(
+            (
+                specificity,
+                literal,
+                op.http.get("method", "GET"),
+                re.compile(pattern.rstrip("/") + "/?"),
+                tuple(required),
+                tuple(headers),
+                name,
+            )
+        )
     routes.sort(key=lambda r: (-r[0], -r[1]))
-    return [(method, pattern, required, headers, name)
-            for _, _, method, pattern, required, headers, name in routes]
+    return [(method, pattern, required, headers, name) for _, _, method, pattern, required, headers, name in routes]

@@ -31,33 +31,30 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve a local SageMaker Studio control plane (plus moto for every other "
         "AWS service) on 127.0.0.1. Point clients at it with AWS_ENDPOINT_URL.",
     )
-    p.add_argument(
-        "--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)"
-    )
+    p.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
     p.add_argument(
         "--scenario",
         default=None,
         help=f"scenario YAML/JSON file (default: the bundled demo, {DEMO_SCENARIO.name})",
     )
-    p.add_argument(
-        "--host", default=HOST, help="must be loopback: 127.0.0.1 (default) or localhost"
-    )
+    p.add_argument("--host", default=HOST, help="must be loopback: 127.0.0.1 (default) or localhost")
     p.add_argument(
         "--users",
         type=int,
         default=None,
         help="serve a generated domain of this many users (with --scenario: added to it)",
     )
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed of the generated domain (default 0)"
-    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated domain (default 0)")
     p.set_defaults(func=serve)
     p = sub.add_parser("demo", help="JupyterLab with sm_teamkit against the local emulator")
     p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
     p.add_argument("--emulator-port", type=int, default=0, help="emulator port; 0 picks a free one")
     p.add_argument("--state-dir", default=".demo", help="where the demo keeps its files")
-    p.add_argument("--reset", action="store_true",
-                   help="seed the demo home afresh (default: keep what the last run left, e.g. an emptied trash)")
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="seed the demo home afresh (default: keep what the last run left, e.g. an emptied trash)",
+    )
     p.set_defaults(func=demo)
     return parser
 
@@ -84,10 +81,7 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 1
     stopping = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stopping.set())
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     print(
         f"{PROG} listening on {emulator.url} (scenario: {emulator.scenario.source})",
         flush=True,

@@ -55,9 +55,7 @@ def check_lifecycle_settings(state: StudioState, settings: dict) -> None:
 def create_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
     name = params["StudioLifecycleConfigName"]
     if name in state.lifecycle_configs:
-        raise in_use(
-            f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} already exists"
-        )
+        raise in_use(f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} already exists")
     try:
         base64.b64decode(params["StudioLifecycleConfigContent"], validate=True)
     except (binascii.Error, ValueError):
@@ -80,9 +78,7 @@ def create_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
 def _lifecycle_config(state: StudioState, name: str) -> dict:
     config = state.lifecycle_configs.get(name)
     if config is None:
-        raise not_found(
-            f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} does not exist"
-        )
+        raise not_found(f"Studio lifecycle config {state.arn('studio-lifecycle-config/' + name)} does not exist")
     return config
 
 
@@ -96,12 +92,8 @@ def list_studio_lifecycle_configs(state: StudioState, params: dict) -> dict:
         for c in state.lifecycle_configs.values()
         if params.get("NameContains", "") in c["StudioLifecycleConfigName"]
         and params.get("AppTypeEquals") in (None, c["StudioLifecycleConfigAppType"])
-        and in_window(
-            c["CreationTime"], params.get("CreationTimeAfter"), params.get("CreationTimeBefore")
-        )
-        and in_window(
-            c["LastModifiedTime"], params.get("ModifiedTimeAfter"), params.get("ModifiedTimeBefore")
-        )
+        and in_window(c["CreationTime"], params.get("CreationTimeAfter"), params.get("CreationTimeBefore"))
+        and in_window(c["LastModifiedTime"], params.get("ModifiedTimeAfter"), params.get("ModifiedTimeBefore"))
     ]
     keys = {
         "CreationTime": lambda c: c["CreationTime"],
@@ -123,9 +115,7 @@ def delete_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
     config = _lifecycle_config(state, params["StudioLifecycleConfigName"])
     arn = config["StudioLifecycleConfigArn"]
     if state.settings_mention(arn):
-        raise in_use(
-            f"Studio lifecycle config {arn} is attached to a domain, user profile or space"
-        )
+        raise in_use(f"Studio lifecycle config {arn} is attached to a domain, user profile or space")
     del state.lifecycle_configs[config["StudioLifecycleConfigName"]]
     state.tags.pop(arn, None)
     return {}
@@ -137,9 +127,7 @@ def delete_studio_lifecycle_config(state: StudioState, params: dict) -> dict:
 def _tracking_server(state: StudioState, name: str) -> dict:
     server = state.tracking_servers.get(name)
     if server is None:
-        raise not_found(
-            f"Tracking server {state.arn('mlflow-tracking-server/' + name)} does not exist"
-        )
+        raise not_found(f"Tracking server {state.arn('mlflow-tracking-server/' + name)} does not exist")
     return server
 
 
@@ -180,9 +168,7 @@ def create_presigned_mlflow_tracking_server_url(state: StudioState, params: dict
         )
     token = state.random_id(48, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     expires = params.get("ExpiresInSeconds", 300)
-    return {
-        "AuthorizedUrl": f"{server['TrackingServerUrl']}/auth?authToken={token}&expiresIn={expires}"
-    }
+    return {"AuthorizedUrl": f"{server['TrackingServerUrl']}/auth?authToken={token}&expiresIn={expires}"}
 
 
 def _set_tracking_status(state: StudioState, params: dict, status: str, active: str) -> dict:

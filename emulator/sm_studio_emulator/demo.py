@@ -40,8 +40,15 @@ def seed_demo_environments(home: Path, log_path: Path, running: list) -> None:
     package index), feature-store without it, and old-image "made on another image" (its base
     Python is missing here). Failures go to ``log_path``; the demo goes on without them."""
     workon = home / ".local" / "share" / "virtualenvs"
-    env = {**os.environ, "HOME": str(home), "WORKON_HOME": str(workon), "PIPENV_IGNORE_VIRTUALENVS": "1",
-           "PIPENV_YES": "1", "PIPENV_NOSPIN": "1", "PIPENV_VERBOSITY": "-1"}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "WORKON_HOME": str(workon),
+        "PIPENV_IGNORE_VIRTUALENVS": "1",
+        "PIPENV_YES": "1",
+        "PIPENV_NOSPIN": "1",
+        "PIPENV_VERBOSITY": "-1",
+    }
     for var in ("VIRTUAL_ENV", "PYTHONPATH", "PIPENV_VENV_IN_PROJECT"):
         env.pop(var, None)
     base_python = getattr(sys, "_base_executable", sys.executable)
@@ -51,8 +58,13 @@ def seed_demo_environments(home: Path, log_path: Path, running: list) -> None:
             if (project / "Pipfile.lock").exists() or (project / ".demo-done").exists():
                 continue
             project.mkdir(parents=True, exist_ok=True)
-            args = [sys.executable, "-m", "pipenv", "install" if packages else "--python", *(
-                ["--python", base_python, *packages] if packages else [base_python])]
+            args = [
+                sys.executable,
+                "-m",
+                "pipenv",
+                "install" if packages else "--python",
+                *(["--python", base_python, *packages] if packages else [base_python]),
+            ]
             proc = subprocess.Popen(args, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
             running.append(proc)  # so that stopping the demo stops it too
             if proc.wait() != 0:
@@ -60,8 +72,10 @@ def seed_demo_environments(home: Path, log_path: Path, running: list) -> None:
             if name == "old-image":
                 for venv in workon.glob("old-image-*"):
                     cfg = venv / "pyvenv.cfg"
-                    lines = [("home = /opt/other-image/bin" if ln.startswith("home") else ln)
-                             for ln in cfg.read_text().splitlines()]
+                    lines = [
+                        ("home = /opt/other-image/bin" if ln.startswith("home") else ln)
+                        for ln in cfg.read_text().splitlines()
+                    ]
                     cfg.write_text("\n".join(lines) + "\n")
                     (venv / "bin" / "python").unlink(missing_ok=True)
                     (venv / "bin" / "python").symlink_to("/opt/other-image/bin/python3.11")
@@ -88,13 +102,23 @@ def seed_team_usage(emu, now: float | None = None) -> int:
 
     now = time.time() if now is None else now
     domain_id = next(iter(emu.state.domains))
-    cloudwatch = boto3.client("cloudwatch", endpoint_url=emu.url, region_name=emu.state.region,
-                              aws_access_key_id="demo", aws_secret_access_key="demo")
+    cloudwatch = boto3.client(
+        "cloudwatch",
+        endpoint_url=emu.url,
+        region_name=emu.state.region,
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    )
     for profile, space, nbytes, cost, minutes in TEAM_USAGE:
-        who = Identity(mode="studio", flavor="studio" if space else "classic", domain_id=domain_id,
-                       user_profile_name=profile, space_name=space, region=emu.state.region)
-        report = {"finished_at": now - minutes * 60,
-                  "totals": {"allocated_bytes": nbytes, "usd_per_month": cost}}
+        who = Identity(
+            mode="studio",
+            flavor="studio" if space else "classic",
+            domain_id=domain_id,
+            user_profile_name=profile,
+            space_name=space,
+            region=emu.state.region,
+        )
+        report = {"finished_at": now - minutes * 60, "totals": {"allocated_bytes": nbytes, "usd_per_month": cost}}
         publish_usage(cloudwatch, who, report)
     return len(TEAM_USAGE)
 
@@ -137,8 +161,10 @@ def prepare_demo_home(state: Path, reset: bool = False) -> str:
         mark.unlink(missing_ok=True)
     home.mkdir(parents=True, exist_ok=True)
     if mark.exists():
-        return (f"sm-studio-emulator demo: kept your changes to {home} from the last run "
-                "(make demo-reset, or --reset, starts afresh)")
+        return (
+            f"sm-studio-emulator demo: kept your changes to {home} from the last run "
+            "(make demo-reset, or --reset, starts afresh)"
+        )
     seed_demo_home(home)
     mark.write_text("")
     return f"sm-studio-emulator demo: seeded {home}" + (" afresh (--reset)" if reset else "")
@@ -150,8 +176,10 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo",
     from .server import Emulator
 
     if not _port_free(port):
-        print(f"sm-studio-emulator demo: port {port} on 127.0.0.1 is in use; choose another with PORT=...",
-              file=sys.stderr)
+        print(
+            f"sm-studio-emulator demo: port {port} on 127.0.0.1 is in use; choose another with PORT=...",
+            file=sys.stderr,
+        )
         return 1
     state = Path(state_dir).resolve()
     home = state / "home"
@@ -168,14 +196,14 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo",
         "AWS_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    unset = (*UNSET_BY_DEFAULT, "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_SAGEMAKER",
-             "WORKON_HOME")
+    unset = (*UNSET_BY_DEFAULT, "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_SAGEMAKER", "WORKON_HOME")
     # Each scan publishes the demo user's total to the team view, as in a team's Studio.
     settings = {"SmTeamkit.storage_publish_metrics": True}
     log_path = state / "jupyterlab.log"
     seeding: list[subprocess.Popen] = []
-    threading.Thread(target=seed_demo_environments, args=(home, state / "environments.log", seeding),
-                     daemon=True).start()
+    threading.Thread(
+        target=seed_demo_environments, args=(home, state / "environments.log", seeding), daemon=True
+    ).start()
     print(f"sm-studio-emulator demo: emulator on {emu.url} (scenario: bundled demo)")
     print(f"sm-studio-emulator demo: demo home {home}; JupyterLab log {log_path}")
     stop = {"now": False}
@@ -189,9 +217,17 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo",
     lab = None
     try:
         try:
-            lab = start_lab(home=home, env=env, unset=unset, port=port, token=secrets.token_hex(24),
-                            settings=settings, log_path=log_path, cwd=Path.cwd(),
-                            cancelled=lambda: stop["now"])
+            lab = start_lab(
+                home=home,
+                env=env,
+                unset=unset,
+                port=port,
+                token=secrets.token_hex(24),
+                settings=settings,
+                log_path=log_path,
+                cwd=Path.cwd(),
+                cancelled=lambda: stop["now"],
+            )
         except LabStartError:
             print(f"sm-studio-emulator demo: JupyterLab exited early; see {log_path}", file=sys.stderr)
             return 1
@@ -199,9 +235,12 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo",
             return 130
         print(f"\n  JupyterLab with sm_teamkit: {lab.url}lab?token={lab.token}\n")
         print("  Open the 'SageMaker Team Kit' tab in the left sidebar. Ctrl-C stops the demo.")
-        print(f"  The team's storage: AWS_ENDPOINT_URL={emu.url} AWS_ACCESS_KEY_ID=demo "
-              f"AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 "
-              f"sm-teamkit team usage --domain {next(iter(emu.state.domains))}\n", flush=True)
+        print(
+            f"  The team's storage: AWS_ENDPOINT_URL={emu.url} AWS_ACCESS_KEY_ID=demo "
+            f"AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 "
+            f"sm-teamkit team usage --domain {next(iter(emu.state.domains))}\n",
+            flush=True,
+        )
         while lab.running() and not stop["now"]:
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -73,9 +73,7 @@ class FaultInjector:
             self.throttle_every = int(throttle_every or 0)
             self.operations = None if operations is None else frozenset(operations)
             self.latency_ms = float(latency_ms or 0)
-            self.latency_by_operation = {
-                k: float(v) for k, v in (latency_by_operation or {}).items()
-            }
+            self.latency_by_operation = {k: float(v) for k, v in (latency_by_operation or {}).items()}
             self.failures = failures
             self._matched = 0
             self._rng = random.Random(self._seed if seed is None else seed)

@@ -47,22 +47,29 @@ APP_SHARES = {  # share of users (or of spaces) with such an app
     "kernel_gateway": 0.2,
 }
 # Tag styles of a job: (weight, style); see _job_tags.
-TAG_STYLES = ((30, "space"), (20, "space+profile"), (20, "profile"), (10, "shared"),
-              (10, "notebook"), (10, "untagged"))
+TAG_STYLES = ((30, "space"), (20, "space+profile"), (20, "profile"), (10, "shared"), (10, "notebook"), (10, "untagged"))
 INSTANCE_TYPES = {
-    "JupyterLab": ("ml.t3.medium",) * 10 + ("ml.t3.large",) * 2 + ("ml.m5.large",) * 3
-    + ("ml.m5.xlarge",) * 2 + ("ml.g4dn.xlarge", "ml.g5.xlarge", "ml.c5.xlarge"),
+    "JupyterLab": ("ml.t3.medium",) * 10
+    + ("ml.t3.large",) * 2
+    + ("ml.m5.large",) * 3
+    + ("ml.m5.xlarge",) * 2
+    + ("ml.g4dn.xlarge", "ml.g5.xlarge", "ml.c5.xlarge"),
     "CodeEditor": ("ml.t3.medium",) * 6 + ("ml.m5.large", "ml.m5.xlarge", "ml.g5.xlarge"),
     "KernelGateway": ("ml.t3.medium",) * 4 + ("ml.m5.large",) * 3 + ("ml.g4dn.xlarge",),
-    "training": ("ml.m5.xlarge",) * 3 + ("ml.c5.2xlarge", "ml.g4dn.xlarge", "ml.g5.2xlarge",
-                                         "ml.p3.2xlarge"),
+    "training": ("ml.m5.xlarge",) * 3 + ("ml.c5.2xlarge", "ml.g4dn.xlarge", "ml.g5.2xlarge", "ml.p3.2xlarge"),
     "processing": ("ml.m5.xlarge",) * 2 + ("ml.m5.4xlarge", "ml.c5.2xlarge"),
     "transform": ("ml.m5.large", "ml.c5.xlarge", "ml.g4dn.xlarge"),
     "endpoint": ("ml.m5.large",) * 2 + ("ml.t2.medium", "ml.c5.large", "ml.g5.xlarge"),
 }
 JOB_BASES = {
-    "training": ("xgboost", "pytorch-training", "huggingface-pytorch-training", "sklearn",
-                 "tensorflow-training", "lightgbm"),
+    "training": (
+        "xgboost",
+        "pytorch-training",
+        "huggingface-pytorch-training",
+        "sklearn",
+        "tensorflow-training",
+        "lightgbm",
+    ),
     "processing": ("sagemaker-scikit-learn", "feature-prep", "data-validation"),
     "transform": ("batch-scoring", "xgboost-transform"),
     "endpoint": ("churn-model", "ranker", "embeddings", "fraud-detector"),
@@ -71,8 +78,7 @@ NOTEBOOKS = ("daily-report", "train-baseline", "refresh-features", "eval")
 DAY = 86400
 
 
-def generated_scenario(users: int = 500, seed: int = 0, *, faults: dict | None = None,
-                       **options: Any) -> dict:
+def generated_scenario(users: int = 500, seed: int = 0, *, faults: dict | None = None, **options: Any) -> dict:
     """A scenario (a dict `Emulator(...)` and `load_scenario` accept) of one generated domain of
     `users` users. `options` go into the `generate:` block: domain, domain_name, shared_spaces,
     running_jobs, job_history, email_share (see docs/emulator.md); `faults` is the scenario's
@@ -128,21 +134,25 @@ class _Team:
         return [p for i, p in enumerate(population) if i in chosen]
 
     def sections(self) -> dict[str, list[dict]]:
-        out: dict[str, list[dict]] = {"domains": [], "user_profiles": [], "spaces": [], "apps": [],
-                                      "jobs": []}
+        out: dict[str, list[dict]] = {"domains": [], "user_profiles": [], "spaces": [], "apps": [], "jobs": []}
         if self.own_domain:
-            out["domains"].append({
-                "id": self.domain, "name": self.domain_name, "created": "700d ago",
-                "default_user_settings": {
-                    "StudioWebPortal": "ENABLED",
-                    "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}},
-                    "JupyterServerAppSettings": {"DefaultResourceSpec": {"InstanceType": "system"}},
-                    "KernelGatewayAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}},
-                },
-                "default_space_settings": {
-                    "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}}},
-                "tags": {"team": self.domain_name},
-            })
+            out["domains"].append(
+                {
+                    "id": self.domain,
+                    "name": self.domain_name,
+                    "created": "700d ago",
+                    "default_user_settings": {
+                        "StudioWebPortal": "ENABLED",
+                        "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}},
+                        "JupyterServerAppSettings": {"DefaultResourceSpec": {"InstanceType": "system"}},
+                        "KernelGatewayAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}},
+                    },
+                    "default_space_settings": {
+                        "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}}
+                    },
+                    "tags": {"team": self.domain_name},
+                }
+            )
         out["user_profiles"] = self._profiles()
         out["spaces"], code_spaces, shared_spaces = self._spaces()
         out["apps"] = self._apps(code_spaces, shared_spaces)
@@ -153,8 +163,11 @@ class _Team:
         with_email = set(self._pick(self.names, self.email_share))
         profiles = []
         for name in self.names:
-            item: dict[str, Any] = {"domain": self.domain, "name": name,
-                                    "created": _ago(self.rng.uniform(30, 690) * DAY)}
+            item: dict[str, Any] = {
+                "domain": self.domain,
+                "name": name,
+                "created": _ago(self.rng.uniform(30, 690) * DAY),
+            }
             if name in with_email:
                 item["tags"] = {"email": f"{name}@example.com"}
             profiles.append(item)
@@ -163,37 +176,71 @@ class _Team:
     def _spaces(self) -> tuple[list[dict], list[str], list[tuple[str, str, str]]]:
         spaces = []
         for name in self.names:
-            spaces.append({"domain": self.domain, "name": f"{name}-lab", "owner": name,
-                           "sharing": "Private", "app_type": "JupyterLab",
-                           "created": _ago(self.rng.uniform(1, 29) * DAY),
-                           "space_settings": self._storage()})
+            spaces.append(
+                {
+                    "domain": self.domain,
+                    "name": f"{name}-lab",
+                    "owner": name,
+                    "sharing": "Private",
+                    "app_type": "JupyterLab",
+                    "created": _ago(self.rng.uniform(1, 29) * DAY),
+                    "space_settings": self._storage(),
+                }
+            )
         code_owners = self._pick(self.names, CODE_SPACE_SHARE)
         for name in code_owners:
-            spaces.append({"domain": self.domain, "name": f"{name}-code", "owner": name,
-                           "sharing": "Private", "app_type": "CodeEditor",
-                           "created": _ago(self.rng.uniform(1, 29) * DAY)})
+            spaces.append(
+                {
+                    "domain": self.domain,
+                    "name": f"{name}-code",
+                    "owner": name,
+                    "sharing": "Private",
+                    "app_type": "CodeEditor",
+                    "created": _ago(self.rng.uniform(1, 29) * DAY),
+                }
+            )
         shared = []
         for k in range(self.shared):
             owner = self.rng.choice(self.names)
             app_type = "JupyterLab" if self.rng.random() < 0.8 else "CodeEditor"
             name = f"team-space-{k:03d}"
             shared.append((name, owner, app_type))
-            spaces.append({"domain": self.domain, "name": name, "owner": owner, "sharing": "Shared",
-                           "app_type": app_type, "display_name": f"Team space {k}",
-                           "created": _ago(self.rng.uniform(1, 300) * DAY),
-                           "space_settings": self._storage()})
+            spaces.append(
+                {
+                    "domain": self.domain,
+                    "name": name,
+                    "owner": owner,
+                    "sharing": "Shared",
+                    "app_type": app_type,
+                    "display_name": f"Team space {k}",
+                    "created": _ago(self.rng.uniform(1, 300) * DAY),
+                    "space_settings": self._storage(),
+                }
+            )
         return spaces, [f"{n}-code" for n in code_owners], shared
 
     def _storage(self) -> dict:
         size = self.rng.choice((5, 5, 5, 20, 50, 100))
         return {"SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": size}}}
 
-    def _app(self, app_type: str, name: str, owner: dict, status: str = "InService",
-             created: float | None = None, **extra: Any) -> dict:
+    def _app(
+        self,
+        app_type: str,
+        name: str,
+        owner: dict,
+        status: str = "InService",
+        created: float | None = None,
+        **extra: Any,
+    ) -> dict:
         instance = "system" if app_type == "JupyterServer" else self.rng.choice(INSTANCE_TYPES[app_type])
-        item = {"domain": self.domain, "name": name, "type": app_type, "status": status,
-                "instance_type": instance,
-                "created": _ago(created if created is not None else self.rng.uniform(600, 10 * DAY))}
+        item = {
+            "domain": self.domain,
+            "name": name,
+            "type": app_type,
+            "status": status,
+            "instance_type": instance,
+            "created": _ago(created if created is not None else self.rng.uniform(600, 10 * DAY)),
+        }
         item.update(owner)
         item.update(extra)
         return item
@@ -221,16 +268,22 @@ class _Team:
         for name, _, app_type in self._pick(shared, APP_SHARES["shared"]):
             apps.append(self._app(app_type, "default", {"space": name}))
         for name in self._pick(self.names, APP_SHARES["jupyter_server"]):
-            apps.append(self._app("JupyterServer", "default", {"user_profile": name},
-                                  created=self.rng.uniform(DAY, 30 * DAY)))
+            apps.append(
+                self._app("JupyterServer", "default", {"user_profile": name}, created=self.rng.uniform(DAY, 30 * DAY))
+            )
         for name in self._pick(self.names, APP_SHARES["kernel_gateway"]):
             app = self._app("KernelGateway", "", {"user_profile": name})
             app["name"] = self._kernel_gateway_name(app["instance_type"])
             apps.append(app)
         for name in self._pick(self.names, APP_SHARES["kernel_gateway_failed"]):
-            app = self._app("KernelGateway", "", {"user_profile": name}, "Failed",
-                            failure_reason="Unable to provision requested ML compute capacity. "
-                            "Please retry using a different ML instance type.")
+            app = self._app(
+                "KernelGateway",
+                "",
+                {"user_profile": name},
+                "Failed",
+                failure_reason="Unable to provision requested ML compute capacity. "
+                "Please retry using a different ML instance type.",
+            )
             app["instance_type"] = "ml.g4dn.xlarge"
             app["name"] = self._kernel_gateway_name("ml.g4dn.xlarge")
             apps.append(app)
@@ -241,8 +294,9 @@ class _Team:
     def _arn(self, resource: str) -> str:
         return f"arn:aws:sagemaker:{self.region}:{self.account}:{resource}"
 
-    def _job_tags(self, kind: str, user: str, code_spaces: set[str],
-                  shared: list[tuple[str, str, str]]) -> dict[str, str]:
+    def _job_tags(
+        self, kind: str, user: str, code_spaces: set[str], shared: list[tuple[str, str, str]]
+    ) -> dict[str, str]:
         style = self.rng.choices([s for _, s in TAG_STYLES], [w for w, _ in TAG_STYLES])[0]
         if style == "notebook" and kind != "training":
             style = "space"
@@ -250,22 +304,32 @@ class _Team:
         profile_arn = self._arn(f"user-profile/{self.domain}/{user}")
         private = f"{user}-code" if f"{user}-code" in code_spaces and self.rng.random() < 0.3 else f"{user}-lab"
         if style == "space":
-            return {"sagemaker:domain-arn": domain_arn,
-                    "sagemaker:space-arn": self._arn(f"space/{self.domain}/{private}")}
+            return {
+                "sagemaker:domain-arn": domain_arn,
+                "sagemaker:space-arn": self._arn(f"space/{self.domain}/{private}"),
+            }
         if style == "space+profile":
-            return {"sagemaker:domain-arn": domain_arn, "sagemaker:user-profile-arn": profile_arn,
-                    "sagemaker:space-arn": self._arn(f"space/{self.domain}/{private}")}
+            return {
+                "sagemaker:domain-arn": domain_arn,
+                "sagemaker:user-profile-arn": profile_arn,
+                "sagemaker:space-arn": self._arn(f"space/{self.domain}/{private}"),
+            }
         if style == "profile":
             return {"sagemaker:domain-arn": domain_arn, "sagemaker:user-profile-arn": profile_arn}
         if style == "shared" and shared:
             space = self.rng.choice(shared)[0]
-            return {"sagemaker:domain-arn": domain_arn, "sagemaker:user-profile-arn": profile_arn,
-                    "sagemaker:space-arn": self._arn(f"space/{self.domain}/{space}")}
+            return {
+                "sagemaker:domain-arn": domain_arn,
+                "sagemaker:user-profile-arn": profile_arn,
+                "sagemaker:space-arn": self._arn(f"space/{self.domain}/{space}"),
+            }
         if style == "notebook":
-            tags = {"sagemaker:is-scheduling-notebook-job": "true",
-                    "sagemaker:is-studio-archived": "false",
-                    "sagemaker:notebook-name": f"{self.rng.choice(NOTEBOOKS)}.ipynb",
-                    "sagemaker:domain-name": self.domain}
+            tags = {
+                "sagemaker:is-scheduling-notebook-job": "true",
+                "sagemaker:is-studio-archived": "false",
+                "sagemaker:notebook-name": f"{self.rng.choice(NOTEBOOKS)}.ipynb",
+                "sagemaker:domain-name": self.domain,
+            }
             if shared and self.rng.random() < 0.3:
                 tags["sagemaker:shared-space-name"] = self.rng.choice(shared)[0]
             else:
@@ -273,8 +337,15 @@ class _Team:
             return tags
         return {"project": "ml-platform", "created-by": "ci"} if self.rng.random() < 0.5 else {}
 
-    def _job(self, kind: str, status: str, created: float, ended: float | None,
-             code_spaces: set[str], shared: list[tuple[str, str, str]]) -> dict:
+    def _job(
+        self,
+        kind: str,
+        status: str,
+        created: float,
+        ended: float | None,
+        code_spaces: set[str],
+        shared: list[tuple[str, str, str]],
+    ) -> dict:
         self.serial += 1
         user = self.rng.choice(self.names)
         tags = self._job_tags(kind, user, code_spaces, shared)
@@ -294,10 +365,13 @@ class _Team:
         if ended is not None:
             item["ended"] = _ago(ended)
         if status == "Failed":
-            item["failure_reason"] = self.rng.choice((
-                "AlgorithmError: ExecuteUserScriptError: exit code 1",
-                "CapacityError: Unable to provision requested ML compute capacity.",
-                "ClientError: Data download failed: NoSuchKey"))
+            item["failure_reason"] = self.rng.choice(
+                (
+                    "AlgorithmError: ExecuteUserScriptError: exit code 1",
+                    "CapacityError: Unable to provision requested ML compute capacity.",
+                    "ClientError: Data download failed: NoSuchKey",
+                )
+            )
         return item
 
     def _jobs(self, code_spaces: list[str], shared: list[tuple[str, str, str]]) -> list[dict]:
@@ -305,17 +379,23 @@ class _Team:
         jobs = []
         # Running: newest hours for processing and transform, up to days for training,
         # weeks for endpoints.
-        running_mix = (("training", 0.5, 3 * DAY), ("processing", 0.2, 6 * 3600),
-                       ("transform", 0.1, 12 * 3600), ("endpoint", 0.2, 90 * DAY))
+        running_mix = (
+            ("training", 0.5, 3 * DAY),
+            ("processing", 0.2, 6 * 3600),
+            ("transform", 0.1, 12 * 3600),
+            ("endpoint", 0.2, 90 * DAY),
+        )
         for kind, share, oldest in running_mix:
             for _ in range(round(self.running * share)):
                 created = self.rng.uniform(120, oldest)
                 status = "InService" if kind == "endpoint" else "InProgress"
                 jobs.append(self._job(kind, status, created, None, codes, shared))
-        history_mix = (("training", 0.78, (("Completed", 75), ("Failed", 20), ("Stopped", 5))),
-                       ("processing", 0.15, (("Completed", 85), ("Failed", 15))),
-                       ("transform", 0.05, (("Completed", 90), ("Failed", 10))),
-                       ("endpoint", 0.02, (("Failed", 100),)))
+        history_mix = (
+            ("training", 0.78, (("Completed", 75), ("Failed", 20), ("Stopped", 5))),
+            ("processing", 0.15, (("Completed", 85), ("Failed", 15))),
+            ("transform", 0.05, (("Completed", 90), ("Failed", 10))),
+            ("endpoint", 0.02, (("Failed", 100),)),
+        )
         for kind, share, statuses in history_mix:
             for _ in range(round(self.history * share)):
                 created = self.rng.uniform(600, 60 * DAY)

@@ -18,8 +18,7 @@ PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
 DOMAIN_TAG = "sagemaker:domain-arn"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-RUNNING = {"training": "InProgress", "processing": "InProgress", "transform": "InProgress",
-           "endpoint": "InService"}
+RUNNING = {"training": "InProgress", "processing": "InProgress", "transform": "InProgress", "endpoint": "InService"}
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,13 @@ class JobKind:
 
 
 KINDS = {
-    "training": JobKind("training", "TrainingJob", "TrainingJobSummaries", "TrainingJobSummary",
-                        "training_jobs", True),
-    "processing": JobKind("processing", "ProcessingJob", "ProcessingJobSummaries",
-                          "ProcessingJobSummary", "processing_jobs", True),
-    "transform": JobKind("transform", "TransformJob", "TransformJobSummaries",
-                         "TransformJobSummary", "transform_jobs", True),
+    "training": JobKind("training", "TrainingJob", "TrainingJobSummaries", "TrainingJobSummary", "training_jobs", True),
+    "processing": JobKind(
+        "processing", "ProcessingJob", "ProcessingJobSummaries", "ProcessingJobSummary", "processing_jobs", True
+    ),
+    "transform": JobKind(
+        "transform", "TransformJob", "TransformJobSummaries", "TransformJobSummary", "transform_jobs", True
+    ),
     "endpoint": JobKind("endpoint", "Endpoint", "Endpoints", "EndpointSummary", "endpoints", False),
 }
 
@@ -103,8 +103,7 @@ def job_record(
             "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
             "RoleArn": role,
             "OutputDataConfig": {"S3OutputPath": f"{_bucket(state)}/{name}"},
-            "ResourceConfig": {"InstanceType": instance_type, "InstanceCount": instance_count,
-                               "VolumeSizeInGB": 30},
+            "ResourceConfig": {"InstanceType": instance_type, "InstanceCount": instance_count, "VolumeSizeInGB": 30},
             "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
             "CreationTime": created,
             "TrainingStartTime": created + 60,
@@ -117,8 +116,9 @@ def job_record(
         record = {
             "ProcessingJobName": name,
             "ProcessingJobArn": arn,
-            "ProcessingResources": {"ClusterConfig": {
-                "InstanceType": instance_type, "InstanceCount": instance_count, "VolumeSizeInGB": 30}},
+            "ProcessingResources": {
+                "ClusterConfig": {"InstanceType": instance_type, "InstanceCount": instance_count, "VolumeSizeInGB": 30}
+            },
             "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
             "AppSpecification": {"ImageUri": IMAGE},
             "RoleArn": role,
@@ -135,8 +135,9 @@ def job_record(
             "TransformJobArn": arn,
             "TransformJobStatus": status,
             "ModelName": f"{name}-model"[:63],
-            "TransformInput": {"DataSource": {"S3DataSource": {
-                "S3DataType": "S3Prefix", "S3Uri": f"{_bucket(state)}/{name}/input"}}},
+            "TransformInput": {
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"{_bucket(state)}/{name}/input"}}
+            },
             "TransformOutput": {"S3OutputPath": f"{_bucket(state)}/{name}/output"},
             "TransformResources": {"InstanceType": instance_type, "InstanceCount": instance_count},
             "CreationTime": created,
@@ -149,26 +150,30 @@ def job_record(
             "EndpointName": name,
             "EndpointArn": arn,
             "EndpointConfigName": name,
-            "ProductionVariants": [{
-                "VariantName": "AllTraffic",
-                "CurrentWeight": 1.0,
-                "DesiredWeight": 1.0,
-                "CurrentInstanceCount": instance_count if status == "InService" else 0,
-                "DesiredInstanceCount": instance_count,
-            }],
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "CurrentWeight": 1.0,
+                    "DesiredWeight": 1.0,
+                    "CurrentInstanceCount": instance_count if status == "InService" else 0,
+                    "DesiredInstanceCount": instance_count,
+                }
+            ],
             "EndpointStatus": status,
             "CreationTime": created,
             "LastModifiedTime": modified,
             "_config": {
                 "EndpointConfigName": name,
                 "EndpointConfigArn": state.arn(f"endpoint-config/{name.lower()}"),
-                "ProductionVariants": [{
-                    "VariantName": "AllTraffic",
-                    "ModelName": name,
-                    "InitialInstanceCount": instance_count,
-                    "InstanceType": instance_type,
-                    "InitialVariantWeight": 1.0,
-                }],
+                "ProductionVariants": [
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": name,
+                        "InitialInstanceCount": instance_count,
+                        "InstanceType": instance_type,
+                        "InitialVariantWeight": 1.0,
+                    }
+                ],
                 "CreationTime": created,
             },
         }
@@ -187,8 +192,9 @@ def add_job(state: StudioState, kind: str, record: dict, tags: list[dict] | None
         state.tags[record[KINDS[kind].arn_key]] = tags
 
 
-def studio_tags(state: StudioState, domain_id: str | None, *, space: str | None = None,
-                user_profile: str | None = None) -> dict[str, str]:
+def studio_tags(
+    state: StudioState, domain_id: str | None, *, space: str | None = None, user_profile: str | None = None
+) -> dict[str, str]:
     """The tags Studio puts on a job or endpoint created from a space or a profile."""
     tags = {}
     if domain_id:

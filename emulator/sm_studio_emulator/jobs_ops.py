@@ -21,18 +21,21 @@ from .listing import in_window, paginate, sort_items, subset
 from .state import StudioState
 from .validation import sagemaker_model
 
-_TIME_FILTERS = (("CreationTimeAfter", "CreationTimeBefore", "CreationTime"),
-                 ("LastModifiedTimeAfter", "LastModifiedTimeBefore", "LastModifiedTime"))
+_TIME_FILTERS = (
+    ("CreationTimeAfter", "CreationTimeBefore", "CreationTime"),
+    ("LastModifiedTimeAfter", "LastModifiedTimeBefore", "LastModifiedTime"),
+)
 # Other exact filters of ListTrainingJobs: request parameter -> record key.
-_EQUALS = {"WarmPoolStatusEquals": ("WarmPoolStatus", "Status"),
-           "TrainingPlanArnEquals": ("ResourceConfig", "TrainingPlanArn")}
+_EQUALS = {
+    "WarmPoolStatusEquals": ("WarmPoolStatus", "Status"),
+    "TrainingPlanArnEquals": ("ResourceConfig", "TrainingPlanArn"),
+}
 
 
 def _records(state: StudioState, kind: JobKind) -> list[dict]:
     own = state.jobs[kind.kind]
     created = state.moto_names.get(kind.moto_attr, set())
-    moto = [r for r in moto_view.described(state.region, kind.moto_attr, created)
-            if r.get(kind.name_key) not in own]
+    moto = [r for r in moto_view.described(state.region, kind.moto_attr, created) if r.get(kind.name_key) not in own]
     return list(own.values()) + moto
 
 
@@ -54,8 +57,11 @@ def _matches(record: dict, params: dict, kind: JobKind) -> bool:
 def _lister(kind: JobKind) -> Callable[[StudioState, dict], dict]:
     def list_jobs(state: StudioState, params: dict) -> dict:
         items = [r for r in _records(state, kind) if _matches(r, params, kind)]
-        keys = {"Name": lambda r: r[kind.name_key], "CreationTime": lambda r: r["CreationTime"],
-                "Status": lambda r: r[kind.status_key]}
+        keys = {
+            "Name": lambda r: r[kind.name_key],
+            "CreationTime": lambda r: r["CreationTime"],
+            "Status": lambda r: r[kind.status_key],
+        }
         items = sort_items(items, params, keys, "CreationTime", "Descending")
         page, token = paginate(kind.list_op, items, params)
         if kind.status_after_page and "StatusEquals" in params:
@@ -81,8 +87,9 @@ def _stopper(kind: JobKind) -> Callable[[StudioState, dict], dict]:
         record = state.jobs[kind.kind][params[kind.name_key]]
         status = record[kind.status_key]
         if status != "InProgress":
-            raise invalid(f"The request was rejected because the {kind.kind} job "
-                          f"{record[kind.name_key]} is in status {status}.")
+            raise invalid(
+                f"The request was rejected because the {kind.kind} job {record[kind.name_key]} is in status {status}."
+            )
         now = state.clock()
         record[kind.status_key] = "Stopped"
         if kind.kind == "training":
@@ -103,9 +110,11 @@ def _refuse_duplicate(kind: JobKind) -> Callable[[StudioState, dict], dict]:
     def refuse(state: StudioState, params: dict) -> dict:
         arn = state.jobs[kind.kind][params[kind.name_key]][kind.arn_key]
         if kind.kind == "endpoint":
-            raise invalid(f"Cannot create already existing endpoint \"{arn}\".")
-        raise in_use(f"{kind.noun} names must be unique within an AWS account and region, "
-                     f"and a {kind.kind} job with this name already exists ({arn})")
+            raise invalid(f'Cannot create already existing endpoint "{arn}".')
+        raise in_use(
+            f"{kind.noun} names must be unique within an AWS account and region, "
+            f"and a {kind.kind} job with this name already exists ({arn})"
+        )
 
     return refuse
 
@@ -122,8 +131,7 @@ def describe_endpoint_config(state: StudioState, params: dict) -> dict:
 
 def _refuse_config(state: StudioState, params: dict) -> dict:
     arn = state.endpoint_configs[params["EndpointConfigName"]]["EndpointConfigArn"]
-    raise ApiError("ValidationException",
-                   f"Cannot create already existing endpoint configuration \"{arn}\".")
+    raise ApiError("ValidationException", f'Cannot create already existing endpoint configuration "{arn}".')
 
 
 def _owns_config(state: StudioState, params: dict) -> bool:
@@ -135,8 +143,7 @@ ROUTED: dict[str, tuple[Callable[[StudioState, dict], bool], Callable[[StudioSta
 ROUTED = {
     **{kind.describe_op: (_owns_name(kind), _describer(kind)) for kind in KINDS.values()},
     **{f"Create{kind.noun}": (_owns_name(kind), _refuse_duplicate(kind)) for kind in KINDS.values()},
-    **{f"Stop{kind.noun}": (_owns_name(kind), _stopper(kind))
-       for kind in KINDS.values() if kind.kind != "endpoint"},
+    **{f"Stop{kind.noun}": (_owns_name(kind), _stopper(kind)) for kind in KINDS.values() if kind.kind != "endpoint"},
     "DeleteEndpoint": (_owns_name(KINDS["endpoint"]), delete_endpoint),
     "DescribeEndpointConfig": (_owns_config, describe_endpoint_config),
     "CreateEndpointConfig": (_owns_config, _refuse_config),

@@ -47,7 +47,7 @@ def free_port() -> int:
 class Lab:
     port: int
     token: str
-    base_url: str            # "/" or e.g. "/jupyter/default/"
+    base_url: str  # "/" or e.g. "/jupyter/default/"
     process: subprocess.Popen
     log_path: Path | None
     env: dict = field(default_factory=dict)
@@ -62,12 +62,14 @@ class Lab:
         """The server's root URL, base URL included, ending in ``/``."""
         return self.origin + self.base_url
 
-    def request(self, path: str, method: str = "GET", data: bytes | None = None,
-                headers: Mapping[str, str] | None = None) -> urllib.request.Request:
+    def request(
+        self, path: str, method: str = "GET", data: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> urllib.request.Request:
         """A request for ``path`` under the base URL with the token (if any) in a header."""
         auth = {"Authorization": f"token {self.token}"} if self.token else {}
-        return urllib.request.Request(self.url + path.lstrip("/"), data=data, method=method,
-                                      headers={**auth, **(headers or {})})
+        return urllib.request.Request(
+            self.url + path.lstrip("/"), data=data, method=method, headers={**auth, **(headers or {})}
+        )
 
     @property
     def home(self) -> Path:
@@ -120,16 +122,35 @@ class Lab:
         self.stop()
 
 
-def lab_args(*, port: int, token: str, root_dir: Path, app: str = "jupyterlab", base_url: str = "/",
-             settings: Mapping[str, object] | None = None, extra_args: Iterable[str] = (),
-             python: str | os.PathLike = sys.executable) -> list[str]:
+def lab_args(
+    *,
+    port: int,
+    token: str,
+    root_dir: Path,
+    app: str = "jupyterlab",
+    base_url: str = "/",
+    settings: Mapping[str, object] | None = None,
+    extra_args: Iterable[str] = (),
+    python: str | os.PathLike = sys.executable,
+) -> list[str]:
     """The command line: ``<python> -m <app>`` on 127.0.0.1 with no browser and a token, or
     with ``token=""`` none (``--ServerApp.token=``, as SageMaker Distribution starts it).
     ``settings`` are ``{"SmTeamkit.apps_refresh_seconds": 2}`` style traits."""
-    auth = ([f"--IdentityProvider.token={token}", "--ServerApp.allow_unauthenticated_access=False"]
-            if token else ["--ServerApp.token="])
-    args = [str(python), "-m", app, "--no-browser", f"--ip={HOST}", f"--port={port}",
-            f"--ServerApp.root_dir={root_dir}", *auth]
+    auth = (
+        [f"--IdentityProvider.token={token}", "--ServerApp.allow_unauthenticated_access=False"]
+        if token
+        else ["--ServerApp.token="]
+    )
+    args = [
+        str(python),
+        "-m",
+        app,
+        "--no-browser",
+        f"--ip={HOST}",
+        f"--port={port}",
+        f"--ServerApp.root_dir={root_dir}",
+        *auth,
+    ]
     if base_url != "/":
         args.append(f"--ServerApp.base_url={base_url}")
     if app == "jupyterlab":
@@ -140,13 +161,27 @@ def lab_args(*, port: int, token: str, root_dir: Path, app: str = "jupyterlab", 
     return args + list(extra_args)
 
 
-def start_lab(*, home: Path, env: Mapping[str, str] | None = None, unset: Iterable[str] = UNSET_BY_DEFAULT,
-              app: str = "jupyterlab", port: int = 0, token: str | None = None, base_url: str = "/",
-              root_dir: Path | None = None, settings: Mapping[str, object] | None = None,
-              extra_args: Iterable[str] = (), log_path: Path | None = None, cwd: Path | None = None,
-              timeout: float = 120, poll: float = 0.3, wait: bool = True,
-              cancelled: Callable[[], bool] | None = None, lab_class: type[Lab] | None = None,
-              venv: Path | None = None) -> Lab:
+def start_lab(
+    *,
+    home: Path,
+    env: Mapping[str, str] | None = None,
+    unset: Iterable[str] = UNSET_BY_DEFAULT,
+    app: str = "jupyterlab",
+    port: int = 0,
+    token: str | None = None,
+    base_url: str = "/",
+    root_dir: Path | None = None,
+    settings: Mapping[str, object] | None = None,
+    extra_args: Iterable[str] = (),
+    log_path: Path | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    poll: float = 0.3,
+    wait: bool = True,
+    cancelled: Callable[[], bool] | None = None,
+    lab_class: type[Lab] | None = None,
+    venv: Path | None = None,
+) -> Lab:
     """Start the server with ``HOME=home`` (the caller's environment, plus ``env``, minus
     ``unset``) and, unless ``wait`` is false, return once ``api/status`` answers 200.
 
@@ -162,19 +197,30 @@ def start_lab(*, home: Path, env: Mapping[str, str] | None = None, unset: Iterab
     token = secrets.token_hex(16) if token is None else token
     if not base_url.endswith("/"):
         base_url += "/"
-    activated = {"PATH": f"{Path(venv) / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-                 "VIRTUAL_ENV": str(venv)} if venv is not None else {}
+    activated = (
+        {"PATH": f"{Path(venv) / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(venv)}
+        if venv is not None
+        else {}
+    )
     full_env = {**os.environ, "HOME": str(home), **activated, **(env or {})}
     for var in unset:
         if var not in (env or {}):
             full_env.pop(var, None)
-    args = lab_args(port=port, token=token, root_dir=root_dir or home, app=app, base_url=base_url,
-                    settings=settings, extra_args=extra_args,
-                    python=Path(venv) / "bin" / "python" if venv is not None else sys.executable)
+    args = lab_args(
+        port=port,
+        token=token,
+        root_dir=root_dir or home,
+        app=app,
+        base_url=base_url,
+        settings=settings,
+        extra_args=extra_args,
+        python=Path(venv) / "bin" / "python" if venv is not None else sys.executable,
+    )
     log = open(log_path, "w") if log_path is not None else None  # closed by stop()
     out = log if log is not None else subprocess.DEVNULL
-    process = subprocess.Popen(args, env=full_env, stdout=out, stderr=subprocess.STDOUT,
-                               cwd=cwd, start_new_session=True)
+    process = subprocess.Popen(
+        args, env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+    )
     lab = (lab_class or Lab)(port, token, base_url, process, Path(log_path) if log_path else None, full_env, log)
     if wait:
         try:
@@ -185,8 +231,7 @@ def start_lab(*, home: Path, env: Mapping[str, str] | None = None, unset: Iterab
     return lab
 
 
-def wait_ready(lab: Lab, timeout: float = 120, poll: float = 0.3,
-               cancelled: Callable[[], bool] | None = None) -> bool:
+def wait_ready(lab: Lab, timeout: float = 120, poll: float = 0.3, cancelled: Callable[[], bool] | None = None) -> bool:
     """Poll ``api/status`` until it answers 200 (True) or ``cancelled()`` (False)."""
     deadline = time.monotonic() + timeout
     while not (cancelled and cancelled()):
@@ -197,10 +242,13 @@ def wait_ready(lab: Lab, timeout: float = 120, poll: float = 0.3,
         except (OSError, urllib.error.URLError):
             pass
         if lab.process.poll() is not None:
-            raise LabStartError(f"{' '.join(lab.process.args[1:3])} exited ({lab.process.returncode}) "
-                                f"before answering:\n{lab.log_tail()}")
+            raise LabStartError(
+                f"{' '.join(lab.process.args[1:3])} exited ({lab.process.returncode}) "
+                f"before answering:\n{lab.log_tail()}"
+            )
         if time.monotonic() > deadline:
-            raise LabStartError(f"{' '.join(lab.process.args[1:3])} did not answer within "
-                                f"{timeout:.0f} s:\n{lab.log_tail()}")
+            raise LabStartError(
+                f"{' '.join(lab.process.args[1:3])} did not answer within {timeout:.0f} s:\n{lab.log_tail()}"
+            )
         time.sleep(poll)
     return False

@@ -67,9 +67,7 @@ def paginate(
     """One page of `items` and the token for the next one (None on the last page). A token
     names an offset into the same query: any other query refuses it with `error`."""
     filters = {k: v for k, v in params.items() if k not in (token_key, size_key)}
-    fingerprint = hashlib.sha256(
-        json.dumps([op_name, filters], sort_keys=True, default=str).encode()
-    ).hexdigest()[:16]
+    fingerprint = hashlib.sha256(json.dumps([op_name, filters], sort_keys=True, default=str).encode()).hexdigest()[:16]
     start = 0
     token = params.get(token_key)
     if token:
@@ -86,9 +84,7 @@ def paginate(
     end = start + size
     if end >= len(items):
         return page, None
-    next_token = base64.urlsafe_b64encode(
-        json.dumps({"offset": end, "query": fingerprint}).encode()
-    ).decode()
+    next_token = base64.urlsafe_b64encode(json.dumps({"offset": end, "query": fingerprint}).encode()).decode()
     return page, next_token
 
 

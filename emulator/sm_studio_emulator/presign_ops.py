@@ -28,10 +28,7 @@ def create_presigned_domain_url(state: StudioState, params: dict) -> dict:
         owner = (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
         sharing = (space.get("SpaceSharingSettings") or {}).get("SharingType", "Private")
         if sharing == "Private" and owner != profile:
-            raise invalid(
-                f"User profile {profile} cannot access private space {space_name} "
-                f"(owned by {owner})"
-            )
+            raise invalid(f"User profile {profile} cannot access private space {space_name} (owned by {owner})")
     token = state.random_id(64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     url = f"{state.domain_url(domain_id)}/auth?token={token}"
     expires = params.get("ExpiresInSeconds", DEFAULT_EXPIRES_SECONDS)

@@ -227,6 +227,4 @@ def resolve_time(value: Any, now: float, where: str = "created") -> float:
             return resolve_time(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), now)
         except ValueError:
             pass
-    raise ScenarioError(
-        f"{where}: cannot read time {value!r} (use '3d ago', '2h30m ago' or ISO 8601)"
-    )
+    raise ScenarioError(f"{where}: cannot read time {value!r} (use '3d ago', '2h30m ago' or ISO 8601)")

@@ -60,8 +60,9 @@ def build_state(scenario: Scenario, now: float, **state_kwargs: Any) -> StudioSt
         checked: set[str] = set()
         for index, item in enumerate(generated.get(section, [])):
             shape_key = ":".join(str(item.get(k)) for k in ("type", "kind", "status", "instance_type"))
-            adder(state, item, now, f"generate: {section}[{index}] ({item.get('name')})",
-                  check=shape_key not in checked)
+            adder(
+                state, item, now, f"generate: {section}[{index}] ({item.get('name')})", check=shape_key not in checked
+            )
             checked.add(shape_key)
     return state
 
@@ -80,9 +81,7 @@ def _tags(state: StudioState, arn: str, item: dict) -> None:
         state.tags[arn] = [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
 
 
-def _add_domain(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_domain(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     domain_id = item.get("id") or "d-" + state.random_id(12)
     created = resolve_time(item.get("created", "90d ago"), now, where)
     role = item.get("execution_role") or (
@@ -94,8 +93,7 @@ def _add_domain(
         "DomainId": domain_id,
         "DomainName": item.get("name", domain_id),
         "Status": item.get("status", "InService"),
-        "HomeEfsFileSystemId": item.get("home_efs_id")
-        or "fs-" + state.random_id(17, "0123456789abcdef"),
+        "HomeEfsFileSystemId": item.get("home_efs_id") or "fs-" + state.random_id(17, "0123456789abcdef"),
         "CreationTime": created,
         "LastModifiedTime": created,
         "AuthMode": item.get("auth_mode", "IAM"),
@@ -114,9 +112,7 @@ def _add_domain(
     _tags(state, record["DomainArn"], item)
 
 
-def _add_profile(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_profile(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     domain_id, name = item["domain"], item["name"]
     created = resolve_time(item.get("created", "30d ago"), now, where)
     record = {
@@ -134,9 +130,7 @@ def _add_profile(
     _tags(state, record["UserProfileArn"], item)
 
 
-def _add_space(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_space(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     domain_id, name = item["domain"], item["name"]
     owner = item.get("owner")
     if owner is not None and (domain_id, owner) not in state.user_profiles:
@@ -167,9 +161,7 @@ def _add_space(
     _tags(state, record["SpaceArn"], item)
 
 
-def _add_lifecycle_config(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_lifecycle_config(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     name = item["name"]
     if "content_base64" in item:
         content = str(item["content_base64"])
@@ -189,23 +181,17 @@ def _add_lifecycle_config(
     _tags(state, record["StudioLifecycleConfigArn"], item)
 
 
-def _add_tracking_server(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_tracking_server(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     name = item["name"]
     status = item.get("status", "Created")
     created = resolve_time(item.get("created", "14d ago"), now, where)
     record = {
         "TrackingServerArn": state.arn(f"mlflow-tracking-server/{name}"),
         "TrackingServerName": name,
-        "ArtifactStoreUri": item.get(
-            "artifact_store", f"s3://sagemaker-{state.region}-{state.account}/mlflow/{name}"
-        ),
+        "ArtifactStoreUri": item.get("artifact_store", f"s3://sagemaker-{state.region}-{state.account}/mlflow/{name}"),
         "TrackingServerSize": item.get("size", "Small"),
         "MlflowVersion": str(item.get("version", "2.16.2")),
-        "RoleArn": item.get(
-            "role_arn", f"arn:aws:iam::{state.account}:role/service-role/AmazonSageMaker-MlflowRole"
-        ),
+        "RoleArn": item.get("role_arn", f"arn:aws:iam::{state.account}:role/service-role/AmazonSageMaker-MlflowRole"),
         "TrackingServerStatus": status,
         "IsActive": item.get("is_active", "Inactive" if status.startswith("Stop") else "Active"),
         "TrackingServerUrl": item.get("url")
@@ -220,9 +206,7 @@ def _add_tracking_server(
     _tags(state, record["TrackingServerArn"], item)
 
 
-def _add_mlflow_app(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_mlflow_app(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     """An MLflow App; skipped when this botocore's model has none (as in SMD 2.x/3.x), so one
     scenario serves old and new botocore alike."""
     if not has_mlflow_apps():
@@ -236,9 +220,7 @@ def _add_mlflow_app(
             "artifact_store", f"s3://sagemaker-{state.region}-{state.account}/mlflow-apps/{name}"
         ),
         "MlflowVersion": str(item.get("version", "3.4.0")),
-        "RoleArn": item.get(
-            "role_arn", f"arn:aws:iam::{state.account}:role/service-role/AmazonSageMaker-MlflowRole"
-        ),
+        "RoleArn": item.get("role_arn", f"arn:aws:iam::{state.account}:role/service-role/AmazonSageMaker-MlflowRole"),
         "Status": item.get("status", "Created"),
         "CreationTime": created,
         "LastModifiedTime": created,
@@ -249,9 +231,7 @@ def _add_mlflow_app(
     _tags(state, record["Arn"], item)
 
 
-def _add_app(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_app(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     domain_id, name, app_type = item["domain"], item["name"], item.get("type")
     space, profile = item.get("space"), item.get("user_profile")
     if not app_type:
@@ -276,9 +256,7 @@ def _add_app(
         given["SageMakerImageArn"] = item["image_arn"]
     if item.get("lifecycle_config"):
         lcc = str(item["lifecycle_config"])
-        given["LifecycleConfigArn"] = (
-            lcc if lcc.startswith("arn:") else state.arn(f"studio-lifecycle-config/{lcc}")
-        )
+        given["LifecycleConfigArn"] = lcc if lcc.startswith("arn:") else state.arn(f"studio-lifecycle-config/{lcc}")
     record: dict[str, Any] = {
         "AppArn": state.app_arn(domain_id, space or profile, str(app_type), name),
         "AppType": app_type,
@@ -286,9 +264,7 @@ def _add_app(
         "DomainId": domain_id,
         "Status": item.get("status", "InService"),
         "CreationTime": resolve_time(item.get("created", "1h ago"), now, where),
-        "ResourceSpec": resolve_resource_spec(
-            state, str(app_type), [owner_settings, domain_settings], given
-        ),
+        "ResourceSpec": resolve_resource_spec(state, str(app_type), [owner_settings, domain_settings], given),
     }
     record["SpaceName" if space is not None else "UserProfileName"] = space or profile
     if item.get("failure_reason"):
@@ -304,9 +280,7 @@ def _add_app(
     _tags(state, record["AppArn"], item)
 
 
-def _add_job(
-    state: StudioState, item: dict, now: float, where: str, check: bool = True
-) -> None:
+def _add_job(state: StudioState, item: dict, now: float, where: str, check: bool = True) -> None:
     """A job or endpoint held in the emulator's state (see jobs.py), tagged as Studio tags
     what it creates from `space` / `user_profile`, plus the item's own `tags`."""
     kind, name = item["kind"], item["name"]
@@ -318,7 +292,9 @@ def _add_job(
     created = resolve_time(item.get("created"), now, where)
     ended = resolve_time(item["ended"], now, where) if item.get("ended") else None
     record = job_record(
-        state, kind, name,
+        state,
+        kind,
+        name,
         instance_type=str(item["instance_type"]),
         instance_count=int(item.get("instance_count", 1)),
         status=item.get("status"),
@@ -327,13 +303,11 @@ def _add_job(
         failure_reason=item.get("failure_reason"),
     )
     config = record.get("_config")
-    _check(KINDS[kind].describe_op, {k: v for k, v in record.items() if k != "_config"}, where,
-           state, check)
+    _check(KINDS[kind].describe_op, {k: v for k, v in record.items() if k != "_config"}, where, state, check)
     if config is not None:
         _check("DescribeEndpointConfig", config, where, state, check)
     tags = {}
     if item.get("space") or item.get("user_profile"):
-        tags = studio_tags(state, domain_id, space=item.get("space"),
-                           user_profile=item.get("user_profile"))
+        tags = studio_tags(state, domain_id, space=item.get("space"), user_profile=item.get("user_profile"))
     tags.update({str(k): str(v) for k, v in (item.get("tags") or {}).items()})
     add_job(state, kind, record, [{"Key": k, "Value": v} for k, v in tags.items()])

@@ -68,8 +68,10 @@ SERVICES = {
             **jobs_ops.OPERATIONS,
         },
         {
-            **{op: (lambda st, p: st.owns_arn(p.get("ResourceArn", "")), handler)
-               for op, handler in config_ops.TAG_OPERATIONS.items()},
+            **{
+                op: (lambda st, p: st.owns_arn(p.get("ResourceArn", "")), handler)
+                for op, handler in config_ops.TAG_OPERATIONS.items()
+            },
             **jobs_ops.ROUTED,
         },
     ),
@@ -137,9 +139,7 @@ class Emulator:
         from moto.server import DomainDispatcherApplication, create_backend_app
 
         self._moto = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server(
-            HOST, self.port, self, threaded=True, request_handler=_quiet_handler()
-        )
+        self._server = make_server(HOST, self.port, self, threaded=True, request_handler=_quiet_handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -218,9 +218,7 @@ class Emulator:
             reference = uuid.uuid4().hex[:8]
             log.exception("emulator internal error %s", reference)
             self.errors.append(f"internal error {reference}: {exc!r}")
-            error = ApiError(
-                "InternalFailure", f"Emulator internal error (ref {reference}): {exc}", 500
-            )
+            error = ApiError("InternalFailure", f"Emulator internal error (ref {reference}): {exc}", 500)
             return _respond(start_response, error.status, error.body(), error.code)
 
     def _dispatch(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -243,9 +241,7 @@ class Emulator:
         except ValueError as exc:
             if service.name == "sagemaker":
                 self.calls.append(op_name, {})
-            raise ApiError(
-                "SerializationException", f"Could not parse the request body as JSON: {exc}"
-            ) from None
+            raise ApiError("SerializationException", f"Could not parse the request body as JSON: {exc}") from None
         if service.name == "sagemaker":
             self.calls.append(op_name, params if isinstance(params, dict) else {})
         fault = self.faults.apply(op_name, service.throttle_code)
@@ -267,9 +263,7 @@ class Emulator:
             return self._forward_checked(environ, start_response, op_model)
         problems = response_errors(op_model, result)
         if problems:
-            message = f"{op_name} response does not match the botocore output shape: " + "; ".join(
-                problems
-            )
+            message = f"{op_name} response does not match the botocore output shape: " + "; ".join(problems)
             log.error(message)
             self.errors.append(message)
             if self.strict:
@@ -304,18 +298,13 @@ class Emulator:
 
     def _forward(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self._moto is None:
-            raise ApiError(
-                "InternalFailure", "moto is not loaded: the emulator is not started", 500
-            )
+            raise ApiError("InternalFailure", "moto is not loaded: the emulator is not started", 500)
         try:
             return self._moto(environ, start_response)
         except NotImplementedError as exc:
             target = environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO", "")
             log.warning("not emulated: %s (%s)", target, exc)
-            raise ApiError(
-                "NotImplemented", f"The emulator does not implement {target}: {exc}", 501
-            ) from None
-
+            raise ApiError("NotImplemented", f"The emulator does not implement {target}: {exc}", 501) from None
 
     def _forward_checked(self, environ: dict, start_response: Callable, op_model: Any) -> Iterable[bytes]:
         """moto's JSON answer, its never-set empty structures left out, then checked against
@@ -354,9 +343,7 @@ def _buffer_body(environ: dict) -> bytes:
     return body
 
 
-def _respond(
-    start_response: Callable, status: int, body: dict, error_code: str | None = None
-) -> list[bytes]:
+def _respond(start_response: Callable, status: int, body: dict, error_code: str | None = None) -> list[bytes]:
     payload = json.dumps(body).encode()
     headers = [
         ("Content-Type", JSON_CONTENT_TYPE),
@@ -365,9 +352,7 @@ def _respond(
     ]
     if error_code:
         headers.append(("x-amzn-ErrorType", error_code))
-    start_response(
-        f"{status} {HTTPStatus(status).phrase if status in _KNOWN_STATUSES else 'Error'}", headers
-    )
+    start_response(f"{status} {HTTPStatus(status).phrase if status in _KNOWN_STATUSES else 'Error'}", headers)
     return [payload]
 
 

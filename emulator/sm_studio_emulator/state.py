@@ -127,11 +127,7 @@ class StudioState:
                     if app["Status"] == "Deleted":
                         app["_DeletedAt"] = due
             keep = self.timing.deleted_app_retention_seconds
-            self.apps = [
-                a
-                for a in self.apps
-                if a["Status"] != "Deleted" or now - a.get("_DeletedAt", now) < keep
-            ]
+            self.apps = [a for a in self.apps if a["Status"] != "Deleted" or now - a.get("_DeletedAt", now) < keep]
 
     # Lookups ----------------------------------------------------------------
 
@@ -145,9 +141,7 @@ class StudioState:
         self.domain(domain_id)
         found = self.user_profiles.get((domain_id, name))
         if found is None:
-            raise not_found(
-                f"User profile {self.arn(f'user-profile/{domain_id}/{name}')} does not exist"
-            )
+            raise not_found(f"User profile {self.arn(f'user-profile/{domain_id}/{name}')} does not exist")
         return found
 
     def space(self, domain_id: str, name: str) -> dict:
@@ -182,9 +176,7 @@ class StudioState:
                 return live[-1]
             return matches[-1] if matches else None
 
-    def apps_in(
-        self, domain_id: str, *, space: str | None = None, user_profile: str | None = None
-    ) -> Iterator[dict]:
+    def apps_in(self, domain_id: str, *, space: str | None = None, user_profile: str | None = None) -> Iterator[dict]:
         for app in self.apps:
             if app["DomainId"] != domain_id:
                 continue
@@ -244,16 +236,16 @@ class StudioState:
             ("user-profile", lambda: (p["UserProfileArn"] for p in self.user_profiles.values())),
             ("space", lambda: (s["SpaceArn"] for s in self.spaces.values())),
             ("app", lambda: (a["AppArn"] for a in self.apps)),
-            ("studio-lifecycle-config",
-             lambda: (c["StudioLifecycleConfigArn"] for c in self.lifecycle_configs.values())),
-            ("mlflow-tracking-server",
-             lambda: (t["TrackingServerArn"] for t in self.tracking_servers.values())),
+            (
+                "studio-lifecycle-config",
+                lambda: (c["StudioLifecycleConfigArn"] for c in self.lifecycle_configs.values()),
+            ),
+            ("mlflow-tracking-server", lambda: (t["TrackingServerArn"] for t in self.tracking_servers.values())),
             ("mlflow-app", lambda: (a["Arn"] for a in self.mlflow_apps.values())),
             ("endpoint-config", lambda: (c["EndpointConfigArn"] for c in self.endpoint_configs.values())),
         ]
         for kind, resource_type in JOB_RESOURCES.items():
-            groups.append((resource_type, lambda kind=kind: (
-                j[_ARN_KEYS[kind]] for j in self.jobs[kind].values())))
+            groups.append((resource_type, lambda kind=kind: (j[_ARN_KEYS[kind]] for j in self.jobs[kind].values())))
         for resource_type, arns in groups:
             if wanted(resource_type):
                 yield from arns()

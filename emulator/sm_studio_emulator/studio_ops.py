@@ -74,12 +74,8 @@ def create_domain(state: StudioState, params: dict) -> dict:
 def update_domain(state: StudioState, params: dict) -> dict:
     """Merge like AWS: settings structures merge member by member, lists replace."""
     domain = state.domain(params["DomainId"])
-    users = deep_merge(
-        domain.get("DefaultUserSettings") or {}, params.get("DefaultUserSettings") or {}
-    )
-    spaces = deep_merge(
-        domain.get("DefaultSpaceSettings") or {}, params.get("DefaultSpaceSettings") or {}
-    )
+    users = deep_merge(domain.get("DefaultUserSettings") or {}, params.get("DefaultUserSettings") or {})
+    spaces = deep_merge(domain.get("DefaultSpaceSettings") or {}, params.get("DefaultSpaceSettings") or {})
     check_lifecycle_settings(state, users)
     check_lifecycle_settings(state, spaces)
     domain["DefaultUserSettings"], domain["DefaultSpaceSettings"] = users, spaces
@@ -117,9 +113,7 @@ def list_user_profiles(state: StudioState, params: dict) -> dict:
     ]
     items = sort_items(items, params, _BY_TIME, "CreationTime", "Ascending")
     members = _members("UserProfileDetails")
-    return page_body(
-        "ListUserProfiles", "UserProfiles", items, params, lambda p: subset(p, members)
-    )
+    return page_body("ListUserProfiles", "UserProfiles", items, params, lambda p: subset(p, members))
 
 
 def create_user_profile(state: StudioState, params: dict) -> dict:
@@ -163,8 +157,7 @@ def delete_user_profile(state: StudioState, params: dict) -> dict:
     owned = [
         s["SpaceName"]
         for s in state.spaces.values()
-        if s["DomainId"] == domain_id
-        and (s.get("OwnershipSettings") or {}).get("OwnerUserProfileName") == name
+        if s["DomainId"] == domain_id and (s.get("OwnershipSettings") or {}).get("OwnerUserProfileName") == name
     ]
     if owned:
         raise in_use(f"User profile {name} still owns spaces {owned}")
@@ -250,10 +243,7 @@ def delete_space(state: StudioState, params: dict) -> dict:
     domain_id, name = params["DomainId"], params["SpaceName"]
     state.space(domain_id, name)
     state.tick()
-    if any(
-        a["Status"] in ACTIVE_APP_STATUSES + ("Deleting",)
-        for a in state.apps_in(domain_id, space=name)
-    ):
+    if any(a["Status"] in ACTIVE_APP_STATUSES + ("Deleting",) for a in state.apps_in(domain_id, space=name)):
         raise in_use(f"Space {name} has apps that are not deleted")
     del state.spaces[(domain_id, name)]
     return {}

@@ -62,9 +62,7 @@ def _tags_match(tags: list[dict], filters: list[dict]) -> bool:
 def _resources(state: StudioState, type_filters: list[str]) -> list[tuple[str, list[dict]]]:
     """(ARN, tags) of every tagged SageMaker resource of the wanted types, in ARN order."""
     found = {}
-    for arn in state.resource_arns(
-        lambda resource: not type_filters or _type_wanted(SERVICE, resource, type_filters)
-    ):
+    for arn in state.resource_arns(lambda resource: not type_filters or _type_wanted(SERVICE, resource, type_filters)):
         tags = state.tags.get(arn)
         if tags:
             found[arn] = tags
@@ -77,8 +75,11 @@ def _resources(state: StudioState, type_filters: list[str]) -> list[tuple[str, l
 def get_resources(state: StudioState, params: dict) -> dict:
     arn_list = params.get("ResourceARNList")
     if arn_list is not None:
-        clash = [k for k in ("ResourceTypeFilters", "TagFilters", "ResourcesPerPage",
-                             "TagsPerPage", "PaginationToken") if params.get(k)]
+        clash = [
+            k
+            for k in ("ResourceTypeFilters", "TagFilters", "ResourcesPerPage", "TagsPerPage", "PaginationToken")
+            if params.get(k)
+        ]
         if clash:
             raise invalid_parameter(f"ResourceARNList cannot be combined with {', '.join(clash)}")
     size = params.get("ResourcesPerPage", DEFAULT_RESOURCES_PER_PAGE)
@@ -91,9 +92,15 @@ def get_resources(state: StudioState, params: dict) -> dict:
         for arn, tags in _resources(state, type_filters)
         if (arn_list is None or arn in arn_list) and _tags_match(tags, tag_filters)
     ]
-    page, token = paginate("GetResources", items, {**params, "ResourcesPerPage": size},
-                           DEFAULT_RESOURCES_PER_PAGE, token_key="PaginationToken",
-                           size_key="ResourcesPerPage", error=invalid_parameter)
+    page, token = paginate(
+        "GetResources",
+        items,
+        {**params, "ResourcesPerPage": size},
+        DEFAULT_RESOURCES_PER_PAGE,
+        token_key="PaginationToken",
+        size_key="ResourcesPerPage",
+        error=invalid_parameter,
+    )
     return {"PaginationToken": token or "", "ResourceTagMappingList": page}
 
 

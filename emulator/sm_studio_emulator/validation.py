@@ -69,9 +69,7 @@ class _Checker:
         self.errors: list[str] = []
 
     def fail(self, value: Any, path: str, constraint: str) -> None:
-        self.errors.append(
-            f"Value {_render(value)} at '{path}' failed to satisfy constraint: {constraint}"
-        )
+        self.errors.append(f"Value {_render(value)} at '{path}' failed to satisfy constraint: {constraint}")
 
     def check(self, shape: Shape, value: Any, path: str) -> None:
         kind = shape.type_name
@@ -218,8 +216,7 @@ def prune_unset(shape: Shape | None, value: Any) -> Any:
         out = {}
         for key, item in value.items():
             member = shape.members.get(key)
-            if (member is not None and member.type_name == "structure" and item == {}
-                    and member.required_members):
+            if member is not None and member.type_name == "structure" and item == {} and member.required_members:
                 continue
             out[key] = prune_unset(member, item) if member is not None else item
         return out

@@ -46,20 +46,34 @@ def cmd_apps(args) -> int:
         return 0
     rows = [("", "OWNER", "TYPE", "NAME", "SPACE/PROFILE", "INSTANCE", "AGE", "$/H", "SO FAR")]
     for a in report["apps"]:
-        rows.append(("!" if a["overdue"] else "", owner_label(a["owner"]), a["app_type"], a["app_name"],
-                     (a["space_name"] + (" (shared)" if a["shared"] else "")) or a["user_profile_name"],
-                     a["instance_type"], age(a["age_seconds"]), usd(a["hourly_usd"]), usd(a["running_usd"])))
+        rows.append(
+            (
+                "!" if a["overdue"] else "",
+                owner_label(a["owner"]),
+                a["app_type"],
+                a["app_name"],
+                (a["space_name"] + (" (shared)" if a["shared"] else "")) or a["user_profile_name"],
+                a["instance_type"],
+                age(a["age_seconds"]),
+                usd(a["hourly_usd"]),
+                usd(a["running_usd"]),
+            )
+        )
     print_table(rows)
     print()
     rows = [("OWNER", "APPS", "PAST LIMIT", "$/H", "SO FAR")]
-    rows += [(owner_label(o["owner"]), o["apps"], o["overdue"], usd(o["hourly_usd"]), usd(o["running_usd"]))
-             for o in report["owners"]]
+    rows += [
+        (owner_label(o["owner"]), o["apps"], o["overdue"], usd(o["hourly_usd"]), usd(o["running_usd"]))
+        for o in report["owners"]
+    ]
     print_table(rows)
     t = report["totals"]
-    print(f"\n{report['domain_id']}: {t['apps']} running, {t['overdue']} past their limit, "
-          f"${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
-          + (f" ({t['unknown_prices']} with unknown price)" if t["unknown_prices"] else "")
-          + ("; ! past its limit" if t["overdue"] else ""))
+    print(
+        f"\n{report['domain_id']}: {t['apps']} running, {t['overdue']} past their limit, "
+        f"${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
+        + (f" ({t['unknown_prices']} with unknown price)" if t["unknown_prices"] else "")
+        + ("; ! past its limit" if t["overdue"] else "")
+    )
     return 0
 
 
@@ -82,32 +96,46 @@ def cmd_remind(args) -> int:
 
     if args.stop_after is not None and args.stop_after <= 0:
         raise BadRequest("--stop-after must be a positive number of hours.")
-    options = RemindOptions(sender=args.sender, emails=_emails(args.emails), state=args.state,
-                            dry_run=args.dry_run, stop_after_hours=args.stop_after)
+    options = RemindOptions(
+        sender=args.sender,
+        emails=_emails(args.emails),
+        state=args.state,
+        dry_run=args.dry_run,
+        stop_after_hours=args.stop_after,
+    )
     result = Reminder(_domain(args), options).run()
     if printed_json(args, result):
         return 0
     verb = "would" if args.dry_run else ""
     for s in result["stopped"]:
-        print(f"{'would stop' if args.dry_run else 'stopped'} {s['app_type']} {s['app_name']} in "
-              f"{s['space_name'] or s['user_profile_name']} ({owner_label(s['owner'])}): past "
-              f"{s['hard_limit_hours']:g} h")
+        print(
+            f"{'would stop' if args.dry_run else 'stopped'} {s['app_type']} {s['app_name']} in "
+            f"{s['space_name'] or s['user_profile_name']} ({owner_label(s['owner'])}): past "
+            f"{s['hard_limit_hours']:g} h"
+        )
     for k in result["kept"]:
-        print(f"kept {k['app_type']} {k['app_name']} in {k['space_name'] or k['user_profile_name']} "
-              f"({owner_label(k['owner'])}): tagged sm-teamkit:keep")
+        print(
+            f"kept {k['app_type']} {k['app_name']} in {k['space_name'] or k['user_profile_name']} "
+            f"({owner_label(k['owner'])}): tagged sm-teamkit:keep"
+        )
     for r in result["reminders"]:
-        names = ", ".join(f"{a['app_type']} {a['app_name']} in {a['space_name'] or a['user_profile_name']}"
-                          for a in r["apps"])
+        names = ", ".join(
+            f"{a['app_type']} {a['app_name']} in {a['space_name'] or a['user_profile_name']}" for a in r["apps"]
+        )
         print(f"{verb + ' remind' if verb else 'reminded'} {r['owner']} <{r['address']}>: {names}")
     for n in result["no_address"]:
         names = ", ".join(f"{a['app_type']} {a['app_name']}" for a in n["apps"])
-        print(f"no address for {owner_label(n['owner'])}: {names} (add --emails or the profile's e-mail tag)",
-              file=sys.stderr)
+        print(
+            f"no address for {owner_label(n['owner'])}: {names} (add --emails or the profile's e-mail tag)",
+            file=sys.stderr,
+        )
     # Every owner past the limit counts, with an address or not (those without one are a subset).
     owners, unreachable = len(result["reminders"]) + len(result["no_address"]), len(result["no_address"])
-    print(f"{result['day']}: {result['sent']} sent, {owners} owner(s) with apps past their limit "
-          f"({owners - unreachable} with an address, {unreachable} without), {result['already_reminded']} "
-          "app(s) already reminded today" + (" (dry run: nothing sent)" if args.dry_run else ""))
+    print(
+        f"{result['day']}: {result['sent']} sent, {owners} owner(s) with apps past their limit "
+        f"({owners - unreachable} with an address, {unreachable} without), {result['already_reminded']} "
+        "app(s) already reminded today" + (" (dry run: nothing sent)" if args.dry_run else "")
+    )
     return 0
 
 
@@ -134,37 +162,53 @@ def cmd_package(args) -> int:
     from .package import build_zip
 
     built = build_zip(args.output)
-    print(f"{built['path']}: {built['files']} files, {built['bytes']:,} bytes; upload it to the "
-          "template's CodeBucket/CodeKey")
+    print(
+        f"{built['path']}: {built['files']} files, {built['bytes']:,} bytes; upload it to the "
+        "template's CodeBucket/CodeKey"
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    admin = add_group(sub, "admin", "team lead: everyone's apps, reminder e-mails, job template, IAM policy",
-                      "admin_command")
+    admin = add_group(
+        sub, "admin", "team lead: everyone's apps, reminder e-mails, job template, IAM policy", "admin_command"
+    )
 
-    s = add_command(admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost",
-                    json="print the report as JSON")
+    s = add_command(
+        admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost", json="print the report as JSON"
+    )
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
 
-    s = add_command(admin, "remind", cmd_remind, "e-mail (SES) every owner with apps past their limit",
-                    json="print who got (or would get) what as JSON")
+    s = add_command(
+        admin,
+        "remind",
+        cmd_remind,
+        "e-mail (SES) every owner with apps past their limit",
+        json="print who got (or would get) what as JSON",
+    )
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
     s.add_argument("--sender", required=True, help="From address: an SES-verified identity")
     s.add_argument("--emails", default="", help="JSON file: user-profile name -> address")
     s.add_argument("--state", default="", help="file or s3://bucket/key remembering today's reminders")
     s.add_argument("--dry-run", action="store_true", help="send and stop nothing; print who would get what")
-    s.add_argument("--stop-after", type=float, default=None, metavar="HOURS",
-                   help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep")
+    s.add_argument(
+        "--stop-after",
+        type=float,
+        default=None,
+        metavar="HOURS",
+        help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep",
+    )
 
     add_command(admin, "template", cmd_template, "CloudFormation template of the scheduled reminder job")
     s = add_command(admin, "package", cmd_package, "the Lambda zip (this package's Python files) for the template")
     s.add_argument("output", nargs="?", default="sm-teamkit-admin.zip")
 
-    s = add_command(admin, "iam-policy", cmd_iam_policy,
-                    "IAM policy: users manage apps only in their own profile and spaces")
+    s = add_command(
+        admin, "iam-policy", cmd_iam_policy, "IAM policy: users manage apps only in their own profile and spaces"
+    )
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
     s.add_argument("--region", default="*", help="region (default: any)")
     s.add_argument("--account", default="*", help="account id (default: any)")
-    s.add_argument("--user-profile", default="",
-                   help="one user's role (default: the session's source identity, for one team role)")
+    s.add_argument(
+        "--user-profile", default="", help="one user's role (default: the session's source identity, for one team role)"
+    )

@@ -44,8 +44,9 @@ class DomainApps:
     """Blocking reads and acts on one domain. AWS calls use the adaptive retry mode (backoff
     on throttling) with ``aws.max_attempts`` attempts; what still fails becomes an AwsError."""
 
-    def __init__(self, settings: AdminSettings, aws: AwsSettings, prices: PriceList,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, settings: AdminSettings, aws: AwsSettings, prices: PriceList, clock: Callable[[], float] = time.time
+    ):
         if not settings.domain_id:
             raise BadRequest("No domain given.", "Pass --domain d-xxxxxxxxxxxx.")
         self.settings = settings
@@ -87,8 +88,17 @@ class DomainApps:
         apps = self.running_apps()
         owners: dict[str, dict] = {}
         for a in apps:
-            o = owners.setdefault(a["owner"], {"owner": a["owner"], "apps": 0, "overdue": 0,
-                                               "hourly_usd": 0.0, "running_usd": 0.0, "unknown_prices": 0})
+            o = owners.setdefault(
+                a["owner"],
+                {
+                    "owner": a["owner"],
+                    "apps": 0,
+                    "overdue": 0,
+                    "hourly_usd": 0.0,
+                    "running_usd": 0.0,
+                    "unknown_prices": 0,
+                },
+            )
             o["apps"] += 1
             o["overdue"] += int(a["overdue"])
             if a["hourly_usd"] is None:
@@ -151,12 +161,21 @@ class DomainApps:
         key, d = self.settings.email_tag_key, self.settings.domain_id
         prefix = f"{self.arn_prefix()}user-profile/{d}/"
         try:
-            found = pages(client("resourcegroupstaggingapi", self.aws).get_resources, "ResourceTagMappingList",
-                          token="PaginationToken", TagFilters=[{"Key": key}],
-                          ResourceTypeFilters=["sagemaker:user-profile"], ResourcesPerPage=100)
-            emails = {item["ResourceARN"][len(prefix):]: next(
-                (t.get("Value", "") for t in item.get("Tags", []) if t["Key"] == key), "").strip()
-                for item in found if item["ResourceARN"].startswith(prefix)}
+            found = pages(
+                client("resourcegroupstaggingapi", self.aws).get_resources,
+                "ResourceTagMappingList",
+                token="PaginationToken",
+                TagFilters=[{"Key": key}],
+                ResourceTypeFilters=["sagemaker:user-profile"],
+                ResourcesPerPage=100,
+            )
+            emails = {
+                item["ResourceARN"][len(prefix) :]: next(
+                    (t.get("Value", "") for t in item.get("Tags", []) if t["Key"] == key), ""
+                ).strip()
+                for item in found
+                if item["ResourceARN"].startswith(prefix)
+            }
             return {o: emails.get(o, "") for o in owners}
         except Exception as exc:
             error = aws_error(exc, "find the owners' e-mail tags (tag:GetResources)")

@@ -14,7 +14,8 @@ SKIP = {"labextension", "__pycache__"}
 def build_zip(output: str) -> dict:
     root = Path(sm_teamkit.__file__).resolve().parent
     files = sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and not SKIP & set(p.relative_to(root).parts) and p.suffix in {".py", ".json"}
     )
     out = Path(output)

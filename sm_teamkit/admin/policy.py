@@ -9,8 +9,13 @@ from __future__ import annotations
 SOURCE_IDENTITY = "${aws:SourceIdentity}"
 
 
-def iam_policy(domain_id: str, region: str = "*", account: str = "*", user_profile: str = "",
-               metric_namespace: str = "SmTeamkit/Storage") -> dict:
+def iam_policy(
+    domain_id: str,
+    region: str = "*",
+    account: str = "*",
+    user_profile: str = "",
+    metric_namespace: str = "SmTeamkit/Storage",
+) -> dict:
     """The policy document. Without ``user_profile`` the user is the session's source identity."""
     user = user_profile or SOURCE_IDENTITY
     arn = f"arn:aws:sagemaker:{region or '*'}:{account or '*'}"
@@ -20,10 +25,16 @@ def iam_policy(domain_id: str, region: str = "*", account: str = "*", user_profi
             "Sid": "ListStudio",
             "Effect": "Allow",
             "Action": [
-                "sagemaker:ListApps", "sagemaker:ListDomains",
-                "sagemaker:ListSpaces", "sagemaker:ListUserProfiles", "sagemaker:ListTags",
-                "sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs", "sagemaker:ListTransformJobs",
-                "sagemaker:ListEndpoints", "sagemaker:ListMlflowTrackingServers",
+                "sagemaker:ListApps",
+                "sagemaker:ListDomains",
+                "sagemaker:ListSpaces",
+                "sagemaker:ListUserProfiles",
+                "sagemaker:ListTags",
+                "sagemaker:ListTrainingJobs",
+                "sagemaker:ListProcessingJobs",
+                "sagemaker:ListTransformJobs",
+                "sagemaker:ListEndpoints",
+                "sagemaker:ListMlflowTrackingServers",
                 # the panel finds the user's jobs and endpoints by their ownership tags
                 "tag:GetResources",
             ],
@@ -32,19 +43,36 @@ def iam_policy(domain_id: str, region: str = "*", account: str = "*", user_profi
         {
             "Sid": "DescribeOwnJobs",
             "Effect": "Allow",
-            "Action": ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob",
-                       "sagemaker:DescribeTransformJob", "sagemaker:DescribeEndpoint",
-                       "sagemaker:DescribeEndpointConfig"],
-            "Resource": [f"{arn}:training-job/*", f"{arn}:processing-job/*", f"{arn}:transform-job/*",
-                         f"{arn}:endpoint/*", f"{arn}:endpoint-config/*"],
+            "Action": [
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:DescribeTransformJob",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:DescribeEndpointConfig",
+            ],
+            "Resource": [
+                f"{arn}:training-job/*",
+                f"{arn}:processing-job/*",
+                f"{arn}:transform-job/*",
+                f"{arn}:endpoint/*",
+                f"{arn}:endpoint-config/*",
+            ],
         },
         {
             "Sid": "DescribeInDomain",
             "Effect": "Allow",
-            "Action": ["sagemaker:DescribeApp", "sagemaker:DescribeDomain", "sagemaker:DescribeSpace",
-                       "sagemaker:DescribeUserProfile"],
-            "Resource": [f"{arn}:domain/{domain_id}", f"{arn}:user-profile/{domain_id}/*",
-                         f"{arn}:space/{domain_id}/*", f"{arn}:app/{domain_id}/*"],
+            "Action": [
+                "sagemaker:DescribeApp",
+                "sagemaker:DescribeDomain",
+                "sagemaker:DescribeSpace",
+                "sagemaker:DescribeUserProfile",
+            ],
+            "Resource": [
+                f"{arn}:domain/{domain_id}",
+                f"{arn}:user-profile/{domain_id}/*",
+                f"{arn}:space/{domain_id}/*",
+                f"{arn}:app/{domain_id}/*",
+            ],
         },
         {
             "Sid": "AppsInOwnUserProfile",

@@ -24,31 +24,45 @@ class RemindOptions:
 
 
 def _stop_command(domain_id: str, app: dict) -> str:
-    where = (f"--space-name {app['space_name']}" if app["space_name"]
-             else f"--user-profile-name {app['user_profile_name']}")
-    return (f"aws sagemaker delete-app --domain-id {domain_id} {where} "
-            f"--app-type {app['app_type']} --app-name {app['app_name']}")
+    where = (
+        f"--space-name {app['space_name']}" if app["space_name"] else f"--user-profile-name {app['user_profile_name']}"
+    )
+    return (
+        f"aws sagemaker delete-app --domain-id {domain_id} {where} "
+        f"--app-type {app['app_type']} --app-name {app['app_name']}"
+    )
 
 
 def compose(domain_id: str, owner: str, apps: list[dict]) -> tuple[str, str]:
     """Subject and plain-text body of one owner's reminder."""
     total = sum(a["running_usd"] or 0 for a in apps)
-    subject = (f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
-               f"in {domain_id} ({usd(total)} so far)")
-    lines = [f"Hello {owner_label(owner)},", "",
-             f"These SageMaker Studio apps in domain {domain_id} have run longer than the team's limit:", ""]
+    subject = (
+        f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
+        f"in {domain_id} ({usd(total)} so far)"
+    )
+    lines = [
+        f"Hello {owner_label(owner)},",
+        "",
+        f"These SageMaker Studio apps in domain {domain_id} have run longer than the team's limit:",
+        "",
+    ]
     for a in apps:
         where = f"space {a['space_name']}" if a["space_name"] else f"user profile {a['user_profile_name']}"
         hourly = "" if a["hourly_usd"] is None else f", {usd(a['hourly_usd'])}/h"
-        lines.append(f"- {a['app_type']} app '{a['app_name']}' in {where} on {a['instance_type'] or 'unknown'}: "
-                     f"running {age(a['age_seconds'])}, {usd(a['running_usd'])} so far{hourly}")
+        lines.append(
+            f"- {a['app_type']} app '{a['app_name']}' in {where} on {a['instance_type'] or 'unknown'}: "
+            f"running {age(a['age_seconds'])}, {usd(a['running_usd'])} so far{hourly}"
+        )
         if a.get("stopped"):
             lines.append("  It was stopped just now: it ran past the team's hard limit.")
         else:
             lines.append(f"  Stop it: {_stop_command(domain_id, a)}")
-    lines += ["", "You can also stop apps from the SageMaker Team Kit panel in JupyterLab or from Studio's "
-              "Running instances page. Save your work first.",
-              "This reminder lists each app at most once a day."]
+    lines += [
+        "",
+        "You can also stop apps from the SageMaker Team Kit panel in JupyterLab or from Studio's "
+        "Running instances page. Save your work first.",
+        "This reminder lists each app at most once a day.",
+    ]
     return subject, "\n".join(lines) + "\n"
 
 
@@ -80,7 +94,9 @@ class Reminder:
             raise AwsError(
                 f"SES has no verified identity for the sender {sender} in {self.domain.prices.region or 'this region'}.",
                 f"Verify it first: aws ses verify-email-identity --email-address {sender}",
-                status=400, code="ses_no_identity")
+                status=400,
+                code="ses_no_identity",
+            )
 
     def run(self) -> dict:
         o = self.options
@@ -97,8 +113,13 @@ class Reminder:
         for a in fresh:
             by_owner.setdefault(a["owner"], []).append(a)
         result = {
-            "domain_id": self.domain.settings.domain_id, "day": day, "dry_run": o.dry_run,
-            "reminders": [], "no_address": [], "stopped": stopped, "kept": kept,
+            "domain_id": self.domain.settings.domain_id,
+            "day": day,
+            "dry_run": o.dry_run,
+            "reminders": [],
+            "no_address": [],
+            "stopped": stopped,
+            "kept": kept,
             "already_reminded": len(overdue) - len(fresh),
         }
         given = {owner: o.emails.get(owner, "").strip() for owner in by_owner}
@@ -127,25 +148,41 @@ class Reminder:
 
     @staticmethod
     def _row(a: dict) -> dict:
-        return {k: a.get(k) for k in ("key", "app_type", "app_name", "space_name", "user_profile_name",
-                                      "instance_type", "age_seconds", "hourly_usd", "running_usd")} | {
-            "stopped": bool(a.get("stopped"))}
+        return {
+            k: a.get(k)
+            for k in (
+                "key",
+                "app_type",
+                "app_name",
+                "space_name",
+                "user_profile_name",
+                "instance_type",
+                "age_seconds",
+                "hourly_usd",
+                "running_usd",
+            )
+        } | {"stopped": bool(a.get("stopped"))}
 
     def _send(self, address: str, subject: str, body: str) -> str:
         try:
             return self.ses.send_email(
                 Source=self.options.sender,
                 Destination={"ToAddresses": [address]},
-                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+                Message={
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+                },
             )["MessageId"]
         except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
             if code == "MessageRejected":
                 message = exc.response["Error"].get("Message", "")
-                raise AwsError(f"SES rejected the reminder to {address}: {message}",
-                               "Verify the sender's identity in SES (and, in the SES sandbox, the recipient's).",
-                               status=400, code="ses_rejected") from exc
+                raise AwsError(
+                    f"SES rejected the reminder to {address}: {message}",
+                    "Verify the sender's identity in SES (and, in the SES sandbox, the recipient's).",
+                    status=400,
+                    code="ses_rejected",
+                ) from exc
             raise aws_error(exc, f"send the reminder to {address}") from exc
 
     def _stops(self, apps: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -36,8 +36,10 @@ class SentState:
                 raise ValueError("'reminded' is not an object")
             return cls(day=str(data.get("day", "")), reminded={str(k): str(v) for k, v in reminded.items()})
         except ValueError as exc:
-            raise BadRequest(f"The state {where} is not a reminder state file ({exc}).",
-                             "Fix or delete it (deleting it may send today's reminders again).") from exc
+            raise BadRequest(
+                f"The state {where} is not a reminder state file ({exc}).",
+                "Fix or delete it (deleting it may send today's reminders again).",
+            ) from exc
 
 
 class StateStore:
@@ -89,8 +91,7 @@ class StateStore:
         text = json.dumps(state.to_json(), indent=1) + "\n"
         if self.is_s3:
             try:
-                self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=text.encode(),
-                                   ContentType="application/json")
+                self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=text.encode(), ContentType="application/json")
             except Exception as exc:
                 raise aws_error(exc, f"write the reminder state {self.location}") from exc
             return

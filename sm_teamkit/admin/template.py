@@ -18,57 +18,124 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
     sm = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
     function_name = "sm-teamkit-remind-${DomainId}"
     statements = [
-        {"Sid": "ReadDomain", "Effect": "Allow", "Action": ["sagemaker:DescribeDomain"],
-         "Resource": _sub(sm + ":domain/${DomainId}")},
-        {"Sid": "ListDomainApps", "Effect": "Allow", "Action": ["sagemaker:ListApps", "sagemaker:ListSpaces"],
-         "Resource": "*"},
-        {"Sid": "OwnersAndTags", "Effect": "Allow", "Action": ["sagemaker:DescribeApp", "sagemaker:ListTags"],
-         "Resource": [_sub(sm + ":user-profile/${DomainId}/*"), _sub(sm + ":app/${DomainId}/*")]},
+        {
+            "Sid": "ReadDomain",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeDomain"],
+            "Resource": _sub(sm + ":domain/${DomainId}"),
+        },
+        {
+            "Sid": "ListDomainApps",
+            "Effect": "Allow",
+            "Action": ["sagemaker:ListApps", "sagemaker:ListSpaces"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "OwnersAndTags",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeApp", "sagemaker:ListTags"],
+            "Resource": [_sub(sm + ":user-profile/${DomainId}/*"), _sub(sm + ":app/${DomainId}/*")],
+        },
         # owners' addresses: one search for the user profiles carrying the e-mail tag
         {"Sid": "FindOwnersAddresses", "Effect": "Allow", "Action": ["tag:GetResources"], "Resource": "*"},
-        {"Fn::If": ["StopEnabled",
-                    {"Sid": "StopPastHardLimit", "Effect": "Allow", "Action": ["sagemaker:DeleteApp"],
-                     "Resource": _sub(sm + ":app/${DomainId}/*")},
-                    {"Ref": "AWS::NoValue"}]},
-        {"Sid": "CheckSender", "Effect": "Allow", "Action": ["ses:GetIdentityVerificationAttributes"],
-         "Resource": "*"},
-        {"Sid": "SendReminders", "Effect": "Allow", "Action": ["ses:SendEmail"],
-         "Resource": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")},
-        {"Sid": "RememberWhatWasSent", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-         "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}/${StateKey}")},
-        {"Sid": "StateMayBeMissing", "Effect": "Allow", "Action": ["s3:ListBucket"],
-         "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}"),
-         "Condition": {"StringEquals": {"s3:prefix": [{"Ref": "StateKey"}]}}},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": {"Fn::GetAtt": ["LogGroup", "Arn"]}},
+        {
+            "Fn::If": [
+                "StopEnabled",
+                {
+                    "Sid": "StopPastHardLimit",
+                    "Effect": "Allow",
+                    "Action": ["sagemaker:DeleteApp"],
+                    "Resource": _sub(sm + ":app/${DomainId}/*"),
+                },
+                {"Ref": "AWS::NoValue"},
+            ]
+        },
+        {"Sid": "CheckSender", "Effect": "Allow", "Action": ["ses:GetIdentityVerificationAttributes"], "Resource": "*"},
+        {
+            "Sid": "SendReminders",
+            "Effect": "Allow",
+            "Action": ["ses:SendEmail"],
+            "Resource": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+        },
+        {
+            "Sid": "RememberWhatWasSent",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}/${StateKey}"),
+        },
+        {
+            "Sid": "StateMayBeMissing",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}"),
+            "Condition": {"StringEquals": {"s3:prefix": [{"Ref": "StateKey"}]}},
+        },
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": ["LogGroup", "Arn"]},
+        },
     ]
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "sm_teamkit: daily e-mail reminders about SageMaker Studio apps left running "
-                       "(and, optionally, stops past a hard limit).",
+        "(and, optionally, stops past a hard limit).",
         "Parameters": {
-            "DomainId": {"Type": "String", "AllowedPattern": "d-[a-z0-9]{12}",
-                         "Description": "The SageMaker domain to watch."},
-            "Sender": {"Type": "String", "MinLength": 3,
-                       "Description": "From address; an SES-verified identity (address or its domain)."},
-            "Schedule": {"Type": "String", "Default": "cron(0 7 ? * MON-FRI *)",
-                         "Description": "EventBridge schedule expression (UTC)."},
-            "StateBucket": {"Type": "String", "MinLength": 3,
-                            "Description": "Bucket of the state object that remembers today's reminders."},
-            "StateKey": {"Type": "String", "Default": "sm-teamkit/reminders.json",
-                         "Description": "Key of the state object."},
-            "StopAfterHours": {"Type": "Number", "Default": 0, "MinValue": 0,
-                               "Description": "Stop apps running longer than this unless tagged "
-                                              "sm-teamkit:keep (0: never stop)."},
-            "EmailTagKey": {"Type": "String", "Default": email_tag_key, "MinLength": 1,
-                            "Description": "User-profile tag holding the owner's address."},
-            "NudgeHours": {"Type": "String", "Default": json.dumps(nudge_hours, sort_keys=True), "MinLength": 2,
-                           "Description": "Hours after which an app is past its limit, by instance-type "
-                                          "pattern, as JSON (c.SmTeamkit.nudge_hours)."},
-            "CodeBucket": {"Type": "String", "MinLength": 3,
-                           "Description": "Bucket of the zip with the sm_teamkit package (docs/admin.md)."},
-            "CodeKey": {"Type": "String", "Default": "sm-teamkit/sm-teamkit-admin.zip",
-                        "Description": "Key of that zip."},
+            "DomainId": {
+                "Type": "String",
+                "AllowedPattern": "d-[a-z0-9]{12}",
+                "Description": "The SageMaker domain to watch.",
+            },
+            "Sender": {
+                "Type": "String",
+                "MinLength": 3,
+                "Description": "From address; an SES-verified identity (address or its domain).",
+            },
+            "Schedule": {
+                "Type": "String",
+                "Default": "cron(0 7 ? * MON-FRI *)",
+                "Description": "EventBridge schedule expression (UTC).",
+            },
+            "StateBucket": {
+                "Type": "String",
+                "MinLength": 3,
+                "Description": "Bucket of the state object that remembers today's reminders.",
+            },
+            "StateKey": {
+                "Type": "String",
+                "Default": "sm-teamkit/reminders.json",
+                "Description": "Key of the state object.",
+            },
+            "StopAfterHours": {
+                "Type": "Number",
+                "Default": 0,
+                "MinValue": 0,
+                "Description": "Stop apps running longer than this unless tagged sm-teamkit:keep (0: never stop).",
+            },
+            "EmailTagKey": {
+                "Type": "String",
+                "Default": email_tag_key,
+                "MinLength": 1,
+                "Description": "User-profile tag holding the owner's address.",
+            },
+            "NudgeHours": {
+                "Type": "String",
+                "Default": json.dumps(nudge_hours, sort_keys=True),
+                "MinLength": 2,
+                "Description": "Hours after which an app is past its limit, by instance-type "
+                "pattern, as JSON (c.SmTeamkit.nudge_hours).",
+            },
+            "CodeBucket": {
+                "Type": "String",
+                "MinLength": 3,
+                "Description": "Bucket of the zip with the sm_teamkit package (docs/admin.md).",
+            },
+            "CodeKey": {
+                "Type": "String",
+                "Default": "sm-teamkit/sm-teamkit-admin.zip",
+                "Description": "Key of that zip.",
+            },
         },
         "Conditions": {"StopEnabled": {"Fn::Not": [{"Fn::Equals": [{"Ref": "StopAfterHours"}, 0]}]}},
         "Resources": {
@@ -83,11 +150,20 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 "Properties": {
                     "AssumeRolePolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                       "Action": "sts:AssumeRole"}],
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
                     },
-                    "Policies": [{"PolicyName": "sm-teamkit-remind",
-                                  "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}],
+                    "Policies": [
+                        {
+                            "PolicyName": "sm-teamkit-remind",
+                            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                        }
+                    ],
                 },
             },
             "Function": {
@@ -102,14 +178,16 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                     "Role": {"Fn::GetAtt": ["Role", "Arn"]},
                     "Timeout": 300,
                     "MemorySize": 256,
-                    "Environment": {"Variables": {
-                        "SM_TEAMKIT_DOMAIN_ID": {"Ref": "DomainId"},
-                        "SM_TEAMKIT_SENDER": {"Ref": "Sender"},
-                        "SM_TEAMKIT_STATE": _sub("s3://${StateBucket}/${StateKey}"),
-                        "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
-                        "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
-                        "SM_TEAMKIT_NUDGE_HOURS": {"Ref": "NudgeHours"},
-                    }},
+                    "Environment": {
+                        "Variables": {
+                            "SM_TEAMKIT_DOMAIN_ID": {"Ref": "DomainId"},
+                            "SM_TEAMKIT_SENDER": {"Ref": "Sender"},
+                            "SM_TEAMKIT_STATE": _sub("s3://${StateBucket}/${StateKey}"),
+                            "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
+                            "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
+                            "SM_TEAMKIT_NUDGE_HOURS": {"Ref": "NudgeHours"},
+                        }
+                    },
                 },
             },
             "ScheduleRule": {
@@ -131,6 +209,8 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 },
             },
         },
-        "Outputs": {"FunctionName": {"Value": {"Ref": "Function"}},
-                    "RoleArn": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}}},
+        "Outputs": {
+            "FunctionName": {"Value": {"Ref": "Function"}},
+            "RoleArn": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}},
+        },
     }

@@ -32,8 +32,9 @@ def _idle_settings(settings: dict | None, app_type: str) -> dict:
     return (app.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
 
 
-def effective_idle(app_type: str, space_settings: dict | None, user_settings: dict | None,
-                   domain_user_settings: dict | None) -> IdlePolicy:
+def effective_idle(
+    app_type: str, space_settings: dict | None, user_settings: dict | None, domain_user_settings: dict | None
+) -> IdlePolicy:
     """The idle shutdown that applies to an app of ``app_type`` (space settings are None for
     an app of a user profile)."""
     if app_type not in IDLE_APP_TYPES:

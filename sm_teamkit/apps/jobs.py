@@ -66,22 +66,52 @@ class Kind:
 
 
 KINDS = {
-    "training": Kind("training-job", "list_training_jobs", "TrainingJobSummaries", "TrainingJobName",
-                     "TrainingJobArn", frozenset({"InProgress"}), "TrainingJobStatus", "describe_training_job"),
-    "processing": Kind("processing-job", "list_processing_jobs", "ProcessingJobSummaries", "ProcessingJobName",
-                       "ProcessingJobArn", frozenset({"InProgress"}), "ProcessingJobStatus",
-                       "describe_processing_job"),
-    "transform": Kind("transform-job", "list_transform_jobs", "TransformJobSummaries", "TransformJobName",
-                      "TransformJobArn", frozenset({"InProgress"}), "TransformJobStatus", "describe_transform_job"),
-    "endpoint": Kind("endpoint", "list_endpoints", "Endpoints", "EndpointName", "EndpointArn",
-                     frozenset({"InService", "Creating", "Updating", "SystemUpdating", "RollingBack",
-                                "UpdateRollbackFailed"}), "EndpointStatus", "describe_endpoint", bounded=False),
+    "training": Kind(
+        "training-job",
+        "list_training_jobs",
+        "TrainingJobSummaries",
+        "TrainingJobName",
+        "TrainingJobArn",
+        frozenset({"InProgress"}),
+        "TrainingJobStatus",
+        "describe_training_job",
+    ),
+    "processing": Kind(
+        "processing-job",
+        "list_processing_jobs",
+        "ProcessingJobSummaries",
+        "ProcessingJobName",
+        "ProcessingJobArn",
+        frozenset({"InProgress"}),
+        "ProcessingJobStatus",
+        "describe_processing_job",
+    ),
+    "transform": Kind(
+        "transform-job",
+        "list_transform_jobs",
+        "TransformJobSummaries",
+        "TransformJobName",
+        "TransformJobArn",
+        frozenset({"InProgress"}),
+        "TransformJobStatus",
+        "describe_transform_job",
+    ),
+    "endpoint": Kind(
+        "endpoint",
+        "list_endpoints",
+        "Endpoints",
+        "EndpointName",
+        "EndpointArn",
+        frozenset({"InService", "Creating", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}),
+        "EndpointStatus",
+        "describe_endpoint",
+        bounded=False,
+    ),
 }
 BY_RESOURCE = {k.resource_type: name for name, k in KINDS.items()}
 
 
-def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str],
-             extra_keys: tuple[str, ...]) -> bool:
+def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str], extra_keys: tuple[str, ...]) -> bool:
     """Exact matches only: the tag must name this profile or one of its spaces. Of the extra
     keys, one ending in ``space-name`` names a space, any other a profile."""
     if tags.get(PROFILE_TAG, "").endswith(f":user-profile/{domain_id}/{profile}"):
@@ -133,20 +163,30 @@ class Owner:
 
     def tag_filters(self) -> list[dict]:
         """One GetResources tag filter per key that can name this owner (values OR'd, keys not)."""
-        values = {PROFILE_TAG: [f"{self.arn_prefix}user-profile/{self.domain_id}/{self.profile}"],
-                  SPACE_TAG: [f"{self.arn_prefix}space/{self.domain_id}/{s}" for s in sorted(self.spaces)]}
+        values = {
+            PROFILE_TAG: [f"{self.arn_prefix}user-profile/{self.domain_id}/{self.profile}"],
+            SPACE_TAG: [f"{self.arn_prefix}space/{self.domain_id}/{s}" for s in sorted(self.spaces)],
+        }
         for key in self.extra_keys:
             values[key] = sorted(self.spaces) if key.endswith("space-name") else [self.profile]
-        return [{"Key": key, "Values": vals[i:i + TAG_VALUES_PER_FILTER]}
-                for key, vals in values.items() for i in range(0, len(vals), TAG_VALUES_PER_FILTER)]
+        return [
+            {"Key": key, "Values": vals[i : i + TAG_VALUES_PER_FILTER]}
+            for key, vals in values.items()
+            for i in range(0, len(vals), TAG_VALUES_PER_FILTER)
+        ]
 
 
 class JobTracker:
     """The user's running jobs and endpoints, kept between refreshes (used inside the apps
     refresh, one at a time)."""
 
-    def __init__(self, sm: Callable[[], object], tagging: Callable[[], object], discovery_seconds: float,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        sm: Callable[[], object],
+        tagging: Callable[[], object],
+        discovery_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ):
         self._sm = sm
         self._tagging = tagging
         self._discovery_seconds = discovery_seconds
@@ -186,8 +226,7 @@ class JobTracker:
                     self._finished.add(arn)
                 continue
             self._running[arn] = info
-        return sorted((self._running[a] for a in self._owned if a in self._running),
-                      key=lambda j: -j.created_at)
+        return sorted((self._running[a] for a in self._owned if a in self._running), key=lambda j: -j.created_at)
 
     # --- which ARNs ----------------------------------------------------------------------
     def _discover(self, owner: Owner) -> set[str]:
@@ -201,8 +240,11 @@ class JobTracker:
                 error = aws_error(exc, "find your jobs with the Resource Groups Tagging API (tag:GetResources)")
                 if error.code not in ("aws_access_denied", "aws_unreachable", "aws_error"):
                     raise error from exc  # throttling: the refresh keeps its last answer, backs off
-                self.source = {"method": "listing", "reason": f"{error.message} Running jobs are listed "
-                               "account-wide instead (slower; allow and reach tag:GetResources to fix)."}
+                self.source = {
+                    "method": "listing",
+                    "reason": f"{error.message} Running jobs are listed "
+                    "account-wide instead (slower; allow and reach tag:GetResources to fix).",
+                }
                 self._tags_retry_at = now + TAGS_RETRY_SECONDS
                 log.warning("sm_teamkit: %s", self.source["reason"])
             else:
@@ -217,8 +259,14 @@ class JobTracker:
         for tag_filter in owner.tag_filters():
             if not tag_filter["Values"]:
                 continue
-            for item in pages(tagging.get_resources, "ResourceTagMappingList", token="PaginationToken",
-                              TagFilters=[tag_filter], ResourceTypeFilters=types, ResourcesPerPage=100):
+            for item in pages(
+                tagging.get_resources,
+                "ResourceTagMappingList",
+                token="PaginationToken",
+                TagFilters=[tag_filter],
+                ResourceTypeFilters=types,
+                ResourcesPerPage=100,
+            ):
                 if kind_and_name(item["ResourceARN"])[0]:
                     found.add(item["ResourceARN"])
         return found
@@ -234,8 +282,7 @@ class JobTracker:
                     arn = summary[kind.arn_key]
                     if arn not in self._tags:
                         self._tags[arn] = {t["Key"]: t["Value"] for t in pages(sm.list_tags, "Tags", ResourceArn=arn)}
-                    if is_owned(self._tags[arn], owner.domain_id, owner.profile, set(owner.spaces),
-                                owner.extra_keys):
+                    if is_owned(self._tags[arn], owner.domain_id, owner.profile, set(owner.spaces), owner.extra_keys):
                         found.add(arn)
         return found
 
@@ -257,7 +304,12 @@ class JobTracker:
         else:
             itype, count = _resources(sm, kind, described)
         created = described.get("CreationTime")
-        return JobInfo(kind=kind, name=name, arn=arn, status=str(described.get(spec.status_key, "")),
-                       instance_type=itype, instance_count=count,
-                       created_at=created.timestamp() if isinstance(created, datetime) else float(created or 0))
-
+        return JobInfo(
+            kind=kind,
+            name=name,
+            arn=arn,
+            status=str(described.get(spec.status_key, "")),
+            instance_type=itype,
+            instance_count=count,
+            created_at=created.timestamp() if isinstance(created, datetime) else float(created or 0),
+        )

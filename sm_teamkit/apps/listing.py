@@ -44,8 +44,7 @@ def epoch(value) -> float:
 
 def list_domain_apps(sm, domain_id: str) -> tuple[dict[str, dict], list[dict]]:
     """Every space of the domain by name, and every app that is not gone (ListSpaces, ListApps)."""
-    spaces = {sp["SpaceName"]: sp for sp in pages(sm.list_spaces, "Spaces", DomainIdEquals=domain_id,
-                                                   MaxResults=PAGE)}
+    spaces = {sp["SpaceName"]: sp for sp in pages(sm.list_spaces, "Spaces", DomainIdEquals=domain_id, MaxResults=PAGE)}
     raw = pages(sm.list_apps, "Apps", DomainIdEquals=domain_id, MaxResults=PAGE)
     return spaces, [a for a in raw if a.get("Status") not in GONE]
 
@@ -54,8 +53,7 @@ class SpaceDirectory:
     """The domain's spaces by name, kept between refreshes. Not thread-safe: used inside one
     refresh at a time (the apps refresh is a single flight)."""
 
-    def __init__(self, sm: Callable[[], object], domain_id: str, refresh_seconds: float,
-                 clock: Callable[[], float]):
+    def __init__(self, sm: Callable[[], object], domain_id: str, refresh_seconds: float, clock: Callable[[], float]):
         self._sm = sm
         self._domain_id = domain_id
         self._refresh_seconds = refresh_seconds
@@ -93,8 +91,7 @@ class SpaceDirectory:
 
 def own_apps(sm, domain_id: str, profile: str, spaces: list[str]) -> list[dict]:
     """The apps of ``profile`` (Studio Classic) and of each space in ``spaces``, not gone."""
-    found = list(pages(sm.list_apps, "Apps", DomainIdEquals=domain_id, UserProfileNameEquals=profile,
-                       MaxResults=PAGE))
+    found = list(pages(sm.list_apps, "Apps", DomainIdEquals=domain_id, UserProfileNameEquals=profile, MaxResults=PAGE))
     for space in spaces:
         found += pages(sm.list_apps, "Apps", DomainIdEquals=domain_id, SpaceNameEquals=space, MaxResults=PAGE)
     return [a for a in found if a.get("Status") not in GONE]
@@ -105,8 +102,15 @@ class SharedSpacesApps:
     interval after the first refresh (``at_first``: at once, for a one-shot command), then
     with the same jitter as the panel's refresh."""
 
-    def __init__(self, domain_id: str, panel_seconds: float, refresh_seconds: float, jitter: float,
-                 clock: Callable[[], float], at_first: bool = False):
+    def __init__(
+        self,
+        domain_id: str,
+        panel_seconds: float,
+        refresh_seconds: float,
+        jitter: float,
+        clock: Callable[[], float],
+        at_first: bool = False,
+    ):
         self._domain_id = domain_id
         self._panel_seconds = panel_seconds
         self._refresh_seconds = refresh_seconds
@@ -129,11 +133,19 @@ class SharedSpacesApps:
             names = {n for n, sp in spaces.items() if is_shared(sp)} - skip
             # the domain's apps take about one page per 100 spaces; a space of its own, one call
             if len(names) <= len(spaces) // PAGE + 1:
-                raw = [a for n in sorted(names) for a in pages(
-                    sm.list_apps, "Apps", DomainIdEquals=self._domain_id, SpaceNameEquals=n, MaxResults=PAGE)]
+                raw = [
+                    a
+                    for n in sorted(names)
+                    for a in pages(
+                        sm.list_apps, "Apps", DomainIdEquals=self._domain_id, SpaceNameEquals=n, MaxResults=PAGE
+                    )
+                ]
             else:
-                raw = [a for a in pages(sm.list_apps, "Apps", DomainIdEquals=self._domain_id, MaxResults=PAGE)
-                       if a.get("SpaceName") in names]
+                raw = [
+                    a
+                    for a in pages(sm.list_apps, "Apps", DomainIdEquals=self._domain_id, MaxResults=PAGE)
+                    if a.get("SpaceName") in names
+                ]
             self._apps = [a for a in raw if a.get("Status") not in GONE]
             self.listed_at = now
             self._due_at = now + self._refresh_seconds * (1 + random.uniform(-1, 1) * self._jitter)

@@ -63,8 +63,7 @@ def classify_app(app: dict, spaces: dict[str, dict]) -> AppInfo:
     )
 
 
-def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[str, float],
-               nudge: bool = True) -> dict:
+def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[str, float], nudge: bool = True) -> dict:
     """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
     out = asdict(app)
     running = app.status in RUNNING

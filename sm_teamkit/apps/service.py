@@ -64,9 +64,15 @@ class AppsWorld:
 class AppsService:
     """Blocking; every public method may call AWS at most once per interval in total."""
 
-    def __init__(self, settings: AppsSettings, aws: AwsSettings, prices: PriceList,
-                 activity: Callable[[], dict] | None = None, clock: Callable[[], float] = time.time,
-                 in_server: bool = True):
+    def __init__(
+        self,
+        settings: AppsSettings,
+        aws: AwsSettings,
+        prices: PriceList,
+        activity: Callable[[], dict] | None = None,
+        clock: Callable[[], float] = time.time,
+        in_server: bool = True,
+    ):
         """``clock``: seconds for ages, refresh pacing and the idle-settings cache (tests pass a
         fake one). ``in_server``: a panel's server, whose first refresh leaves out other
         people's shared spaces (a one-shot command lists them at once)."""
@@ -81,8 +87,14 @@ class AppsService:
         self._described: dict[tuple, tuple[float, dict | Exception]] = {}  # idle settings cache
         self._spaces = SpaceDirectory(lambda: self.sm, settings.domain_id, settings.spaces_refresh_seconds, clock)
         self._jobs = JobTracker(lambda: self.sm, lambda: self.tagging, settings.jobs_discovery_seconds, clock)
-        self._shared = SharedSpacesApps(settings.domain_id, settings.refresh_seconds, settings.shared_refresh_seconds,
-                                        settings.refresh_jitter, clock, at_first=not in_server)
+        self._shared = SharedSpacesApps(
+            settings.domain_id,
+            settings.refresh_seconds,
+            settings.shared_refresh_seconds,
+            settings.refresh_jitter,
+            clock,
+            at_first=not in_server,
+        )
         self._cache: SingleFlight[AppsWorld] = SingleFlight(
             self._fetch,
             settings.refresh_seconds,
@@ -94,8 +106,9 @@ class AppsService:
         )
 
     @classmethod
-    def from_config(cls, config, identity, aws: AwsSettings,
-                    activity: Callable[[], dict] | None = None, in_server: bool = True) -> AppsService:
+    def from_config(
+        cls, config, identity, aws: AwsSettings, activity: Callable[[], dict] | None = None, in_server: bool = True
+    ) -> AppsService:
         """This user's apps service: who and where from ``identity``, the rest from the config;
         ``activity``: this server's last activity (in a Jupyter server)."""
         settings = AppsSettings.from_config(
@@ -148,8 +161,9 @@ class AppsService:
         world.shared += self._others_shared(spaces, set(owned + here))
         world.shared_listed_at = self._shared.listed_at
         if s.track_jobs:
-            owner = Owner(s.domain_id, s.user_profile_name, frozenset(owned), self._arn_prefix(),
-                          tuple(s.owner_tag_keys))
+            owner = Owner(
+                s.domain_id, s.user_profile_name, frozenset(owned), self._arn_prefix(), tuple(s.owner_tag_keys)
+            )
             world.jobs = self._jobs.jobs(owner)
             world.jobs_source = dict(self._jobs.source)
         return world
@@ -170,7 +184,9 @@ class AppsService:
         key = (*app.key, app.created_at)
         if key not in self._reasons:
             params = {"DomainId": self.settings.domain_id, "AppType": app.app_type, "AppName": app.app_name}
-            params.update({"SpaceName": app.space_name} if app.space_name else {"UserProfileName": app.user_profile_name})
+            params.update(
+                {"SpaceName": app.space_name} if app.space_name else {"UserProfileName": app.user_profile_name}
+            )
             try:
                 self._reasons[key] = self.sm.describe_app(**params).get("FailureReason", "") or ""
             except Exception:  # the reason is a nicety; the list must not fail for it
@@ -199,12 +215,16 @@ class AppsService:
         domain_id = self.settings.domain_id
         try:
             domain = self._describe(("domain", domain_id), lambda: self.sm.describe_domain(DomainId=domain_id))
-            profile = self._describe(("profile", app.owner), lambda: self.sm.describe_user_profile(
-                DomainId=domain_id, UserProfileName=app.owner))
+            profile = self._describe(
+                ("profile", app.owner),
+                lambda: self.sm.describe_user_profile(DomainId=domain_id, UserProfileName=app.owner),
+            )
             space = None
             if app.space_name:
-                space = self._describe(("space", app.space_name), lambda: self.sm.describe_space(
-                    DomainId=domain_id, SpaceName=app.space_name)).get("SpaceSettings")
+                space = self._describe(
+                    ("space", app.space_name),
+                    lambda: self.sm.describe_space(DomainId=domain_id, SpaceName=app.space_name),
+                ).get("SpaceSettings")
         except Exception as exc:  # the list must not fail for a nicety
             return unknown(aws_error(exc, "read the idle shutdown settings").message)
         return effective_idle(app.app_type, space, profile.get("UserSettings"), domain.get("DefaultUserSettings"))
@@ -266,8 +286,9 @@ class AppsService:
             "error": snap.error.to_json() if snap.error else None,
             "retry_in_seconds": round(snap.retry_in, 1),
             "refresh_seconds": self.settings.refresh_seconds,
-            "shared_listed_at": None if world.shared_listed_at is None else datetime.fromtimestamp(
-                world.shared_listed_at, timezone.utc).isoformat(),
+            "shared_listed_at": None
+            if world.shared_listed_at is None
+            else datetime.fromtimestamp(world.shared_listed_at, timezone.utc).isoformat(),
             "shared_refresh_seconds": self.settings.shared_refresh_seconds,
             "jobs_source": world.jobs_source,
             "region": self.prices.region,
@@ -294,8 +315,7 @@ class AppsService:
         }
 
     # --- acting --------------------------------------------------------------------------
-    def stop(self, app_type: str, app_name: str, space_name: str = "",
-             snap: Snapshot[AppsWorld] | None = None) -> dict:
+    def stop(self, app_type: str, app_name: str, space_name: str = "", snap: Snapshot[AppsWorld] | None = None) -> dict:
         """Delete one of the user's apps. Ownership comes from our own view of AWS; an app
         that is not the user's is refused before any DeleteApp call."""
         snap = self._cache.get() if snap is None else snap
@@ -303,7 +323,8 @@ class AppsService:
             raise snap.error or Unavailable("No app list yet.")
         world = snap.value
         mine = [
-            a for a in world.apps
+            a
+            for a in world.apps
             if a.app_type == app_type and a.app_name == app_name and a.space_name == (space_name or "")
         ]
         if not mine:
@@ -330,5 +351,9 @@ class AppsService:
                     a.status, a.stoppable = "Deleting", False
 
         self._cache.update(mark)
-        return {"stopped": True, "status": "Deleting", "this_app": app.this_app,
-                "message": f"{app_type} app {app_name!r} is being deleted."}
+        return {
+            "stopped": True,
+            "status": "Deleting",
+            "this_app": app.this_app,
+            "message": f"{app_type} app {app_name!r} is being deleted.",
+        }

@@ -47,8 +47,11 @@ def teamkit_for(args):
     if not given and (not target.domain or here.identity().is_studio):
         return here
     # the target's values become the config's own (the identity and AWS settings read them)
-    for name, value in (("domain_id", target.domain), ("user_profile_name", target.user_profile),
-                        ("aws_region", target.region)):
+    for name, value in (
+        ("domain_id", target.domain),
+        ("user_profile_name", target.user_profile),
+        ("aws_region", target.region),
+    ):
         if value:
             setattr(config, name, value)
     config.space_name = ""  # a laptop is no Studio app: nothing is "this app"

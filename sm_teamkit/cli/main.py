@@ -41,8 +41,15 @@ def config_rows() -> list[dict]:
     kit, fresh = load_config(), SmTeamkit()  # fresh: defaults as resolved here (some read the env)
     rows = []
     for name, trait in sorted(SmTeamkit.class_traits(config=True).items()):
-        rows.append({"name": name, "value": getattr(kit, name), "default": getattr(fresh, name),
-                     "type": type(trait).__name__, "help": " ".join((trait.help or "").split())})
+        rows.append(
+            {
+                "name": name,
+                "value": getattr(kit, name),
+                "default": getattr(fresh, name),
+                "type": type(trait).__name__,
+                "help": " ".join((trait.help or "").split()),
+            }
+        )
     return rows
 
 
@@ -69,8 +76,7 @@ class _VersionAction(argparse.Action):
     """``--version``: the installed version, looked up only when asked."""
 
     def __init__(self, option_strings, dest, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="print the version and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
         print(f"sm-teamkit {version()}")
@@ -102,10 +108,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    add_command(sub, "status", cmd_status, "who and where this is (domain, profile, space, app) and what works",
-                json="print the same JSON as GET /sm-teamkit/status")
-    p = add_command(sub, "config", cmd_config, "every setting (c.SmTeamkit.*) with its current value and help",
-                    json="name, value, default, type and help of each")
+    add_command(
+        sub,
+        "status",
+        cmd_status,
+        "who and where this is (domain, profile, space, app) and what works",
+        json="print the same JSON as GET /sm-teamkit/status",
+    )
+    p = add_command(
+        sub,
+        "config",
+        cmd_config,
+        "every setting (c.SmTeamkit.*) with its current value and help",
+        json="name, value, default, type and help of each",
+    )
     p.add_argument("name", nargs="*", help="only these settings")
 
     for register in command_groups(command):
@@ -141,7 +157,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if exc.status < 500 else 1
     except KeyboardInterrupt:
         return 130
-
 
 
 def _reader_went_away() -> int:

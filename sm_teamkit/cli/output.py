@@ -37,6 +37,7 @@ def print_table(rows: Sequence[Sequence], right: Sequence[int] = ()) -> None:
         return
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        cells = [str(c).rjust(w) if i in right else str(c).ljust(w)
-                 for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        cells = [
+            str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
         print("  ".join(cells).rstrip())

@@ -31,15 +31,18 @@ def cmd_list(args) -> int:
         return 0
     envs = listing["environments"]
     if not envs:
-        print(f"No pipenv, uv or conda environments found (looked in {listing['workon_home']}, "
-              f"{', '.join(listing['project_roots'] + listing['conda_envs_dirs']) or 'no project roots'}).")
+        print(
+            f"No pipenv, uv or conda environments found (looked in {listing['workon_home']}, "
+            f"{', '.join(listing['project_roots'] + listing['conda_envs_dirs']) or 'no project roots'})."
+        )
         return 0
     # ID is what `kernels repair|install-ipykernel|rebuild` take, and the kernel's name once registered.
     rows = [("STATUS", "TOOL", "PYTHON", "PROJECT", "ID", "PATH")]
     for e in envs:
         status = e["status"] + ("" if e["registered"] or e["status"] != "ready" else " (not registered yet)")
-        rows.append((status, e["tool"], e["python_version"] or "?", e["project_path"] or e["project_name"],
-                     e["id"], e["path"]))
+        rows.append(
+            (status, e["tool"], e["python_version"] or "?", e["project_path"] or e["project_name"], e["id"], e["path"])
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
@@ -47,17 +50,21 @@ def cmd_list(args) -> int:
         for problem in e["problems"]:
             print(f"  {e['project_name']}: {problem}")
     s = listing["summary"]
-    print(f"\n{s['ready']} ready, {s['needs_ipykernel']} without ipykernel, {s['broken']} broken, "
-          f"{s['creating']} being created; image Python {listing['image_python']}; "
-          f"kernelspecs in {listing['kernels_dir']}")
+    print(
+        f"\n{s['ready']} ready, {s['needs_ipykernel']} without ipykernel, {s['broken']} broken, "
+        f"{s['creating']} being created; image Python {listing['image_python']}; "
+        f"kernelspecs in {listing['kernels_dir']}"
+    )
     return 0
 
 
 def cmd_sync(args) -> int:
     result = _service(args).sync()
     if not printed_json(args, result.to_json()):
-        print(f"kernelspecs in {result.kernels_dir}: {len(result.written)} written, "
-              f"{len(result.removed)} removed, {len(result.unchanged)} unchanged")
+        print(
+            f"kernelspecs in {result.kernels_dir}: {len(result.written)} written, "
+            f"{len(result.removed)} removed, {len(result.unchanged)} unchanged"
+        )
         for line in result.conflicts + result.errors:
             print(f"  {line}", file=sys.stderr)
     return 1 if result.errors else 0
@@ -87,18 +94,39 @@ def cmd_action(args) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    ksub = add_group(sub, "kernels", "pipenv, uv and conda environments as Jupyter kernels: list, sync, repair",
-                     "kernels_command", "ACTION")
+    ksub = add_group(
+        sub,
+        "kernels",
+        "pipenv, uv and conda environments as Jupyter kernels: list, sync, repair",
+        "kernels_command",
+        "ACTION",
+    )
 
-    add_command(ksub, "list", cmd_list, "environments with status, Python version, project and problems",
-                json="print the same JSON as GET /sm-teamkit/kernels")
-    s = add_command(ksub, "sync", cmd_sync, "write kernelspecs for ready environments, remove stale ones",
-                    json="print what was written and removed as JSON")
-    s.add_argument("--kernels-dir", default="", metavar="DIR",
-                   help="kernels folder to write (default: c.SmTeamkit.kernels_dir, else the Jupyter data dir's)")
+    add_command(
+        ksub,
+        "list",
+        cmd_list,
+        "environments with status, Python version, project and problems",
+        json="print the same JSON as GET /sm-teamkit/kernels",
+    )
+    s = add_command(
+        ksub,
+        "sync",
+        cmd_sync,
+        "write kernelspecs for ready environments, remove stale ones",
+        json="print what was written and removed as JSON",
+    )
+    s.add_argument(
+        "--kernels-dir",
+        default="",
+        metavar="DIR",
+        help="kernels folder to write (default: c.SmTeamkit.kernels_dir, else the Jupyter data dir's)",
+    )
 
-    for action, text in (("repair", "recreate a broken environment from its Pipfile (pipenv) or uv.lock (uv)"),
-                         ("install-ipykernel", "pip install ipykernel into an environment, then register it"),
-                         ("rebuild", "make an environment again with this image's Python, same packages and kernel")):
+    for action, text in (
+        ("repair", "recreate a broken environment from its Pipfile (pipenv) or uv.lock (uv)"),
+        ("install-ipykernel", "pip install ipykernel into an environment, then register it"),
+        ("rebuild", "make an environment again with this image's Python, same packages and kernel"),
+    ):
         s = add_command(ksub, action, cmd_action, text, json="print the finished job as JSON", action=action)
         s.add_argument("environment", help="the environment's ID, path or project (as `sm-teamkit kernels list` shows)")

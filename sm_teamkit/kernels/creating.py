@@ -58,8 +58,9 @@ def _changed_at(env: Environment) -> float:
     return newest
 
 
-def mark_creating(envs: list[Environment], now: float, settle_seconds: float,
-                  ours: frozenset[str] = frozenset()) -> None:
+def mark_creating(
+    envs: list[Environment], now: float, settle_seconds: float, ours: frozenset[str] = frozenset()
+) -> None:
     """An environment not yet ready whose folders changed in the last ``settle_seconds``, or
     in which pipenv, uv, conda or pip still runs, is being created: no action is offered (it
     would compete with its creator) until it settles."""

@@ -24,9 +24,7 @@ def _children(root: str | Path) -> list[str]:
     try:
         with os.scandir(root) as it:
             return sorted(
-                e.path
-                for e in it
-                if not e.name.startswith(".") and PARKED_MARKER not in e.name and _is_dir_or_link(e)
+                e.path for e in it if not e.name.startswith(".") and PARKED_MARKER not in e.name and _is_dir_or_link(e)
             )
     except OSError:
         return []
@@ -110,7 +108,9 @@ def candidate_paths(settings: KernelsSettings) -> list[tuple[str, str, str]]:
     return out
 
 
-def discover(settings: KernelsSettings, now: float | None = None, ours: frozenset[str] = frozenset()) -> list[Environment]:
+def discover(
+    settings: KernelsSettings, now: float | None = None, ours: frozenset[str] = frozenset()
+) -> list[Environment]:
     """Every environment under the configured roots, sorted by project name, with
     display names made unique when two projects share a name. ``now`` (the injected clock's
     time) is when an environment that changed less than ``settle_seconds`` ago counts as
@@ -142,5 +142,5 @@ def _disambiguate(envs: list[Environment]) -> None:
                 else:
                     label = os.path.dirname(env.project_path or env.path)
                     if label == home or label.startswith(home + os.sep):
-                        label = "~" + label[len(home):]
+                        label = "~" + label[len(home) :]
                 env.display_name = f"{env.display_name[:-1]}, {label})"

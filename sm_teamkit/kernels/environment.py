@@ -135,8 +135,13 @@ def site_packages(env: str | Path, version: str) -> list[str]:
         return []
 
 
-def inspect_env(env_path: str | Path, source: str, project_path: str = "", image_version: str = "",
-                dirs: dict[str, bool] | None = None) -> Environment:
+def inspect_env(
+    env_path: str | Path,
+    source: str,
+    project_path: str = "",
+    image_version: str = "",
+    dirs: dict[str, bool] | None = None,
+) -> Environment:
     """Everything the files of one environment say about it. Never raises for a bad env.
     ``image_version`` ("3.12") is the image's Python: an env made for another minor version
     is marked ``made_for`` and offered a rebuild. ``dirs`` caches, for one discovery pass,
@@ -229,8 +234,14 @@ def inspect_conda(path: str, source: str) -> Environment:
     """A conda (or micromamba) environment: a self-contained prefix with ``conda-meta/``
     and its own ``bin/python``; its name is its folder's; no pyvenv.cfg, no project."""
     name = os.path.basename(path.rstrip(os.sep)) or path
-    env = Environment(id=kernel_name(path, name, "conda"), path=path, source=source or "conda",
-                    project_name=name, tool=kinds.CONDA, lock="conda-meta")
+    env = Environment(
+        id=kernel_name(path, name, "conda"),
+        path=path,
+        source=source or "conda",
+        project_name=name,
+        tool=kinds.CONDA,
+        lock="conda-meta",
+    )
     env.python_version = kinds.conda_python_version(path)
     python = os.path.join(path, "bin", "python")
     env.interpreter = env.base_interpreter = python

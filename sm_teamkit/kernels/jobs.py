@@ -76,8 +76,17 @@ def run_logged(job: Job, argv: list[str], cwd: str, env: dict, timeout: float) -
     """Run a command, streaming its output into the job log; raise JobFailed on failure."""
     job.write(f"$ {' '.join(argv)}")
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace", bufsize=1)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        )
     except OSError as exc:
         raise JobFailed(f"Cannot run {argv[0]}: {exc.strerror or exc}.") from exc
     timer = threading.Timer(timeout, proc.kill)
@@ -91,8 +100,15 @@ def run_logged(job: Job, argv: list[str], cwd: str, env: dict, timeout: float) -
         timer.cancel()
     if code != 0:
         tail = " ".join(list(job.log)[-3:])
-        offline = any(w in tail for w in ("NewConnectionError", "Name or service not known",
-                                          "Temporary failure in name resolution", "Network is unreachable"))
+        offline = any(
+            w in tail
+            for w in (
+                "NewConnectionError",
+                "Name or service not known",
+                "Temporary failure in name resolution",
+                "Network is unreachable",
+            )
+        )
         hint = " The package index cannot be reached: you seem to be offline." if offline else ""
         raise JobFailed(f"{Path(argv[0]).name} {' '.join(argv[1:3])} failed (exit {code}).{hint} See the log.")
 
@@ -111,8 +127,13 @@ class JobRunner:
     """Runs at most one job per environment, each in its own thread; keeps recent jobs.
     ``work`` maps each action to the function doing it (``repair.WORK``)."""
 
-    def __init__(self, settings: KernelsSettings, work: Mapping[str, Work],
-                 on_done: Callable[[Job], None] | None = None, keep: int = 20):
+    def __init__(
+        self,
+        settings: KernelsSettings,
+        work: Mapping[str, Work],
+        on_done: Callable[[Job], None] | None = None,
+        keep: int = 20,
+    ):
         self.settings = settings
         self.work = work
         self.on_done = on_done

@@ -72,10 +72,13 @@ def kernelspec_for(env: Environment) -> dict:
         "language": "python",
         # The server's PYTHONPATH names its own Python's packages: inherited by a kernel of
         # another version (a conda env, a rebuilt one), it breaks the stdlib. Empty = unset.
-        "env": {activate: env.path.replace("$", "$$"), "PATH": bin_dir.replace("$", "$$") + ":${PATH}",
-                "PYTHONPATH": "",
-                # Spark UIs of this kernel listen on loopback only: reached through the proxy.
-                "SPARK_LOCAL_IP": "127.0.0.1"},
+        "env": {
+            activate: env.path.replace("$", "$$"),
+            "PATH": bin_dir.replace("$", "$$") + ":${PATH}",
+            "PYTHONPATH": "",
+            # Spark UIs of this kernel listen on loopback only: reached through the proxy.
+            "SPARK_LOCAL_IP": "127.0.0.1",
+        },
         "metadata": {
             **declared.get("metadata", {}),
             OWNER_KEY: {
@@ -115,8 +118,8 @@ def read_spec(spec_dir: str | Path) -> dict | None:
 
 def is_owned(spec: dict | None) -> bool:
     meta = (spec or {}).get("metadata")
-    return isinstance(meta, dict) and isinstance(meta.get(OWNER_KEY), dict) and (
-        meta[OWNER_KEY].get("owner") == OWNER_KEY
+    return (
+        isinstance(meta, dict) and isinstance(meta.get(OWNER_KEY), dict) and (meta[OWNER_KEY].get("owner") == OWNER_KEY)
     )
 
 
@@ -161,7 +164,9 @@ def _copy_logos(env: Environment, spec_dir: Path) -> None:
                 pass
 
 
-def sync_kernelspecs(envs: list[Environment], kernels_dir: Path, keep: set[str] | frozenset = frozenset()) -> SyncResult:
+def sync_kernelspecs(
+    envs: list[Environment], kernels_dir: Path, keep: set[str] | frozenset = frozenset()
+) -> SyncResult:
     """Make ``kernels_dir`` hold exactly one owned kernelspec per ready environment: write
     new or changed ones, remove owned ones whose environment is gone or no longer ready
     (except the names in ``keep``: environments a job is rebuilding), never touch a
@@ -178,9 +183,7 @@ def sync_kernelspecs(envs: list[Environment], kernels_dir: Path, keep: set[str] 
         spec_dir = kernels_dir / name
         spec = kernelspec_for(env)
         if name not in owned and os.path.lexists(spec_dir):
-            result.conflicts.append(
-                f"{spec_dir} exists and was not made by sm_teamkit; {env.path} is not registered."
-            )
+            result.conflicts.append(f"{spec_dir} exists and was not made by sm_teamkit; {env.path} is not registered.")
             env.problems.append(f"A kernelspec named {name} already exists and is not managed by sm_teamkit.")
             continue
         if owned.get(name) == spec:

@@ -42,7 +42,7 @@ def _envs_dirs_of(text: str) -> list[str]:
         rest = rest.strip()
         if rest.startswith("["):
             return [p.strip().strip("'\"") for p in rest.strip("[]").split(",") if p.strip()]
-        for item in lines[i + 1:]:
+        for item in lines[i + 1 :]:
             if not item.strip().startswith("-"):
                 break
             out.append(item.strip()[1:].strip().strip("'\""))
@@ -93,8 +93,7 @@ _UV_DIRS: dict[tuple[str, str, str], tuple[str, ...]] = {}
 
 def uv_python_dirs() -> tuple[str, ...]:
     """Where uv keeps the interpreters it manages (``uv python install``), with a trailing /."""
-    key = (os.environ.get("UV_PYTHON_INSTALL_DIR", ""), os.environ.get("XDG_DATA_HOME", ""),
-           os.environ.get("HOME", ""))
+    key = (os.environ.get("UV_PYTHON_INSTALL_DIR", ""), os.environ.get("XDG_DATA_HOME", ""), os.environ.get("HOME", ""))
     if key not in _UV_DIRS:
         data = key[1] or os.path.expanduser("~/.local/share")
         out = [key[0], os.path.join(data, "uv", "python")]

@@ -82,8 +82,10 @@ def rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
         raise JobFailed(f"This image's Python {image} cannot be run (kernels_image_python).")
     conda = conda_command() if env.tool == "conda" else None
     if env.tool == "conda" and not conda:
-        raise JobFailed("Rebuilding a conda environment needs micromamba, mamba or conda on PATH; none is here. "
-                         "Nothing was changed.")
+        raise JobFailed(
+            "Rebuilding a conda environment needs micromamba, mamba or conda on PATH; none is here. "
+            "Nothing was changed."
+        )
     uv = tools.uv_found(settings) if env.tool == "uv" else None
     job.write(f"rebuilding for Python {version} ({image}) from {locked.source}: {len(locked.requirements)} packages")
     path = Path(env.path)
@@ -112,8 +114,9 @@ def rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
         want = {"versions": locked.versions, "direct": locked.direct, "optional": optional}
         job.write("checking the new environment: versions as locked, the user's packages import")
         run([python, "-c", VERIFY, json.dumps(want)], cwd, {})
-        after = inspect_env(path, env.source, env.project_path if env.source == "project" else "",
-                            settings.image_version)
+        after = inspect_env(
+            path, env.source, env.project_path if env.source == "project" else "", settings.image_version
+        )
         if not after.interpreter_ok:
             raise JobFailed("The new environment does not work: " + " ".join(after.problems))
     except BaseException:
@@ -127,8 +130,9 @@ def rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
     job.write(f"removing the old environment {parked}")
     shutil.rmtree(parked, ignore_errors=True)
     if env.lock == "Pipfile.lock":
-        job.write(f"note: the Pipfile may still require Python {env.python_short}; "
-                  "pipenv warns until its [requires] python_version is updated.")
+        job.write(
+            f"note: the Pipfile may still require Python {env.python_short}; "
+            "pipenv warns until its [requires] python_version is updated."
+        )
     kernel = " as the same kernel" if after.has_ipykernel else "; it still needs ipykernel"
-    return (f"Rebuilt for Python {version}: {len(locked.versions)} packages as locked in "
-            f"{locked.source}{kernel}.")
+    return f"Rebuilt for Python {version}: {len(locked.versions)} packages as locked in {locked.source}{kernel}."

@@ -77,8 +77,13 @@ def install_ipykernel(job: Job, env: Environment, settings: KernelsSettings) -> 
     if index:
         check_index_reachable(index)
     # The environment's own interpreter runs its own pip (a conda env's too: never conda's base pip).
-    run_logged(job, [env.interpreter, "-m", "pip", "install", "ipykernel"], cwd=env.path,
-               env=job_env(settings, _activation(env)), timeout=settings.job_timeout_seconds)
+    run_logged(
+        job,
+        [env.interpreter, "-m", "pip", "install", "ipykernel"],
+        cwd=env.path,
+        env=job_env(settings, _activation(env)),
+        timeout=settings.job_timeout_seconds,
+    )
     after = _inspect_again(env, settings)
     if not after.has_ipykernel:
         raise JobFailed("pip finished but ipykernel_launcher is still not in the environment's site-packages.")
@@ -86,8 +91,9 @@ def install_ipykernel(job: Job, env: Environment, settings: KernelsSettings) -> 
 
 
 def _inspect_again(env: Environment, settings: KernelsSettings, path: str | Path = "") -> Environment:
-    return inspect_env(Path(path or env.path), env.source, env.project_path if env.source == "project" else "",
-                       settings.image_version)
+    return inspect_env(
+        Path(path or env.path), env.source, env.project_path if env.source == "project" else "", settings.image_version
+    )
 
 
 def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
@@ -111,8 +117,13 @@ def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
     pipenv = tools.ensure_pipenv(settings, run, settings.image_python or sys.executable)
     path = Path(env.path)
     parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
-    extra = {"PIPENV_IGNORE_VIRTUALENVS": "1", "PIPENV_YES": "1", "PIPENV_NOSPIN": "1",
-             "PIPENV_NO_INHERIT": "1", "PYTHONUNBUFFERED": "1"}
+    extra = {
+        "PIPENV_IGNORE_VIRTUALENVS": "1",
+        "PIPENV_YES": "1",
+        "PIPENV_NOSPIN": "1",
+        "PIPENV_NO_INHERIT": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
     if env.source == "project":
         extra["PIPENV_VENV_IN_PROJECT"] = "1"
     else:
@@ -121,8 +132,13 @@ def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
         job.write(f"parking the broken environment at {parked}")
         os.rename(path, parked)
     try:
-        run_logged(job, [*pipenv, "install"], cwd=env.project_path,
-                   env=job_env(settings, extra), timeout=settings.job_timeout_seconds)
+        run_logged(
+            job,
+            [*pipenv, "install"],
+            cwd=env.project_path,
+            env=job_env(settings, extra),
+            timeout=settings.job_timeout_seconds,
+        )
         after = inspect_env(path, env.source, env.project_path if env.source == "project" else "")
         if not os.path.lexists(path) and env.source != "project":
             # This pipenv names the project's environment differently: find it by .project.
@@ -158,8 +174,9 @@ def _recreate_with_uv(job: Job, env: Environment, settings: KernelsSettings) -> 
     """``uv sync`` in the project (``--frozen`` with a uv.lock); the old .venv parked meanwhile."""
     uv = tools.uv_found(settings)
     if uv is None:
-        raise JobFailed("This project is managed with uv, and uv is not found here (pip install uv). "
-                        "Nothing was changed.")
+        raise JobFailed(
+            "This project is managed with uv, and uv is not found here (pip install uv). Nothing was changed."
+        )
     if not env.project_path or not os.path.isfile(os.path.join(env.project_path, "pyproject.toml")):
         raise JobFailed(f"No pyproject.toml in {env.project_path}: uv cannot recreate the environment.")
     path = Path(env.path)
@@ -168,9 +185,13 @@ def _recreate_with_uv(job: Job, env: Environment, settings: KernelsSettings) -> 
     job.write(f"parking the broken environment at {parked}")
     os.rename(path, parked)
     try:
-        run_logged(job, [*uv, "sync", *frozen], cwd=env.project_path,
-                   env=job_env(settings, {"UV_PROJECT_ENVIRONMENT": str(path)}),
-                   timeout=settings.job_timeout_seconds)
+        run_logged(
+            job,
+            [*uv, "sync", *frozen],
+            cwd=env.project_path,
+            env=job_env(settings, {"UV_PROJECT_ENVIRONMENT": str(path)}),
+            timeout=settings.job_timeout_seconds,
+        )
         after = _inspect_again(env, settings)
         if not after.interpreter_ok:
             raise JobFailed("uv finished but the environment still does not work: " + " ".join(after.problems))
@@ -203,7 +224,9 @@ def _rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
 
 
 WORK: dict[str, Work] = {
-    "repair": recreate, "install-ipykernel": install_ipykernel, "rebuild": _rebuild,
+    "repair": recreate,
+    "install-ipykernel": install_ipykernel,
+    "rebuild": _rebuild,
 }
 
 

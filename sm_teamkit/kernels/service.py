@@ -41,7 +41,6 @@ class KernelsService:
     def from_config(cls, config) -> KernelsService:
         return cls(KernelsSettings.from_config(config))
 
-
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
         """Sync now and whenever the roots change (background thread), if registration is on."""
@@ -59,8 +58,11 @@ class KernelsService:
         now = self.clock()
         # What our own jobs changed (running, or finished within the settle time) is not
         # "being created" by someone else.
-        ours = frozenset(j.env_path for j in self.jobs.jobs()
-                         if j.finished is None or now - j.finished < self.settings.settle_seconds + 1)
+        ours = frozenset(
+            j.env_path
+            for j in self.jobs.jobs()
+            if j.finished is None or now - j.finished < self.settings.settle_seconds + 1
+        )
         return discover(self.settings, now, ours)
 
     def _busy_ids(self) -> set[str]:
@@ -76,8 +78,11 @@ class KernelsService:
         if result.changed or result.errors:
             log.info(
                 "sm_teamkit kernels: %d written, %d removed, %d unchanged, %d conflicts, errors: %s",
-                len(result.written), len(result.removed), len(result.unchanged),
-                len(result.conflicts), "; ".join(result.errors) or "none",
+                len(result.written),
+                len(result.removed),
+                len(result.unchanged),
+                len(result.conflicts),
+                "; ".join(result.errors) or "none",
             )
         return result
 
@@ -97,8 +102,8 @@ class KernelsService:
             ready = {e.id for e in envs if e.status == READY} | self._busy_ids()
             owned = owned_specs(kernels_dir)
             if any(name not in ready for name in owned) or any(
-                    e.status == READY and e.id not in owned and not os.path.lexists(kernels_dir / e.id)
-                    for e in envs):
+                e.status == READY and e.id not in owned and not os.path.lexists(kernels_dir / e.id) for e in envs
+            ):
                 self.sync(envs)
         mark_registered(envs, kernels_dir)
         running_jobs = {j.env_path: j for j in self.jobs.jobs() if j.state == "running"}
@@ -142,7 +147,7 @@ class KernelsService:
     def find(self, env_id: object) -> Environment:
         """The environment discovery knows under ``env_id``; never an arbitrary path."""
         if not isinstance(env_id, str) or not env_id:
-            raise BadRequest("Name the environment: {\"environment\": \"<id from GET /sm-teamkit/kernels>\"}.")
+            raise BadRequest('Name the environment: {"environment": "<id from GET /sm-teamkit/kernels>"}.')
         envs = self.discover()
         for env in envs:
             if env.id == env_id:
@@ -153,8 +158,10 @@ class KernelsService:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise BadRequest(f"'{env_id}' names {len(matches)} environments.",
-                             "Use one of their ids: " + ", ".join(e.id for e in matches) + ".")
+            raise BadRequest(
+                f"'{env_id}' names {len(matches)} environments.",
+                "Use one of their ids: " + ", ".join(e.id for e in matches) + ".",
+            )
         raise NotFound(
             f"No environment '{env_id}' is known here.",
             "It may have been deleted or renamed; refresh the list.",
@@ -173,10 +180,14 @@ class KernelsService:
                     f"{env.display_name} cannot be recreated automatically: " + " ".join(env.problems),
                     "Recreate it by hand with `pipenv install` in its project folder.",
                 )
-            what = {"repair": "not broken", "install-ipykernel": "not missing ipykernel",
-                    "rebuild": "made for this image's Python"}[action]
-            raise Conflict(f"{env.display_name} is {what} (status: {env.status}), so there is nothing to "
-                           f"{_VERBS[action]}.")
+            what = {
+                "repair": "not broken",
+                "install-ipykernel": "not missing ipykernel",
+                "rebuild": "made for this image's Python",
+            }[action]
+            raise Conflict(
+                f"{env.display_name} is {what} (status: {env.status}), so there is nothing to {_VERBS[action]}."
+            )
         return self.jobs.start(action, env).to_json()
 
     def job(self, job_id: str) -> dict:

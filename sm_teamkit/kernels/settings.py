@@ -88,8 +88,12 @@ def python_minor(python: str) -> str:
     if os.path.realpath(python) in (own, os.path.realpath(sys.executable)):
         return "{}.{}".format(*sys.version_info[:2])
     try:
-        out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30).stdout.strip()
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
     return out if out.count(".") == 1 else ""

@@ -70,7 +70,7 @@ def describe(settings: KernelsSettings, tool: str) -> str:
 
 def short(path: str) -> str:
     home = os.path.expanduser("~")
-    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
 
 
 def ensure_pipenv(settings: KernelsSettings, run: Callable[[list[str]], None], python: str) -> list[str]:

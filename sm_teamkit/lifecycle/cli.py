@@ -33,8 +33,10 @@ def _print_report(report, args) -> int:
 
 def cmd_render(args) -> int:
     if args.notebook_instance:
-        scripts = [render_notebook(args.phase or phase, _settings(args))
-                   for phase in ([args.phase] if args.phase else NOTEBOOK_SCRIPTS)]
+        scripts = [
+            render_notebook(args.phase or phase, _settings(args))
+            for phase in ([args.phase] if args.phase else NOTEBOOK_SCRIPTS)
+        ]
     elif args.app_type:
         scripts = [render(args.app_type, _settings(args))]
     else:
@@ -49,8 +51,11 @@ def cmd_render(args) -> int:
 def cmd_on_start(args) -> int:
     from .onstart import run_on_start
 
-    return run_on_start(args.app_type or os.environ.get("SM_TEAMKIT_APP_TYPE") or "JupyterLab",
-                        args.phase or os.environ.get("SM_TEAMKIT_PHASE", ""), tuple(args.failed))
+    return run_on_start(
+        args.app_type or os.environ.get("SM_TEAMKIT_APP_TYPE") or "JupyterLab",
+        args.phase or os.environ.get("SM_TEAMKIT_PHASE", ""),
+        tuple(args.failed),
+    )
 
 
 def cmd_deploy(args) -> int:
@@ -77,23 +82,33 @@ def cmd_remove(args) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``lifecycle`` command group."""
-    sub = add_group(subparsers, "lifecycle", "render, deploy or remove the Studio on-start scripts",
-                    "lifecycle_command", "ACTION")
+    sub = add_group(
+        subparsers, "lifecycle", "render, deploy or remove the Studio on-start scripts", "lifecycle_command", "ACTION"
+    )
 
     p = sub.add_parser("render", help="print one self-contained on-start script with the team's settings")
     p.add_argument("--app-type", choices=list(APP_TYPES))
-    p.add_argument("--notebook-instance", action="store_true",
-                   help="the notebook-instance scripts instead (on-create, then on-start)")
+    p.add_argument(
+        "--notebook-instance",
+        action="store_true",
+        help="the notebook-instance scripts instead (on-create, then on-start)",
+    )
     p.add_argument("--phase", choices=list(NOTEBOOK_SCRIPTS), help="with --notebook-instance: only this one")
     p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("on-start", help="run the on-start steps (what the rendered scripts call)")
-    p.add_argument("--app-type", choices=[*APP_TYPES, "NotebookInstance"],
-                   help="default: SM_TEAMKIT_APP_TYPE, then JupyterLab")
+    p.add_argument(
+        "--app-type", choices=[*APP_TYPES, "NotebookInstance"], help="default: SM_TEAMKIT_APP_TYPE, then JupyterLab"
+    )
     p.add_argument("--phase", choices=["create", "start"], help="notebook instances: default start")
-    p.add_argument("--failed", action="append", default=[], metavar="STEP",
-                   help="a required step that already failed (the bootstrap's install)")
+    p.add_argument(
+        "--failed",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="a required step that already failed (the bootstrap's install)",
+    )
     p.set_defaults(func=cmd_on_start)
 
     for name, func, text in (
@@ -103,15 +118,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p = sub.add_parser(name, help=text)
         p.add_argument("--domain", default="", help="domain id (d-xxxxxxxxxxxx)")
         p.add_argument("--user-profile", default="", help="only this user profile (default: the domain's defaults)")
-        p.add_argument("--app-types", nargs="+", default=list(APP_TYPES), choices=list(APP_TYPES),
-                       metavar="APP_TYPE", help=f"default: all of {', '.join(APP_TYPES)}")
+        p.add_argument(
+            "--app-types",
+            nargs="+",
+            default=list(APP_TYPES),
+            choices=list(APP_TYPES),
+            metavar="APP_TYPE",
+            help=f"default: all of {', '.join(APP_TYPES)}",
+        )
         p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
-        p.add_argument("--region", default="", help="AWS region (default: c.SmTeamkit.aws_region, AWS_REGION, then the profile's)")
+        p.add_argument(
+            "--region", default="", help="AWS region (default: c.SmTeamkit.aws_region, AWS_REGION, then the profile's)"
+        )
         p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
         if name == "deploy":
-            p.add_argument("--notebook-instance", default="", metavar="NAME",
-                           help="attach the notebook-instance scripts to this notebook instance instead")
-            p.add_argument("--set-default", action="store_true",
-                           help="also make these configs the default that new apps start with")
+            p.add_argument(
+                "--notebook-instance",
+                default="",
+                metavar="NAME",
+                help="attach the notebook-instance scripts to this notebook instance instead",
+            )
+            p.add_argument(
+                "--set-default",
+                action="store_true",
+                help="also make these configs the default that new apps start with",
+            )
         p.set_defaults(func=func)

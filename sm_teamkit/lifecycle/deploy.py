@@ -102,8 +102,13 @@ class LifecycleDeployer:
     def _targets(self, domain_id: str, user_profile: str) -> tuple[str, dict[str, dict]]:
         """The ARN prefix for configs and the settings blocks to edit, by request key."""
         if user_profile:
-            profile = call(self.client, f"describe user profile {user_profile}", "describe_user_profile",
-                                 DomainId=domain_id, UserProfileName=user_profile)
+            profile = call(
+                self.client,
+                f"describe user profile {user_profile}",
+                "describe_user_profile",
+                DomainId=domain_id,
+                UserProfileName=user_profile,
+            )
             arn = profile["UserProfileArn"]
             blocks = {"UserSettings": dict(profile.get("UserSettings") or {})}
         else:
@@ -121,13 +126,22 @@ class LifecycleDeployer:
         return [b for b in blocks if b != "DefaultSpaceSettings" or app_type == "JupyterLab"]
 
     def _exists(self, name: str) -> bool:
-        return exists(self.client.describe_studio_lifecycle_config, f"describe lifecycle config {name}",
-                      StudioLifecycleConfigName=name)
+        return exists(
+            self.client.describe_studio_lifecycle_config,
+            f"describe lifecycle config {name}",
+            StudioLifecycleConfigName=name,
+        )
 
     # -- deploy / remove -----------------------------------------------------------------
 
-    def deploy(self, domain_id: str, user_profile: str = "", app_types: Iterable[str] = APP_TYPES,
-               dry_run: bool = False, set_default: bool = False) -> LifecycleReport:
+    def deploy(
+        self,
+        domain_id: str,
+        user_profile: str = "",
+        app_types: Iterable[str] = APP_TYPES,
+        dry_run: bool = False,
+        set_default: bool = False,
+    ) -> LifecycleReport:
         """Create the configs that are missing, attach them, detach older sm-teamkit ones."""
         app_types = _check_app_types(app_types)
         report = LifecycleReport(domain_id, user_profile, dry_run)
@@ -143,9 +157,13 @@ class LifecycleDeployer:
                 report.changes.append(Change("create-config", name, note=f"{script.base64_chars} base64 chars"))
                 if not dry_run:
                     arn = call(
-                        self.client, f"create lifecycle config {name}", "create_studio_lifecycle_config",
-                        StudioLifecycleConfigName=name, StudioLifecycleConfigContent=script.base64(),
-                        StudioLifecycleConfigAppType=app_type, Tags=[MANAGED_TAG],
+                        self.client,
+                        f"create lifecycle config {name}",
+                        "create_studio_lifecycle_config",
+                        StudioLifecycleConfigName=name,
+                        StudioLifecycleConfigContent=script.base64(),
+                        StudioLifecycleConfigAppType=app_type,
+                        Tags=[MANAGED_TAG],
                     )["StudioLifecycleConfigArn"]
             report.configs.append({"app_type": app_type, "name": name, "arn": arn, "created": not exists})
             key = f"{app_type}AppSettings"
@@ -172,8 +190,9 @@ class LifecycleDeployer:
         self._update(domain_id, user_profile, edited, dry_run)
         return report
 
-    def remove(self, domain_id: str, user_profile: str = "", app_types: Iterable[str] = APP_TYPES,
-               dry_run: bool = False) -> LifecycleReport:
+    def remove(
+        self, domain_id: str, user_profile: str = "", app_types: Iterable[str] = APP_TYPES, dry_run: bool = False
+    ) -> LifecycleReport:
         """Detach every sm-teamkit config (admins' configs stay), then delete those no longer
         attached anywhere."""
         app_types = _check_app_types(app_types)
@@ -216,15 +235,23 @@ class LifecycleDeployer:
                     continue
                 if code != "ResourceInUse":
                     raise aws_error(exc, f"delete lifecycle config {name}") from exc
-                report.changes.append(Change("keep-config", name, note="still used by another profile, space or domain"))
+                report.changes.append(
+                    Change("keep-config", name, note="still used by another profile, space or domain")
+                )
         return report
 
     def _update(self, domain_id: str, user_profile: str, edited: dict[str, dict], dry_run: bool) -> None:
         if not edited or dry_run:
             return
         if user_profile:
-            call(self.client, f"update user profile {user_profile}", "update_user_profile",
-                       DomainId=domain_id, UserProfileName=user_profile, UserSettings=edited["UserSettings"])
+            call(
+                self.client,
+                f"update user profile {user_profile}",
+                "update_user_profile",
+                DomainId=domain_id,
+                UserProfileName=user_profile,
+                UserSettings=edited["UserSettings"],
+            )
         else:
             call(self.client, f"update domain {domain_id}", "update_domain", DomainId=domain_id, **edited)
 
@@ -233,6 +260,8 @@ def _check_app_types(app_types: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(app_types))
     unknown = [a for a in chosen if a not in APP_TYPES]
     if unknown or not chosen:
-        raise BadRequest(f"Unknown app type(s): {', '.join(unknown) or 'none given'}.",
-                         f"Use one or more of: {', '.join(APP_TYPES)}.")
+        raise BadRequest(
+            f"Unknown app type(s): {', '.join(unknown) or 'none given'}.",
+            f"Use one or more of: {', '.join(APP_TYPES)}.",
+        )
     return chosen

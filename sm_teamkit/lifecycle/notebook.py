@@ -34,8 +34,10 @@ def merge(admin: str, ours: str) -> str:
         return ours
     if _MARK in admin:
         raise BadRequest("The notebook instance's lifecycle script already holds a merged sm-teamkit script.")
-    return (f"{_HEAD}timeout -k 5 {ADMIN_BUDGET_SECONDS} bash -s <<'{_MARK}' || echo \"admin script: exit $?\"\n"
-            f"{admin.rstrip(chr(10))}\n{_MARK}\n{ours.split(chr(10), 1)[1]}")
+    return (
+        f"{_HEAD}timeout -k 5 {ADMIN_BUDGET_SECONDS} bash -s <<'{_MARK}' || echo \"admin script: exit $?\"\n"
+        f"{admin.rstrip(chr(10))}\n{_MARK}\n{ours.split(chr(10), 1)[1]}"
+    )
 
 
 def admin_part(content: str) -> str:
@@ -53,23 +55,34 @@ class NotebookDeployer:
         self.client = client
         self.settings = settings or LifecycleSettings()
 
-
     def _scripts(self, name: str) -> dict[str, str]:
         """The phase scripts of an existing config, decoded ('' for a missing phase)."""
-        config = call(self.client, f"describe notebook lifecycle config {name}",
-                            "describe_notebook_instance_lifecycle_config",
-                            NotebookInstanceLifecycleConfigName=name)
-        return {phase: base64.b64decode((config.get(phase) or [{}])[0].get("Content", "")).decode()
-                for phase in NOTEBOOK_SCRIPTS}
+        config = call(
+            self.client,
+            f"describe notebook lifecycle config {name}",
+            "describe_notebook_instance_lifecycle_config",
+            NotebookInstanceLifecycleConfigName=name,
+        )
+        return {
+            phase: base64.b64decode((config.get(phase) or [{}])[0].get("Content", "")).decode()
+            for phase in NOTEBOOK_SCRIPTS
+        }
 
     def _exists(self, name: str) -> bool:
-        return exists(self.client.describe_notebook_instance_lifecycle_config,
-                      f"describe notebook lifecycle config {name}", NotebookInstanceLifecycleConfigName=name)
+        return exists(
+            self.client.describe_notebook_instance_lifecycle_config,
+            f"describe notebook lifecycle config {name}",
+            NotebookInstanceLifecycleConfigName=name,
+        )
 
     def deploy(self, instance: str, dry_run: bool = False) -> LifecycleReport:
         """Create the config (merged with the admin's, if any) and attach it to ``instance``."""
-        described = call(self.client, f"describe notebook instance {instance}", "describe_notebook_instance",
-                               NotebookInstanceName=instance)
+        described = call(
+            self.client,
+            f"describe notebook instance {instance}",
+            "describe_notebook_instance",
+            NotebookInstanceName=instance,
+        )
         current = described.get("NotebookInstanceLifecycleConfigName") or ""
         report = LifecycleReport(domain_id="", user_profile=f"notebook instance {instance}", dry_run=dry_run)
         if current:
@@ -81,28 +94,47 @@ class NotebookDeployer:
         for phase, text in contents.items():
             size = len(base64.b64encode(text.encode()))
             if size > MAX_BASE64_CHARS:
-                raise BadRequest(f"The merged {phase} script is {size} base64 characters; a notebook lifecycle "
-                                 f"config holds at most {MAX_BASE64_CHARS}.",
-                                 "Shorten the admin's script or the team settings.", code="lifecycle_too_large")
+                raise BadRequest(
+                    f"The merged {phase} script is {size} base64 characters; a notebook lifecycle "
+                    f"config holds at most {MAX_BASE64_CHARS}.",
+                    "Shorten the admin's script or the team settings.",
+                    code="lifecycle_too_large",
+                )
         digest = hashlib.sha256("\0".join(contents.values()).encode()).hexdigest()[:12]
         name = f"{CONFIG_PREFIX}notebook-{digest}"
-        report.configs.append({"app_type": "NotebookInstance", "name": name, "created": False,
-                               "merged_with": "" if is_ours(current) else current})
+        report.configs.append(
+            {
+                "app_type": "NotebookInstance",
+                "name": name,
+                "created": False,
+                "merged_with": "" if is_ours(current) else current,
+            }
+        )
         if name == current:
             return report
         if not self._exists(name):
             report.configs[0]["created"] = True
-            report.changes.append(Change("create-config", name,
-                                         note=f"merged with {current}" if current and not is_ours(current) else ""))
+            report.changes.append(
+                Change("create-config", name, note=f"merged with {current}" if current and not is_ours(current) else "")
+            )
             if not dry_run:
-                call(self.client, f"create notebook lifecycle config {name}", "create_notebook_instance_lifecycle_config",
-                           NotebookInstanceLifecycleConfigName=name,
-                           **{p: [{"Content": base64.b64encode(t.encode()).decode()}] for p, t in contents.items()})
+                call(
+                    self.client,
+                    f"create notebook lifecycle config {name}",
+                    "create_notebook_instance_lifecycle_config",
+                    NotebookInstanceLifecycleConfigName=name,
+                    **{p: [{"Content": base64.b64encode(t.encode()).decode()}] for p, t in contents.items()},
+                )
         where = f"notebook instance {instance}"
         if current:
             report.changes.append(Change("detach", current, where, "replaced" if is_ours(current) else "merged"))
         report.changes.append(Change("attach", name, where, "applies at the next start"))
         if not dry_run:
-            call(self.client, f"update notebook instance {instance}", "update_notebook_instance",
-                       NotebookInstanceName=instance, LifecycleConfigName=name)
+            call(
+                self.client,
+                f"update notebook instance {instance}",
+                "update_notebook_instance",
+                NotebookInstanceName=instance,
+                LifecycleConfigName=name,
+            )
         return report

@@ -24,8 +24,13 @@ PLANS: dict[str, tuple[str, ...]] = {
     "NotebookInstance:start": ("restart", "efs", "kernels", "git", "seed", "on_start"),
 }
 STEP_FUNCTIONS: dict[str, Callable[[steps.StepContext], str]] = {
-    "restart": steps.restart, "efs": steps.efs, "kernels": steps.kernels, "git": steps.git,
-    "seed": steps.seed, "apt": steps.apt, "on_start": steps.on_start,
+    "restart": steps.restart,
+    "efs": steps.efs,
+    "kernels": steps.kernels,
+    "git": steps.git,
+    "seed": steps.seed,
+    "apt": steps.apt,
+    "on_start": steps.on_start,
 }
 # Steps that act in the user's home run as its owner, whoever runs the script.
 USER_STEPS = {"git", "seed", "on_start"}
@@ -36,9 +41,14 @@ def plan(app_type: str, phase: str = "") -> tuple[str, ...]:
     return PLANS[f"{app_type}:{phase or 'start'}" if app_type == "NotebookInstance" else app_type]
 
 
-def run_on_start(app_type: str, phase: str = "", failed: tuple[str, ...] = (),
-                 environ: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time,
-                 stream=None) -> int:
+def run_on_start(
+    app_type: str,
+    phase: str = "",
+    failed: tuple[str, ...] = (),
+    environ: Mapping[str, str] | None = None,
+    clock: Callable[[], float] = time.time,
+    stream=None,
+) -> int:
     """Run the plan's steps; 0 unless a required step (or ``failed``, from the bootstrap) failed."""
     environ = os.environ if environ is None else environ
     settings = LifecycleSettings.from_environ(environ)
@@ -61,14 +71,18 @@ def run_on_start(app_type: str, phase: str = "", failed: tuple[str, ...] = (),
     # The last hand-back of files must fit too: keep its time out of the steps' share.
     give_back_budget = max(1, min(GIVE_BACK_SECONDS, settings.total_budget_seconds // 10)) if root else 0
     runner = StepRunner(
-        deadline=deadline, total=settings.total_budget_seconds, log_file=log_file, run_dir=run_dir,
-        kill_after=settings.kill_after_seconds, reserve=give_back_budget,
-        required=frozenset(settings.required_steps.split()), clock=clock,
+        deadline=deadline,
+        total=settings.total_budget_seconds,
+        log_file=log_file,
+        run_dir=run_dir,
+        kill_after=settings.kill_after_seconds,
+        reserve=give_back_budget,
+        required=frozenset(settings.required_steps.split()),
+        clock=clock,
         **({"stream": stream} if stream is not None else {}),
     )
     runner.failed += list(failed)
-    ctx = steps.StepContext(settings, app_type, home, teamkit_home,
-                            changed=(run_dir / "changed").exists())
+    ctx = steps.StepContext(settings, app_type, home, teamkit_home, changed=(run_dir / "changed").exists())
 
     def give_back() -> None:
         if user:
@@ -79,8 +93,7 @@ def run_on_start(app_type: str, phase: str = "", failed: tuple[str, ...] = (),
     give_back()
     for name in plan(app_type, phase):
         as_user = name in USER_STEPS or (name == "kernels" and not steps.kernels_dir(ctx))
-        runner.step(name, settings.budget(name), partial(STEP_FUNCTIONS[name], ctx),
-                    user=user if as_user else None)
+        runner.step(name, settings.budget(name), partial(STEP_FUNCTIONS[name], ctx), user=user if as_user else None)
     give_back()
     took = int(clock() - started)
     if runner.failed:
@@ -88,4 +101,3 @@ def run_on_start(app_type: str, phase: str = "", failed: tuple[str, ...] = (),
         return 1
     runner.log(f"done: ok ({took}s)")
     return 0
-

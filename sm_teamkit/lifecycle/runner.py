@@ -89,8 +89,9 @@ def kill_group(pid: int, grace: float) -> None:
         pass
 
 
-def run_in_session(fn: Callable[[], str | None], out: Path, budget: float, grace: float,
-                   user: tuple[int, int] | None = None) -> int | None:
+def run_in_session(
+    fn: Callable[[], str | None], out: Path, budget: float, grace: float, user: tuple[int, int] | None = None
+) -> int | None:
     """Run ``fn`` in a new session with stdout and stderr to ``out``: its exit code (0 ok,
     SKIPPED, 1 failed), or None when it was killed at ``budget``."""
     sys.stdout.flush()
@@ -158,8 +159,14 @@ class StepRunner:
     def left(self) -> float:
         return self.deadline - self.clock() - self.reserve - self.kill_after
 
-    def step(self, name: str, budget: float, fn: Callable[[], str | None],
-             user: tuple[int, int] | None = None, quiet: bool = False) -> int | None:
+    def step(
+        self,
+        name: str,
+        budget: float,
+        fn: Callable[[], str | None],
+        user: tuple[int, int] | None = None,
+        quiet: bool = False,
+    ) -> int | None:
         """Run one step and log ``NAME: ok|skipped|failed|timed out (Ns)[: detail]``; with
         ``quiet`` only a failure is logged."""
         left = self.left()

@@ -130,8 +130,20 @@ def conda_kernels(ctx: StepContext) -> str:
                 continue
         except (OSError, ValueError, KeyError, IndexError):
             pass
-        result = _run([str(python), "-m", "ipykernel", "install", "--user", "--name", name,
-                       "--display-name", f"{env.name} (conda)"], capture_output=True)
+        result = _run(
+            [
+                str(python),
+                "-m",
+                "ipykernel",
+                "install",
+                "--user",
+                "--name",
+                name,
+                "--display-name",
+                f"{env.name} (conda)",
+            ],
+            capture_output=True,
+        )
         if result.returncode:
             missing.append(env.name)
         else:
@@ -157,8 +169,9 @@ def git(ctx: StepContext) -> str:
             _check(["git", "config", "--global", key, value], f"git config {key}")
     helper, note = s.git_credential_helper, ""
     if helper and _git_get("credential.helper") != helper:
-        _check(["git", "config", "--global", "--replace-all", "credential.helper", helper],
-               "git config credential.helper")
+        _check(
+            ["git", "config", "--global", "--replace-all", "credential.helper", helper], "git config credential.helper"
+        )
     elif not helper and s.git_credentials:
         note = secrets_manager_helper()
     return f"git: {_git_get('user.name')} <{_git_get('user.email')}>{note}"
@@ -201,7 +214,7 @@ def seed(ctx: StepContext) -> str:
     s3, count = boto3.client("s3"), 0
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix):
         for obj in page.get("Contents", []):
-            rel = obj["Key"][len(key_prefix):].lstrip("/")
+            rel = obj["Key"][len(key_prefix) :].lstrip("/")
             path = ctx.seed_dir / rel
             if not rel or rel.endswith("/") or ".." in rel.split("/") or path.exists():
                 continue
@@ -249,8 +262,18 @@ def efs(ctx: StepContext) -> str:
     if not region:
         raise StepFailed("no AWS region to name the EFS mount target (set AWS_REGION)")
     where.mkdir(parents=True, exist_ok=True)
-    _check(["mount", "-t", "nfs4", "-o", "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,"
-            "noresvport", f"{fs_id}.efs.{region}.amazonaws.com:/", str(where)], "mount")
+    _check(
+        [
+            "mount",
+            "-t",
+            "nfs4",
+            "-o",
+            "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport",
+            f"{fs_id}.efs.{region}.amazonaws.com:/",
+            str(where),
+        ],
+        "mount",
+    )
     return f"mounted {fs_id} on {where}"
 
 

@@ -19,8 +19,15 @@ MAX_TOTAL_BUDGET_SECONDS = 280  # Studio and notebook instances fail a script th
 # Settings the shell bootstrap reads itself: always written into the rendered script as
 # variables. The others travel in one JSON variable, SM_TEAMKIT_SETTINGS (shorter).
 SHELL_FIELDS = ("total_budget_seconds", "install_budget_seconds", "kill_after_seconds")
-SHELL_READS = SHELL_FIELDS + ("wheel_s3_uri", "pip_index_url", "pip_spec", "pip_args", "wanted_version",
-                              "python", "required_steps")
+SHELL_READS = SHELL_FIELDS + (
+    "wheel_s3_uri",
+    "pip_index_url",
+    "pip_spec",
+    "pip_args",
+    "wanted_version",
+    "python",
+    "required_steps",
+)
 GIT_CREDENTIALS = ("", "secrets-manager")
 
 
@@ -80,8 +87,10 @@ class LifecycleSettings:
             elif isinstance(value, list) and key == "required_steps":
                 value = " ".join(str(v) for v in value)
             elif isinstance(value, float):
-                raise BadRequest(f"{source}: {key} is the number {value!r}; write it as a quoted string.",
-                                 'YAML reads 0.10 as 0.1: write wanted_version: "0.10".')
+                raise BadRequest(
+                    f"{source}: {key} is the number {value!r}; write it as a quoted string.",
+                    'YAML reads 0.10 as 0.1: write wanted_version: "0.10".',
+                )
             elif not isinstance(value, str | int) or isinstance(value, bool):
                 raise BadRequest(f"{source}: {key} must be a string, not {type(value).__name__}.")
             else:
@@ -147,12 +156,15 @@ class LifecycleSettings:
         if self.efs_file_system_id and not self.efs_file_system_id.startswith("fs-"):
             raise BadRequest(f"{source}: efs_file_system_id must look like fs-0123456789abcdef0.")
         if self.git_credentials not in GIT_CREDENTIALS:
-            raise BadRequest(f"{source}: git_credentials is {self.git_credentials!r}.",
-                             "Use secrets-manager (the `sm-teamkit git-credential` helper), or leave it empty.")
+            raise BadRequest(
+                f"{source}: git_credentials is {self.git_credentials!r}.",
+                "Use secrets-manager (the `sm-teamkit git-credential` helper), or leave it empty.",
+            )
         bad = sorted(set(self.required_steps.split()) - set(STEPS))
         if bad:
-            raise BadRequest(f"{source}: required_steps names unknown step(s) {', '.join(bad)}.",
-                             f"Steps: {', '.join(STEPS)}.")
+            raise BadRequest(
+                f"{source}: required_steps names unknown step(s) {', '.join(bad)}.", f"Steps: {', '.join(STEPS)}."
+            )
         if self.total_budget_seconds > MAX_TOTAL_BUDGET_SECONDS:
             raise BadRequest(
                 f"{source}: total_budget_seconds is {self.total_budget_seconds}; keep it at most "
@@ -162,7 +174,8 @@ class LifecycleSettings:
         if too_long:
             raise BadRequest(
                 f"{source}: the budget of {', '.join(too_long)} (plus kill_after_seconds) is longer than "
-                f"total_budget_seconds ({self.total_budget_seconds}).")
+                f"total_budget_seconds ({self.total_budget_seconds})."
+            )
 
     def shell_assignments(self) -> list[str]:
         """Lines for the rendered script: a variable for each setting the bootstrap reads (if

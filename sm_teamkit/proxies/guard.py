@@ -57,8 +57,11 @@ def is_jupyter_cookie(name: str, jupyter_names: frozenset[str] | set[str]) -> bo
 
 def without_cookies(header: str, jupyter_names: frozenset[str] | set[str]) -> str:
     """A ``Cookie`` header value without the Jupyter cookies; the others kept byte for byte."""
-    kept = [pair for pair in header.split(";")
-            if pair.strip() and not is_jupyter_cookie(pair.partition("=")[0].strip(), jupyter_names)]
+    kept = [
+        pair
+        for pair in header.split(";")
+        if pair.strip() and not is_jupyter_cookie(pair.partition("=")[0].strip(), jupyter_names)
+    ]
     return ";".join(kept).strip()
 
 
@@ -126,8 +129,10 @@ class OwnPortsOnly(NoCredentialsUpstream):
             return  # another host: jupyter-server-proxy's host_allowlist decides
         if not await SOCKETS.listens_async(int(port)):
             raise web.HTTPError(
-                403, f"Port {int(port)} is not one that your own processes listen on; "
-                "<base_url>proxy/<port>/ reaches only those (c.SmTeamkit.proxy_own_ports_only).")
+                403,
+                f"Port {int(port)} is not one that your own processes listen on; "
+                "<base_url>proxy/<port>/ reaches only those (c.SmTeamkit.proxy_own_ports_only).",
+            )
 
 
 def port_is_users(port: int, uid: int | None = None) -> bool:
@@ -160,7 +165,8 @@ def guard_proxy_routes(web_app, own_ports_only: bool, strip_credentials: bool) -
         log.warning(
             "sm_teamkit: c.SmTeamkit.proxy_strip_credentials is off: every proxied backend "
             "(proxy/<port>/, mlflow/, sparkui/, sparkhistory/ and the other server-proxy "
-            "entries) receives the Jupyter token and login cookies of the requests it serves.")
+            "entries) receives the Jupyter token and login cookies of the requests it serves."
+        )
     changed = []
     for rule in _handler_rules(web_app.default_router, set()):
         target = rule.target
@@ -172,7 +178,6 @@ def guard_proxy_routes(web_app, own_ports_only: bool, strip_credentials: bool) -
             mixin = NoCredentialsUpstream
         else:
             continue
-        rule.target = type(f"Guarded{target.__name__}", (mixin, target),
-                           {"strip_credentials": strip_credentials})
+        rule.target = type(f"Guarded{target.__name__}", (mixin, target), {"strip_credentials": strip_credentials})
         changed.append(_pattern(rule))
     return changed

@@ -67,8 +67,9 @@ class SparkUiProxyHandler(_Authenticated, NoCredentialsUpstream, LocalProxyHandl
         port = int(self.path_args[0])
         if not self.spark.allows(port):
             raise web.HTTPError(
-                404, f"No Spark UI route for port {port}: Spark UIs are proxied on ports "
-                f"{self.spark.first_port}-{self.spark.first_port + self.spark.port_count - 1} only."
+                404,
+                f"No Spark UI route for port {port}: Spark UIs are proxied on ports "
+                f"{self.spark.first_port}-{self.spark.first_port + self.spark.port_count - 1} only.",
             )
         if not await SOCKETS.listens_async(port):
             raise web.HTTPError(404, f"No Spark UI of yours is listening on port {port}.")
@@ -116,9 +117,7 @@ def proxy_handlers(base_url: str, settings: ProxySettings) -> list[tuple]:
             SparkUiProxyHandler,
             {
                 "absolute_url": False,
-                "rewrite_response": _location_rewriter(
-                    lambda port: url_path_join(base_url, ROUTE, str(port))
-                ),
+                "rewrite_response": _location_rewriter(lambda port: url_path_join(base_url, ROUTE, str(port))),
                 "spark": spark,
                 "strip_credentials": strip,
             },

@@ -19,8 +19,16 @@ from ..refresh import SingleFlight, Snapshot
 log = logging.getLogger(__name__)
 
 # States in which the tracking server is up and a presigned URL opens it.
-RUNNING = {"Created", "Updated", "Started", "MaintenanceComplete", "Updating",
-           "MaintenanceInProgress", "UpdateFailed", "MaintenanceFailed"}
+RUNNING = {
+    "Created",
+    "Updated",
+    "Started",
+    "MaintenanceComplete",
+    "Updating",
+    "MaintenanceInProgress",
+    "UpdateFailed",
+    "MaintenanceFailed",
+}
 # The same for an MLflow App (MlflowAppStatus has no stopped state).
 APP_RUNNING = {"Created", "Updated", "Updating", "UpdateFailed"}
 TRACKING_SERVER, APP = "tracking-server", "app"
@@ -82,14 +90,20 @@ class ManagedMlflow:
     the number of callers (one SingleFlight); keeps the last good list. ``ready`` raises
     Unavailable where there is no account to ask (local mode)."""
 
-    def __init__(self, aws: Callable[[], AwsSettings], refresh_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic, ready: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        aws: Callable[[], AwsSettings],
+        refresh_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        ready: Callable[[], None] = lambda: None,
+    ):
         self._aws = aws
         self._ready = ready
         self._clock = clock
         # After a failure, the next try waits one interval (max_backoff = the interval).
         self.refresh: SingleFlight[list[ManagedServer]] = SingleFlight(
-            self._fetch, refresh_seconds, refresh_seconds, self._error, clock=clock, wall_clock=clock)
+            self._fetch, refresh_seconds, refresh_seconds, self._error, clock=clock, wall_clock=clock
+        )
 
     @staticmethod
     def _error(exc: BaseException) -> TeamkitError:
@@ -105,11 +119,12 @@ class ManagedMlflow:
     def _fetch(self) -> list[ManagedServer]:
         self._ready()
         sagemaker = self._client()
-        servers = [_summary(item) for item in pages(sagemaker.list_mlflow_tracking_servers,
-                                                     "TrackingServerSummaries", MaxResults=100)]
+        servers = [
+            _summary(item)
+            for item in pages(sagemaker.list_mlflow_tracking_servers, "TrackingServerSummaries", MaxResults=100)
+        ]
         if has_mlflow_apps(sagemaker):
-            servers += [_summary(item, APP) for item in pages(sagemaker.list_mlflow_apps, "Summaries",
-                                                              MaxResults=100)]
+            servers += [_summary(item, APP) for item in pages(sagemaker.list_mlflow_apps, "Summaries", MaxResults=100)]
         return sorted(servers, key=lambda s: (s.kind != TRACKING_SERVER, s.name))
 
     def listing(self, snapshot: Snapshot[list[ManagedServer]] | None = None) -> ManagedListing:
@@ -119,11 +134,14 @@ class ManagedMlflow:
         if snap.value is None and isinstance(snap.error, Unavailable):
             return ManagedListing(available=False, reason=snap.error.message)
         if snap.value is None and snap.error is None:  # the first list is still on its way
-            return ManagedListing(available=True, error={
-                "code": "aws_pending",
-                "message": "Still waiting for SageMaker's list of managed MLflow tracking servers.",
-                "hint": "It shows up at the next refresh.",
-            })
+            return ManagedListing(
+                available=True,
+                error={
+                    "code": "aws_pending",
+                    "message": "Still waiting for SageMaker's list of managed MLflow tracking servers.",
+                    "hint": "It shows up at the next refresh.",
+                },
+            )
         return ManagedListing(
             available=True,
             servers=list(snap.value or []),
@@ -146,8 +164,11 @@ class ManagedMlflow:
         except Exception as exc:
             error = aws_error(exc, f"open the MLflow tracking server {name}")
             if error.code == "aws_error" and "ValidationException" in error.message:
-                raise Conflict(error.message, "Start the tracking server first (SageMaker console "
-                               "or `aws sagemaker start-mlflow-tracking-server`).") from exc
+                raise Conflict(
+                    error.message,
+                    "Start the tracking server first (SageMaker console "
+                    "or `aws sagemaker start-mlflow-tracking-server`).",
+                ) from exc
             raise error from exc
         return str(answer["AuthorizedUrl"])
 
@@ -155,8 +176,10 @@ class ManagedMlflow:
         """CreatePresignedMlflowAppUrl takes the ARN: found in the (cached) listing."""
         sagemaker = self._client()
         if not has_mlflow_apps(sagemaker):
-            raise NotFound(f"No MLflow App {name!r}: this botocore does not know MLflow Apps.",
-                           "Upgrade boto3 to list and open MLflow Apps.")
+            raise NotFound(
+                f"No MLflow App {name!r}: this botocore does not know MLflow Apps.",
+                "Upgrade boto3 to list and open MLflow Apps.",
+            )
         app = next((s for s in self.listing().servers if s.kind == APP and s.name == name), None)
         if app is None:
             raise NotFound(f"No MLflow App named {name!r} in this account and region.")

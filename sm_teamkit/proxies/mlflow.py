@@ -103,13 +103,25 @@ def server_command(port: int) -> list[str]:
     settings.artifacts.mkdir(parents=True, exist_ok=True)
     _launched_port = int(port)
     command = [
-        sys.executable, "-m", __name__, "server",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{settings.database}",
+        sys.executable,
+        "-m",
+        __name__,
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        f"sqlite:///{settings.database}",
         # Experiments created through the server get mlflow-artifacts:/ locations, served from
         # the folder in the home (the Default one excepted: see serve()).
-        "--serve-artifacts", "--artifacts-destination", str(settings.artifacts),
-        "--default-artifact-root", "mlflow-artifacts:/",
+        "--serve-artifacts",
+        "--artifacts-destination",
+        str(settings.artifacts),
+        "--default-artifact-root",
+        "mlflow-artifacts:/",
     ]
     if settings.allowed_origins and server_has_option("--cors-allowed-origins"):
         command += ["--cors-allowed-origins", ",".join(settings.allowed_origins)]
@@ -237,9 +249,7 @@ class LocalMlflow:
 
 def local_mlflow_status(settings: MlflowSettings) -> LocalMlflow:
     installed = mlflow_installed()
-    running = installed and (
-        port_is_listening(launched_port()) or port_is_listening(find_mlflow_port(settings))
-    )
+    running = installed and (port_is_listening(launched_port()) or port_is_listening(find_mlflow_port(settings)))
     return LocalMlflow(
         installed=installed,
         running=running,

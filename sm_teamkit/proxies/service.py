@@ -43,23 +43,21 @@ class ProxySettings(FromConfig):
 class ProxiesService:
     """Pure service behind the panel's "MLflow and Spark" section and ``sm-teamkit proxies``."""
 
-    def __init__(self, settings: ProxySettings, aws: Callable[[], AwsSettings],
-                 identity: Callable[[], Identity]):
+    def __init__(self, settings: ProxySettings, aws: Callable[[], AwsSettings], identity: Callable[[], Identity]):
         self.settings = settings
         self._identity = identity
         self.managed = ManagedMlflow(aws, settings.managed_refresh_seconds, ready=self._studio_only)
         self.spark = SparkUiDiscovery(settings.spark)
 
     @classmethod
-    def from_config(cls, config, aws: Callable[[], AwsSettings],
-                    identity: Callable[[], Identity]) -> ProxiesService:
+    def from_config(cls, config, aws: Callable[[], AwsSettings], identity: Callable[[], Identity]) -> ProxiesService:
         return cls(ProxySettings.from_config(config), aws, identity)
-
 
     def _studio_only(self) -> None:
         if not self._identity().is_studio:
-            raise Unavailable("Not running in SageMaker Studio (local mode): no account to ask for "
-                              "managed MLflow tracking servers.")
+            raise Unavailable(
+                "Not running in SageMaker Studio (local mode): no account to ask for managed MLflow tracking servers."
+            )
 
     def managed_listing(self) -> ManagedListing:
         """The managed list, refreshed if due (blocking: the CLI)."""
@@ -85,8 +83,10 @@ class ProxiesService:
             "managed": self.managed_listing().to_json() if managed is None else managed,
             "spark": {
                 "uis": [asdict(ui) for ui in self.spark.discover()],
-                "ports": [self.settings.spark.first_port,
-                          self.settings.spark.first_port + self.settings.spark.port_count - 1],
+                "ports": [
+                    self.settings.spark.first_port,
+                    self.settings.spark.first_port + self.settings.spark.port_count - 1,
+                ],
                 "history": self.history(),
             },
         }

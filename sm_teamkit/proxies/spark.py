@@ -86,8 +86,11 @@ def parse_proc_net_tcp(text: str) -> list[ListeningSocket]:
         address_hex, _, port_hex = fields[1].partition(":")
         try:
             address = _decode_address(address_hex)
-            sockets.append(ListeningSocket(int(port_hex, 16), str(address), int(fields[7]),
-                                           int(fields[9]) if len(fields) > 9 else 0))
+            sockets.append(
+                ListeningSocket(
+                    int(port_hex, 16), str(address), int(fields[7]), int(fields[9]) if len(fields) > 9 else 0
+                )
+            )
         except ValueError:
             continue
     return sockets
@@ -112,8 +115,9 @@ def reachable_from_loopback(address: str) -> bool:
     return ip.is_loopback or ip.is_unspecified
 
 
-def user_spark_sockets(settings: SparkSettings, uid: int | None = None,
-                       paths: tuple[str, ...] = PROC_NET) -> dict[int, int]:
+def user_spark_sockets(
+    settings: SparkSettings, uid: int | None = None, paths: tuple[str, ...] = PROC_NET
+) -> dict[int, int]:
     """{port: socket inode} for ports in the Spark range with a listening socket owned by
     ``uid`` (default: this process's user) and reachable on 127.0.0.1. Without /proc, the
     ports that accept a connection (inode 0)."""
@@ -122,7 +126,8 @@ def user_spark_sockets(settings: SparkSettings, uid: int | None = None,
     if sockets is None:
         return {port: 0 for port in settings.ports if _accepts(port)}
     return {
-        s.port: s.inode for s in sorted(sockets, key=lambda s: s.port)
+        s.port: s.inode
+        for s in sorted(sockets, key=lambda s: s.port)
         if settings.allows(s.port) and s.uid == uid and reachable_from_loopback(s.address)
     }
 
@@ -157,8 +162,9 @@ class ListeningSockets:
     share one reading. Blocking reads run on the caller's thread (``listens``) or on the
     event loop's executor (``listens_async``), never on the loop itself."""
 
-    def __init__(self, paths: tuple[str, ...] = PROC_NET, fresh_seconds: float = SOCKETS_FRESH_SECONDS,
-                 clock=time.monotonic):
+    def __init__(
+        self, paths: tuple[str, ...] = PROC_NET, fresh_seconds: float = SOCKETS_FRESH_SECONDS, clock=time.monotonic
+    ):
         self.paths, self.fresh_seconds, self.clock = paths, fresh_seconds, clock
         self._lock = threading.Lock()
         self._table: SocketTable | None = None
@@ -224,8 +230,9 @@ def own_listening_ports(uid: int | None = None) -> set[int]:
     return SOCKETS.own_ports(uid)
 
 
-def port_owner_ok(port: int, settings: SparkSettings, uid: int | None = None,
-                  sockets: ListeningSockets = SOCKETS) -> bool:
+def port_owner_ok(
+    port: int, settings: SparkSettings, uid: int | None = None, sockets: ListeningSockets = SOCKETS
+) -> bool:
     """May the proxy reach ``port``? Only Spark-range ports listened on by this user where
     loopback reaches them (no /proc, as on a macOS laptop: the range is the only guard)."""
     return settings.allows(port) and sockets.listens(port, uid)
@@ -298,8 +305,9 @@ class SparkUiDiscovery:
             return [self._named[(port, inode)] for port, inode in live.items() if (port, inode) in self._named]
 
 
-def same_host_location(location: str, port: int, context_path: str, request_host: str = "",
-                       backend_host: str = "") -> str | None:
+def same_host_location(
+    location: str, port: int, context_path: str, request_host: str = "", backend_host: str = ""
+) -> str | None:
     """Spark answers ``/`` with an absolute ``Location: http://<host>/jobs/`` that would leave
     the proxy prefix. For a redirect to this backend or to the Jupyter host itself, return the
     bare path (the proxy then puts its prefix in front); None leaves the header alone."""

@@ -42,7 +42,9 @@ class _Progress:
 def cmd_up(args) -> int:
     ws = _workspace(args, poll_seconds=args.poll_seconds)
     t = ws.target
-    progress = _Progress(f"{t.app_type or 'app'} {t.app_name!r} in " + (f"space {t.space}" if t.space else "your profile"))
+    progress = _Progress(
+        f"{t.app_type or 'app'} {t.app_name!r} in " + (f"space {t.space}" if t.space else "your profile")
+    )
     try:
         result = ws.up(wait=args.wait, timeout_seconds=args.timeout, progress=progress)
     finally:
@@ -51,8 +53,12 @@ def cmd_up(args) -> int:
     if result.space_updated:
         print(f"Space {result.space} now starts on {t.instance_type}.", file=sys.stderr)
     verb = "started" if result.created else "already there"
-    print(f"{result.app_type} app {result.app_name!r} in {where}: {verb}, {result.status}"
-          + (f" on {result.instance_type}" if result.instance_type else "") + ".", file=sys.stderr)
+    print(
+        f"{result.app_type} app {result.app_name!r} in {where}: {verb}, {result.status}"
+        + (f" on {result.instance_type}" if result.instance_type else "")
+        + ".",
+        file=sys.stderr,
+    )
     if result.status != "InService":
         print("Run `sm-teamkit up` again to wait for it.", file=sys.stderr)
     print(f"Sign in with `{_open_command(args, result.space)}`.", file=sys.stderr)
@@ -66,8 +72,13 @@ def _open_command(args, space: str) -> str:
     import shlex
 
     words = ["sm-teamkit", "open"]
-    for key, flag in (("domain", "--domain"), ("user_profile", "--profile"), ("space", "--space"),
-                      ("region", "--region"), ("aws_profile", "--aws-profile")):
+    for key, flag in (
+        ("domain", "--domain"),
+        ("user_profile", "--profile"),
+        ("space", "--space"),
+        ("region", "--region"),
+        ("aws_profile", "--aws-profile"),
+    ):
         value = space if key == "space" else getattr(args, key, "")
         if value:
             words += [flag, shlex.quote(value)]
@@ -86,8 +97,10 @@ def cmd_open(args) -> int:
         print(url)  # stdout only; never into a log
         return 0
     if not webbrowser.open(url):
-        raise Unavailable("No web browser could be started here.",
-                          f"Use `sm-teamkit open --print` and open the link within {args.expires_in} s.")
+        raise Unavailable(
+            "No web browser could be started here.",
+            f"Use `sm-teamkit open --print` and open the link within {args.expires_in} s.",
+        )
     print(f"Opened a sign-in link in your browser (valid {args.expires_in} s).", file=sys.stderr)
     return 0
 
@@ -133,8 +146,12 @@ def cmd_git_credential(args) -> int:
         profile = args.user_profile or teamkit.identity().user_profile_name
         settings = gitcred.HelperSettings.from_config(teamkit.config, user_profile=profile)
         if not profile and "{user_profile}" in settings.secret_name:
-            raise TeamkitError("Your user profile is not known, so the git secret cannot be named.",
-                               "Pass --user-profile NAME.", status=400, code="bad_request")
+            raise TeamkitError(
+                "Your user profile is not known, so the git secret cannot be named.",
+                "Pass --user-profile NAME.",
+                status=400,
+                code="bad_request",
+            )
         urls = gitcred.install(settings.hosts, profile)
         name = settings.secret_name.format(user_profile=profile, host="<host>")
         print(f"git asks sm-teamkit for {', '.join(urls)} (secret {name}); nothing is stored on disk.")
@@ -158,12 +175,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("up", help="start your Studio app from a laptop, wait until it runs, print its URL")
     add_target_flags(p)
-    p.add_argument("--app-type", default="", choices=["", *APP_TYPES], metavar="APP_TYPE",
-                   help=f"{', '.join(APP_TYPES)}; default: the space's type")
+    p.add_argument(
+        "--app-type",
+        default="",
+        choices=["", *APP_TYPES],
+        metavar="APP_TYPE",
+        help=f"{', '.join(APP_TYPES)}; default: the space's type",
+    )
     p.add_argument("--app-name", default="default", help="default: default")
     p.add_argument("--instance-type", default="", help="e.g. ml.t3.large; a space keeps it for next time")
-    p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
-                   help="wait until the app is InService (default) or return after CreateApp")
+    p.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="wait until the app is InService (default) or return after CreateApp",
+    )
     p.add_argument("--timeout", type=float, default=900.0, help="longest wait in seconds (default 900)")
     p.add_argument("--poll-seconds", type=float, default=5.0, help="seconds between status checks (default 5)")
     p.set_defaults(func=cmd_up)
@@ -181,11 +207,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_down)
 
     p = sub.add_parser("git-credential", help="git credential helper: tokens from AWS Secrets Manager")
-    p.add_argument("action", nargs="?", default="get", choices=["get", "store", "erase"],
-                   help="what git asks (git passes it); store and erase change nothing")
+    p.add_argument(
+        "action",
+        nargs="?",
+        default="get",
+        choices=["get", "store", "erase"],
+        help="what git asks (git passes it); store and erase change nothing",
+    )
     p.add_argument("--user-profile", default="", help="whose secret to read (default: detected)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--install", action="store_true",
-                       help="configure git (--global) to use this helper for c.SmTeamkit.git_credential_hosts")
+    group.add_argument(
+        "--install",
+        action="store_true",
+        help="configure git (--global) to use this helper for c.SmTeamkit.git_credential_hosts",
+    )
     group.add_argument("--uninstall", action="store_true", help="remove that git configuration")
     p.set_defaults(func=cmd_git_credential)

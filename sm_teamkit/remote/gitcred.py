@@ -91,8 +91,10 @@ def answer_get(request: dict[str, str], settings: HelperSettings, aws: AwsSettin
     if not host or not host_matches(settings.hosts, protocol, host):
         return ""
     if not settings.user_profile and "{user_profile}" in settings.secret_name:
-        raise BadRequest("Your user profile is not known, so the git secret cannot be named.",
-                         "Install the helper with --user-profile NAME.")
+        raise BadRequest(
+            "Your user profile is not known, so the git secret cannot be named.",
+            "Install the helper with --user-profile NAME.",
+        )
     name = secret_name(settings, host)
     try:
         value = client("secretsmanager", aws, max_attempts=2).get_secret_value(SecretId=name)

@@ -108,8 +108,9 @@ class Workspace:
         return domain.get("Url", "")
 
     # --- up ----------------------------------------------------------------------------
-    def up(self, *, wait: bool = True, timeout_seconds: float = 900.0,
-           progress: Callable[[str, float], None] | None = None) -> UpResult:
+    def up(
+        self, *, wait: bool = True, timeout_seconds: float = 900.0, progress: Callable[[str, float], None] | None = None
+    ) -> UpResult:
         """Start the app (one CreateApp; UpdateSpace first when the space's instance type
         changes) and, with ``wait``, poll until InService within ``timeout_seconds``."""
         t = self.target
@@ -149,8 +150,13 @@ class Workspace:
             status = self._wait(app_type, {"InService"}, start, timeout_seconds, progress)
         final = self._describe(app_type) or {}
         return UpResult(
-            app_type=app_type, app_name=t.app_name, space=t.space, status=status, url=self._url(space),
-            created=created, space_updated=updated,
+            app_type=app_type,
+            app_name=t.app_name,
+            space=t.space,
+            status=status,
+            url=self._url(space),
+            created=created,
+            space_updated=updated,
             instance_type=(final.get("ResourceSpec") or {}).get("InstanceType", "") or t.instance_type,
         )
 
@@ -161,14 +167,24 @@ class Workspace:
             return False
         spec = {**current, "InstanceType": self.target.instance_type}
         call(
-            self.sm, f"set the instance type of space {self.target.space}", "update_space",
-            DomainId=self.target.domain, SpaceName=self.target.space,
+            self.sm,
+            f"set the instance type of space {self.target.space}",
+            "update_space",
+            DomainId=self.target.domain,
+            SpaceName=self.target.space,
             SpaceSettings={settings_key: {"DefaultResourceSpec": spec}},
         )
         return True
 
-    def _wait(self, app_type: str, goal: set[str], start: float, timeout: float,
-              progress: Callable[[str, float], None], allow_gone: bool = False) -> str:
+    def _wait(
+        self,
+        app_type: str,
+        goal: set[str],
+        start: float,
+        timeout: float,
+        progress: Callable[[str, float], None],
+        allow_gone: bool = False,
+    ) -> str:
         deadline = start + timeout
         while True:
             app = self._describe(app_type)
@@ -181,11 +197,13 @@ class Workspace:
                 raise TeamkitError(
                     f"Your {app_type} app failed to start: {app.get('FailureReason') or 'no reason given'}.",
                     "Check the instance type and quotas, then `sm-teamkit down` and `up` again.",
-                    status=502, code="app_failed",
+                    status=502,
+                    code="app_failed",
                 )
             if app is None and not allow_gone:
-                raise TeamkitError(f"Your {app_type} app disappeared while starting (someone deleted it).",
-                                   status=409, code="conflict")
+                raise TeamkitError(
+                    f"Your {app_type} app disappeared while starting (someone deleted it).", status=409, code="conflict"
+                )
             if now >= deadline:
                 raise TimedOut(
                     f"Your {app_type} app is still {status} after {timeout:.0f} s.",
@@ -215,10 +233,12 @@ class Workspace:
         """The target user's apps as the panel sees them, with ``config``'s limits and prices
         (None: the defaults); jobs are not listed (nothing here stops them)."""
         t = self.target
-        settings = AppsSettings.from_config(config, domain_id=t.domain, user_profile_name=t.user_profile,
-                                            track_jobs=False)
-        return AppsService(settings, self.aws, PriceList(self.aws.resolved_region(), settings.instance_prices),
-                           in_server=False)
+        settings = AppsSettings.from_config(
+            config, domain_id=t.domain, user_profile_name=t.user_profile, track_jobs=False
+        )
+        return AppsService(
+            settings, self.aws, PriceList(self.aws.resolved_region(), settings.instance_prices), in_server=False
+        )
 
     def down_plan(self, service: AppsService, *, everything: bool) -> list[AppInfo]:
         """The user's apps to stop: in the named space, or with ``everything`` all of them

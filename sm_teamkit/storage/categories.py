@@ -23,24 +23,61 @@ class Category:
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("trash", "Trash", "trash", True, (".local/share/Trash",),
-             "Files deleted from JupyterLab's file browser: they still take space until emptied."),
-    Category("pip", "pip cache", "cache", True, (".cache/pip",), "Downloaded wheels; pip fetches them again when needed."),
+    Category(
+        "trash",
+        "Trash",
+        "trash",
+        True,
+        (".local/share/Trash",),
+        "Files deleted from JupyterLab's file browser: they still take space until emptied.",
+    ),
+    Category(
+        "pip", "pip cache", "cache", True, (".cache/pip",), "Downloaded wheels; pip fetches them again when needed."
+    ),
     Category("pipenv", "pipenv cache", "cache", True, (".cache/pipenv",), "pipenv's download and lock cache."),
     Category("uv", "uv cache", "cache", True, (".cache/uv",), "uv's package cache."),
-    Category("conda", "conda packages", "cache", True,
-             (".conda/pkgs", "miniconda3/pkgs", "anaconda3/pkgs", "miniforge3/pkgs", "mambaforge/pkgs"),
-             "conda's package cache (what `conda clean --all` removes); environments keep their files."),
+    Category(
+        "conda",
+        "conda packages",
+        "cache",
+        True,
+        (".conda/pkgs", "miniconda3/pkgs", "anaconda3/pkgs", "miniforge3/pkgs", "mambaforge/pkgs"),
+        "conda's package cache (what `conda clean --all` removes); environments keep their files.",
+    ),
     # virtualenv (under pipenv) keeps seed wheels and interpreter info here; older releases in ~/.local/share.
-    Category("virtualenv", "virtualenv cache", "cache", True, (".cache/virtualenv", ".local/share/virtualenv"),
-             "virtualenv's seed wheels and interpreter info (pipenv fills it); made again on next use."),
+    Category(
+        "virtualenv",
+        "virtualenv cache",
+        "cache",
+        True,
+        (".cache/virtualenv", ".local/share/virtualenv"),
+        "virtualenv's seed wheels and interpreter info (pipenv fills it); made again on next use.",
+    ),
     Category("npm", "npm cache", "cache", True, (".npm/_cacache",), "npm's download cache."),
-    Category("huggingface", "Hugging Face cache", "cache", True, (".cache/huggingface",),
-             "Downloaded models and datasets; they are downloaded again on next use."),
-    Category("virtualenvs", "pipenv virtualenvs", "virtualenvs", False, (".local/share/virtualenvs",),
-             "pipenv environments (remove them with `pipenv --rm` in their project)."),
-    Category("checkpoints", "Notebook checkpoints", "checkpoints", False, (),
-             "`.ipynb_checkpoints` folders that JupyterLab keeps beside notebooks."),
+    Category(
+        "huggingface",
+        "Hugging Face cache",
+        "cache",
+        True,
+        (".cache/huggingface",),
+        "Downloaded models and datasets; they are downloaded again on next use.",
+    ),
+    Category(
+        "virtualenvs",
+        "pipenv virtualenvs",
+        "virtualenvs",
+        False,
+        (".local/share/virtualenvs",),
+        "pipenv environments (remove them with `pipenv --rm` in their project).",
+    ),
+    Category(
+        "checkpoints",
+        "Notebook checkpoints",
+        "checkpoints",
+        False,
+        (),
+        "`.ipynb_checkpoints` folders that JupyterLab keeps beside notebooks.",
+    ),
 )
 BY_ID = {c.id: c for c in CATEGORIES}
 
@@ -99,8 +136,13 @@ def matcher_for(root: str, home: str | None, environ: dict[str, str] | None = No
         if xdg:
             try:
                 base = Path(os.path.realpath(xdg)).relative_to(os.path.realpath(root)).parts
-                for sub, cat_id in (("pip", "pip"), ("pipenv", "pipenv"), ("uv", "uv"), ("virtualenv", "virtualenv"),
-                                    ("huggingface", "huggingface")):
+                for sub, cat_id in (
+                    ("pip", "pip"),
+                    ("pipenv", "pipenv"),
+                    ("uv", "uv"),
+                    ("virtualenv", "virtualenv"),
+                    ("huggingface", "huggingface"),
+                ):
                     paths.setdefault(base + (sub,), cat_id)
             except ValueError:
                 pass

@@ -37,8 +37,9 @@ def _root_of(path: str, roots: list[str]) -> str | None:
     return None
 
 
-def resolve_targets(report: dict | None, roots: list[str], home: str | None,
-                    category: str, path: str | None) -> list[str]:
+def resolve_targets(
+    report: dict | None, roots: list[str], home: str | None, category: str, path: str | None
+) -> list[str]:
     """The folders to empty for ``category`` (all of its paths, or the one named), after
     checking each against the last scan, the scanned roots and the category rules."""
     meta = BY_ID.get(category)
@@ -55,8 +56,7 @@ def resolve_targets(report: dict | None, roots: list[str], home: str | None,
             code="storage_not_cleanable",
         )
     if report is None:
-        raise Conflict("There is no scan result yet.", "Run a scan first, then clean.",
-                       code="storage_no_scan")
+        raise Conflict("There is no scan result yet.", "Run a scan first, then clean.", code="storage_no_scan")
     found = next((c for c in report.get("categories", []) if c["id"] == category), None)
     known = [p["path"] for p in found["paths"]] if found else []
     if path is not None:
@@ -89,8 +89,7 @@ def _check_target(target: str, roots: list[str], home: str | None, category: str
     try:
         st = os.lstat(target)
     except FileNotFoundError as exc:
-        raise NotFound(f"{target} no longer exists.", "Rescan to refresh the report.",
-                       code="storage_gone") from exc
+        raise NotFound(f"{target} no longer exists.", "Rescan to refresh the report.", code="storage_gone") from exc
     if not os.path.isdir(target) or os.path.islink(target) or not (st.st_mode & 0o040000):
         raise refused
     if os.path.realpath(target) != target or os.path.realpath(root) != root:
@@ -107,8 +106,7 @@ def _measure(path: str) -> tuple[int, int, int]:
     """Apparent bytes, allocated bytes and files inside ``path``."""
     part = walk(Task(path=path, root=path, count_self=False), matcher_for(path, None), top_files=0)
     links = part.links.values()
-    return (part.apparent + sum(v[0] for v in links), part.allocated + sum(v[1] for v in links),
-            part.files)
+    return (part.apparent + sum(v[0] for v in links), part.allocated + sum(v[1] for v in links), part.files)
 
 
 # A freedesktop trash (what send2trash and the file browser write) keeps these folders:
@@ -141,8 +139,9 @@ def empty_folder(path: str, keep: tuple[str, ...] = ()) -> list[dict]:
     return errors
 
 
-def clean(report: dict | None, roots: list[str], home: str | None, category: str,
-          path: str | None = None) -> CleanupResult:
+def clean(
+    report: dict | None, roots: list[str], home: str | None, category: str, path: str | None = None
+) -> CleanupResult:
     """Empty the category's folders; returns what was freed."""
     targets = resolve_targets(report, roots, home, category, path)
     result = CleanupResult(category=category, paths=targets)
@@ -152,8 +151,14 @@ def clean(report: dict | None, roots: list[str], home: str | None, category: str
         result.errors.extend(empty_folder(target, keep))
         after = _measure(target)
         freed_a, freed_b = max(0, before[0] - after[0]), max(0, before[1] - after[1])
-        result.freed.append({"path": target, "apparent_bytes": freed_a, "allocated_bytes": freed_b,
-                             "files": max(0, before[2] - after[2])})
+        result.freed.append(
+            {
+                "path": target,
+                "apparent_bytes": freed_a,
+                "allocated_bytes": freed_b,
+                "files": max(0, before[2] - after[2]),
+            }
+        )
         result.freed_apparent_bytes += freed_a
         result.freed_allocated_bytes += freed_b
     return result
@@ -193,7 +198,5 @@ def apply_to_report(report: dict, result: CleanupResult) -> None:
         report["largest_files"] = [f for f in report["largest_files"] if not f["path"].startswith(inside)]
     report["folders"].sort(key=lambda f: -f["allocated_bytes"])
     costs = [r["usd_per_month"] for r in report["roots"]]
-    report["totals"]["usd_per_month"] = (
-        round(sum(costs), 4) if costs and all(c is not None for c in costs) else None
-    )
+    report["totals"]["usd_per_month"] = round(sum(costs), 4) if costs and all(c is not None for c in costs) else None
     report["cleaned_since_scan"] = report.get("cleaned_since_scan", []) + [result.to_json()]

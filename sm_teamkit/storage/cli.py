@@ -67,14 +67,18 @@ def cmd_usage(args) -> int:
 
 def _print_report(report: dict) -> None:
     totals = report["totals"]
-    print(f"Total: {size(totals['allocated_bytes'])} on disk ({size(totals['apparent_bytes'])} apparent), "
-          f"{totals['files']:,} files, {totals['dirs']:,} folders; {_money(totals['usd_per_month'])}/month")
+    print(
+        f"Total: {size(totals['allocated_bytes'])} on disk ({size(totals['apparent_bytes'])} apparent), "
+        f"{totals['files']:,} files, {totals['dirs']:,} folders; {_money(totals['usd_per_month'])}/month"
+    )
     for root in report["roots"]:
         cap = root["capacity"]
         of = f" of {size(cap['total_bytes'])} ({size(cap['free_bytes'])} free)" if cap else ""
         efs = f", EFS {root['efs']['file_system_id']}" if root.get("efs") else ""
-        print(f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {size(root['allocated_bytes'])}{of}, "
-              f"{_money(root['usd_per_month'])}/month")
+        print(
+            f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {size(root['allocated_bytes'])}{of}, "
+            f"{_money(root['usd_per_month'])}/month"
+        )
     if report["folders"]:
         print("\nLargest folders:")
         for folder in report["folders"]:
@@ -112,20 +116,32 @@ def cmd_team_usage(args) -> int:
         return 0
     print(f"{'USER PROFILE':<28} {'SPACE':<24} {'USAGE':>10} {'$/MONTH':>9} {'AGE':>10}")
     for user in answer["users"]:
-        print(f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {size(user['bytes']):>10} "
-              f"{_money(user['usd_per_month']):>9} {age(user['age_seconds']):>10}")
+        print(
+            f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {size(user['bytes']):>10} "
+            f"{_money(user['usd_per_month']):>9} {age(user['age_seconds']):>10}"
+        )
     print(f"{'TOTAL':<53} {size(answer['total_bytes']):>10} {_money(answer['total_usd_per_month']):>9}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `usage` and `team usage` to the sm-teamkit command line."""
-    p = add_command(sub, "usage", cmd_usage, "storage usage of your home, configured roots and EFS mounts (or PATHs)",
-                    json="print the same JSON as GET /sm-teamkit/storage")
+    p = add_command(
+        sub,
+        "usage",
+        cmd_usage,
+        "storage usage of your home, configured roots and EFS mounts (or PATHs)",
+        json="print the same JSON as GET /sm-teamkit/storage",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="folders to scan instead of the configured roots")
     p.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
 
     team_sub = add_group(sub, "team", "team-wide views (published by each user's server)", "team_command", "VIEW")
-    p = add_command(team_sub, "usage", cmd_team_usage, "every user's latest storage total in a domain, largest first",
-                    json="print the answer as JSON")
+    p = add_command(
+        team_sub,
+        "usage",
+        cmd_team_usage,
+        "every user's latest storage total in a domain, largest first",
+        json="print the answer as JSON",
+    )
     p.add_argument("--domain", required=True, help="SageMaker domain id (d-xxxxxxxxxxxx)")

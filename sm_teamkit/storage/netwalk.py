@@ -56,8 +56,7 @@ class ThreadedWalk:
     """Walk one root's deferred folders with ``threads`` I/O threads; ``run`` returns the
     merged sums. ``seen()`` (entries, bytes) may be read from any thread while it runs."""
 
-    def __init__(self, threads: int, matcher, top_files: int, every: int,
-                 cancelled: Callable[[], bool]):
+    def __init__(self, threads: int, matcher, top_files: int, every: int, cancelled: Callable[[], bool]):
         self.threads = max(1, threads)
         self.matcher = matcher
         self.top_files = top_files
@@ -79,8 +78,10 @@ class ThreadedWalk:
         """Walk ``tasks`` and everything below them; ``on_wait()`` runs ten times a second."""
         self._pending = list(reversed(tasks))
         parts = [Partial() for _ in range(self.threads)]
-        workers = [threading.Thread(target=self._work, args=(i, parts[i]), daemon=True,
-                                    name=f"sm-teamkit-scan-io-{i}") for i in range(self.threads)]
+        workers = [
+            threading.Thread(target=self._work, args=(i, parts[i]), daemon=True, name=f"sm-teamkit-scan-io-{i}")
+            for i in range(self.threads)
+        ]
         for worker in workers:
             worker.start()
         try:
@@ -138,9 +139,16 @@ class ThreadedWalk:
                     return
                 try:
                     deferred: list[Task] = []
-                    part = walk(task, self.matcher, top_files=self.top_files, progress=report,
-                                progress_every=self.every, cancelled=self.cancelled,
-                                split_depth=1, deferred=deferred)
+                    part = walk(
+                        task,
+                        self.matcher,
+                        top_files=self.top_files,
+                        progress=report,
+                        progress_every=self.every,
+                        cancelled=self.cancelled,
+                        split_depth=1,
+                        deferred=deferred,
+                    )
                     base_entries += part.files + part.dirs + part.symlinks
                     base_bytes += part.apparent
                     with self._cond:
@@ -148,9 +156,15 @@ class ThreadedWalk:
                         self._pending.extend(reversed(deferred[:room]) if room > 0 else ())
                         if deferred:
                             self._cond.notify_all()
-                    for extra in deferred[max(room, 0):]:  # stack full: walk it here, depth first
-                        sub = walk(extra, self.matcher, top_files=self.top_files, progress=report,
-                                   progress_every=self.every, cancelled=self.cancelled)
+                    for extra in deferred[max(room, 0) :]:  # stack full: walk it here, depth first
+                        sub = walk(
+                            extra,
+                            self.matcher,
+                            top_files=self.top_files,
+                            progress=report,
+                            progress_every=self.every,
+                            cancelled=self.cancelled,
+                        )
                         base_entries += sub.files + sub.dirs + sub.symlinks
                         base_bytes += sub.apparent
                         part.absorb(sub, self.top_files)

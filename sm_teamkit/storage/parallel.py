@@ -55,14 +55,17 @@ class _Worker:
     def __init__(self, index: int, inbox: queue.Queue):
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _BOOTSTRAP.format(pkg=_PACKAGE_DIR)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
         )
         self.index = index
         self.seen = (0, 0)  # entries, bytes reported for the current chunk
         self.done = (0, 0)  # entries, bytes of finished chunks
         self.busy = False
-        self._reader = threading.Thread(target=self._pump, args=(inbox,), daemon=True,
-                                        name=f"sm-teamkit-scan-worker-{index}")
+        self._reader = threading.Thread(
+            target=self._pump, args=(inbox,), daemon=True, name=f"sm-teamkit-scan-worker-{index}"
+        )
         self._reader.start()
 
     def _pump(self, inbox: queue.Queue) -> None:
@@ -112,7 +115,7 @@ class WorkerPool:
             return
         chunks_count = min(len(tasks), len(self._workers) * 8)
         size = -(-len(tasks) // chunks_count)
-        chunks = [tasks[at:at + size] for at in range(0, len(tasks), size)]
+        chunks = [tasks[at : at + size] for at in range(0, len(tasks), size)]
         chunks.reverse()  # pop() hands them out in walk order
         running = 0
         last = 0.0
@@ -133,8 +136,10 @@ class WorkerPool:
                     worker.seen = (message[1], message[2])
                 elif kind == "result":
                     part: Partial = message[1]
-                    worker.done = (worker.done[0] + part.files + part.dirs + part.symlinks,
-                                   worker.done[1] + part.apparent)
+                    worker.done = (
+                        worker.done[0] + part.files + part.dirs + part.symlinks,
+                        worker.done[1] + part.apparent,
+                    )
                     worker.seen = (0, 0)
                     into.absorb(part, self.top_files)
                     running -= 1
@@ -188,8 +193,7 @@ def _serve() -> int:
         try:
             for task in tasks:
                 reporter.base = (done_files, done_bytes)
-                part = walk(task, matchers[task.root], top_files=top_files, progress=reporter,
-                            progress_every=every)
+                part = walk(task, matchers[task.root], top_files=top_files, progress=reporter, progress_every=every)
                 done_files += part.files + part.dirs + part.symlinks
                 done_bytes += part.apparent
                 out.absorb(part, top_files)

@@ -22,8 +22,9 @@ class RootPlace:
     file_system_id: str = ""
 
 
-def place_of(path: str, mounts: list[EfsMount], in_studio: bool, home_efs_id: str = "",
-             mounts_path: str = "/proc/mounts") -> RootPlace:
+def place_of(
+    path: str, mounts: list[EfsMount], in_studio: bool, home_efs_id: str = "", mounts_path: str = "/proc/mounts"
+) -> RootPlace:
     """EFS when an EFS mount holds the path (or an NFS home in Studio Classic, whose domain
     names its EFS), else EBS in Studio and local disk elsewhere."""
     mount = mount_for(os.path.realpath(path), mounts)
@@ -65,30 +66,41 @@ def build_report(
         efs = None
         if place.file_system_id:
             efs = (efs_info(place.file_system_id) if efs_info else EfsInfo(place.file_system_id)).to_json()
-        roots.append({
-            "path": usage.path,
-            "kind": usage.kind,
-            "storage": place.storage,
-            "apparent_bytes": usage.apparent_bytes,
-            "allocated_bytes": usage.allocated_bytes,
-            "files": usage.files,
-            "dirs": usage.dirs,
-            "symlinks": usage.symlinks,
-            "capacity": capacity(usage.path),
-            "efs": efs,
-            "usd_per_gb_month": price,
-            "usd_per_month": cost,
-            "folders": [dict(f) for f in usage.folders[:20]],
-        })
+        roots.append(
+            {
+                "path": usage.path,
+                "kind": usage.kind,
+                "storage": place.storage,
+                "apparent_bytes": usage.apparent_bytes,
+                "allocated_bytes": usage.allocated_bytes,
+                "files": usage.files,
+                "dirs": usage.dirs,
+                "symlinks": usage.symlinks,
+                "capacity": capacity(usage.path),
+                "efs": efs,
+                "usd_per_gb_month": price,
+                "usd_per_month": cost,
+                "folders": [dict(f) for f in usage.folders[:20]],
+            }
+        )
     if not roots:
         total_cost = None
     categories: dict[str, dict] = {}
     for (cat_id, path), (apparent, allocated) in sorted(result.categories.items()):
         meta = BY_ID[cat_id]
-        entry = categories.setdefault(cat_id, {
-            "id": cat_id, "label": meta.label, "kind": meta.kind, "cleanable": meta.cleanable,
-            "description": meta.description, "apparent_bytes": 0, "allocated_bytes": 0, "paths": [],
-        })
+        entry = categories.setdefault(
+            cat_id,
+            {
+                "id": cat_id,
+                "label": meta.label,
+                "kind": meta.kind,
+                "cleanable": meta.cleanable,
+                "description": meta.description,
+                "apparent_bytes": 0,
+                "allocated_bytes": 0,
+                "paths": [],
+            },
+        )
         entry["apparent_bytes"] += apparent
         entry["allocated_bytes"] += allocated
         entry["paths"].append({"path": path, "apparent_bytes": apparent, "allocated_bytes": allocated})

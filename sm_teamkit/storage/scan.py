@@ -104,9 +104,17 @@ class StorageScanner:
     """Scans roots one after the other in the calling thread. ``cancel()`` from any thread
     stops the scan at the next progress point with ScanCancelled."""
 
-    def __init__(self, *, top_n: int = 10, home: str | None = None, progress_every: int = 4096,
-                 workers: int = 1, split_depth: int = 2, io_threads: int = 0,
-                 mounts_path: str = "/proc/mounts"):
+    def __init__(
+        self,
+        *,
+        top_n: int = 10,
+        home: str | None = None,
+        progress_every: int = 4096,
+        workers: int = 1,
+        split_depth: int = 2,
+        io_threads: int = 0,
+        mounts_path: str = "/proc/mounts",
+    ):
         self.top_n = top_n
         self.home = home
         self.progress_every = progress_every
@@ -158,8 +166,15 @@ class StorageScanner:
                 on_progress(progress)
 
         def walk_here(task: Task, matcher, **split) -> Partial:
-            return walk(task, matcher, top_files=self.top_n, progress=report,
-                        progress_every=self.progress_every, cancelled=self._cancel.is_set, **split)
+            return walk(
+                task,
+                matcher,
+                top_files=self.top_n,
+                progress=report,
+                progress_every=self.progress_every,
+                cancelled=self._cancel.is_set,
+                **split,
+            )
 
         partials: list[tuple[RootSpec, Partial]] = []
         try:
@@ -169,10 +184,12 @@ class StorageScanner:
                 if self._latency_bound(spec.path):
                     self.network_roots.append(spec.path)
                     progress.io_threads = self.io_threads
-                    threaded = ThreadedWalk(self.io_threads, matcher, self.top_n, self.progress_every,
-                                            self._cancel.is_set)
-                    part = threaded.run([Task(path=spec.path, root=spec.path)],
-                                        lambda folder=spec.path: report(0, 0, folder))
+                    threaded = ThreadedWalk(
+                        self.io_threads, matcher, self.top_n, self.progress_every, self._cancel.is_set
+                    )
+                    part = threaded.run(
+                        [Task(path=spec.path, root=spec.path)], lambda folder=spec.path: report(0, 0, folder)
+                    )
                     base_files += part.files + part.dirs + part.symlinks
                     base_bytes += part.apparent
                     threaded = None
@@ -193,8 +210,13 @@ class StorageScanner:
                         self.workers_started = self.workers
                         self.worker_pids = pool.pids
                     folder = spec.path
-                    pool.run(deferred, {spec.path: matcher}, part, self._cancel.is_set,
-                             lambda folder=folder: report(0, 0, folder))
+                    pool.run(
+                        deferred,
+                        {spec.path: matcher},
+                        part,
+                        self._cancel.is_set,
+                        lambda folder=folder: report(0, 0, folder),
+                    )
                 else:
                     for task in deferred:
                         sub = walk_here(task, matcher)
@@ -234,9 +256,15 @@ def merge(partials: list[tuple[RootSpec, Partial]], top_n: int, started_at: floa
     samples: list[dict] = []
     linked = 0
     for spec, part in partials:
-        usage = RootUsage(path=spec.path, kind=spec.kind, apparent_bytes=part.apparent,
-                          allocated_bytes=part.allocated, files=part.files, dirs=part.dirs,
-                          symlinks=part.symlinks)
+        usage = RootUsage(
+            path=spec.path,
+            kind=spec.kind,
+            apparent_bytes=part.apparent,
+            allocated_bytes=part.allocated,
+            files=part.files,
+            dirs=part.dirs,
+            symlinks=part.symlinks,
+        )
         try:
             usage.device = os.stat(spec.path, follow_symlinks=False).st_dev
         except OSError:
@@ -263,8 +291,16 @@ def merge(partials: list[tuple[RootSpec, Partial]], top_n: int, started_at: floa
             total[0] += sums[0]
             total[1] += sums[1]
         usage.folders = sorted(
-            ({"path": os.path.join(spec.path, name), "name": name, "root": spec.path,
-              "apparent_bytes": a, "allocated_bytes": b} for name, (a, b) in tops.items()),
+            (
+                {
+                    "path": os.path.join(spec.path, name),
+                    "name": name,
+                    "root": spec.path,
+                    "apparent_bytes": a,
+                    "allocated_bytes": b,
+                }
+                for name, (a, b) in tops.items()
+            ),
             key=lambda f: (-f["allocated_bytes"], f["path"]),
         )
         folders.extend(usage.folders)

@@ -98,9 +98,11 @@ class StorageService:
     def from_teamkit(cls, teamkit) -> StorageService:
         from ..aws import client
 
-        return cls(StorageSettings.from_config(teamkit.config), identity=teamkit.identity,
-                   client=lambda service: client(service, teamkit.aws))
-
+        return cls(
+            StorageSettings.from_config(teamkit.config),
+            identity=teamkit.identity,
+            client=lambda service: client(service, teamkit.aws),
+        )
 
     # --- roots -----------------------------------------------------------------------------
     @property
@@ -119,8 +121,7 @@ class StorageService:
             specs.append(RootSpec(self.home, "home"))
         specs += [RootSpec(os.path.realpath(os.path.expanduser(p)), "configured") for p in self.settings.roots]
         if self.settings.detect_efs:
-            specs += [RootSpec(os.path.realpath(m.mount_point), "efs")
-                      for m in efs_mounts(self.settings.mounts_path)]
+            specs += [RootSpec(os.path.realpath(m.mount_point), "efs") for m in efs_mounts(self.settings.mounts_path)]
         seen: set[str] = set()
         unique = []
         for spec in specs:
@@ -189,8 +190,10 @@ class StorageService:
     def act(self, action: object = "scan", paths: object = None) -> dict:
         """What POST storage asks: ``scan`` (of ``paths``, default every root) or ``cancel``."""
         if not isinstance(action, str) or action not in ACTIONS:
-            raise BadRequest(f'`action` must be "scan" or "cancel", not {shorten(json.dumps(action), 100)}.',
-                             code="storage_bad_action")
+            raise BadRequest(
+                f'`action` must be "scan" or "cancel", not {shorten(json.dumps(action), 100)}.',
+                code="storage_bad_action",
+            )
         return self.cancel_scan() if action == "cancel" else self.request_scan(paths)
 
     def request_scan(self, paths: list[str] | None = None) -> dict:
@@ -218,15 +221,23 @@ class StorageService:
                 scanner.cancel()
         return {**self.status(), "cancelled": scanner is not None}
 
-    def scan_now(self, specs: list[RootSpec] | None = None,
-                 on_progress: Callable[[ScanProgress], None] | None = None, save: bool = True) -> dict:
+    def scan_now(
+        self,
+        specs: list[RootSpec] | None = None,
+        on_progress: Callable[[ScanProgress], None] | None = None,
+        save: bool = True,
+    ) -> dict:
         """Scan in the calling thread; returns the status with the new report, which is also
         kept on disk when ``save`` (and the settings' ``persist``)."""
         specs = self.roots() if specs is None else specs
-        scanner = StorageScanner(top_n=self.settings.top_n, home=self.home,
-                                 progress_every=self.settings.progress_every,
-                                 workers=self.settings.workers, io_threads=self.settings.io_threads,
-                                 mounts_path=self.settings.mounts_path)
+        scanner = StorageScanner(
+            top_n=self.settings.top_n,
+            home=self.home,
+            progress_every=self.settings.progress_every,
+            workers=self.settings.workers,
+            io_threads=self.settings.io_threads,
+            mounts_path=self.settings.mounts_path,
+        )
         with self._lock:
             previous = self._report or self._kept
         scanner.progress.expected_entries = expected_entries(previous, [s.path for s in specs])
@@ -236,8 +247,9 @@ class StorageService:
             self._scanner = scanner
         try:
             result = scanner.scan(specs, on_progress=on_progress)
-            report = build_report(result, self._places(specs), self.settings.prices,
-                                  self._efs.describe if self._efs else None)
+            report = build_report(
+                result, self._places(specs), self.settings.prices, self._efs.describe if self._efs else None
+            )
             with self._lock:
                 if scanner.cancelled:  # cancelled while the last folders were read
                     raise ScanCancelled()
@@ -248,8 +260,12 @@ class StorageService:
                 save_report(self.state_path, report)
         except ScanCancelled:
             with self._lock:
-                self._last_error = {"code": "storage_scan_cancelled", "message": "The scan was cancelled.",
-                                    "hint": "", "at": time.time()}
+                self._last_error = {
+                    "code": "storage_scan_cancelled",
+                    "message": "The scan was cancelled.",
+                    "hint": "",
+                    "at": time.time(),
+                }
             raise
         except TeamkitError as exc:
             with self._lock:
@@ -266,8 +282,7 @@ class StorageService:
         """Empty a recognised category found by the last scan; returns what was freed."""
         with self._lock:
             if self._scanner is not None:
-                raise Conflict("A scan is running.", "Wait for it to finish, then clean.",
-                               code="storage_scan_running")
+                raise Conflict("A scan is running.", "Wait for it to finish, then clean.", code="storage_scan_running")
             report = self._report
         roots = [r["path"] for r in report["roots"]] if report else []
         result = clean(report, roots, self.home, category, path)
@@ -277,8 +292,12 @@ class StorageService:
                 apply_to_report(report, result)
         if kept and self.settings.persist:
             save_report(self.state_path, report)
-        log.info("sm_teamkit: emptied %s (%s), freed %d bytes", category, ", ".join(result.paths),
-                 result.freed_allocated_bytes)
+        log.info(
+            "sm_teamkit: emptied %s (%s), freed %d bytes",
+            category,
+            ", ".join(result.paths),
+            result.freed_allocated_bytes,
+        )
         return {"cleanup": result.to_json(), **self.status()}
 
     def status(self) -> dict:
@@ -318,8 +337,10 @@ class StorageService:
         in_studio, ident = self._in_studio()
         mounts = efs_mounts(self.settings.mounts_path)
         home_efs = self._home_efs_id(ident) if in_studio else ""
-        return {s.path: place_of(s.path, mounts, in_studio, home_efs if s.kind == "home" else "",
-                                 self.settings.mounts_path) for s in specs}
+        return {
+            s.path: place_of(s.path, mounts, in_studio, home_efs if s.kind == "home" else "", self.settings.mounts_path)
+            for s in specs
+        }
 
     def _home_efs_id(self, ident) -> str:
         """Studio Classic homes live on the domain's EFS (DescribeDomain), mounted over NFS

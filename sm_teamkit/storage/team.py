@@ -32,14 +32,15 @@ _QUERIES_PER_CALL = 500
 def dimensions(identity) -> list[dict]:
     """The dimensions this server publishes under; Unavailable outside Studio."""
     if not getattr(identity, "domain_id", ""):
-        raise Unavailable("The team view needs SageMaker Studio: this server runs in local mode.",
-                          code="storage_team_local")
+        raise Unavailable(
+            "The team view needs SageMaker Studio: this server runs in local mode.", code="storage_team_local"
+        )
     owner = identity.user_profile_name or identity.space_name
     if not owner:
-        raise Unavailable("The user profile of this server is unknown, so its usage cannot be published.",
-                          code="storage_team_no_user")
-    dims = [{"Name": "DomainId", "Value": identity.domain_id},
-            {"Name": "UserProfileName", "Value": owner}]
+        raise Unavailable(
+            "The user profile of this server is unknown, so its usage cannot be published.", code="storage_team_no_user"
+        )
+    dims = [{"Name": "DomainId", "Value": identity.domain_id}, {"Name": "UserProfileName", "Value": owner}]
     if identity.space_name:
         dims.append({"Name": "SpaceName", "Value": identity.space_name})
     return dims
@@ -49,24 +50,42 @@ def publish_usage(cloudwatch, identity, report: dict, namespace: str = NAMESPACE
     """Put the report's total (and its $/month when known) as custom metrics; returns what was sent."""
     dims = dimensions(identity)
     stamp = datetime.fromtimestamp(report.get("finished_at") or time.time(), tz=timezone.utc)
-    data = [{"MetricName": METRIC_BYTES, "Dimensions": dims, "Timestamp": stamp,
-             "Value": float(report["totals"]["allocated_bytes"]), "Unit": "Bytes"}]
+    data = [
+        {
+            "MetricName": METRIC_BYTES,
+            "Dimensions": dims,
+            "Timestamp": stamp,
+            "Value": float(report["totals"]["allocated_bytes"]),
+            "Unit": "Bytes",
+        }
+    ]
     cost = report["totals"].get("usd_per_month")
     if cost is not None:
-        data.append({"MetricName": METRIC_COST, "Dimensions": dims, "Timestamp": stamp,
-                     "Value": float(cost), "Unit": "None"})
+        data.append(
+            {"MetricName": METRIC_COST, "Dimensions": dims, "Timestamp": stamp, "Value": float(cost), "Unit": "None"}
+        )
     try:
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
     except Exception as exc:
         raise aws_error(exc, "publish storage usage to CloudWatch") from exc
-    return {"namespace": namespace, "dimensions": dims, "bytes": data[0]["Value"],
-            "usd_per_month": cost, "published_at": stamp.timestamp()}
+    return {
+        "namespace": namespace,
+        "dimensions": dims,
+        "bytes": data[0]["Value"],
+        "usd_per_month": cost,
+        "published_at": stamp.timestamp(),
+    }
 
 
 def _list_metrics(cloudwatch, namespace: str, domain_id: str) -> list[dict]:
     metrics: dict[frozenset, dict] = {}  # one per dimension set (moto lists one per datapoint)
-    for metric in pages(cloudwatch.list_metrics, "Metrics", Namespace=namespace, MetricName=METRIC_BYTES,
-                        Dimensions=[{"Name": "DomainId", "Value": domain_id}]):
+    for metric in pages(
+        cloudwatch.list_metrics,
+        "Metrics",
+        Namespace=namespace,
+        MetricName=METRIC_BYTES,
+        Dimensions=[{"Name": "DomainId", "Value": domain_id}],
+    ):
         key = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
         metrics.setdefault(key, metric)
     return list(metrics.values())
@@ -88,18 +107,27 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
         queries = []
         for i, metric in enumerate(metrics):
             for prefix, name in (("b", METRIC_BYTES), ("c", METRIC_COST)):
-                queries.append({
-                    "Id": f"{prefix}{i}",
-                    "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": name,
-                                              "Dimensions": metric["Dimensions"]},
-                                   "Period": PERIOD_SECONDS, "Stat": STAT},
-                    "ReturnData": True,
-                })
+                queries.append(
+                    {
+                        "Id": f"{prefix}{i}",
+                        "MetricStat": {
+                            "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": metric["Dimensions"]},
+                            "Period": PERIOD_SECONDS,
+                            "Stat": STAT,
+                        },
+                        "ReturnData": True,
+                    }
+                )
         results: dict[str, dict] = {}
         for at in range(0, len(queries), _QUERIES_PER_CALL):
-            for item in pages(cloudwatch.get_metric_data, "MetricDataResults",
-                              MetricDataQueries=queries[at:at + _QUERIES_PER_CALL], StartTime=start,
-                              EndTime=end, ScanBy="TimestampDescending"):
+            for item in pages(
+                cloudwatch.get_metric_data,
+                "MetricDataResults",
+                MetricDataQueries=queries[at : at + _QUERIES_PER_CALL],
+                StartTime=start,
+                EndTime=end,
+                ScanBy="TimestampDescending",
+            ):
                 entry = results.setdefault(item["Id"], {"Timestamps": [], "Values": []})
                 entry["Timestamps"].extend(item.get("Timestamps", []))
                 entry["Values"].extend(item.get("Values", []))
@@ -113,15 +141,17 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
         if latest is None:
             continue  # nothing published within the lookback window
         cost = _latest(results.get(f"c{i}"))
-        users.append({
-            "user_profile_name": dims.get("UserProfileName", ""),
-            "space_name": dims.get("SpaceName", ""),
-            "bytes": int(latest[1]),
-            "usd_per_month": None if cost is None else round(cost[1], 4),
-            # The bucket's start: the point is at most PERIOD_SECONDS newer than this.
-            "published_at": latest[0],
-            "age_seconds": round(max(0.0, now - latest[0]), 1),
-        })
+        users.append(
+            {
+                "user_profile_name": dims.get("UserProfileName", ""),
+                "space_name": dims.get("SpaceName", ""),
+                "bytes": int(latest[1]),
+                "usd_per_month": None if cost is None else round(cost[1], 4),
+                # The bucket's start: the point is at most PERIOD_SECONDS newer than this.
+                "published_at": latest[0],
+                "age_seconds": round(max(0.0, now - latest[0]), 1),
+            }
+        )
     users.sort(key=lambda u: (-u["bytes"], u["user_profile_name"], u["space_name"]))
     costs = [u["usd_per_month"] for u in users if u["usd_per_month"] is not None]
     return {
@@ -137,7 +167,6 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
 def _latest(result: dict | None) -> tuple[float, float] | None:
     if not result or not result["Values"]:
         return None
-    pairs = sorted(zip(result["Timestamps"], result["Values"], strict=False),
-                   key=lambda p: p[0], reverse=True)
+    pairs = sorted(zip(result["Timestamps"], result["Values"], strict=False), key=lambda p: p[0], reverse=True)
     stamp, value = pairs[0]
     return (stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp)), float(value)

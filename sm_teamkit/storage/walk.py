@@ -101,8 +101,16 @@ def _child_task(path, name, root, rel, top, cat, depth, cat_depth, rel_depth, ma
         found = matcher.match(child_rel if depth <= cat_depth else None, name)
         if found is not None:
             cat = (found, path)
-    return Task(path=path, root=root, rel=child_rel, top=name if depth == 1 else top, category=cat,
-                dev=dev, ancestors=frozenset(ancestors), depth=depth)
+    return Task(
+        path=path,
+        root=root,
+        rel=child_rel,
+        top=name if depth == 1 else top,
+        category=cat,
+        dev=dev,
+        ancestors=frozenset(ancestors),
+        depth=depth,
+    )
 
 
 def _add(bucket: dict, key, apparent: int, allocated: int) -> None:
@@ -187,8 +195,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
         out.error("unreadable" if isinstance(exc, PermissionError) else "other", task.path, exc)
         return 0, 0
     # frame: [iterator, fd, path, rel, top, category, apparent, allocated, ino, starts, depth]
-    stack = [[it, fd, task.path, task.rel, task.top, task.category, 0, 0, root_st.st_ino, False,
-              root_depth]]
+    stack = [[it, fd, task.path, task.rel, task.top, task.category, 0, 0, root_st.st_ino, False, root_depth]]
     if progress:
         progress(0, 0, task.path)
     try:
@@ -227,8 +234,22 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                             out.error("loops", child, "folder contains itself (bind mount loop)")
                             continue
                         if depth + 1 - root_depth == split_at:
-                            deferred.append(_child_task(child, name, task.root, rel, top, cat, depth + 1,
-                                                        cat_depth, rel_depth, matcher, dev, ancestors))
+                            deferred.append(
+                                _child_task(
+                                    child,
+                                    name,
+                                    task.root,
+                                    rel,
+                                    top,
+                                    cat,
+                                    depth + 1,
+                                    cat_depth,
+                                    rel_depth,
+                                    matcher,
+                                    dev,
+                                    ancestors,
+                                )
+                            )
                             continue
                         dirs += 1
                         total_bytes += size
@@ -266,8 +287,19 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                         frame[7] = alloc
                         ancestors.add(st.st_ino)
                         stack.append(
-                            [child_it, child_fd, child, child_rel, child_top, child_cat, size, blocks,
-                             st.st_ino, starts, child_depth]
+                            [
+                                child_it,
+                                child_fd,
+                                child,
+                                child_rel,
+                                child_top,
+                                child_cat,
+                                size,
+                                blocks,
+                                st.st_ino,
+                                starts,
+                                child_depth,
+                            ]
                         )
                         if progress and child_depth - root_depth <= 2:
                             progress(files + dirs + symlinks, total_bytes, child)

@@ -100,8 +100,9 @@ def _epoch(value) -> float | None:
         return None
 
 
-def last_activity(kernel_times: Iterable, terminal_times: Iterable, activity_file: str,
-                  started: float | None) -> float | None:
+def last_activity(
+    kernel_times: Iterable, terminal_times: Iterable, activity_file: str, started: float | None
+) -> float | None:
     """What ``api/idle`` would answer, as epoch seconds: the newest kernel or terminal
     activity or file time, else the server's start."""
     times = [t for t in (_epoch(v) for v in [*kernel_times, *terminal_times]) if t is not None]

@@ -101,9 +101,7 @@ def resolve_identity(
     app_name = pick(settings.app_name, "ResourceName")
     arn = meta.get("ResourceArn", "") if isinstance(meta.get("ResourceArn", ""), str) else ""
     region = settings.region or region_from_arn(arn)
-    explicit = any(
-        (settings.domain_id, settings.user_profile_name, settings.space_name, settings.app_type)
-    )
+    explicit = any((settings.domain_id, settings.user_profile_name, settings.space_name, settings.app_type))
     source = "config" if explicit and not meta else ("metadata+config" if explicit else "metadata")
 
     if not domain_id:

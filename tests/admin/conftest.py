@@ -37,25 +37,76 @@ def admin_scenario() -> dict:
     app = {"domain": DOMAIN, "status": "InService"}
     apps = [
         # alice: a GPU lab past 8 h, a KernelGateway past 24 h but kept, a free JupyterServer.
-        app | {"name": "default", "type": "JupyterLab", "space": "alice-lab", "instance_type": "ml.g5.xlarge",
-               "created": "10h ago"},
-        app | {"name": "kg-old", "type": "KernelGateway", "user_profile": "alice", "instance_type": "ml.m5.large",
-               "created": "30h ago", "tags": {"sm-teamkit:keep": "training until Friday"}},
-        app | {"name": "default", "type": "JupyterServer", "user_profile": "alice", "instance_type": "system",
-               "created": "5d ago"},
+        app
+        | {
+            "name": "default",
+            "type": "JupyterLab",
+            "space": "alice-lab",
+            "instance_type": "ml.g5.xlarge",
+            "created": "10h ago",
+        },
+        app
+        | {
+            "name": "kg-old",
+            "type": "KernelGateway",
+            "user_profile": "alice",
+            "instance_type": "ml.m5.large",
+            "created": "30h ago",
+            "tags": {"sm-teamkit:keep": "training until Friday"},
+        },
+        app
+        | {
+            "name": "default",
+            "type": "JupyterServer",
+            "user_profile": "alice",
+            "instance_type": "system",
+            "created": "5d ago",
+        },
         # bob: the shared space he owns, past 24 h; a young KernelGateway.
-        app | {"name": "default", "type": "JupyterLab", "space": "team-share", "instance_type": "ml.t3.large",
-               "created": "30h ago"},
-        app | {"name": "kg-new", "type": "KernelGateway", "user_profile": "bob", "instance_type": "ml.t3.medium",
-               "created": "2h ago"},
+        app
+        | {
+            "name": "default",
+            "type": "JupyterLab",
+            "space": "team-share",
+            "instance_type": "ml.t3.large",
+            "created": "30h ago",
+        },
+        app
+        | {
+            "name": "kg-new",
+            "type": "KernelGateway",
+            "user_profile": "bob",
+            "instance_type": "ml.t3.medium",
+            "created": "2h ago",
+        },
         # carol (no address anywhere): one within its limit, one past it.
-        app | {"name": "default", "type": "CodeEditor", "space": "carol-code", "instance_type": "ml.t3.medium",
-               "created": "3h ago"},
-        app | {"name": "kg-carol", "type": "KernelGateway", "user_profile": "carol", "instance_type": "ml.m5.xlarge",
-               "created": "26h ago"},
+        app
+        | {
+            "name": "default",
+            "type": "CodeEditor",
+            "space": "carol-code",
+            "instance_type": "ml.t3.medium",
+            "created": "3h ago",
+        },
+        app
+        | {
+            "name": "kg-carol",
+            "type": "KernelGateway",
+            "user_profile": "carol",
+            "instance_type": "ml.m5.xlarge",
+            "created": "26h ago",
+        },
         # gone or failed apps are not running
-        app | {"name": "kg-gone", "type": "KernelGateway", "user_profile": "bob", "instance_type": "ml.g5.xlarge",
-               "created": "3d ago", "status": "Failed", "failure_reason": "Insufficient capacity."},
+        app
+        | {
+            "name": "kg-gone",
+            "type": "KernelGateway",
+            "user_profile": "bob",
+            "instance_type": "ml.g5.xlarge",
+            "created": "3d ago",
+            "status": "Failed",
+            "failure_reason": "Insufficient capacity.",
+        },
     ]
     return {
         "region": REGION,
@@ -125,8 +176,13 @@ def live_emulator():
 
 
 def boto(emulator, service: str):
-    return boto3.client(service, endpoint_url=emulator.url, region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service,
+        endpoint_url=emulator.url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def verify_sender(emulator, sender: str = SENDER) -> None:
@@ -145,7 +201,8 @@ def app_status(emulator, key: str) -> str:
     owner, app_type, name = rest.split("/")
     for a in emulator.state.apps:
         if (a["AppType"], a["AppName"]) == (app_type, name) and (
-            a.get("SpaceName") if where == "space" else a.get("UserProfileName")) == owner:
+            a.get("SpaceName") if where == "space" else a.get("UserProfileName")
+        ) == owner:
             return a["Status"]
     raise KeyError(key)
 

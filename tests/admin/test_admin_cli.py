@@ -50,8 +50,9 @@ def test_remind_dry_run_prints_who_would_get_what(cli, live_emulator, tmp_path):
     emails = tmp_path / "emails.json"
     emails.write_text(json.dumps({"bob": "bob@example.com"}))
     before = len(sent_messages())
-    code, out, err = cli("remind", "--domain", DOMAIN, "--sender", SENDER, "--emails", str(emails),
-                         "--dry-run", "--stop-after", "28")
+    code, out, err = cli(
+        "remind", "--domain", DOMAIN, "--sender", SENDER, "--emails", str(emails), "--dry-run", "--stop-after", "28"
+    )
     assert code == 0
     assert "would remind alice <alice@example.com>: JupyterLab default in alice-lab, KernelGateway kg-old" in out
     assert "would remind bob <bob@example.com>: JupyterLab default in team-share" in out
@@ -80,10 +81,16 @@ def test_remind_sends_then_sends_nothing_new(cli, live_emulator, tmp_path):
         (["apps", "--domain", "d-nosuchdomain"], None, "Could not describe domain d-nosuchdomain"),
         (["apps", "--domain", DOMAIN], {"fail": {"ListApps": "AccessDeniedException"}}, "access denied"),
         (["apps", "--domain", DOMAIN], {"throttle_rate": 1.0, "operations": ["ListApps"]}, "throttling"),
-        (["remind", "--domain", DOMAIN, "--sender", "who@unverified.example"], None,
-         "SES has no verified identity for the sender who@unverified.example"),
-        (["remind", "--domain", DOMAIN, "--sender", SENDER, "--state", "s3://bucket-only"], None,
-         "'s3://bucket-only' is not s3://bucket/key."),
+        (
+            ["remind", "--domain", DOMAIN, "--sender", "who@unverified.example"],
+            None,
+            "SES has no verified identity for the sender who@unverified.example",
+        ),
+        (
+            ["remind", "--domain", DOMAIN, "--sender", SENDER, "--state", "s3://bucket-only"],
+            None,
+            "'s3://bucket-only' is not s3://bucket/key.",
+        ),
     ],
 )
 def test_errors_are_one_line_and_a_non_zero_exit(cli, live_emulator, argv, fault, expected):

@@ -56,7 +56,9 @@ def test_the_handler_reminds_once_per_day_with_its_state_in_s3(live_emulator, la
     first = handler({}, None)
     assert first["sent"] == 2
     assert {r["owner"]: {short_key(a["key"]) for a in r["apps"]} for r in first["reminders"]} == {
-        "alice": OVERDUE["alice"], "bob": OVERDUE["bob"]}
+        "alice": OVERDUE["alice"],
+        "bob": OVERDUE["bob"],
+    }
     assert json.dumps(first)  # what Lambda returns must serialise
     state = json.loads(boto(live_emulator, "s3").get_object(Bucket=BUCKET, Key=KEY)["Body"].read())
     assert len(state["reminded"]) == 3
@@ -133,7 +135,8 @@ def test_the_packaged_zip_alone_runs_the_handler(tmp_path, live_emulator, lambda
     )
     import os
 
-    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ))
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == "alice"

@@ -30,8 +30,12 @@ EMAILS = {"bob": "bob@example.com"}
 
 
 def domain_apps(clock, **settings) -> DomainApps:
-    return DomainApps(AdminSettings.from_config(domain_id=DOMAIN, **settings), AwsSettings(region=REGION, max_attempts=2),
-                      PriceList(REGION), clock=clock)
+    return DomainApps(
+        AdminSettings.from_config(domain_id=DOMAIN, **settings),
+        AwsSettings(region=REGION, max_attempts=2),
+        PriceList(REGION),
+        clock=clock,
+    )
 
 
 def reminder(clock, **options) -> Reminder:
@@ -70,15 +74,21 @@ def test_the_admin_view_uses_the_panels_pricing_and_nudge_rule(emulator, aws_env
 
     aws_env(emulator)
     admin = {short_key(a["key"]): a for a in domain_apps(clock).running_apps() if a["owner"] == "alice"}
-    panel = AppsService(AppsSettings.from_config(domain_id=DOMAIN, user_profile_name="alice", track_jobs=False),
-                        AwsSettings(region=REGION), PriceList(REGION))
+    panel = AppsService(
+        AppsSettings.from_config(domain_id=DOMAIN, user_profile_name="alice", track_jobs=False),
+        AwsSettings(region=REGION),
+        PriceList(REGION),
+    )
     mine = panel.refresh.get().value.apps
     for app in mine:
         row = panel._priced(app, clock())
-        key = (f"space/{app.space_name}" if app.space_name else f"user-profile/{app.user_profile_name}")
+        key = f"space/{app.space_name}" if app.space_name else f"user-profile/{app.user_profile_name}"
         key += f"/{app.app_type}/{app.app_name}"
         assert (admin[key]["hourly_usd"], admin[key]["running_usd"], admin[key]["overdue"]) == (
-            row["hourly_usd"], row["running_usd"], row["nudged"])
+            row["hourly_usd"],
+            row["running_usd"],
+            row["nudged"],
+        )
 
 
 def test_dry_run_names_exactly_the_overdue_apps_per_owner_and_sends_nothing(emulator, aws_env, clock, tmp_path):
@@ -88,7 +98,9 @@ def test_dry_run_names_exactly_the_overdue_apps_per_owner_and_sends_nothing(emul
     result = reminder(clock, emails=EMAILS, state=str(state), dry_run=True).run()
     assert overdue_by_owner(result) == OVERDUE
     assert {r["owner"]: r["address"] for r in result["reminders"]} == {
-        "alice": "alice@example.com", "bob": "bob@example.com"}
+        "alice": "alice@example.com",
+        "bob": "bob@example.com",
+    }
     assert [n["owner"] for n in result["no_address"]] == ["carol"]
     assert result["sent"] == 0 and not any(r["sent"] for r in result["reminders"])
     assert len(sent_messages()) == before
@@ -132,14 +144,18 @@ def test_an_app_that_becomes_overdue_later_the_same_day_is_still_reminded(emulat
     state = str(tmp_path / "state.json")
     reminder(clock, emails=EMAILS, state=state).run()
     sm = boto(emulator, "sagemaker")
-    sm.create_app(DomainId=DOMAIN, UserProfileName="bob", AppType="KernelGateway", AppName="kg-gpu",
-                  ResourceSpec={"InstanceType": "ml.g5.xlarge"})
+    sm.create_app(
+        DomainId=DOMAIN,
+        UserProfileName="bob",
+        AppType="KernelGateway",
+        AppName="kg-gpu",
+        ResourceSpec={"InstanceType": "ml.g5.xlarge"},
+    )
     clock.now += 2 * 3600  # the new GPU app is 2 h old: within its 8 h
     assert reminder(clock, emails=EMAILS, state=state).run()["sent"] == 0
     clock.now += 10 * 3600 - 60  # 23:59 the same day: now 12 h old
     result = reminder(clock, emails=EMAILS, state=state).run()
-    assert overdue_by_owner(result) == {"bob": {"user-profile/bob/KernelGateway/kg-gpu"},
-                                        "carol": OVERDUE["carol"]}
+    assert overdue_by_owner(result) == {"bob": {"user-profile/bob/KernelGateway/kg-gpu"}, "carol": OVERDUE["carol"]}
     assert result["sent"] == 1
 
 
@@ -195,8 +211,10 @@ def test_a_sender_without_ses_identity_is_refused_before_anything_happens(emulat
     aws_env(emulator)
     state = tmp_path / "state.json"
     with pytest.raises(AwsError, match="no verified identity for the sender nobody@unverified.example") as exc:
-        Reminder(domain_apps(clock), RemindOptions(sender="nobody@unverified.example", emails=EMAILS,
-                                                   state=str(state), stop_after_hours=1)).run()
+        Reminder(
+            domain_apps(clock),
+            RemindOptions(sender="nobody@unverified.example", emails=EMAILS, state=str(state), stop_after_hours=1),
+        ).run()
     assert exc.value.status == 400
     assert emulator.count("ListApps") == 0 and emulator.count("DeleteApp") == 0
     assert not state.exists()
@@ -204,8 +222,12 @@ def test_a_sender_without_ses_identity_is_refused_before_anything_happens(emulat
 
 def test_a_missing_domain_is_a_not_found_error(emulator, aws_env, clock):
     aws_env(emulator)
-    service = DomainApps(AdminSettings.from_config(domain_id="d-nosuchdomain"), AwsSettings(region=REGION),
-                         PriceList(REGION), clock=clock)
+    service = DomainApps(
+        AdminSettings.from_config(domain_id="d-nosuchdomain"),
+        AwsSettings(region=REGION),
+        PriceList(REGION),
+        clock=clock,
+    )
     with pytest.raises(AwsError, match="describe domain d-nosuchdomain") as exc:
         service.report()
     assert exc.value.status == 404

@@ -48,8 +48,9 @@ def test_the_printed_template_passes_cfn_lint_with_no_findings(tmp_path, capsys)
 def test_the_template_takes_the_limits_and_tag_key_of_the_config(tmp_path, capsys, monkeypatch):
     """What the team lead configured (c.SmTeamkit.nudge_hours, admin_email_tag_key) becomes the
     deployed job's defaults."""
-    (tmp_path / "jupyter_server_config.json").write_text(json.dumps(
-        {"SmTeamkit": {"nudge_hours": {"ml.g*": 4, "*": 12}, "admin_email_tag_key": "owner-mail"}}))
+    (tmp_path / "jupyter_server_config.json").write_text(
+        json.dumps({"SmTeamkit": {"nudge_hours": {"ml.g*": 4, "*": 12}, "admin_email_tag_key": "owner-mail"}})
+    )
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
     assert main(["admin", "template"]) == 0
     parameters = json.loads(capsys.readouterr().out)["Parameters"]
@@ -80,9 +81,15 @@ def _role_actions(t: dict, stop: bool) -> set[str]:
 def test_the_role_allows_every_sagemaker_call_the_job_makes(emulator, aws_env, clock, tmp_path):
     aws_env(emulator)
     verify_sender(emulator)
-    domain = DomainApps(AdminSettings.from_config(domain_id=DOMAIN), AwsSettings(region=REGION), PriceList(REGION), clock=clock)
-    Reminder(domain, RemindOptions(sender=SENDER, emails={"bob": "b@example.com"},
-                                   state=str(tmp_path / "s.json"), stop_after_hours=28)).run()
+    domain = DomainApps(
+        AdminSettings.from_config(domain_id=DOMAIN), AwsSettings(region=REGION), PriceList(REGION), clock=clock
+    )
+    Reminder(
+        domain,
+        RemindOptions(
+            sender=SENDER, emails={"bob": "b@example.com"}, state=str(tmp_path / "s.json"), stop_after_hours=28
+        ),
+    ).run()
     called = {f"sagemaker:{op}" for op, _ in emulator.calls}
     allowed = _role_actions(job_template(), stop=True)
     assert called <= allowed, called - allowed
@@ -99,11 +106,14 @@ def test_the_function_runs_this_package(tmp_path):
     assert set(job_template()["Parameters"]) >= {"DomainId", "Sender", "Schedule", "StateBucket"}
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"region": "us-east-1", "account": "123456789012"},
-    {"region": "*", "account": "*"},
-    {"region": "eu-west-1", "account": "123456789012", "user_profile": "alice"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"region": "us-east-1", "account": "123456789012"},
+        {"region": "*", "account": "*"},
+        {"region": "eu-west-1", "account": "123456789012", "user_profile": "alice"},
+    ],
+)
 def test_the_policy_has_no_parliament_findings(parliament_analyze, kwargs):
     policy = parliament_analyze(json.dumps(iam_policy(DOMAIN, **kwargs)), include_community_auditors=True)
     assert [(f.issue, f.detail) for f in policy.findings] == []
@@ -122,8 +132,11 @@ def test_apps_are_created_and_stopped_only_in_own_profile_or_owned_spaces():
     own, spaces = sorted(acting, key=lambda s: s["Sid"])[::-1]
     assert own["Resource"] == f"arn:aws:sagemaker:us-east-1:123456789012:app/{DOMAIN}/alice/*"
     assert own["Condition"] == {"Null": {"sagemaker:OwnerUserProfileArn": "true"}}
-    assert spaces["Condition"] == {"ArnLike": {
-        "sagemaker:OwnerUserProfileArn": f"arn:aws:sagemaker:us-east-1:123456789012:user-profile/{DOMAIN}/alice"}}
+    assert spaces["Condition"] == {
+        "ArnLike": {
+            "sagemaker:OwnerUserProfileArn": f"arn:aws:sagemaker:us-east-1:123456789012:user-profile/{DOMAIN}/alice"
+        }
+    }
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
     put = next(s for s in policy["Statement"] if "cloudwatch:PutMetricData" in s["Action"])
     assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "SmTeamkit/Storage"}}
@@ -136,6 +149,5 @@ def test_every_policy_statement_is_documented():
 
 
 def test_iam_policy_command_prints_the_policy(capsys):
-    assert main(["admin", "iam-policy", "--domain", DOMAIN, "--region", "us-east-1",
-                 "--account", "123456789012"]) == 0
+    assert main(["admin", "iam-policy", "--domain", DOMAIN, "--region", "us-east-1", "--account", "123456789012"]) == 0
     assert json.loads(capsys.readouterr().out) == iam_policy(DOMAIN, "us-east-1", "123456789012")

@@ -23,29 +23,94 @@ def team_scenario() -> dict:
         {"domain": DOMAIN, "name": "carol-code", "owner": "carol", "sharing": "Private", "app_type": "CodeEditor"},
     ]
     apps = [
-        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice-lab", "status": "InService",
-         "instance_type": "ml.g5.xlarge", "created": "2d ago"},
-        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice-team", "status": "InService",
-         "instance_type": "ml.t3.medium", "created": "3h ago"},
-        {"domain": DOMAIN, "name": "default", "type": "JupyterServer", "user_profile": "alice", "status": "InService",
-         "instance_type": "system", "created": "5d ago"},
-        {"domain": DOMAIN, "name": "kg-m5", "type": "KernelGateway", "user_profile": "alice", "status": "InService",
-         "instance_type": "ml.m5.large", "created": "30h ago"},
-        {"domain": DOMAIN, "name": "kg-broken", "type": "KernelGateway", "user_profile": "alice", "status": "Failed",
-         "instance_type": "ml.g4dn.xlarge", "created": "1h ago", "failure_reason": "Insufficient capacity."},
-        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "alice2-lab", "status": "InService",
-         "instance_type": "ml.m5.xlarge", "created": "1h ago"},
-        {"domain": DOMAIN, "name": "default", "type": "JupyterLab", "space": "bob-shared", "status": "InService",
-         "instance_type": "ml.t3.large", "created": "30h ago"},
-        {"domain": DOMAIN, "name": "default", "type": "CodeEditor", "space": "carol-code", "status": "InService",
-         "instance_type": "ml.t3.medium", "created": "6h ago"},
+        {
+            "domain": DOMAIN,
+            "name": "default",
+            "type": "JupyterLab",
+            "space": "alice-lab",
+            "status": "InService",
+            "instance_type": "ml.g5.xlarge",
+            "created": "2d ago",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "default",
+            "type": "JupyterLab",
+            "space": "alice-team",
+            "status": "InService",
+            "instance_type": "ml.t3.medium",
+            "created": "3h ago",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "default",
+            "type": "JupyterServer",
+            "user_profile": "alice",
+            "status": "InService",
+            "instance_type": "system",
+            "created": "5d ago",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "kg-m5",
+            "type": "KernelGateway",
+            "user_profile": "alice",
+            "status": "InService",
+            "instance_type": "ml.m5.large",
+            "created": "30h ago",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "kg-broken",
+            "type": "KernelGateway",
+            "user_profile": "alice",
+            "status": "Failed",
+            "instance_type": "ml.g4dn.xlarge",
+            "created": "1h ago",
+            "failure_reason": "Insufficient capacity.",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "default",
+            "type": "JupyterLab",
+            "space": "alice2-lab",
+            "status": "InService",
+            "instance_type": "ml.m5.xlarge",
+            "created": "1h ago",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "default",
+            "type": "JupyterLab",
+            "space": "bob-shared",
+            "status": "InService",
+            "instance_type": "ml.t3.large",
+            "created": "30h ago",
+        },
+        {
+            "domain": DOMAIN,
+            "name": "default",
+            "type": "CodeEditor",
+            "space": "carol-code",
+            "status": "InService",
+            "instance_type": "ml.t3.medium",
+            "created": "6h ago",
+        },
     ]
     # Many KernelGateway apps for the others, so ListApps needs several pages.
     for user, count in (("alice2", 40), ("bob", 40), ("carol", 30)):
         for i in range(count):
-            apps.append({"domain": DOMAIN, "name": f"kg-{user}-{i:03d}", "type": "KernelGateway",
-                         "user_profile": user, "status": "InService", "instance_type": "ml.t3.medium",
-                         "created": f"{i + 1}h ago"})
+            apps.append(
+                {
+                    "domain": DOMAIN,
+                    "name": f"kg-{user}-{i:03d}",
+                    "type": "KernelGateway",
+                    "user_profile": user,
+                    "status": "InService",
+                    "instance_type": "ml.t3.medium",
+                    "created": f"{i + 1}h ago",
+                }
+            )
     return {
         "region": REGION,
         "account": ACCOUNT,
@@ -74,8 +139,10 @@ def team_clock():
 def clocked_team_emulator(team_clock):
     """The team scenario on a clock the test moves (``team_clock.advance``): deletions take
     ``APP_DELETE_SECONDS`` of that clock, not of the wall."""
-    with (start_emulator(team_scenario(), clock=team_clock, app_delete_seconds=APP_DELETE_SECONDS) as emu,
-          aws_endpoint(emu.url)):
+    with (
+        start_emulator(team_scenario(), clock=team_clock, app_delete_seconds=APP_DELETE_SECONDS) as emu,
+        aws_endpoint(emu.url),
+    ):
         yield emu
 
 
@@ -86,8 +153,9 @@ def sm_client(emu):
     return boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION)
 
 
-def start_training_job(emu, name: str, tags: dict[str, str], instance_type: str = "ml.g5.xlarge",
-                       count: int = 2) -> str:
+def start_training_job(
+    emu, name: str, tags: dict[str, str], instance_type: str = "ml.g5.xlarge", count: int = 2
+) -> str:
     """A training job created through the emulator (moto), tagged like Studio tags it, and set
     InProgress in moto's backend (moto completes jobs at once; AWS keeps them running)."""
     from moto.sagemaker.models import sagemaker_backends
@@ -95,8 +163,10 @@ def start_training_job(emu, name: str, tags: dict[str, str], instance_type: str 
     sm = sm_client(emu)
     arn = sm.create_training_job(
         TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "123.dkr.ecr.us-east-1.amazonaws.com/x:1",
-                                "TrainingInputMode": "File"},
+        AlgorithmSpecification={
+            "TrainingImage": "123.dkr.ecr.us-east-1.amazonaws.com/x:1",
+            "TrainingInputMode": "File",
+        },
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/SageMakerRole",
         OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
         ResourceConfig={"InstanceType": instance_type, "InstanceCount": count, "VolumeSizeInGB": 10},

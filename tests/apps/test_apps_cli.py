@@ -17,14 +17,20 @@ from .conftest import DOMAIN
 def cli_env(team_emulator, tmp_path):
     meta = tmp_path / "resource-metadata.json"
     meta.write_text(json.dumps(studio_metadata(DOMAIN, "alice-lab")))
-    env = {**os.environ, "HOME": str(tmp_path), "SM_TEAMKIT_RESOURCE_METADATA": str(meta),
-           "AWS_ENDPOINT_URL": team_emulator.url, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "SM_TEAMKIT_RESOURCE_METADATA": str(meta),
+        "AWS_ENDPOINT_URL": team_emulator.url,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+    }
     return env
 
 
 def run(env, *args):
-    return subprocess.run([sys.executable, "-m", "sm_teamkit.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sm_teamkit.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_apps_json_prints_the_users_apps_as_the_endpoint_does(cli_env):

@@ -45,12 +45,14 @@ async def test_get_apps_lists_the_users_apps_with_prices(jp_fetch):
 
 async def test_delete_of_another_users_app_is_403_and_never_reaches_aws(jp_fetch, team_emulator):
     team_emulator.reset_calls()
-    code, error = await error_of(jp_fetch, "apps", "JupyterLab", "default", method="DELETE",
-                                 params={"space": "alice2-lab"})
+    code, error = await error_of(
+        jp_fetch, "apps", "JupyterLab", "default", method="DELETE", params={"space": "alice2-lab"}
+    )
     assert code == 403
     assert "belongs to 'alice2'" in error["message"]
-    code, error = await error_of(jp_fetch, "apps", "JupyterLab", "default", method="DELETE",
-                                 params={"space": "bob-shared"})  # shared, but bob's
+    code, error = await error_of(
+        jp_fetch, "apps", "JupyterLab", "default", method="DELETE", params={"space": "bob-shared"}
+    )  # shared, but bob's
     assert code == 403 and "belongs to 'bob'" in error["message"]
     # bob's profile app named from alice's server: the request can only mean alice's own profile
     code, _ = await error_of(jp_fetch, "apps", "KernelGateway", "kg-bob-001", method="DELETE")
@@ -88,8 +90,9 @@ async def test_aws_problems_give_a_clear_json_error_and_the_server_keeps_serving
 
 
 async def test_with_the_tagging_api_denied_status_says_how_jobs_are_found(jp_fetch, team_emulator):
-    team_emulator.set_faults(fail={"GetResources": {"code": "AccessDeniedException",
-                                                    "message": "not allowed: tag:GetResources"}})
+    team_emulator.set_faults(
+        fail={"GetResources": {"code": "AccessDeniedException", "message": "not allowed: tag:GetResources"}}
+    )
     try:
         report = await fetch_json(jp_fetch, "apps")
     finally:

@@ -15,9 +15,16 @@ from .conftest import APP_DELETE_SECONDS, DOMAIN, REGION, profile_arn, space_arn
 
 def service(emu, user="alice", refresh=30.0, clock=None, **kw) -> AppsService:
     kw.setdefault("refresh_jitter", 0.0)  # the tests move the clock by whole intervals
-    settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name=user, space_name=kw.pop("space", "alice-lab"),
-                            app_type="JupyterLab", app_name="default", refresh_seconds=refresh,
-                            max_backoff_seconds=kw.pop("max_backoff", 300.0), **kw)
+    settings = AppsSettings.from_config(
+        domain_id=DOMAIN,
+        user_profile_name=user,
+        space_name=kw.pop("space", "alice-lab"),
+        app_type="JupyterLab",
+        app_name="default",
+        refresh_seconds=refresh,
+        max_backoff_seconds=kw.pop("max_backoff", 300.0),
+        **kw,
+    )
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
     return AppsService(settings, aws, PriceList(REGION), **({"clock": clock} if clock else {}))
 
@@ -37,8 +44,9 @@ def test_lists_own_profile_and_owned_space_apps_by_filter(team_emulator):
         ("KernelGateway", "kg-m5", "alice"),
     ]
     # 118 apps in the domain, but asked for by filter: the profile's and each owned space's.
-    assert [p.get("UserProfileNameEquals") or p.get("SpaceNameEquals")
-            for p in team_emulator.calls.params("ListApps")] == ["alice", "alice-lab", "alice-team"]
+    assert [
+        p.get("UserProfileNameEquals") or p.get("SpaceNameEquals") for p in team_emulator.calls.params("ListApps")
+    ] == ["alice", "alice-lab", "alice-team"]
     assert all(p["MaxResults"] == 100 for p in team_emulator.calls.params("ListApps"))
 
 
@@ -194,11 +202,17 @@ def test_an_unreachable_endpoint_gives_a_clear_message():
 
 def test_running_jobs_tagged_with_the_users_profile_or_space_are_listed(team_emulator):
     start_training_job(team_emulator, "alice-train", {"sagemaker:user-profile-arn": profile_arn("alice")})
-    start_training_job(team_emulator, "alice-space-train", {"sagemaker:space-arn": space_arn("alice-lab")},
-                       instance_type="ml.m5.large", count=1)
+    start_training_job(
+        team_emulator,
+        "alice-space-train",
+        {"sagemaker:space-arn": space_arn("alice-lab")},
+        instance_type="ml.m5.large",
+        count=1,
+    )
     start_training_job(team_emulator, "alice2-train", {"sagemaker:user-profile-arn": profile_arn("alice2")})
-    start_training_job(team_emulator, "tagged-by-team-tag", {"team:owner": "alice"}, instance_type="ml.p5.48xlarge",
-                       count=1)
+    start_training_job(
+        team_emulator, "tagged-by-team-tag", {"team:owner": "alice"}, instance_type="ml.p5.48xlarge", count=1
+    )
     report = service(team_emulator, owner_tag_keys=("team:owner",)).report()
     jobs = {j["name"]: j for j in report["jobs"]}
     assert set(jobs) == {"alice-train", "alice-space-train", "tagged-by-team-tag"}
@@ -234,8 +248,12 @@ def test_the_schedulers_notebook_job_tags_attribute_jobs_by_default(team_emulato
     start_training_job(team_emulator, "nb-job-alice2", {"sagemaker:user-profile-name": "alice2"})
     start_training_job(team_emulator, "nb-job-bobs-space", {"sagemaker:shared-space-name": "bob-shared"})
     # A space-name key never matches a profile, nor a profile key a space.
-    start_training_job(team_emulator, "nb-job-crossed", {"sagemaker:shared-space-name": "alice",
-                                                          "sagemaker:user-profile-name": "alice-team"})
+    start_training_job(
+        team_emulator,
+        "nb-job-crossed",
+        {"sagemaker:shared-space-name": "alice", "sagemaker:user-profile-name": "alice-team"},
+    )
+
     def notebook_jobs(svc):  # the emulator is shared: other tests' jobs are there too
         return {j["name"] for j in svc.report()["jobs"] if j["name"].startswith("nb-job")}
 

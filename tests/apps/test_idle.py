@@ -37,16 +37,24 @@ class Clock:
 
 
 def service(emu, clock, activity=None) -> AppsService:
-    settings = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name="alice", space_name="alice-lab",
-                            app_type="JupyterLab", app_name="default", refresh_seconds=0.0,
-                            idle_refresh_seconds=300.0, track_jobs=False)
+    settings = AppsSettings.from_config(
+        domain_id=DOMAIN,
+        user_profile_name="alice",
+        space_name="alice-lab",
+        app_type="JupyterLab",
+        app_name="default",
+        refresh_seconds=0.0,
+        idle_refresh_seconds=300.0,
+        track_jobs=False,
+    )
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
     return AppsService(settings, aws, PriceList(REGION), activity=activity, clock=clock)
 
 
 def rows(report) -> dict:
-    return {(a["app_type"], a["space_name"] or a["user_profile_name"], a["app_name"]): a["idle"]
-            for a in report["apps"]}
+    return {
+        (a["app_type"], a["space_name"] or a["user_profile_name"], a["app_name"]): a["idle"] for a in report["apps"]
+    }
 
 
 def test_space_then_profile_then_domain():
@@ -55,8 +63,10 @@ def test_space_then_profile_then_domain():
     space = {"JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 90}}}}
     assert effective_idle("JupyterLab", space, profile, domain).minutes == 90
     assert effective_idle("JupyterLab", space, profile, domain).source == "space"
-    assert (effective_idle("JupyterLab", None, profile, domain).minutes,
-            effective_idle("JupyterLab", None, profile, domain).source) == (120, "profile")
+    assert (
+        effective_idle("JupyterLab", None, profile, domain).minutes,
+        effective_idle("JupyterLab", None, profile, domain).source,
+    ) == (120, "profile")
     assert effective_idle("JupyterLab", None, None, domain).source == "domain"
     # The profile's switch beats the domain's; off means off whatever the timeouts.
     off = effective_idle("JupyterLab", space, lab_idle(LifecycleManagement="DISABLED"), domain)
@@ -75,11 +85,22 @@ def test_rows_show_the_effective_setting_and_follow_changes(emu):
     assert before[("JupyterLab", "alice-lab", "default")]["note"] == "no idle shutdown (not set up)"
     assert before[("JupyterServer", "alice", "default")]["enabled"] is False
 
-    sm.update_domain(DomainId=DOMAIN, DefaultUserSettings=lab_idle(
-        LifecycleManagement="ENABLED", IdleTimeoutInMinutes=180, MinIdleTimeoutInMinutes=60,
-        MaxIdleTimeoutInMinutes=1440))
-    sm.update_space(DomainId=DOMAIN, SpaceName="alice-lab", SpaceSettings={
-        "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 90}}}})
+    sm.update_domain(
+        DomainId=DOMAIN,
+        DefaultUserSettings=lab_idle(
+            LifecycleManagement="ENABLED",
+            IdleTimeoutInMinutes=180,
+            MinIdleTimeoutInMinutes=60,
+            MaxIdleTimeoutInMinutes=1440,
+        ),
+    )
+    sm.update_space(
+        DomainId=DOMAIN,
+        SpaceName="alice-lab",
+        SpaceSettings={
+            "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 90}}}
+        },
+    )
     # Settings are read at most once per idle_refresh_seconds.
     assert rows(svc.report())[("JupyterLab", "alice-lab", "default")]["enabled"] is False
     clock.now += 301
@@ -90,17 +111,20 @@ def test_rows_show_the_effective_setting_and_follow_changes(emu):
     assert (team["minutes"], team["source"]) == (180, "domain")
     assert after[("KernelGateway", "alice", "kg-m5")]["note"].startswith("no idle shutdown")
 
-    sm.update_user_profile(DomainId=DOMAIN, UserProfileName="alice", UserSettings=lab_idle(
-        LifecycleManagement="DISABLED"))
+    sm.update_user_profile(
+        DomainId=DOMAIN, UserProfileName="alice", UserSettings=lab_idle(LifecycleManagement="DISABLED")
+    )
     clock.now += 301
     assert rows(svc.report())[("JupyterLab", "alice-lab", "default")]["note"] == (
-        "no idle shutdown (turned off on the profile)")
+        "no idle shutdown (turned off on the profile)"
+    )
 
 
 def test_this_app_says_when_studio_stops_it(emu):
     sm = boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION)
-    sm.update_domain(DomainId=DOMAIN, DefaultUserSettings=lab_idle(
-        LifecycleManagement="ENABLED", IdleTimeoutInMinutes=120))
+    sm.update_domain(
+        DomainId=DOMAIN, DefaultUserSettings=lab_idle(LifecycleManagement="ENABLED", IdleTimeoutInMinutes=120)
+    )
     seen = {"last_activity": 1_800_000_000.0, "source": "api/idle"}
     report = service(emu, Clock(), activity=lambda: seen).report()
     idle = rows(report)[("JupyterLab", "alice-lab", "default")]
@@ -123,13 +147,20 @@ def test_the_emulator_validates_idle_settings_against_botocore():
     """Below the model's minimum (60) or above its maximum (525600): ValidationException,
     and nothing stored. botocore's own check is off so the request reaches the emulator."""
     with start_emulator(team_scenario()) as emu:
-        raw = boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION,
-                           config=Config(parameter_validation=False))
+        raw = boto3.client(
+            "sagemaker", endpoint_url=emu.url, region_name=REGION, config=Config(parameter_validation=False)
+        )
         for minutes in (30, 525601):
             with pytest.raises(ClientError) as info:
-                raw.update_space(DomainId=DOMAIN, SpaceName="alice-lab", SpaceSettings={
-                    "JupyterLabAppSettings": {"AppLifecycleManagement": {
-                        "IdleSettings": {"IdleTimeoutInMinutes": minutes}}}})
+                raw.update_space(
+                    DomainId=DOMAIN,
+                    SpaceName="alice-lab",
+                    SpaceSettings={
+                        "JupyterLabAppSettings": {
+                            "AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": minutes}}
+                        }
+                    },
+                )
             assert info.value.response["Error"]["Code"] == "ValidationException"
             assert "idleSettings.idleTimeoutInMinutes" in info.value.response["Error"]["Message"]
         with pytest.raises(ClientError):

@@ -37,14 +37,17 @@ def truth(big):
     spaces = {s["SpaceName"]: s for s in pages(sm.list_spaces, "Spaces", DomainIdEquals=DOMAIN, MaxResults=100)}
     apps = [a for a in pages(sm.list_apps, "Apps", DomainIdEquals=DOMAIN, MaxResults=100) if a["Status"] != "Deleted"]
     tagging = boto3.client("resourcegroupstaggingapi", endpoint_url=big.url, region_name=REGION)
-    tagged = {r["ResourceARN"]: {t["Key"]: t["Value"] for t in r["Tags"]}
-              for r in pages(tagging.get_resources, "ResourceTagMappingList", token="PaginationToken",
-                             ResourcesPerPage=100)}
+    tagged = {
+        r["ResourceARN"]: {t["Key"]: t["Value"] for t in r["Tags"]}
+        for r in pages(tagging.get_resources, "ResourceTagMappingList", token="PaginationToken", ResourcesPerPage=100)
+    }
     running = set()
-    for op, key, arn_key, status in (("list_training_jobs", "TrainingJobSummaries", "TrainingJobArn", "InProgress"),
-                                     ("list_processing_jobs", "ProcessingJobSummaries", "ProcessingJobArn", "InProgress"),
-                                     ("list_transform_jobs", "TransformJobSummaries", "TransformJobArn", "InProgress"),
-                                     ("list_endpoints", "Endpoints", "EndpointArn", "InService")):
+    for op, key, arn_key, status in (
+        ("list_training_jobs", "TrainingJobSummaries", "TrainingJobArn", "InProgress"),
+        ("list_processing_jobs", "ProcessingJobSummaries", "ProcessingJobArn", "InProgress"),
+        ("list_transform_jobs", "TransformJobSummaries", "TransformJobArn", "InProgress"),
+        ("list_endpoints", "Endpoints", "EndpointArn", "InService"),
+    ):
         running |= {j[arn_key] for j in pages(getattr(sm, op), key, StatusEquals=status, MaxResults=100)}
     big.reset_calls()
     return {"spaces": spaces, "apps": apps, "tags": tagged, "running": running}
@@ -63,10 +66,12 @@ def owned_jobs(truth: dict, user: str) -> set[str]:
     names = set()
     for arn in truth["running"]:
         tags = truth["tags"].get(arn, {})
-        if (tags.get("sagemaker:user-profile-arn", "").endswith(f"/{DOMAIN}/{user}")
-                or tags.get("sagemaker:space-arn", "").rpartition("/")[2] in mine
-                or tags.get("sagemaker:user-profile-name") == user
-                or tags.get("sagemaker:shared-space-name") in mine):
+        if (
+            tags.get("sagemaker:user-profile-arn", "").endswith(f"/{DOMAIN}/{user}")
+            or tags.get("sagemaker:space-arn", "").rpartition("/")[2] in mine
+            or tags.get("sagemaker:user-profile-name") == user
+            or tags.get("sagemaker:shared-space-name") in mine
+        ):
             names.add(arn.rpartition("/")[2])
     return names
 
@@ -82,8 +87,14 @@ def a_busy_user(truth: dict) -> str:
 
 def panel(emu, user: str, clock, **settings) -> AppsService:
     given = {"refresh_jitter": 0.0, **settings}
-    config = AppsSettings.from_config(domain_id=DOMAIN, user_profile_name=user, space_name=f"{user}-lab",
-                                      app_type="JupyterLab", app_name="default", **given)
+    config = AppsSettings.from_config(
+        domain_id=DOMAIN,
+        user_profile_name=user,
+        space_name=f"{user}-lab",
+        app_type="JupyterLab",
+        app_name="default",
+        **given,
+    )
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url)
     emu.reset_calls()  # what this panel asks, from here on
     return AppsService(config, aws, PriceList(REGION), clock=clock)
@@ -93,8 +104,9 @@ def calls(emu) -> dict[str, int]:
     """The calls since the last look, by operation; the domain-wide ListApps pages of the slow
     shared-spaces listing apart, as ``SharedListApps``."""
     counts = emu.counts()
-    domain_wide = sum(1 for p in emu.calls.params("ListApps")
-                      if "UserProfileNameEquals" not in p and "SpaceNameEquals" not in p)
+    domain_wide = sum(
+        1 for p in emu.calls.params("ListApps") if "UserProfileNameEquals" not in p and "SpaceNameEquals" not in p
+    )
     if domain_wide:
         counts["ListApps"] -= domain_wide
         counts["SharedListApps"] = domain_wide
@@ -106,8 +118,7 @@ def key(app: dict) -> tuple:
     return (app["AppType"], app["AppName"], app.get("SpaceName") or app.get("UserProfileName"))
 
 
-def test_one_users_panel_shows_exactly_their_apps_shared_apps_and_jobs_within_the_call_budget(big, truth,
-                                                                                            team_clock):
+def test_one_users_panel_shows_exactly_their_apps_shared_apps_and_jobs_within_the_call_budget(big, truth, team_clock):
     user = a_busy_user(truth)
     svc = panel(big, user, team_clock)
     first = svc.report()
@@ -132,9 +143,13 @@ def test_one_users_panel_shows_exactly_their_apps_shared_apps_and_jobs_within_th
         assert sum(steady_calls.values()) <= STEADY_CALLS, steady_calls
     assert 0 < shared_pages <= math.ceil(len(truth["apps"]) / 100) + 1  # once, in the second refresh
     # The shared spaces' apps arrived on their own, slower cadence, apart from the user's.
-    others_shared = {key(a) for a in truth["apps"] if a.get("SpaceName")
-                     and truth["spaces"][a["SpaceName"]]["SpaceSharingSettingsSummary"]["SharingType"] == "Shared"
-                     and owner_of(a, truth["spaces"]) != user}
+    others_shared = {
+        key(a)
+        for a in truth["apps"]
+        if a.get("SpaceName")
+        and truth["spaces"][a["SpaceName"]]["SpaceSharingSettingsSummary"]["SharingType"] == "Shared"
+        and owner_of(a, truth["spaces"]) != user
+    }
     assert {(a["app_type"], a["app_name"], a["space_name"]) for a in steady["shared"]} == others_shared
     assert not any(a["stoppable"] for a in steady["shared"])
 
@@ -144,11 +159,20 @@ def test_a_new_app_in_a_space_made_after_the_cache_filled_shows_within_two_refre
     svc = panel(big, user, team_clock)
     svc.report()
     sm = boto3.client("sagemaker", endpoint_url=big.url, region_name=REGION)
-    sm.create_space(DomainId=DOMAIN, SpaceName=f"{user}-new", OwnershipSettings={"OwnerUserProfileName": user},
-                    SpaceSharingSettings={"SharingType": "Private"},
-                    SpaceSettings={"AppType": "JupyterLab"})
-    sm.create_app(DomainId=DOMAIN, SpaceName=f"{user}-new", AppType="JupyterLab", AppName="default",
-                  ResourceSpec={"InstanceType": "ml.t3.medium"})
+    sm.create_space(
+        DomainId=DOMAIN,
+        SpaceName=f"{user}-new",
+        OwnershipSettings={"OwnerUserProfileName": user},
+        SpaceSharingSettings={"SharingType": "Private"},
+        SpaceSettings={"AppType": "JupyterLab"},
+    )
+    sm.create_app(
+        DomainId=DOMAIN,
+        SpaceName=f"{user}-new",
+        AppType="JupyterLab",
+        AppName="default",
+        ResourceSpec={"InstanceType": "ml.t3.medium"},
+    )
     seen = []
     for _ in range(2):
         team_clock.advance(31)

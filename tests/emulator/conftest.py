@@ -16,9 +16,7 @@ from sm_studio_emulator import Emulator, generated_scenario
 from ..conftest import start_emulator
 
 # One attempt, no retries: throttling and failures reach the test as they happen.
-NO_RETRIES = Config(
-    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30
-)
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
 
 
 def _client(emulator: Emulator, service: str, config: Config = NO_RETRIES) -> Any:
@@ -109,8 +107,7 @@ def generated_clock() -> FakeClock:
 
 @pytest.fixture(scope="session")
 def _generated_team(generated_clock: FakeClock) -> Iterator[Emulator]:
-    with start_emulator(generated_scenario(users=100, seed=11), clock=generated_clock,
-                        check_shapes=True) as emulator:
+    with start_emulator(generated_scenario(users=100, seed=11), clock=generated_clock, check_shapes=True) as emulator:
         yield emulator
 
 

@@ -14,8 +14,12 @@ from ..conftest import DEMO_DOMAIN
 def test_team_usage_against_the_demo_shows_the_team_largest_first(demo_emulator, monkeypatch, capsys):
     # Published relative to now, as the demo does: the CLI reads the lookback window from now.
     assert seed_team_usage(demo_emulator) == len(TEAM_USAGE)
-    for var, value in {"AWS_ENDPOINT_URL": demo_emulator.url, "AWS_ACCESS_KEY_ID": "demo",
-                       "AWS_SECRET_ACCESS_KEY": "demo", "AWS_REGION": "us-east-1"}.items():
+    for var, value in {
+        "AWS_ENDPOINT_URL": demo_emulator.url,
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     assert main(["team", "usage", "--domain", DEMO_DOMAIN, "--json"]) == 0

@@ -49,9 +49,7 @@ def test_list_apps_for_a_space_matches_the_name_exactly(demo_sm):
 
 
 def test_the_demo_user_runs_a_jupyterlab_app_and_an_old_gpu_code_editor(demo_sm):
-    lab = demo_sm.describe_app(
-        DomainId=DOMAIN, SpaceName="demo-user-lab", AppType="JupyterLab", AppName="default"
-    )
+    lab = demo_sm.describe_app(DomainId=DOMAIN, SpaceName="demo-user-lab", AppType="JupyterLab", AppName="default")
     assert lab["Status"] == "InService" and lab["ResourceSpec"]["InstanceType"] == "ml.t3.medium"
     assert lab["AppArn"] == (
         "arn:aws:sagemaker:us-east-1:123456789012:app/d-demo12345678/demo-user-lab/jupyterlab/default"
@@ -59,11 +57,7 @@ def test_the_demo_user_runs_a_jupyterlab_app_and_an_old_gpu_code_editor(demo_sm)
     assert 1.9 < _age_hours(lab) < 2.1
     code = demo_sm.list_apps(DomainIdEquals=DOMAIN, SpaceNameEquals="demo-user-code")["Apps"][0]
     assert code["ResourceSpec"]["InstanceType"] == "ml.g5.xlarge" and _age_hours(code) > 8
-    failed = [
-        a
-        for a in demo_sm.list_apps(DomainIdEquals=DOMAIN, MaxResults=100)["Apps"]
-        if a["Status"] == "Failed"
-    ]
+    failed = [a for a in demo_sm.list_apps(DomainIdEquals=DOMAIN, MaxResults=100)["Apps"] if a["Status"] == "Failed"]
     assert len(failed) == 1
     detail = demo_sm.describe_app(
         DomainId=DOMAIN,
@@ -74,9 +68,7 @@ def test_the_demo_user_runs_a_jupyterlab_app_and_an_old_gpu_code_editor(demo_sm)
     assert "capacity" in detail["FailureReason"]
 
 
-def test_list_apps_answers_ten_per_page_and_a_paginator_walks_all_of_them(
-    make_emulator, small_scenario, aws
-):
+def test_list_apps_answers_ten_per_page_and_a_paginator_walks_all_of_them(make_emulator, small_scenario, aws):
     emulator = make_emulator(small_scenario(apps=150))
     sm = aws(emulator, "sagemaker")
     first = sm.list_apps(DomainIdEquals="d-small0000001")
@@ -142,14 +134,9 @@ def test_list_spaces_summaries_carry_owner_sharing_and_app_type(demo_sm):
 def test_profiles_and_domain_describe_like_studio(demo_sm):
     domain = demo_sm.describe_domain(DomainId=DOMAIN)
     assert domain["DomainName"] == "ds-team" and domain["HomeEfsFileSystemId"].startswith("fs-")
-    assert domain["Status"] == "InService" and domain["Url"].startswith(
-        "https://d-demo12345678.studio."
-    )
+    assert domain["Status"] == "InService" and domain["Url"].startswith("https://d-demo12345678.studio.")
     assert [d["DomainId"] for d in demo_sm.list_domains()["Domains"]] == [DOMAIN]
-    names = {
-        p["UserProfileName"]
-        for p in demo_sm.list_user_profiles(DomainIdEquals=DOMAIN)["UserProfiles"]
-    }
+    names = {p["UserProfileName"] for p in demo_sm.list_user_profiles(DomainIdEquals=DOMAIN)["UserProfiles"]}
     assert names == {"demo-user", "alice", "alice2", "bob"}
     profile = demo_sm.describe_user_profile(DomainId=DOMAIN, UserProfileName="alice")
     assert profile["HomeEfsFileSystemUid"] == "200002"
@@ -171,15 +158,11 @@ def test_delete_app_goes_deleting_then_deleted_and_stays_listed(demo_emulator, d
     assert _error(excinfo) == ("ResourceNotFound", 400)
 
 
-def test_create_app_starts_pending_then_serves_with_the_space_defaults(
-    make_emulator, small_scenario, aws
-):
+def test_create_app_starts_pending_then_serves_with_the_space_defaults(make_emulator, small_scenario, aws):
     clock = FakeClock()
     emulator = make_emulator(small_scenario(), app_start_seconds=0.3, clock=clock)
     sm = aws(emulator, "sagemaker")
-    key = dict(
-        DomainId="d-small0000001", SpaceName="carol-lab", AppType="JupyterLab", AppName="default"
-    )
+    key = dict(DomainId="d-small0000001", SpaceName="carol-lab", AppType="JupyterLab", AppName="default")
     arn = sm.create_app(**key)["AppArn"]
     assert arn.endswith(":app/d-small0000001/carol-lab/jupyterlab/default")
     app = sm.describe_app(**key)
@@ -193,9 +176,7 @@ def test_create_app_starts_pending_then_serves_with_the_space_defaults(
     assert _error(excinfo) == ("ResourceInUse", 400)
 
 
-def test_create_app_refuses_jupyterlab_outside_a_space_and_in_a_code_editor_space(
-    make_emulator, small_scenario, aws
-):
+def test_create_app_refuses_jupyterlab_outside_a_space_and_in_a_code_editor_space(make_emulator, small_scenario, aws):
     sm = aws(make_emulator(small_scenario()), "sagemaker")
     with pytest.raises(ClientError) as excinfo:
         sm.create_app(
@@ -215,12 +196,8 @@ def test_create_app_refuses_jupyterlab_outside_a_space_and_in_a_code_editor_spac
     assert _error(excinfo) == ("ValidationException", 400)
 
 
-def test_create_app_over_the_instance_quota_is_resource_limit_exceeded(
-    make_emulator, small_scenario, aws
-):
-    sm = aws(
-        make_emulator(small_scenario(limits={"instance_types": {"ml.g5.xlarge": 0}})), "sagemaker"
-    )
+def test_create_app_over_the_instance_quota_is_resource_limit_exceeded(make_emulator, small_scenario, aws):
+    sm = aws(make_emulator(small_scenario(limits={"instance_types": {"ml.g5.xlarge": 0}})), "sagemaker")
     with pytest.raises(ClientError) as excinfo:
         sm.create_app(
             DomainId="d-small0000001",
@@ -235,9 +212,7 @@ def test_create_app_over_the_instance_quota_is_resource_limit_exceeded(
 
 def test_describe_app_of_an_unknown_app_is_resource_not_found(demo_sm):
     with pytest.raises(ClientError) as excinfo:
-        demo_sm.describe_app(
-            DomainId=DOMAIN, SpaceName="demo-user-lab", AppType="JupyterLab", AppName="nope"
-        )
+        demo_sm.describe_app(DomainId=DOMAIN, SpaceName="demo-user-lab", AppType="JupyterLab", AppName="nope")
     assert _error(excinfo) == ("ResourceNotFound", 400)
     with pytest.raises(ClientError) as excinfo:
         demo_sm.describe_space(DomainId="d-unknown000001", SpaceName="x")
@@ -249,14 +224,10 @@ def test_an_unknown_app_type_is_a_validation_exception_naming_the_member(demo_sm
         demo_sm.list_apps(DomainIdEquals="D_BAD")
     assert _error(excinfo) == ("ValidationException", 400)
     with pytest.raises(ClientError) as excinfo:
-        demo_sm.delete_app(
-            DomainId=DOMAIN, SpaceName="demo-user-lab", AppType="Nope", AppName="default"
-        )
+        demo_sm.delete_app(DomainId=DOMAIN, SpaceName="demo-user-lab", AppType="Nope", AppName="default")
     assert _error(excinfo) == ("ValidationException", 400)
     message = excinfo.value.response["Error"]["Message"]
-    assert message.startswith(
-        "1 validation error detected: Value 'Nope' at 'appType' failed to satisfy constraint"
-    )
+    assert message.startswith("1 validation error detected: Value 'Nope' at 'appType' failed to satisfy constraint")
     assert "JupyterLab" in message
 
 
@@ -269,9 +240,7 @@ def test_missing_members_and_wrong_types_are_validation_exceptions(demo_emulator
     with pytest.raises(ClientError) as excinfo:
         sm.describe_app(DomainId=DOMAIN, AppType="JupyterLab")
     assert _error(excinfo) == ("ValidationException", 400)
-    assert "Value null at 'appName' failed to satisfy constraint: Member must not be null" in str(
-        excinfo.value
-    )
+    assert "Value null at 'appName' failed to satisfy constraint: Member must not be null" in str(excinfo.value)
     with pytest.raises(ClientError) as excinfo:
         sm.list_apps(MaxResults=500, SortOrder="Sideways")
     assert _error(excinfo) == ("ValidationException", 400)
@@ -293,9 +262,7 @@ def _raw(url: str, body: bytes, target: str) -> tuple[int, dict, dict]:
         return exc.code, dict(exc.headers), json.loads(exc.read())
 
 
-def test_malformed_json_is_a_serialization_exception_and_the_server_keeps_serving(
-    demo_emulator, demo_sm
-):
+def test_malformed_json_is_a_serialization_exception_and_the_server_keeps_serving(demo_emulator, demo_sm):
     status, headers, body = _raw(demo_emulator.url, b'{"DomainIdEquals": ', "SageMaker.ListApps")
     assert status == 400 and body["__type"] == "SerializationException"
     assert headers["x-amzn-ErrorType"] == "SerializationException"

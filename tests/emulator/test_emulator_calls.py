@@ -28,13 +28,19 @@ def _http(url: str, method: str = "GET", body: dict | None = None) -> dict:
 
 
 def _clients(url: str, *services: str) -> list:
-    return [boto3.client(s, endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
-                         aws_secret_access_key="testing") for s in services]
+    return [
+        boto3.client(
+            s, endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        for s in services
+    ]
 
 
 def test_every_operation_of_every_service_is_counted(generated_team, aws):
-    sm, tagging, s3, sts, logs, efs, cloudwatch = (aws(generated_team, s) for s in (
-        "sagemaker", "resourcegroupstaggingapi", "s3", "sts", "logs", "efs", "cloudwatch"))
+    sm, tagging, s3, sts, logs, efs, cloudwatch = (
+        aws(generated_team, s)
+        for s in ("sagemaker", "resourcegroupstaggingapi", "s3", "sts", "logs", "efs", "cloudwatch")
+    )
     sm.list_apps(DomainIdEquals="d-generated0001")
     sm.list_apps(DomainIdEquals="d-generated0001", UserProfileNameEquals="user-0001")
     sm.describe_user_profile(DomainId="d-generated0001", UserProfileName="user-0001")
@@ -46,21 +52,26 @@ def test_every_operation_of_every_service_is_counted(generated_team, aws):
     sts.get_caller_identity()
     logs.describe_log_groups()
     efs.describe_file_systems()
-    cloudwatch.put_metric_data(Namespace="SmTeamkitCounted", MetricData=[
-        {"MetricName": "Counted", "Value": 1, "Timestamp": dt.datetime.now(dt.timezone.utc)}])
+    cloudwatch.put_metric_data(
+        Namespace="SmTeamkitCounted",
+        MetricData=[{"MetricName": "Counted", "Value": 1, "Timestamp": dt.datetime.now(dt.timezone.utc)}],
+    )
     with pytest.raises(ClientError):
         sm.describe_user_profile(DomainId="d-generated0001", UserProfileName="nobody")
     assert generated_team.count("ListApps") == 2
     assert generated_team.count("DescribeUserProfile", service="sagemaker") == 2
     assert generated_team.count("GetResources", service="tagging") == 1
-    assert generated_team.counts("s3") == {"ListBuckets": 1, "CreateBucket": 1, "PutObject": 1,
-                                           "ListObjectsV2": 1}
+    assert generated_team.counts("s3") == {"ListBuckets": 1, "CreateBucket": 1, "PutObject": 1, "ListObjectsV2": 1}
     counts = generated_team.counts()
     assert counts["GetCallerIdentity"] == 1 and counts["DescribeLogGroups"] == 1
     assert counts["DescribeFileSystems"] == 1 and counts["PutMetricData"] == 1
     assert sum(counts.values()) == 13
-    assert [op for op, _ in generated_team.calls] == ["ListApps", "ListApps", "DescribeUserProfile",
-                                                      "DescribeUserProfile"], "the call log stays SageMaker's"
+    assert [op for op, _ in generated_team.calls] == [
+        "ListApps",
+        "ListApps",
+        "DescribeUserProfile",
+        "DescribeUserProfile",
+    ], "the call log stays SageMaker's"
 
 
 def test_calls_are_read_and_reset_over_http(generated_team, aws):
@@ -68,8 +79,11 @@ def test_calls_are_read_and_reset_over_http(generated_team, aws):
     sm.list_spaces(DomainIdEquals="d-generated0001")
     aws(generated_team, "resourcegroupstaggingapi").get_resources(ResourcesPerPage=1)
     read = _http(generated_team.url + "/_emulator/calls")
-    assert read == {"total": 2, "operations": {"GetResources": 1, "ListSpaces": 1},
-                    "services": {"sagemaker": {"ListSpaces": 1}, "tagging": {"GetResources": 1}}}
+    assert read == {
+        "total": 2,
+        "operations": {"GetResources": 1, "ListSpaces": 1},
+        "services": {"sagemaker": {"ListSpaces": 1}, "tagging": {"GetResources": 1}},
+    }
     assert _http(generated_team.url + "/_emulator/calls/reset", "POST") == read
     assert _http(generated_team.url + "/_emulator/calls")["total"] == 0
     assert generated_team.counts() == {} and len(generated_team.calls) == 0
@@ -81,12 +95,14 @@ def test_calls_are_read_and_reset_over_http(generated_team, aws):
 def test_an_emulator_in_another_process_is_counted_and_denied_over_http():
     with start_emulator(generated_scenario(users=30, seed=2), in_process=False) as process:
         sm, tagging = _clients(process.url, "sagemaker", "resourcegroupstaggingapi")
-        profiles = [p for page in sm.get_paginator("list_user_profiles").paginate()
-                    for p in page["UserProfiles"]]
+        profiles = [p for page in sm.get_paginator("list_user_profiles").paginate() for p in page["UserProfiles"]]
         assert len(profiles) == 30
         assert _http(process.url + "/_emulator/calls")["operations"] == {"ListUserProfiles": 3}
-        _http(process.url + "/_emulator/faults", "POST", {"fail": {"GetResources": "AccessDeniedException"},
-                                                          "latency_ms": 10})
+        _http(
+            process.url + "/_emulator/faults",
+            "POST",
+            {"fail": {"GetResources": "AccessDeniedException"}, "latency_ms": 10},
+        )
         with pytest.raises(ClientError, match="AccessDeniedException"):
             tagging.get_resources()
         _http(process.url + "/_emulator/faults", "DELETE")
@@ -100,7 +116,11 @@ def test_an_emulator_in_another_process_is_counted_and_denied_over_http():
 def test_serve_users_serves_a_generated_domain(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "sm_studio_emulator", "serve", "--port", "0", "--users", "40", "--seed", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         line = process.stdout.readline()
         assert "generated domain of 40 users, seed 3" in line, (line, process.poll())

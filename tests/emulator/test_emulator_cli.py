@@ -60,9 +60,7 @@ def test_main_refuses_a_non_loopback_host(capsys):
 
 def test_main_reports_a_broken_scenario(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        "domains: [{id: d-x1, name: x}]\napps: [{name: a, type: JupyterLab, space: nowhere}]\n"
-    )
+    bad.write_text("domains: [{id: d-x1, name: x}]\napps: [{name: a, type: JupyterLab, space: nowhere}]\n")
     assert main(["serve", "--scenario", str(bad), "--port", "0"]) == 2
     assert "unknown space 'nowhere'" in capsys.readouterr().err
 
@@ -72,9 +70,7 @@ def test_a_json_scenario_with_absolute_times_loads(tmp_path):
     path.write_text(
         json.dumps(
             {
-                "domains": [
-                    {"id": "d-json00000001", "name": "json", "created": "2025-01-02T03:04:05Z"}
-                ],
+                "domains": [{"id": "d-json00000001", "name": "json", "created": "2025-01-02T03:04:05Z"}],
                 "user_profiles": [{"name": "zoe", "created": "1w2d ago"}],
             }
         )

@@ -32,10 +32,7 @@ def test_lifecycle_config_round_trips_its_base64_content(small):
         StudioLifecycleConfigContent=_b64(SCRIPT),
         StudioLifecycleConfigAppType="JupyterLab",
     )["StudioLifecycleConfigArn"]
-    assert (
-        arn
-        == "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/sm-teamkit-on-start"
-    )
+    assert arn == "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/sm-teamkit-on-start"
     described = sm.describe_studio_lifecycle_config(StudioLifecycleConfigName="sm-teamkit-on-start")
     assert base64.b64decode(described["StudioLifecycleConfigContent"]).decode() == SCRIPT
     assert described["StudioLifecycleConfigAppType"] == "JupyterLab"
@@ -49,9 +46,7 @@ def test_lifecycle_config_round_trips_its_base64_content(small):
         "kg-on-start",
         "sm-teamkit-on-start",
     ]
-    only_lab = sm.list_studio_lifecycle_configs(AppTypeEquals="JupyterLab")[
-        "StudioLifecycleConfigs"
-    ]
+    only_lab = sm.list_studio_lifecycle_configs(AppTypeEquals="JupyterLab")["StudioLifecycleConfigs"]
     assert [c["StudioLifecycleConfigArn"] for c in only_lab] == [arn]
     with pytest.raises(ClientError) as excinfo:
         sm.create_studio_lifecycle_config(
@@ -102,9 +97,7 @@ def test_update_domain_merges_settings_and_protects_attached_configs(small):
     before = sm.describe_domain(DomainId=DOMAIN)["DefaultUserSettings"]
     sm.update_domain(
         DomainId=DOMAIN,
-        DefaultUserSettings={
-            "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.large"}}
-        },
+        DefaultUserSettings={"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.large"}}},
     )
     sm.update_domain(
         DomainId=DOMAIN,
@@ -145,13 +138,9 @@ def test_update_user_profile_merges_user_settings(small):
     sm.update_user_profile(
         DomainId=DOMAIN,
         UserProfileName="carol",
-        UserSettings={
-            "JupyterServerAppSettings": {"DefaultResourceSpec": {"InstanceType": "system"}}
-        },
+        UserSettings={"JupyterServerAppSettings": {"DefaultResourceSpec": {"InstanceType": "system"}}},
     )
-    sm.update_user_profile(
-        DomainId=DOMAIN, UserProfileName="carol", UserSettings={"DefaultLandingUri": "studio::"}
-    )
+    sm.update_user_profile(DomainId=DOMAIN, UserProfileName="carol", UserSettings={"DefaultLandingUri": "studio::"})
     settings = sm.describe_user_profile(DomainId=DOMAIN, UserProfileName="carol")["UserSettings"]
     assert settings == {
         "JupyterServerAppSettings": {"DefaultResourceSpec": {"InstanceType": "system"}},
@@ -166,9 +155,7 @@ def test_mlflow_servers_list_and_hand_out_presigned_urls_only_when_running(demo_
         "team-mlflow": ("Created", "Active"),
         "archive-mlflow": ("Stopped", "Inactive"),
     }
-    url = demo_sm.create_presigned_mlflow_tracking_server_url(TrackingServerName="team-mlflow")[
-        "AuthorizedUrl"
-    ]
+    url = demo_sm.create_presigned_mlflow_tracking_server_url(TrackingServerName="team-mlflow")["AuthorizedUrl"]
     assert url.startswith("https://") and "experiments.sagemaker.aws/auth?authToken=" in url
     with pytest.raises(ClientError) as excinfo:
         demo_sm.create_presigned_mlflow_tracking_server_url(TrackingServerName="archive-mlflow")
@@ -200,7 +187,5 @@ def test_spaces_and_profiles_can_be_created(small):
         "OwnerUserProfileName": "erin"
     }
     with pytest.raises(ClientError) as excinfo:
-        sm.create_space(
-            DomainId=DOMAIN, SpaceName="orphan", SpaceSharingSettings={"SharingType": "Private"}
-        )
+        sm.create_space(DomainId=DOMAIN, SpaceName="orphan", SpaceSharingSettings={"SharingType": "Private"})
     assert _code(excinfo) == "ValidationException"

@@ -21,9 +21,7 @@ def _outcomes(sm, calls: int) -> list[str]:
     return results
 
 
-def test_throttling_surfaces_as_throttling_exception_on_the_named_operations_only(
-    demo_emulator, demo_sm
-):
+def test_throttling_surfaces_as_throttling_exception_on_the_named_operations_only(demo_emulator, demo_sm):
     demo_emulator.reset_calls()
     demo_emulator.set_faults(throttle_rate=1.0, operations=["ListApps"])
     with pytest.raises(ClientError) as excinfo:
@@ -41,18 +39,14 @@ def test_throttling_surfaces_as_throttling_exception_on_the_named_operations_onl
 def test_boto3_standard_retries_ride_out_occasional_throttling(demo_emulator, aws):
     from botocore.config import Config
 
-    sm = aws(
-        demo_emulator, "sagemaker", Config(retries={"mode": "standard", "total_max_attempts": 3})
-    )
+    sm = aws(demo_emulator, "sagemaker", Config(retries={"mode": "standard", "total_max_attempts": 3}))
     demo_emulator.reset_calls()
     demo_emulator.set_faults(throttle_every=2, operations=["ListDomains"])
     try:
         assert sm.list_domains()["Domains"] and sm.list_domains()["Domains"]
     finally:
         demo_emulator.clear_faults()
-    assert (
-        demo_emulator.count("ListDomains") == 3
-    )  # the second call was throttled once, then retried
+    assert demo_emulator.count("ListDomains") == 3  # the second call was throttled once, then retried
 
 
 def test_every_nth_throttling_is_exact(demo_emulator, demo_sm):

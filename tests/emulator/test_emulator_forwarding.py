@@ -17,9 +17,7 @@ def test_s3_works_through_the_emulator_endpoint(demo_emulator, aws):
     s3.create_bucket(Bucket="sm-teamkit-forwarding")
     s3.put_object(Bucket="sm-teamkit-forwarding", Key="dir/file.txt", Body=b"hello")
     assert "sm-teamkit-forwarding" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    assert (
-        s3.get_object(Bucket="sm-teamkit-forwarding", Key="dir/file.txt")["Body"].read() == b"hello"
-    )
+    assert s3.get_object(Bucket="sm-teamkit-forwarding", Key="dir/file.txt")["Body"].read() == b"hello"
 
 
 def test_sagemaker_operations_the_emulator_does_not_own_reach_moto(demo_emulator, demo_sm):
@@ -51,9 +49,7 @@ def test_cloudwatch_and_logs_work_through_the_emulator_endpoint(demo_emulator, a
     cloudwatch = aws(demo_emulator, "cloudwatch")
     cloudwatch.put_metric_data(
         Namespace="SmTeamkit",
-        MetricData=[
-            {"MetricName": "AppsRunning", "Value": 3, "Timestamp": dt.datetime.now(dt.timezone.utc)}
-        ],
+        MetricData=[{"MetricName": "AppsRunning", "Value": 3, "Timestamp": dt.datetime.now(dt.timezone.utc)}],
     )
     metrics = cloudwatch.list_metrics(Namespace="SmTeamkit")["Metrics"]
     assert [m["MetricName"] for m in metrics] == ["AppsRunning"]
@@ -65,9 +61,7 @@ def test_cloudwatch_and_logs_work_through_the_emulator_endpoint(demo_emulator, a
 
 def test_aws_endpoint_url_alone_points_every_client_at_the_emulator(demo_emulator, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", demo_emulator.url)
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     assert session.client("sagemaker").describe_domain(DomainId=DOMAIN)["DomainName"] == "ds-team"
     assert session.client("sts").get_caller_identity()["Account"] == "123456789012"
     assert session.client("efs").describe_file_systems()["FileSystems"] == []
@@ -85,9 +79,7 @@ def test_twenty_concurrent_clients_are_all_answered(demo_emulator, aws):
 
     def poll(_: int) -> int:
         sm = aws(demo_emulator, "sagemaker")
-        return sum(
-            len(sm.list_apps(DomainIdEquals=DOMAIN, MaxResults=100)["Apps"]) for _ in range(5)
-        )
+        return sum(len(sm.list_apps(DomainIdEquals=DOMAIN, MaxResults=100)["Apps"]) for _ in range(5))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         counts = list(pool.map(poll, range(20)))
@@ -102,16 +94,28 @@ def test_a_forwarded_describe_endpoint_matches_botocores_output_shape(demo_emula
 
     from sm_studio_emulator.validation import operation, response_errors
 
-    demo_sm.create_model(ModelName="shape-model", ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
-                         PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"})
-    demo_sm.create_endpoint_config(EndpointConfigName="shape-config", ProductionVariants=[{
-        "VariantName": "main", "ModelName": "shape-model", "InstanceType": "ml.m5.large",
-        "InitialInstanceCount": 1}])
+    demo_sm.create_model(
+        ModelName="shape-model",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
+        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+    )
+    demo_sm.create_endpoint_config(
+        EndpointConfigName="shape-config",
+        ProductionVariants=[
+            {
+                "VariantName": "main",
+                "ModelName": "shape-model",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
     demo_sm.create_endpoint(EndpointName="shape-endpoint", EndpointConfigName="shape-config")
     errors_before = list(demo_emulator.errors)
     raw: list[bytes] = []  # the answer as sent, before botocore parses it
-    demo_sm.meta.events.register("after-call.sagemaker.DescribeEndpoint",
-                                 lambda http_response, **_: raw.append(http_response.content))
+    demo_sm.meta.events.register(
+        "after-call.sagemaker.DescribeEndpoint", lambda http_response, **_: raw.append(http_response.content)
+    )
     demo_sm.describe_endpoint(EndpointName="shape-endpoint")
     body = json.loads(raw[-1])
     assert body["EndpointName"] == "shape-endpoint"

@@ -24,13 +24,11 @@ def _newest_first(emulator, kind: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("kind, op, key, name_key, status_key", KINDS)
-def test_status_equals_filters_the_page_max_results_picked(generated_team, aws, kind, op, key, name_key,
-                                                           status_key):
+def test_status_equals_filters_the_page_max_results_picked(generated_team, aws, kind, op, key, name_key, status_key):
     sm = aws(generated_team, "sagemaker")
     newest = _newest_first(generated_team, kind)
     first = getattr(sm, op)(StatusEquals="InProgress", MaxResults=4)
-    assert [j[name_key] for j in first[key]] == [
-        j[name_key] for j in newest[:4] if j[status_key] == "InProgress"]
+    assert [j[name_key] for j in first[key]] == [j[name_key] for j in newest[:4] if j[status_key] == "InProgress"]
     assert first["NextToken"]
     pages = list(sm.get_paginator(op).paginate(StatusEquals="InProgress", PaginationConfig={"PageSize": 4}))
     assert len(pages) == math.ceil(len(newest) / 4)
@@ -46,8 +44,7 @@ def test_a_status_query_costs_one_call_per_page_of_the_whole_history(generated_t
     for page_size, pages in ((None, math.ceil(total / 10)), (100, math.ceil(total / 100))):
         generated_team.reset_calls()
         config = {"PageSize": page_size} if page_size else {}
-        list(sm.get_paginator("list_training_jobs").paginate(StatusEquals="InProgress",
-                                                             PaginationConfig=config))
+        list(sm.get_paginator("list_training_jobs").paginate(StatusEquals="InProgress", PaginationConfig=config))
         assert generated_team.count("ListTrainingJobs") == pages
     with pytest.raises(ClientError, match="ValidationException"):
         sm.list_training_jobs(MaxResults=101)
@@ -56,15 +53,17 @@ def test_a_status_query_costs_one_call_per_page_of_the_whole_history(generated_t
 def test_creation_time_after_filters_before_paging_newest_first(generated_team, aws):
     sm = aws(generated_team, "sagemaker")
     since = generated_team.state.clock() - 2 * 86400
-    recent = sorted((j for j in generated_team.state.jobs["training"].values() if j["CreationTime"] > since),
-                    key=lambda j: -j["CreationTime"])
-    answer = sm.list_training_jobs(CreationTimeAfter=dt.datetime.fromtimestamp(since, dt.timezone.utc),
-                                   MaxResults=100)
+    recent = sorted(
+        (j for j in generated_team.state.jobs["training"].values() if j["CreationTime"] > since),
+        key=lambda j: -j["CreationTime"],
+    )
+    answer = sm.list_training_jobs(CreationTimeAfter=dt.datetime.fromtimestamp(since, dt.timezone.utc), MaxResults=100)
     assert [j["TrainingJobName"] for j in answer["TrainingJobSummaries"]] == [j["TrainingJobName"] for j in recent]
     assert "NextToken" not in answer
     running = sm.list_training_jobs(CreationTimeAfter=since, StatusEquals="InProgress", MaxResults=100)
     assert {j["TrainingJobName"] for j in running["TrainingJobSummaries"]} == {
-        j["TrainingJobName"] for j in recent if j["TrainingJobStatus"] == "InProgress"}
+        j["TrainingJobName"] for j in recent if j["TrainingJobStatus"] == "InProgress"
+    }
 
 
 def test_list_endpoints_filters_by_status_before_paging(generated_team, aws):
@@ -112,7 +111,10 @@ def test_own_jobs_stop_endpoints_delete_and_names_stay_unique(make_emulator, aws
     with pytest.raises(ClientError) as excinfo:
         sm.create_training_job(
             TrainingJobName=running,
-            AlgorithmSpecification={"TrainingInputMode": "File", "TrainingImage": "1.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+            AlgorithmSpecification={
+                "TrainingInputMode": "File",
+                "TrainingImage": "1.dkr.ecr.us-east-1.amazonaws.com/x:1",
+            },
             RoleArn="arn:aws:iam::123456789012:role/sagemaker",
             OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
             ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
@@ -127,8 +129,9 @@ def test_jobs_created_in_moto_join_the_listing(demo_emulator, aws):
         ProcessingJobName="listing-runtime-prep",
         RoleArn="arn:aws:iam::123456789012:role/sagemaker",
         AppSpecification={"ImageUri": "1.dkr.ecr.us-east-1.amazonaws.com/x:1"},
-        ProcessingResources={"ClusterConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1,
-                                               "VolumeSizeInGB": 10}},
+        ProcessingResources={
+            "ClusterConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10}
+        },
     )
     listed = {j["ProcessingJobName"]: j for j in sm.list_processing_jobs(MaxResults=100)["ProcessingJobSummaries"]}
     assert {"listing-runtime-prep", "churn-feature-prep"} <= set(listed)

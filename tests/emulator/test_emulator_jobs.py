@@ -28,8 +28,13 @@ def test_demo_jobs_stay_running_with_their_resources(demo_sm):
 
 
 def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emulator):
-    settings = AppsSettings.from_config(domain_id=DEMO_DOMAIN, user_profile_name=DEMO_USER, space_name=DEMO_SPACE,
-                            app_type="JupyterLab", app_name="default")
+    settings = AppsSettings.from_config(
+        domain_id=DEMO_DOMAIN,
+        user_profile_name=DEMO_USER,
+        space_name=DEMO_SPACE,
+        app_type="JupyterLab",
+        app_name="default",
+    )
     aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=demo_emulator.url, max_attempts=1)
     with aws_endpoint(demo_emulator.url):  # the tagging API, found as the demo finds it
         jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1")).report()["jobs"]}
@@ -44,8 +49,10 @@ def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emul
 
 def test_a_second_emulator_in_the_same_process_reuses_the_seeded_jobs(demo_emulator, aws):
     with Emulator(load_scenario(None)) as again:
-        names = [j["TrainingJobName"] for j in aws(again, "sagemaker").list_training_jobs(
-            StatusEquals="InProgress")["TrainingJobSummaries"]]
+        names = [
+            j["TrainingJobName"]
+            for j in aws(again, "sagemaker").list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]
+        ]
         assert names.count("churn-xgboost-train") == 1
         assert again.errors == []
 

@@ -11,8 +11,9 @@ DOMAIN = "d-small0000001"
 def test_presigned_domain_url_for_a_profile_and_its_own_space(make_emulator, small_scenario, aws):
     emu = make_emulator(small_scenario())
     sm = aws(emu, "sagemaker")
-    url = sm.create_presigned_domain_url(DomainId=DOMAIN, UserProfileName="carol", SpaceName="carol-lab",
-                                         ExpiresInSeconds=30)["AuthorizedUrl"]
+    url = sm.create_presigned_domain_url(
+        DomainId=DOMAIN, UserProfileName="carol", SpaceName="carol-lab", ExpiresInSeconds=30
+    )["AuthorizedUrl"]
     assert url.startswith(f"https://{DOMAIN}.studio.us-east-1.sagemaker.aws/auth?token=")
     issued = emu.state.presigned_domain_urls[-1]
     assert (issued["AuthorizedUrl"], issued["SpaceName"], issued["UserProfileName"]) == (url, "carol-lab", "carol")

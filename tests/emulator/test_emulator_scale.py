@@ -38,8 +38,7 @@ def _statuses(sm) -> Counter:
 def thousand():
     """A generated domain of 1,000 users on a clock that stands still; its build time printed."""
     started = time.perf_counter()
-    with start_emulator(generated_scenario(users=1000, seed=5), clock=FakeClock(),
-                        check_shapes=True) as emulator:
+    with start_emulator(generated_scenario(users=1000, seed=5), clock=FakeClock(), check_shapes=True) as emulator:
         emulator.build_seconds = time.perf_counter() - started
         yield emulator
 
@@ -55,18 +54,26 @@ def test_a_100_user_domain_has_the_reference_mix(generated_team, aws, capsys):
     assert len(profiles) == 100
     assert {p["UserProfileName"] for p in profiles} == {user_name(i, 100) for i in range(100)}
     spaces = everything(sm, "list_spaces", "Spaces", DomainIdEquals=DOMAIN)
-    kinds = Counter((s["SpaceSharingSettingsSummary"]["SharingType"], s["SpaceSettingsSummary"]["AppType"])
-                    for s in spaces)
+    kinds = Counter(
+        (s["SpaceSharingSettingsSummary"]["SharingType"], s["SpaceSettingsSummary"]["AppType"]) for s in spaces
+    )
     assert sum(kinds.values()) == 150 and kinds[("Private", "CodeEditor")] == 30
-    assert kinds[("Private", "JupyterLab")] == 100 and kinds[("Shared", "JupyterLab")] + kinds[("Shared", "CodeEditor")] == 20
+    assert (
+        kinds[("Private", "JupyterLab")] == 100
+        and kinds[("Shared", "JupyterLab")] + kinds[("Shared", "CodeEditor")] == 20
+    )
     assert _statuses(sm) == {"InService": 154, "Pending": 2, "Failed": 2, "Deleted": 3}
     keyboard = sm.list_apps(DomainIdEquals=DOMAIN, SpaceNameEquals="user-0000-lab")["Apps"]
     assert [(a["AppType"], a["AppName"], a["Status"]) for a in keyboard] == [("JupyterLab", "default", "InService")]
-    running = {kind: len(everything(sm, op, key, StatusEquals=status)) for kind, op, key, status in (
-        ("training", "list_training_jobs", "TrainingJobSummaries", "InProgress"),
-        ("processing", "list_processing_jobs", "ProcessingJobSummaries", "InProgress"),
-        ("transform", "list_transform_jobs", "TransformJobSummaries", "InProgress"),
-        ("endpoint", "list_endpoints", "Endpoints", "InService"))}
+    running = {
+        kind: len(everything(sm, op, key, StatusEquals=status))
+        for kind, op, key, status in (
+            ("training", "list_training_jobs", "TrainingJobSummaries", "InProgress"),
+            ("processing", "list_processing_jobs", "ProcessingJobSummaries", "InProgress"),
+            ("transform", "list_transform_jobs", "TransformJobSummaries", "InProgress"),
+            ("endpoint", "list_endpoints", "Endpoints", "InService"),
+        )
+    }
     assert running == {"training": 10, "processing": 4, "transform": 2, "endpoint": 4}
     history = everything(sm, "list_training_jobs", "TrainingJobSummaries")
     assert len(history) - 10 == 117
@@ -91,8 +98,9 @@ def test_the_same_seed_gives_the_same_domain_and_another_seed_another():
     def snapshot(seed: int) -> tuple:
         state = build_state(load_scenario(generated_scenario(users=60, seed=seed)), now=1_800_000_000.0)
         apps = sorted((a["AppArn"], a["Status"], a["ResourceSpec"]["InstanceType"]) for a in state.apps)
-        jobs = sorted((name, str(state.tags.get(job.get("TrainingJobArn", ""))))
-                      for name, job in state.jobs["training"].items())
+        jobs = sorted(
+            (name, str(state.tags.get(job.get("TrainingJobArn", "")))) for name, job in state.jobs["training"].items()
+        )
         return apps, jobs, sorted(state.tags.items())
 
     assert snapshot(3) == snapshot(3)
@@ -179,8 +187,9 @@ def test_describe_user_profile_and_list_tags_answer_each_generated_profile(thous
     assert described["Status"] == "InService"
     with pytest.raises(ClientError, match="ResourceNotFound"):
         sm.describe_user_profile(DomainId=DOMAIN, UserProfileName="user-1000")
-    tagged = [sm.list_tags(ResourceArn=f"{ARN}user-profile/{DOMAIN}/{user_name(i, 1000)}")["Tags"]
-              for i in range(0, 1000, 50)]
+    tagged = [
+        sm.list_tags(ResourceArn=f"{ARN}user-profile/{DOMAIN}/{user_name(i, 1000)}")["Tags"] for i in range(0, 1000, 50)
+    ]
     assert all(tags == [] or tags[0]["Key"] == "email" for tags in tagged)
     assert sum(1 for tags in tagged if tags) >= 10
 
@@ -191,8 +200,10 @@ STUDIO_CALLS = (
     ("ListTags", lambda sm, tg: sm.list_tags(ResourceArn=f"{ARN}user-profile/{DOMAIN}/user-0001")),
     ("DescribeUserProfile", lambda sm, tg: sm.describe_user_profile(DomainId=DOMAIN, UserProfileName="user-0001")),
     ("ListTrainingJobs", lambda sm, tg: sm.list_training_jobs(StatusEquals="InProgress", MaxResults=100)),
-    ("GetResources", lambda sm, tg: tg.get_resources(ResourceTypeFilters=["sagemaker:training-job"],
-                                                     ResourcesPerPage=100)),
+    (
+        "GetResources",
+        lambda sm, tg: tg.get_resources(ResourceTypeFilters=["sagemaker:training-job"], ResourcesPerPage=100),
+    ),
 )
 
 

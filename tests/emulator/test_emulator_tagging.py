@@ -16,8 +16,7 @@ from ..conftest import DEMO_DOMAIN
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:"
 PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
-JOB_TYPES = ["sagemaker:training-job", "sagemaker:processing-job", "sagemaker:transform-job",
-             "sagemaker:endpoint"]
+JOB_TYPES = ["sagemaker:training-job", "sagemaker:processing-job", "sagemaker:transform-job", "sagemaker:endpoint"]
 
 
 def found(tagging, **params) -> list[dict]:
@@ -51,8 +50,11 @@ def test_a_resource_type_filter_returns_only_tagged_resources_of_that_type(gener
     training = found(tagging, ResourceTypeFilters=["sagemaker:training-job"])
     assert arns(training) == tagged_in_state(generated_team, ("training-job",))
     assert all(":training-job/" in arn and item["Tags"] for item in training for arn in [item["ResourceARN"]])
-    untagged = [j["TrainingJobArn"] for j in generated_team.state.jobs["training"].values()
-                if not generated_team.state.tags.get(j["TrainingJobArn"])]
+    untagged = [
+        j["TrainingJobArn"]
+        for j in generated_team.state.jobs["training"].values()
+        if not generated_team.state.tags.get(j["TrainingJobArn"])
+    ]
     assert untagged and not set(untagged) & arns(training)
     everything = arns(found(tagging, ResourceTypeFilters=["sagemaker"]))
     assert profile_arn("user-0007") in everything or profile_arn("user-0008") in everything
@@ -68,10 +70,12 @@ def test_tag_filters_and_across_keys_or_across_values_and_match_any_value_withou
     either = found(tagging, ResourceTypeFilters=JOB_TYPES, TagFilters=[{"Key": PROFILE_TAG, "Values": owners}])
     assert arns(either) == tagged_in_state(generated_team, types, lambda t: t.get(PROFILE_TAG) in owners)
     assert len({t["Value"] for i in either for t in i["Tags"] if t["Key"] == PROFILE_TAG}) == 2
-    both = found(tagging, ResourceTypeFilters=JOB_TYPES,
-                 TagFilters=[{"Key": PROFILE_TAG, "Values": owners}, {"Key": SPACE_TAG}])
-    assert arns(both) == tagged_in_state(generated_team, types,
-                                         lambda t: t.get(PROFILE_TAG) in owners and SPACE_TAG in t)
+    both = found(
+        tagging, ResourceTypeFilters=JOB_TYPES, TagFilters=[{"Key": PROFILE_TAG, "Values": owners}, {"Key": SPACE_TAG}]
+    )
+    assert arns(both) == tagged_in_state(
+        generated_team, types, lambda t: t.get(PROFILE_TAG) in owners and SPACE_TAG in t
+    )
     assert arns(both) <= arns(either)
     assert found(tagging, TagFilters=[{"Key": PROFILE_TAG, "Values": [profile_arn("nobody")]}]) == []
 
@@ -79,8 +83,7 @@ def test_tag_filters_and_across_keys_or_across_values_and_match_any_value_withou
 def test_results_page_by_resources_per_page_up_to_100_and_end_with_an_empty_token(generated_team, aws):
     tagging = aws(generated_team, "resourcegroupstaggingapi")
     every = arns(found(tagging, ResourceTypeFilters=JOB_TYPES, ResourcesPerPage=100))
-    pages = list(tagging.get_paginator("get_resources").paginate(ResourceTypeFilters=JOB_TYPES,
-                                                                ResourcesPerPage=7))
+    pages = list(tagging.get_paginator("get_resources").paginate(ResourceTypeFilters=JOB_TYPES, ResourcesPerPage=7))
     assert all(len(p["ResourceTagMappingList"]) == 7 and p["PaginationToken"] for p in pages[:-1])
     assert pages[-1]["PaginationToken"] == ""
     listed = [i["ResourceARN"] for p in pages for i in p["ResourceTagMappingList"]]
@@ -100,8 +103,7 @@ def test_a_resource_arn_list_answers_those_resources_and_excludes_filters_and_pa
     answer = tagging.get_resources(ResourceARNList=wanted)["ResourceTagMappingList"]
     tagged = {a for a in wanted[:2] if generated_team.state.tags.get(a)}
     assert arns(answer) == tagged
-    for clash in ({"ResourceTypeFilters": ["sagemaker"]}, {"TagFilters": [{"Key": "email"}]},
-                  {"ResourcesPerPage": 10}):
+    for clash in ({"ResourceTypeFilters": ["sagemaker"]}, {"TagFilters": [{"Key": "email"}]}, {"ResourcesPerPage": 10}):
         with pytest.raises(ClientError, match="InvalidParameterException"):
             tagging.get_resources(ResourceARNList=wanted, **clash)
 
@@ -114,8 +116,10 @@ def test_the_demo_jobs_and_endpoint_are_found_by_their_studio_tags(demo_emulator
     profile = f"{ARN}user-profile/{DEMO_DOMAIN}/demo-user"
     by_profile = found(tagging, ResourceTypeFilters=JOB_TYPES, TagFilters=[{"Key": PROFILE_TAG, "Values": [profile]}])
     assert arns(by_profile) == {f"{ARN}processing-job/churn-feature-prep"}
-    assert all({"Key": "sagemaker:domain-arn", "Value": f"{ARN}domain/{DEMO_DOMAIN}"} in i["Tags"]
-               for i in by_space + by_profile)
+    assert all(
+        {"Key": "sagemaker:domain-arn", "Value": f"{ARN}domain/{DEMO_DOMAIN}"} in i["Tags"]
+        for i in by_space + by_profile
+    )
 
 
 def test_a_job_created_in_moto_at_run_time_is_found_too(demo_emulator, aws):
@@ -123,24 +127,26 @@ def test_a_job_created_in_moto_at_run_time_is_found_too(demo_emulator, aws):
     owner = f"{ARN}user-profile/{DEMO_DOMAIN}/bob"
     arn = sm.create_training_job(
         TrainingJobName="tagging-runtime-job",
-        AlgorithmSpecification={"TrainingInputMode": "File",
-                                "TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+        AlgorithmSpecification={
+            "TrainingInputMode": "File",
+            "TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1",
+        },
         RoleArn="arn:aws:iam::123456789012:role/sagemaker",
         OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
         StoppingCondition={"MaxRuntimeInSeconds": 60},
         Tags=[{"Key": PROFILE_TAG, "Value": owner}],
     )["TrainingJobArn"]
-    answer = found(tagging, ResourceTypeFilters=["sagemaker:training-job"],
-                   TagFilters=[{"Key": PROFILE_TAG, "Values": [owner]}])
+    answer = found(
+        tagging, ResourceTypeFilters=["sagemaker:training-job"], TagFilters=[{"Key": PROFILE_TAG, "Values": [owner]}]
+    )
     assert arns(answer) == {arn}
 
 
 def test_other_services_resource_types_go_to_moto(demo_emulator, aws):
     s3, tagging = aws(demo_emulator, "s3"), aws(demo_emulator, "resourcegroupstaggingapi")
     s3.create_bucket(Bucket="sm-teamkit-tagged-bucket")
-    s3.put_bucket_tagging(Bucket="sm-teamkit-tagged-bucket",
-                          Tagging={"TagSet": [{"Key": "team", "Value": "ds"}]})
+    s3.put_bucket_tagging(Bucket="sm-teamkit-tagged-bucket", Tagging={"TagSet": [{"Key": "team", "Value": "ds"}]})
     answer = found(tagging, ResourceTypeFilters=["s3"], TagFilters=[{"Key": "team"}])
     assert "arn:aws:s3:::sm-teamkit-tagged-bucket" in arns(answer)
 
@@ -161,8 +167,9 @@ def test_tagging_throttling_says_throttled_exception_and_boto3_retries_ride_it_o
     with pytest.raises(ClientError, match="ThrottledException"):
         aws(generated_team, "resourcegroupstaggingapi").get_resources(ResourcesPerPage=1)
     generated_team.set_faults(throttle_every=2, operations=["GetResources"])
-    retrying = aws(generated_team, "resourcegroupstaggingapi",
-                   Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    retrying = aws(
+        generated_team, "resourcegroupstaggingapi", Config(retries={"mode": "standard", "total_max_attempts": 3})
+    )
     generated_team.reset_calls()
     assert retrying.get_resources(ResourcesPerPage=1)["ResourceTagMappingList"]
     assert retrying.get_resources(ResourcesPerPage=1)["ResourceTagMappingList"]

@@ -26,23 +26,32 @@ import pytest
 from sm_teamkit.kernels.settings import KernelsSettings
 
 BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-AWKWARD = "Ünïcode \"quoted\" project's env"
+AWKWARD = 'Ünïcode "quoted" project\'s env'
 MISSING_PYTHON = "/opt/other-image/python3.11/bin/python3.11"
 
 
-def pipenv(project: Path, *args: str, workon: Path | None = None, in_project: bool = False,
-           timeout: float = 300) -> str:
+def pipenv(
+    project: Path, *args: str, workon: Path | None = None, in_project: bool = False, timeout: float = 300
+) -> str:
     """Run pipenv in ``project`` the way repair does, isolated from the venv running pytest."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PIPENV_ACTIVE", "WORKON_HOME", "PYTHONPATH")}
-    env.update({"PIPENV_IGNORE_VIRTUALENVS": "1", "PIPENV_YES": "1", "PIPENV_NOSPIN": "1",
-                "PIPENV_NO_INHERIT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PIPENV_ACTIVE", "WORKON_HOME", "PYTHONPATH")
+    }
+    env.update(
+        {
+            "PIPENV_IGNORE_VIRTUALENVS": "1",
+            "PIPENV_YES": "1",
+            "PIPENV_NOSPIN": "1",
+            "PIPENV_NO_INHERIT": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     if workon is not None:
         env["WORKON_HOME"] = str(workon)
     if in_project:
         env["PIPENV_VENV_IN_PROJECT"] = "1"
     pipenv_bin = shutil.which("pipenv") or str(Path(sys.executable).with_name("pipenv"))
-    proc = subprocess.run([pipenv_bin, *args], cwd=project, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run([pipenv_bin, *args], cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"pipenv {' '.join(args)} failed in {project}:\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout
@@ -91,17 +100,22 @@ class World:
     root: Path
     workon: Path
     projects: Path
-    ready: Path           # churn-model's environment
+    ready: Path  # churn-model's environment
     ready_project: Path
-    no_ipykernel: Path    # feature-store's environment
-    broken: Path          # old-image's environment
+    no_ipykernel: Path  # feature-store's environment
+    broken: Path  # old-image's environment
     broken_project: Path
-    awkward: Path         # the in-project .venv of the awkward project
+    awkward: Path  # the in-project .venv of the awkward project
     awkward_project: Path
 
     def settings(self, **overrides) -> KernelsSettings:
-        values = dict(workon_home=str(self.workon), project_roots=(str(self.projects),), project_depth=2,
-                      kernels_dir=str(self.root / "kernels"), watch_seconds=0.5)
+        values = dict(
+            workon_home=str(self.workon),
+            project_roots=(str(self.projects),),
+            project_depth=2,
+            kernels_dir=str(self.root / "kernels"),
+            watch_seconds=0.5,
+        )
         values.update(overrides)
         return KernelsSettings.from_config(**values)
 
@@ -145,8 +159,18 @@ def _build_world(root: Path) -> World:
         shutil.copy(churn / name, awkward / name)
     pipenv(awkward, "sync", workon=workon, in_project=True)
     add_junk(workon, venv_of(feature, workon))
-    return World(root, workon, projects, venv_of(churn, workon), churn, venv_of(feature, workon),
-                 venv_of(old, workon), old, awkward / ".venv", awkward)
+    return World(
+        root,
+        workon,
+        projects,
+        venv_of(churn, workon),
+        churn,
+        venv_of(feature, workon),
+        venv_of(old, workon),
+        old,
+        awkward / ".venv",
+        awkward,
+    )
 
 
 @pytest.fixture
@@ -200,11 +224,21 @@ def make_uv_project(root: Path, name: str, python: str, *packages: str) -> Path:
     project = root / name
     project.mkdir(parents=True)
     uv = uv_bin()
-    subprocess.run([uv, "venv", "--python", python, str(project / ".venv")], cwd=project, check=True,
-                   capture_output=True, env=clean_env())
+    subprocess.run(
+        [uv, "venv", "--python", python, str(project / ".venv")],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        env=clean_env(),
+    )
     if packages:
-        subprocess.run([uv, "pip", "install", "--python", str(project / ".venv" / "bin" / "python"), *packages],
-                       cwd=project, check=True, capture_output=True, env=clean_env())
+        subprocess.run(
+            [uv, "pip", "install", "--python", str(project / ".venv" / "bin" / "python"), *packages],
+            cwd=project,
+            check=True,
+            capture_output=True,
+            env=clean_env(),
+        )
     return project
 
 
@@ -233,20 +267,33 @@ def make_conda_layout(prefix: Path, real_python: str, *packages: str) -> Path:
             (stdlib / entry.name).symlink_to(entry)
     (stdlib / "site-packages").mkdir()
     python = str(prefix / "bin" / "python")
-    version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     run_checked([python, "-m", "ensurepip"])
     if packages:
         run_checked([python, "-m", "pip", "install", "-q", *packages])
     meta = prefix / "conda-meta"
     meta.mkdir()
-    records = [("python", version, "h955ad1f_0", ["libffi >=3.4", "openssl >=3.0"]),
-               ("pip", "24.0", "pyhd8ed1ab_0", ["python >=3.8"]),
-               ("openssl", "3.2.1", "hd590300_0", [])]
+    records = [
+        ("python", version, "h955ad1f_0", ["libffi >=3.4", "openssl >=3.0"]),
+        ("pip", "24.0", "pyhd8ed1ab_0", ["python >=3.8"]),
+        ("openssl", "3.2.1", "hd590300_0", []),
+    ]
     for name, ver, build, depends in records:
-        (meta / f"{name}-{ver}-{build}.json").write_text(json.dumps({
-            "name": name, "version": ver, "build": build, "channel": "https://conda.anaconda.org/conda-forge",
-            "depends": depends, "files": [], "requested_spec": name}))
+        (meta / f"{name}-{ver}-{build}.json").write_text(
+            json.dumps(
+                {
+                    "name": name,
+                    "version": ver,
+                    "build": build,
+                    "channel": "https://conda.anaconda.org/conda-forge",
+                    "depends": depends,
+                    "files": [],
+                    "requested_spec": name,
+                }
+            )
+        )
     (meta / "history").write_text("==> 2026-11-30 10:00:00 <==\n# cmd: micromamba create -p " + str(prefix) + "\n")
     return prefix
 

@@ -16,13 +16,19 @@ def configured(pipenv_world, tmp_path, monkeypatch):
     """A Jupyter config dir whose jupyter_server_config.json points sm_teamkit at the world."""
     config_dir = tmp_path / "config"
     config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"SmTeamkit": {
-        "kernels_workon_home": str(pipenv_world.workon),
-        "kernels_project_roots": [str(pipenv_world.projects)],
-        "kernels_dir": str(tmp_path / "user-kernels"),
-        # Two listings a moment apart must be equal: no "changed N s ago" in between.
-        "kernels_settle_seconds": 0,
-    }}))
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "SmTeamkit": {
+                    "kernels_workon_home": str(pipenv_world.workon),
+                    "kernels_project_roots": [str(pipenv_world.projects)],
+                    "kernels_dir": str(tmp_path / "user-kernels"),
+                    # Two listings a moment apart must be equal: no "changed N s ago" in between.
+                    "kernels_settle_seconds": 0,
+                }
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
     monkeypatch.setenv("HOME", str(tmp_path))
     return tmp_path
@@ -79,8 +85,9 @@ def test_list_shows_the_id_the_actions_take_for_every_environment(configured, pi
 @pytest.mark.parametrize("how", ["id", "project_name", "project_path", "path"])
 def test_actions_accept_what_the_table_shows(configured, pipenv_world, capsys, how):
     assert main(["kernels", "list", "--json"]) == 0
-    env = next(e for e in json.loads(capsys.readouterr().out)["environments"]
-               if e["path"] == str(pipenv_world.no_ipykernel))
+    env = next(
+        e for e in json.loads(capsys.readouterr().out)["environments"] if e["path"] == str(pipenv_world.no_ipykernel)
+    )
     # feature-store is made for this image: rebuild refuses it, after finding it.
     assert main(["kernels", "rebuild", env[how]]) == 2
     err = capsys.readouterr().err

@@ -41,21 +41,30 @@ def repair_world():
 @pytest.fixture
 def teamkit_config(teamkit_config, repair_world) -> dict:
     # settle 0: these environments were made a moment ago, which is not "being created" here
-    return {**teamkit_config, "kernels_workon_home": str(repair_world[0]), "kernels_project_roots": [],
-            "kernels_watch_seconds": 0.5, "kernels_settle_seconds": 0}
+    return {
+        **teamkit_config,
+        "kernels_workon_home": str(repair_world[0]),
+        "kernels_project_roots": [],
+        "kernels_watch_seconds": 0.5,
+        "kernels_settle_seconds": 0,
+    }
 
 
 async def run_action(jp_fetch, action: str, env_id: str, timeout: float = 600) -> dict:
     """POST the action, check the job shows in the listing while it runs, wait for its end."""
-    response = await jp_fetch("sm-teamkit", "kernels", action, method="POST",
-                              body=json.dumps({"environment": env_id}))
+    response = await jp_fetch("sm-teamkit", "kernels", action, method="POST", body=json.dumps({"environment": env_id}))
     assert response.code == 202
     job = json.loads(response.body)
     assert job["state"] in ("running", "succeeded", "failed") and job["environment"] == env_id
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     assert job["id"] in [j["id"] for j in listing["jobs"]]
-    return await eventually_async(lambda: get_json(jp_fetch, "sm-teamkit", "kernels", "jobs", job["id"]), timeout,
-                                  f"the {action} job to end", interval=0.5, until=lambda latest: latest["state"] != "running")
+    return await eventually_async(
+        lambda: get_json(jp_fetch, "sm-teamkit", "kernels", "jobs", job["id"]),
+        timeout,
+        f"the {action} job to end",
+        interval=0.5,
+        until=lambda latest: latest["state"] != "running",
+    )
 
 
 async def test_install_ipykernel_runs_in_the_background_then_the_environment_is_a_kernel(jp_fetch, repair_world):
@@ -89,9 +98,7 @@ async def test_repair_recreates_an_environment_made_on_another_image_from_its_pi
     assert entry["status"] == "needs_ipykernel" and entry["actions"] == ["install-ipykernel"]
 
 
-async def test_repair_offline_fails_with_a_clear_error_and_leaves_the_environment_as_it_was(
-    jp_fetch, repair_world
-):
+async def test_repair_offline_fails_with_a_clear_error_and_leaves_the_environment_as_it_was(jp_fetch, repair_world):
     env = repair_world[1]["offline-project"]
     before = (env / "pyvenv.cfg").read_text()
     job = await run_action(jp_fetch, "repair", kernel_name(str(env), "offline-project"), timeout=60)
@@ -109,8 +116,9 @@ async def test_refuses_a_second_action_on_an_environment_whose_job_is_running(jp
     job = repair.Job("deadbeef", "repair", env_id, target.path, target.project_name)
     kernels_service.jobs._jobs[job.id] = job  # a job still running, as the runner keeps it
     try:
-        code, error = await error_of(jp_fetch, "kernels", "repair", method="POST",
-                                     body=json.dumps({"environment": env_id}))
+        code, error = await error_of(
+            jp_fetch, "kernels", "repair", method="POST", body=json.dumps({"environment": env_id})
+        )
         assert code == 409 and "already running" in error["message"]
     finally:
         job.state = "failed"
@@ -125,9 +133,15 @@ def test_repair_recreates_the_in_project_venv_of_an_awkwardly_named_project():
     try:
         project = make_project(root, AWKWARD, None, in_project=True)
         break_interpreter(project / ".venv")
-        service = KernelsService(KernelsSettings.from_config(workon_home=str(root / "no-workon"), project_roots=(str(root),),
-                                                 kernels_dir=str(root / "kernels"), enabled=False,
-                                                 settle_seconds=0))  # just broken: no "being created"
+        service = KernelsService(
+            KernelsSettings.from_config(
+                workon_home=str(root / "no-workon"),
+                project_roots=(str(root),),
+                kernels_dir=str(root / "kernels"),
+                enabled=False,
+                settle_seconds=0,
+            )
+        )  # just broken: no "being created"
         (env,) = service.discover()
         assert env.status == "broken" and env.source == "project" and env.actions == ["repair"]
         job = service.start_action("repair", env.id)

@@ -36,8 +36,13 @@ async def kernelspec_names(jp_fetch) -> set[str]:
 
 async def kernelspecs_with(jp_fetch, wanted: set[str], timeout: float = 60) -> set[str]:
     """The names GET /api/kernelspecs lists, once they include ``wanted``."""
-    return await eventually_async(lambda: kernelspec_names(jp_fetch), timeout, f"kernelspecs {sorted(wanted)}",
-                                  interval=0.25, until=lambda names: wanted <= names)
+    return await eventually_async(
+        lambda: kernelspec_names(jp_fetch),
+        timeout,
+        f"kernelspecs {sorted(wanted)}",
+        interval=0.25,
+        until=lambda names: wanted <= names,
+    )
 
 
 async def run_in_kernel(jp_fetch, jp_ws_fetch, name: str, code: str) -> str:
@@ -45,13 +50,32 @@ async def run_in_kernel(jp_fetch, jp_ws_fetch, name: str, code: str) -> str:
     kernel = await get_json(jp_fetch, "api", "kernels", method="POST", body=json.dumps({"name": name}))
     ws = await jp_ws_fetch("api", "kernels", kernel["id"], "channels")
     msg_id = uuid.uuid4().hex
-    ws.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                   "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                    "allow_stdin": False, "stop_on_error": True},
-    }))
+    ws.write_message(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": "test",
+                    "session": uuid.uuid4().hex,
+                    "date": "",
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+            }
+        )
+    )
     out: list[str] = []
     try:
         while True:
@@ -83,12 +107,12 @@ async def test_usable_environments_appear_in_api_kernelspecs_and_the_others_do_n
     assert specs[awkward]["spec"]["display_name"].endswith(f"(pipenv: {AWKWARD})")
 
 
-async def test_a_kernel_started_through_the_rest_api_runs_inside_its_environment(
-    jp_fetch, jp_ws_fetch, pipenv_world
-):
+async def test_a_kernel_started_through_the_rest_api_runs_inside_its_environment(jp_fetch, jp_ws_fetch, pipenv_world):
     name = kernel_name(str(pipenv_world.ready), "churn-model")
     await kernelspecs_with(jp_fetch, {name})
-    out = await run_in_kernel(jp_fetch, jp_ws_fetch, name, "import os, sys; print(sys.prefix); print(os.environ['VIRTUAL_ENV'])")
+    out = await run_in_kernel(
+        jp_fetch, jp_ws_fetch, name, "import os, sys; print(sys.prefix); print(os.environ['VIRTUAL_ENV'])"
+    )
     assert out.split() == [str(pipenv_world.ready), str(pipenv_world.ready)]
 
 
@@ -112,8 +136,9 @@ async def test_get_kernels_shows_each_environment_with_status_python_project_and
     assert listing["workon_home"] == str(pipenv_world.workon)
 
 
-@pytest.mark.parametrize("body", [{}, {"environment": 3}, {"environment": "/etc"},
-                                  {"environment": "../../etc/passwd"}, {"path": "/tmp"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"environment": 3}, {"environment": "/etc"}, {"environment": "../../etc/passwd"}, {"path": "/tmp"}]
+)
 async def test_refuses_actions_on_anything_but_a_known_environment(jp_fetch, body):
     code, error = await error_of(jp_fetch, "kernels", "install-ipykernel", method="POST", body=json.dumps(body))
     assert code in (400, 404) and error["message"]
@@ -129,9 +154,7 @@ async def test_refuses_an_unknown_action_and_an_action_that_does_not_fit_the_sta
     assert code == 404
 
 
-async def test_a_new_environment_appears_within_the_watch_interval_and_a_deleted_one_disappears(
-    jp_fetch, pipenv_world
-):
+async def test_a_new_environment_appears_within_the_watch_interval_and_a_deleted_one_disappears(jp_fetch, pipenv_world):
     project = pipenv_world.projects / "fresh-forecast"
     project.mkdir()
     for name in ("Pipfile", "Pipfile.lock"):
@@ -143,5 +166,10 @@ async def test_a_new_environment_appears_within_the_watch_interval_and_a_deleted
         await kernelspecs_with(jp_fetch, {name}, timeout=30)
     finally:
         shutil.rmtree(project)
-    await eventually_async(lambda: kernelspec_names(jp_fetch), 30, f"kernelspec {name} to go", interval=0.25,
-                           until=lambda names: name not in names)
+    await eventually_async(
+        lambda: kernelspec_names(jp_fetch),
+        30,
+        f"kernelspec {name} to go",
+        interval=0.25,
+        until=lambda names: name not in names,
+    )

@@ -50,7 +50,7 @@ def test_jupyter_reads_the_written_specs_including_the_awkward_name(pipenv_world
     found = KernelSpecManager(kernel_dirs=[str(kernels)]).get_all_specs()
     displays = {v["spec"]["display_name"] for v in found.values()}
     assert any("pipenv: churn-model" in d for d in displays)
-    assert any("Ünïcode \"quoted\" project's env" in d for d in displays)
+    assert any('Ünïcode "quoted" project\'s env' in d for d in displays)
 
 
 def test_second_sync_changes_nothing(pipenv_world, tmp_path):
@@ -119,6 +119,7 @@ def discover_in(workon):
 
 # --- issue 24: what the environment's own ipykernel declares -----------------------------------
 
+
 def _own_spec(env_path) -> dict:
     return json.loads((Path(env_path) / IPYKERNEL_SPEC / "kernel.json").read_text())
 
@@ -140,14 +141,23 @@ def test_an_ipykernel_that_declares_nothing_gets_no_claims_and_no_required_encry
     workon, kernels = tmp_path / "workon", tmp_path / "kernels"
     env = fake_env(workon / "old-AAAAAAAA", tmp_path / "old")
     (env / IPYKERNEL_SPEC).mkdir(parents=True)  # what ipykernel 5 installed: no metadata at all
-    (env / IPYKERNEL_SPEC / "kernel.json").write_text(json.dumps(
-        {"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-         "display_name": "Python 3", "language": "python"}))
+    (env / IPYKERNEL_SPEC / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
     sync_kernelspecs(discover_in(workon), kernels)
-    (name, spec), = specs_in(kernels).items()
+    ((name, spec),) = specs_in(kernels).items()
     assert list(spec["metadata"]) == [OWNER_KEY] and "kernel_protocol_version" not in spec
-    manager = KernelManager(kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
-                            transport_encryption="required")
+    manager = KernelManager(
+        kernel_name=name,
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
+        transport_encryption="required",
+    )
     with pytest.raises(RuntimeError, match="supported_encryption"):
         manager.start_kernel()
 
@@ -158,8 +168,11 @@ def test_a_registered_kernel_starts_with_transport_encryption_required(pipenv_wo
     kernels = tmp_path / "kernels"
     envs = [e for e in discover(pipenv_world.settings()) if e.path == str(pipenv_world.ready)]
     sync_kernelspecs(envs, kernels)
-    manager = KernelManager(kernel_name=envs[0].id, transport_encryption="required",
-                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    manager = KernelManager(
+        kernel_name=envs[0].id,
+        transport_encryption="required",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
+    )
     manager.start_kernel()
     client = manager.client()
     client.start_channels()
@@ -168,8 +181,9 @@ def test_a_registered_kernel_starts_with_transport_encryption_required(pipenv_wo
         info = manager.get_connection_info()
         assert info.get("curve_publickey") and info.get("curve_secretkey")
         out: list[str] = []
-        reply = client.execute_interactive("import sys; print(sys.prefix)", timeout=60,
-                                           output_hook=lambda m: out.append(m["content"].get("text", "")))
+        reply = client.execute_interactive(
+            "import sys; print(sys.prefix)", timeout=60, output_hook=lambda m: out.append(m["content"].get("text", ""))
+        )
         assert reply["content"]["status"] == "ok" and "".join(out).strip() == envs[0].path
     finally:
         client.stop_channels()

@@ -25,7 +25,9 @@ def test_condarc_envs_dirs_come_first_and_the_default_is_always_there(tmp_path, 
     monkeypatch.delenv("CONDARC", raising=False)
     monkeypatch.delenv("CONDA_ENVS_PATH", raising=False)
     assert conda_envs_dirs() == [str(tmp_path / ".conda" / "envs")]
-    (tmp_path / ".condarc").write_text("channels:\n  - conda-forge\nenvs_dirs:\n  - ~/team-envs\n  - /opt/shared/envs\n")
+    (tmp_path / ".condarc").write_text(
+        "channels:\n  - conda-forge\nenvs_dirs:\n  - ~/team-envs\n  - /opt/shared/envs\n"
+    )
     assert conda_envs_dirs() == [str(tmp_path / "team-envs"), "/opt/shared/envs", str(tmp_path / ".conda" / "envs")]
     (tmp_path / ".condarc").write_text("envs_dirs: [\n")  # malformed: conda refuses it too
     assert conda_envs_dirs() == [str(tmp_path / ".conda" / "envs")]
@@ -35,9 +37,12 @@ def test_condarc_envs_dirs_come_first_and_the_default_is_always_there(tmp_path, 
 def test_a_conda_layout_env_is_found_file_only_and_labelled_conda(kinds_world, tmp_path):
     broken = kinds_world.conda_dirs.parent / "more-envs" / "no-python"
     (broken / "conda-meta").mkdir(parents=True)
-    settings = KernelsSettings.from_config(workon_home=str(tmp_path / "none"), project_roots=(str(kinds_world.projects),),
-                               conda_envs_dirs=(str(kinds_world.conda_dirs), str(broken.parent)),
-                               kernels_dir=str(tmp_path / "k")).resolved()
+    settings = KernelsSettings.from_config(
+        workon_home=str(tmp_path / "none"),
+        project_roots=(str(kinds_world.projects),),
+        conda_envs_dirs=(str(kinds_world.conda_dirs), str(broken.parent)),
+        kernels_dir=str(tmp_path / "k"),
+    ).resolved()
     envs = {e.path: e for e in discover(settings)}
     conda = envs[str(kinds_world.conda_env)]
     assert conda.tool == "conda" and conda.status == READY and conda.python_short == "3.12"
@@ -58,8 +63,13 @@ def _venv(project: Path) -> Path:
 
 def test_an_environment_still_changing_is_being_created_and_offers_no_action(tmp_path):
     env = _venv(tmp_path / "projects" / "fresh")
-    settings = KernelsSettings.from_config(workon_home=str(tmp_path / "none"), project_roots=(str(tmp_path / "projects"),),
-                               kernels_dir=str(tmp_path / "k"), settle_seconds=5, conda_envs_dirs=(str(tmp_path / "c"),))
+    settings = KernelsSettings.from_config(
+        workon_home=str(tmp_path / "none"),
+        project_roots=(str(tmp_path / "projects"),),
+        kernels_dir=str(tmp_path / "k"),
+        settle_seconds=5,
+        conda_envs_dirs=(str(tmp_path / "c"),),
+    )
     changed = max(os.stat(p).st_mtime for p in (env, env / "bin"))
     clock = [changed + 1.0]
     service = KernelsService(settings, clock=lambda: clock[0])
@@ -74,8 +84,9 @@ def test_an_environment_still_changing_is_being_created_and_offers_no_action(tmp
     proc = subprocess.Popen([str(creator), "60"], cwd=env.parent)
     cmdline = Path(f"/proc/{proc.pid}/cmdline")
     # until the child has exec'd the creator (before that, /proc shows pytest's argv)
-    eventually(lambda: cmdline.read_bytes().startswith(str(creator).encode()), 10, "the creator to be exec'd",
-               interval=0.001)
+    eventually(
+        lambda: cmdline.read_bytes().startswith(str(creator).encode()), 10, "the creator to be exec'd", interval=0.001
+    )
     try:
         (found,) = service.discover()
         assert found.status == CREATING and "pipenv is still running" in found.problems[0]
@@ -90,8 +101,12 @@ def test_a_deleted_environment_loses_its_kernelspec_in_the_same_listing(tmp_path
     env = _venv(tmp_path / "projects" / "short-lived")
     site = next((env / "lib").glob("python*/site-packages"))
     (site / "ipykernel_launcher.py").write_text("")
-    settings = KernelsSettings.from_config(workon_home=str(tmp_path / "none"), project_roots=(str(tmp_path / "projects"),),
-                               kernels_dir=str(tmp_path / "k"), conda_envs_dirs=(str(tmp_path / "c"),))
+    settings = KernelsSettings.from_config(
+        workon_home=str(tmp_path / "none"),
+        project_roots=(str(tmp_path / "projects"),),
+        kernels_dir=str(tmp_path / "k"),
+        conda_envs_dirs=(str(tmp_path / "c"),),
+    )
     service = KernelsService(settings)
     (ready,) = service.discover()
     assert ready.status == READY and service.sync().written == [ready.id]
@@ -118,7 +133,8 @@ def test_locked_requirements_of_each_kind(pipenv_world, kinds_world, tmp_path):
         'version = 1\nrequires-python = ">=3.11"\n\n'
         '[[package]]\nname = "demo"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
         'dependencies = [{ name = "six" }]\n\n'
-        '[[package]]\nname = "six"\nversion = "1.16.0"\nsource = { registry = "https://pypi.org/simple" }\n')
+        '[[package]]\nname = "six"\nversion = "1.16.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+    )
     uv = uv_lock(str(tmp_path))
     assert uv.requirements == ["six==1.16.0"] and uv.direct == ["six"]
     conda = conda_pip_part(str(kinds_world.conda_env), "3.12")

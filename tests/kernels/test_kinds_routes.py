@@ -15,9 +15,13 @@ pytestmark = pytest.mark.usefixtures("kernels_service")
 
 @pytest.fixture
 def teamkit_config(teamkit_config, kinds_world) -> dict:
-    return {**teamkit_config, "kernels_workon_home": str(kinds_world.root / "no-workon"),
-            "kernels_project_roots": [str(kinds_world.projects)],
-            "kernels_conda_envs_dirs": [str(kinds_world.conda_dirs)], "kernels_watch_seconds": 0.5}
+    return {
+        **teamkit_config,
+        "kernels_workon_home": str(kinds_world.root / "no-workon"),
+        "kernels_project_roots": [str(kinds_world.projects)],
+        "kernels_conda_envs_dirs": [str(kinds_world.conda_dirs)],
+        "kernels_watch_seconds": 0.5,
+    }
 
 
 async def test_uv_and_conda_environments_are_listed_with_their_tool_python_and_folder(jp_fetch, kinds_world):

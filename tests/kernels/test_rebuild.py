@@ -39,8 +39,13 @@ def old_world():
 
 @pytest.fixture
 def teamkit_config(teamkit_config, old_world) -> dict:
-    return {**teamkit_config, "kernels_workon_home": str(old_world[0]), "kernels_project_roots": [],
-            "kernels_image_python": pyenv_python("3.12"), "kernels_watch_seconds": 0.5}
+    return {
+        **teamkit_config,
+        "kernels_workon_home": str(old_world[0]),
+        "kernels_project_roots": [],
+        "kernels_image_python": pyenv_python("3.12"),
+        "kernels_watch_seconds": 0.5,
+    }
 
 
 async def test_rebuild_turns_a_311_environment_into_a_312_one_with_the_same_packages_and_kernel(
@@ -71,8 +76,12 @@ async def test_rebuild_turns_a_311_environment_into_a_312_one_with_the_same_pack
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     (entry,) = [e for e in listing["environments"] if e["id"] == env_id]
     assert entry["registered"] and entry["python_version"].startswith("3.12") and entry["actions"] == []
-    out = await run_in_kernel(jp_fetch, jp_ws_fetch, env_id,
-                              "import sys, six; print(sys.prefix, '%d.%d' % sys.version_info[:2], six.__version__)")
+    out = await run_in_kernel(
+        jp_fetch,
+        jp_ws_fetch,
+        env_id,
+        "import sys, six; print(sys.prefix, '%d.%d' % sys.version_info[:2], six.__version__)",
+    )
     assert out.split() == [str(env), "3.12", six_locked]
 
 
@@ -82,6 +91,7 @@ async def test_rebuild_is_refused_for_an_environment_made_for_this_image(jp_fetc
     listing = await get_json(jp_fetch, "sm-teamkit", "kernels")
     for entry in listing["environments"]:
         if entry["made_for"] == "":
-            code, error = await error_of(jp_fetch, "kernels", "rebuild", method="POST",
-                                         body=json.dumps({"environment": entry["id"]}))
+            code, error = await error_of(
+                jp_fetch, "kernels", "rebuild", method="POST", body=json.dumps({"environment": entry["id"]})
+            )
             assert code == 409 and "made for this image" in error["message"]

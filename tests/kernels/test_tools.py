@@ -41,8 +41,7 @@ def test_pipenv_is_bootstrapped_into_the_tools_venv_once_and_reused(tmp_path):
     shutil.copytree(Path(traitlets.__file__).parent, site / "traitlets")
     env.update({"PYTHONPATH": f"{REPO}:{site}", "HOME": str(tmp_path), "PATH": f"{Path(python).parent}:/usr/bin:/bin"})
     tools_dir = tmp_path / ".sm-teamkit" / "tools"
-    out = subprocess.run([python, "-c", SCRIPT, str(tools_dir)], capture_output=True, text=True, env=env,
-                         timeout=600)
+    out = subprocess.run([python, "-c", SCRIPT, str(tools_dir)], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["before"] == "pipenv (installed into ~/.sm-teamkit/tools/pipenv on first use)"

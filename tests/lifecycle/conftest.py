@@ -39,17 +39,28 @@ SCENARIO = {
     "account": ACCOUNT,
     "domains": [
         {"id": d, "name": d}
-        for d in ("d-fresh0000001", "d-redeploy0001", "d-changed00001", "d-dryrun000001",
-                  "d-remove000001", "d-profile00001", "d-cli000000001", "d-default00001")
-    ] + [
+        for d in (
+            "d-fresh0000001",
+            "d-redeploy0001",
+            "d-changed00001",
+            "d-dryrun000001",
+            "d-remove000001",
+            "d-profile00001",
+            "d-cli000000001",
+            "d-default00001",
+        )
+    ]
+    + [
         {
             "id": "d-admin0000001",
             "name": "admin-configured",
             "default_user_settings": {
                 "JupyterLabAppSettings": {
                     "LifecycleConfigArns": [f"{ARN}/admin-lab-setup"],
-                    "DefaultResourceSpec": {"InstanceType": "ml.t3.medium",
-                                            "LifecycleConfigArn": f"{ARN}/admin-lab-setup"},
+                    "DefaultResourceSpec": {
+                        "InstanceType": "ml.t3.medium",
+                        "LifecycleConfigArn": f"{ARN}/admin-lab-setup",
+                    },
                 },
                 "KernelGatewayAppSettings": {"LifecycleConfigArns": [f"{ARN}/admin-kg-setup"]},
             },
@@ -59,8 +70,11 @@ SCENARIO = {
         },
     ],
     "user_profiles": [
-        {"domain": "d-profile00001", "name": "alice",
-         "user_settings": {"JupyterLabAppSettings": {"LifecycleConfigArns": [f"{ARN}/alice-own"]}}},
+        {
+            "domain": "d-profile00001",
+            "name": "alice",
+            "user_settings": {"JupyterLabAppSettings": {"LifecycleConfigArns": [f"{ARN}/alice-own"]}},
+        },
         {"domain": "d-profile00001", "name": "bob"},
     ],
     "lifecycle_configs": [
@@ -73,10 +87,17 @@ SCENARIO = {
 NOTEBOOK = {
     "cells": [
         {"cell_type": "markdown", "metadata": {}, "source": ["# Team start"]},
-        {"cell_type": "code", "execution_count": 7, "metadata": {}, "source": ["print(1)"],
-         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]},
+        {
+            "cell_type": "code",
+            "execution_count": 7,
+            "metadata": {},
+            "source": ["print(1)"],
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+        },
     ],
-    "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
 }
 
 
@@ -100,9 +121,22 @@ def teamkit_wheel(tmp_path_factory) -> Path:
     env = {**os.environ, "HATCH_BUILD_NO_HOOKS": "true"}
     for attempt in range(3):
         build = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(REPO),
-             "-w", str(out)],
-            capture_output=True, text=True, timeout=600, env=env,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                str(REPO),
+                "-w",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
         )
         if build.returncode == 0:
             return next(out.glob("sm_teamkit-*.whl"))
@@ -121,8 +155,11 @@ def s3_bucket(lifecycle_emulator, teamkit_wheel) -> dict:
     s3.upload_file(str(teamkit_wheel), BUCKET, key)
     s3.put_object(Bucket=BUCKET, Key="seed/intro.ipynb", Body=json.dumps(NOTEBOOK).encode())
     s3.put_object(Bucket=BUCKET, Key="seed/data/readme.txt", Body=b"team data\n")
-    return {"wheel_uri": f"s3://{BUCKET}/{key}", "seed_prefix": f"s3://{BUCKET}/seed/",
-            "version": teamkit_wheel.name.split("-")[1]}
+    return {
+        "wheel_uri": f"s3://{BUCKET}/{key}",
+        "seed_prefix": f"s3://{BUCKET}/seed/",
+        "version": teamkit_wheel.name.split("-")[1],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +168,8 @@ def base_python() -> str:
     base = Path(sys.base_prefix) / "bin" / "python3"
     probe = subprocess.run(
         [str(base), "-c", "import importlib.util as u, sys; sys.exit(u.find_spec('sm_teamkit') is not None)"],
-        capture_output=True, cwd="/",
+        capture_output=True,
+        cwd="/",
     )
     if probe.returncode != 0:
         pytest.skip(f"{base} already has sm_teamkit; cannot make a server env without it")
@@ -165,8 +203,12 @@ class Sandbox:
     def preinstall(self) -> None:
         """sm_teamkit already in the server env (a warm start): the wheel unpacked once per
         session, put on the env's path."""
-        site = subprocess.run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        site = subprocess.run(
+            [self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         Path(site, "sm_teamkit_preinstalled.pth").write_text(f"{self.teamkit_site}\n")
 
     @property
@@ -182,12 +224,15 @@ class Sandbox:
     def run(self, app_type: str = "JupyterLab", settings: dict | None = None, **env: str) -> RunResult:
         path = self.script(app_type, settings)
         proc = subprocess.run(
-            ["bash", str(path)], env={**self.env, **env}, capture_output=True, text=True,
-            timeout=180, cwd=self.root,
+            ["bash", str(path)],
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=self.root,
         )
         log_file = self.home / ".sm-teamkit" / "logs" / "on-start.log"
-        return RunResult(proc.returncode, proc.stdout, proc.stderr,
-                         log_file.read_text() if log_file.exists() else "")
+        return RunResult(proc.returncode, proc.stdout, proc.stderr, log_file.read_text() if log_file.exists() else "")
 
     def calls(self, name: str) -> list[str]:
         path = self.calls_dir / f"{name}.log"
@@ -196,7 +241,8 @@ class Sandbox:
     def installed_version(self) -> str:
         return subprocess.run(
             [self.python, "-c", "import importlib.metadata as m; print(m.version('sm_teamkit'))"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
 
 
@@ -222,8 +268,10 @@ def image_packages(tmp_path_factory) -> Path:
 def teamkit_site(tmp_path_factory, teamkit_wheel) -> Path:
     """The wheel installed once into a folder of its own (pip --target)."""
     target = tmp_path_factory.mktemp("teamkit-site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                    str(teamkit_wheel)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(teamkit_wheel)],
+        check=True,
+    )
     return target
 
 
@@ -238,16 +286,18 @@ def sandbox(tmp_path, base_python, image_packages, lifecycle_emulator, teamkit_s
         (bin_dir / name).write_text(STAND_IN.format(calls=calls, name=name, var=var))
         (bin_dir / name).chmod(0o755)
     env_dir = tmp_path / "server-env"
-    subprocess.run([base_python, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)],
-                   check=True)
+    subprocess.run([base_python, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)], check=True)
     py = env_dir / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(site, "zz_image_packages.pth").write_text(f"{image_packages}\n")
     if subprocess.run([str(py), "-c", "import pip, boto3"], capture_output=True).returncode:
         # A base without pip or boto3: give the env pip, and S3 reads the test runner's boto3.
-        subprocess.run([base_python, "-m", "venv", "--clear", "--system-site-packages", str(env_dir)],
-                       check=True)
+        subprocess.run([base_python, "-m", "venv", "--clear", "--system-site-packages", str(env_dir)], check=True)
         (bin_dir / "python3").symlink_to(sys.executable)
     env = {
         "HOME": str(home),
@@ -280,4 +330,3 @@ def cli_env(monkeypatch, lifecycle_emulator):
     """AWS_ENDPOINT_URL at the emulator for `sm-teamkit lifecycle` run in-process."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", lifecycle_emulator.url)
     return lifecycle_emulator
-

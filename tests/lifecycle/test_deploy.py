@@ -35,10 +35,12 @@ def test_deploys_to_a_fresh_domain_for_users_and_spaces(sagemaker, lifecycle_emu
         assert config["StudioLifecycleConfigAppType"] == app_type
         assert base64.b64decode(config["StudioLifecycleConfigContent"]).decode() == render(app_type).content
     assert config_names(domain["DefaultSpaceSettings"]["JupyterLabAppSettings"]["LifecycleConfigArns"]) == [
-        expected["JupyterLab"]]
+        expected["JupyterLab"]
+    ]
     # The default is left alone unless asked.
     assert "LifecycleConfigArn" not in domain["DefaultUserSettings"]["JupyterLabAppSettings"].get(
-        "DefaultResourceSpec", {})
+        "DefaultResourceSpec", {}
+    )
     assert any(c.action == "attach" for c in report.changes)
 
 
@@ -46,8 +48,10 @@ def test_keeps_the_lifecycle_configs_an_admin_attached(sagemaker):
     LifecycleDeployer(sagemaker).deploy("d-admin0000001")
     user_lab = lab_settings(sagemaker, "d-admin0000001")
     assert config_names(user_lab["LifecycleConfigArns"]) == ["admin-lab-setup", render("JupyterLab").config_name]
-    assert user_lab["DefaultResourceSpec"] == {"InstanceType": "ml.t3.medium",
-                                               "LifecycleConfigArn": f"{ARN}/admin-lab-setup"}
+    assert user_lab["DefaultResourceSpec"] == {
+        "InstanceType": "ml.t3.medium",
+        "LifecycleConfigArn": f"{ARN}/admin-lab-setup",
+    }
     space_lab = lab_settings(sagemaker, "d-admin0000001", "DefaultSpaceSettings")
     assert config_names(space_lab["LifecycleConfigArns"])[0] == "admin-lab-setup"
     kg = sagemaker.describe_domain(DomainId="d-admin0000001")["DefaultUserSettings"]["KernelGatewayAppSettings"]
@@ -108,8 +112,10 @@ def test_remove_detaches_and_deletes_ours_and_keeps_the_admins(sagemaker, lifecy
         assert not [a for a in domain["DefaultUserSettings"][key]["LifecycleConfigArns"] if is_ours(a)]
     lab_name = render("JupyterLab", settings).config_name
     kg_name = render("KernelGateway", settings).config_name
-    names = {c["StudioLifecycleConfigName"] for c in
-             sagemaker.list_studio_lifecycle_configs(MaxResults=100)["StudioLifecycleConfigs"]}
+    names = {
+        c["StudioLifecycleConfigName"]
+        for c in sagemaker.list_studio_lifecycle_configs(MaxResults=100)["StudioLifecycleConfigs"]
+    }
     assert lab_name not in names  # deleted: nothing uses it any more
     assert kg_name in names  # kept: d-admin0000001 still uses it
     assert ("keep-config", kg_name) in [(c.action, c.subject) for c in report.changes]
@@ -133,7 +139,9 @@ def test_deploys_to_one_user_profile_and_keeps_its_own_configs(sagemaker):
     LifecycleDeployer(sagemaker).deploy("d-profile00001", user_profile="alice", app_types=["JupyterLab"])
     alice = sagemaker.describe_user_profile(DomainId="d-profile00001", UserProfileName="alice")
     assert config_names(alice["UserSettings"]["JupyterLabAppSettings"]["LifecycleConfigArns"]) == [
-        "alice-own", render("JupyterLab").config_name]
+        "alice-own",
+        render("JupyterLab").config_name,
+    ]
     bob = sagemaker.describe_user_profile(DomainId="d-profile00001", UserProfileName="bob")
     assert "JupyterLabAppSettings" not in bob.get("UserSettings", {})
     domain = sagemaker.describe_domain(DomainId="d-profile00001")
@@ -147,8 +155,7 @@ def test_cli_deploy_prints_what_changed_and_json_matches(capsys, cli_env):
     assert main(["lifecycle", "deploy", "--domain", "d-cli000000001", "--app-types", "KernelGateway"]) == 0
     out = capsys.readouterr().out
     assert "attach sm-teamkit-kernelgateway-" in out and "d-cli000000001" in out
-    assert main(["lifecycle", "deploy", "--domain", "d-cli000000001", "--app-types", "KernelGateway",
-                 "--json"]) == 0
+    assert main(["lifecycle", "deploy", "--domain", "d-cli000000001", "--app-types", "KernelGateway", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["changes"] == [] and report["configs"][0]["app_type"] == "KernelGateway"
 
@@ -161,8 +168,7 @@ def test_cli_names_an_unknown_domain(capsys, cli_env):
 def test_merge_keeps_others_in_order_and_moves_only_our_default():
     admin, ours_old = f"{ARN}/admin", f"{ARN}/sm-teamkit-jupyterlab-aaaaaaaaaaaa"
     ours_new, lookalike = f"{ARN}/sm-teamkit-jupyterlab-bbbbbbbbbbbb", f"{ARN}/sm-teamkit-jupyterlab-on-start"
-    assert merge_arns([admin, ours_old, lookalike], admin, ours_new, False) == (
-        [admin, lookalike, ours_new], admin)
+    assert merge_arns([admin, ours_old, lookalike], admin, ours_new, False) == ([admin, lookalike, ours_new], admin)
     assert merge_arns([ours_old], ours_old, ours_new, False) == ([ours_new], ours_new)
     assert merge_arns([admin], admin, ours_new, True) == ([admin, ours_new], ours_new)
 

@@ -39,18 +39,26 @@ def sagemaker(monkeypatch, lifecycle_emulator):
 
     monkeypatch.setattr(SageMakerResponse, "update_notebook_instance", update_notebook_instance, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", lifecycle_emulator.url)
-    for var, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                       ("AWS_DEFAULT_REGION", REGION)):
+    for var, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", REGION),
+    ):
         monkeypatch.setenv(var, value)
     client = boto3.client("sagemaker", endpoint_url=lifecycle_emulator.url, region_name=REGION)
     suffix = uuid.uuid4().hex[:8]  # the emulator lives for the session: names of this test only
     names = {"plain": f"plain-{suffix}", "admins": f"admins-{suffix}", "admin_config": f"admin-setup-{suffix}"}
     client.create_notebook_instance_lifecycle_config(
         NotebookInstanceLifecycleConfigName=names["admin_config"],
-        OnStart=[{"Content": base64.b64encode(ADMIN.encode()).decode()}])
+        OnStart=[{"Content": base64.b64encode(ADMIN.encode()).decode()}],
+    )
     client.create_notebook_instance(NotebookInstanceName=names["plain"], InstanceType="ml.t3.medium", RoleArn=ROLE)
-    client.create_notebook_instance(NotebookInstanceName=names["admins"], InstanceType="ml.t3.medium", RoleArn=ROLE,
-                                    LifecycleConfigName=names["admin_config"])
+    client.create_notebook_instance(
+        NotebookInstanceName=names["admins"],
+        InstanceType="ml.t3.medium",
+        RoleArn=ROLE,
+        LifecycleConfigName=names["admin_config"],
+    )
     client.names = names
     return client
 
@@ -62,24 +70,34 @@ def scripts(client, name):
 
 def test_deploys_both_scripts_to_a_notebook_instance_and_redeploying_changes_nothing(sagemaker):
     report = NotebookDeployer(sagemaker).deploy(sagemaker.names["plain"])
-    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["plain"])["NotebookInstanceLifecycleConfigName"]
+    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["plain"])[
+        "NotebookInstanceLifecycleConfigName"
+    ]
     assert name == report.configs[0]["name"] and name.startswith("sm-teamkit-notebook-")
     assert scripts(sagemaker, name) == {p: render_notebook(p).content for p in ("OnCreate", "OnStart")}
     assert [c.action for c in report.changes] == ["create-config", "attach"]
     again = NotebookDeployer(sagemaker).deploy(sagemaker.names["plain"])
-    assert again.changes == [] and again.lines() == ["nothing to change: the domain already has these lifecycle configs"]
+    assert again.changes == [] and again.lines() == [
+        "nothing to change: the domain already has these lifecycle configs"
+    ]
 
 
 def test_merges_with_the_admins_config_and_keeps_it_across_redeploys(sagemaker):
     NotebookDeployer(sagemaker).deploy(sagemaker.names["admins"])
-    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])["NotebookInstanceLifecycleConfigName"]
+    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])[
+        "NotebookInstanceLifecycleConfigName"
+    ]
     merged = scripts(sagemaker, name)["OnStart"]
     assert merged.index("echo admin setup") < merged.index("main restart efs kernels git seed on_start")
     assert admin_part(merged) == ADMIN
-    assert scripts(sagemaker, sagemaker.names["admin_config"])["OnStart"] == ADMIN  # the admin's config is left as it was
+    assert (
+        scripts(sagemaker, sagemaker.names["admin_config"])["OnStart"] == ADMIN
+    )  # the admin's config is left as it was
     # New team settings: a new config that still runs the admin's script first.
     NotebookDeployer(sagemaker, LifecycleSettings(git_user_email="t@example.com")).deploy(sagemaker.names["admins"])
-    newer = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])["NotebookInstanceLifecycleConfigName"]
+    newer = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])[
+        "NotebookInstanceLifecycleConfigName"
+    ]
     assert newer != name and admin_part(scripts(sagemaker, newer)["OnStart"]) == ADMIN
     assert "t@example.com" in scripts(sagemaker, newer)["OnStart"]
 
@@ -88,14 +106,26 @@ def test_the_merged_script_runs_the_admins_part_then_ours(sagemaker, tmp_path):
     import subprocess
 
     NotebookDeployer(sagemaker).deploy(sagemaker.names["admins"])
-    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])["NotebookInstanceLifecycleConfigName"]
+    name = sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["admins"])[
+        "NotebookInstanceLifecycleConfigName"
+    ]
     path = tmp_path / "on-start.sh"
     path.write_text(scripts(sagemaker, name)["OnStart"])
     home = tmp_path / "home"
     home.mkdir()
-    result = subprocess.run(["bash", str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                            env={"PATH": "/usr/bin:/bin", "SM_TEAMKIT_USER_HOME": str(home), "TMPDIR": str(tmp_path),
-                                 "SM_TEAMKIT_PYTHON": "/nonexistent"})
+    result = subprocess.run(
+        ["bash", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SM_TEAMKIT_USER_HOME": str(home),
+            "TMPDIR": str(tmp_path),
+            "SM_TEAMKIT_PYTHON": "/nonexistent",
+        },
+    )
     assert result.returncode == 0
     assert result.stdout.index("admin setup") < result.stdout.index("start: NotebookInstance start")
 
@@ -105,4 +135,6 @@ def test_cli_dry_run_changes_nothing(sagemaker, capsys):
     out = capsys.readouterr().out
     # (The config itself may exist already: an earlier test deployed the same scripts.)
     assert "would attach sm-teamkit-notebook-" in out
-    assert "NotebookInstanceLifecycleConfigName" not in sagemaker.describe_notebook_instance(NotebookInstanceName=sagemaker.names["plain"])
+    assert "NotebookInstanceLifecycleConfigName" not in sagemaker.describe_notebook_instance(
+        NotebookInstanceName=sagemaker.names["plain"]
+    )

@@ -53,8 +53,17 @@ def test_outcomes_are_exit_codes_and_the_output_goes_to_the_file(tmp_path):
 def test_steps_get_what_is_left_and_none_once_the_total_is_spent(tmp_path):
     now = [1000.0]
     stream = io.StringIO()
-    runner = StepRunner(deadline=1010, total=10, log_file=tmp_path / "log", run_dir=tmp_path, kill_after=2,
-                        reserve=3, required=frozenset({"b"}), stream=stream, clock=lambda: now[0])
+    runner = StepRunner(
+        deadline=1010,
+        total=10,
+        log_file=tmp_path / "log",
+        run_dir=tmp_path,
+        kill_after=2,
+        reserve=3,
+        required=frozenset({"b"}),
+        stream=stream,
+        clock=lambda: now[0],
+    )
     assert runner.left() == 5  # 10 s left, minus the hand-back reserve and the kill grace
     runner.step("a", 60, lambda: "fine")
     now[0] = 1006.0

@@ -28,9 +28,13 @@ LINE = r"^\[sm-teamkit\] \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
 
 @pytest.mark.parametrize("app_type", list(APP_TYPES))
 def test_rendered_script_passes_bash_n_and_shellcheck(app_type, tmp_path):
-    settings = LifecycleSettings(wheel_s3_uri="s3://b/w/sm_teamkit-1.2.3-py3-none-any.whl",
-                                 git_user_name="O'Brien \"Quote\" $HOME", required_steps="install",
-                                 apt_budget_seconds=90, pip_args="--no-deps --prefer-binary")
+    settings = LifecycleSettings(
+        wheel_s3_uri="s3://b/w/sm_teamkit-1.2.3-py3-none-any.whl",
+        git_user_name='O\'Brien "Quote" $HOME',
+        required_steps="install",
+        apt_budget_seconds=90,
+        pip_args="--no-deps --prefer-binary",
+    )
     path = tmp_path / "script.sh"
     path.write_text(render(app_type, settings).content)
     assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
@@ -44,8 +48,7 @@ def test_rendered_script_passes_bash_n_and_shellcheck(app_type, tmp_path):
 def test_source_scripts_pass_shellcheck():
     sources = sorted(str(p) for p in scripts_dir().glob("*.sh"))
     assert len(sources) == 6  # lib.sh, three Studio app types, two notebook-instance phases
-    result = subprocess.run(["shellcheck", "-x", *sources], capture_output=True, text=True,
-                            cwd=scripts_dir().parent)
+    result = subprocess.run(["shellcheck", "-x", *sources], capture_output=True, text=True, cwd=scripts_dir().parent)
     assert result.returncode == 0, result.stdout
 
 
@@ -71,17 +74,31 @@ def test_refuses_a_script_over_16384_base64_characters():
 EVERY_SETTING = LifecycleSettings(
     wheel_s3_uri="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/wheels/sm_teamkit-0.1.0-py3-none-any.whl",
     pip_index_url="https://my-domain-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/team/simple/",
-    pip_spec="sm-teamkit[mlflow]", pip_args="--no-deps --prefer-binary", wanted_version="0.1.0",
-    python="/opt/conda/bin/python", kernels_dir="/opt/conda/share/jupyter/kernels",
-    conda_envs_dir="/home/ec2-user/SageMaker/envs", git_user_name="Data Science Team",
-    git_user_email="ds-team@example.com", git_credential_helper="!aws codecommit credential-helper $@",
+    pip_spec="sm-teamkit[mlflow]",
+    pip_args="--no-deps --prefer-binary",
+    wanted_version="0.1.0",
+    python="/opt/conda/bin/python",
+    kernels_dir="/opt/conda/share/jupyter/kernels",
+    conda_envs_dir="/home/ec2-user/SageMaker/envs",
+    git_user_name="Data Science Team",
+    git_user_email="ds-team@example.com",
+    git_credential_helper="!aws codecommit credential-helper $@",
     git_credentials="secrets-manager",
     seed_notebooks_s3_prefix="s3://my-team-artifacts-123456789012-us-east-1/sm-teamkit/notebooks/",
-    seed_notebooks_dir="/home/sagemaker-user/team-notebooks", efs_file_system_id="fs-0123456789abcdef0",
-    efs_mount_dir="/home/ec2-user/SageMaker/efs", required_steps="install kernels",
-    total_budget_seconds=250, kill_after_seconds=4, install_budget_seconds=150, restart_budget_seconds=25,
-    efs_budget_seconds=25, kernels_budget_seconds=40, git_budget_seconds=15, seed_budget_seconds=40,
-    apt_budget_seconds=90, on_start_budget_seconds=90,
+    seed_notebooks_dir="/home/sagemaker-user/team-notebooks",
+    efs_file_system_id="fs-0123456789abcdef0",
+    efs_mount_dir="/home/ec2-user/SageMaker/efs",
+    required_steps="install kernels",
+    total_budget_seconds=250,
+    kill_after_seconds=4,
+    install_budget_seconds=150,
+    restart_budget_seconds=25,
+    efs_budget_seconds=25,
+    kernels_budget_seconds=40,
+    git_budget_seconds=15,
+    seed_budget_seconds=40,
+    apt_budget_seconds=90,
+    on_start_budget_seconds=90,
 )
 
 
@@ -95,8 +112,11 @@ def test_every_setting_is_filled_in_the_size_test():
 @pytest.mark.parametrize("script", [*APP_TYPES, *(f"NotebookInstance{p}" for p in NOTEBOOK_SCRIPTS)])
 def test_every_script_with_every_setting_stays_under_half_the_limit(script):
     for settings in (LifecycleSettings(), EVERY_SETTING):
-        rendered = (render_notebook(script.removeprefix("NotebookInstance"), settings)
-                    if script.startswith("NotebookInstance") else render(script, settings))
+        rendered = (
+            render_notebook(script.removeprefix("NotebookInstance"), settings)
+            if script.startswith("NotebookInstance")
+            else render(script, settings)
+        )
         assert rendered.base64_chars <= BUDGET_BASE64_CHARS == MAX_BASE64_CHARS // 2, rendered.base64_chars
 
 
@@ -154,9 +174,13 @@ def test_cold_start_installs_the_wheel_from_s3_and_restarts_the_server_once(sand
 
 
 def test_two_runs_in_a_row_leave_the_same_state(sandbox, s3_bucket):
-    settings = {"wheel_s3_uri": s3_bucket["wheel_uri"], "seed_notebooks_s3_prefix": s3_bucket["seed_prefix"],
-                "git_user_name": "Team Member", "git_user_email": "member@example.com",
-                "git_credential_helper": "!aws codecommit credential-helper $@"}
+    settings = {
+        "wheel_s3_uri": s3_bucket["wheel_uri"],
+        "seed_notebooks_s3_prefix": s3_bucket["seed_prefix"],
+        "git_user_name": "Team Member",
+        "git_user_email": "member@example.com",
+        "git_credential_helper": "!aws codecommit credential-helper $@",
+    }
     (sandbox.home / ".on_start").write_text("echo started >> ~/on_start_ran\n")
     first = sandbox.run("JupyterLab", settings)
     assert first.returncode == 0, first.stdout
@@ -176,8 +200,10 @@ def test_falls_back_to_the_pip_index_when_the_wheel_is_not_in_s3(sandbox, s3_buc
     index.mkdir(parents=True)
     shutil.copy(teamkit_wheel, index / teamkit_wheel.name)
     (index / "index.html").write_text(f'<a href="{teamkit_wheel.name}">{teamkit_wheel.name}</a>')
-    settings = {"wheel_s3_uri": "s3://team-bucket/wheels/missing/sm_teamkit-0.1.0-py3-none-any.whl",
-                "pip_index_url": (tmp_path / "index").as_uri()}
+    settings = {
+        "wheel_s3_uri": "s3://team-bucket/wheels/missing/sm_teamkit-0.1.0-py3-none-any.whl",
+        "pip_index_url": (tmp_path / "index").as_uri(),
+    }
     result = sandbox.run("JupyterLab", settings)
     assert result.returncode == 0
     assert "install: ok" in result.line("install") and "from file://" in result.line("install")
@@ -225,8 +251,15 @@ def _fail_on_start(sandbox, s3_bucket):
     return {}, {}
 
 
-FAILURES = {"install": _fail_install, "restart": _fail_restart, "kernels": _fail_kernels, "git": _fail_git,
-            "seed": _fail_seed, "apt": _fail_apt, "on_start": _fail_on_start}
+FAILURES = {
+    "install": _fail_install,
+    "restart": _fail_restart,
+    "kernels": _fail_kernels,
+    "git": _fail_git,
+    "seed": _fail_seed,
+    "apt": _fail_apt,
+    "on_start": _fail_on_start,
+}
 
 
 @pytest.mark.parametrize("step", list(FAILURES))
@@ -242,8 +275,7 @@ def test_a_failing_optional_step_is_logged_and_the_script_still_exits_0(sandbox,
 
 
 def test_a_failing_required_step_makes_the_script_fail(sandbox):
-    settings = {"wheel_s3_uri": "s3://no-such-bucket/sm_teamkit-9.9.9-py3-none-any.whl",
-                "required_steps": "install"}
+    settings = {"wheel_s3_uri": "s3://no-such-bucket/sm_teamkit-9.9.9-py3-none-any.whl", "required_steps": "install"}
     result = sandbox.run("JupyterLab", settings)
     assert result.returncode == 1
     assert "install: failed" in result.line("install")
@@ -283,8 +315,9 @@ def test_the_watchdog_skips_what_is_left_when_the_total_budget_is_spent(sandbox)
     (sandbox.home / ".sm-teamkit").mkdir()
     (sandbox.home / ".sm-teamkit" / "apt-packages").write_text("no-such-package-xyz\n")
     (sandbox.home / ".on_start").write_text("touch ~/should-not-run\n")
-    result = sandbox.run("JupyterLab", SM_TEAMKIT_TOTAL_BUDGET_SECONDS="4", SM_TEAMKIT_KILL_AFTER_SECONDS="1",
-                         FAKE_APT_GET_SLEEP="60")
+    result = sandbox.run(
+        "JupyterLab", SM_TEAMKIT_TOTAL_BUDGET_SECONDS="4", SM_TEAMKIT_KILL_AFTER_SECONDS="1", FAKE_APT_GET_SLEEP="60"
+    )
     assert result.returncode == 0
     # apt gets what is left of the 4 s (on a very busy machine, possibly nothing at all).
     assert re.search(r"apt: (timed out|skipped \(total budget of 4s spent\))", result.line("apt"))
@@ -313,14 +346,20 @@ def test_seeds_notebooks_once_with_outputs_cleared(sandbox, s3_bucket):
 def test_git_identity_fills_in_what_is_missing_and_keeps_the_users_own(sandbox):
     sandbox.preinstall()
     subprocess.run(["git", "config", "--file", str(sandbox.home / ".gitconfig"), "user.name", "Own Name"], check=True)
-    settings = {"git_user_name": "Team Default", "git_user_email": "member@example.com",
-                "git_credential_helper": "!aws codecommit credential-helper $@"}
+    settings = {
+        "git_user_name": "Team Default",
+        "git_user_email": "member@example.com",
+        "git_credential_helper": "!aws codecommit credential-helper $@",
+    }
     result = sandbox.run("JupyterLab", settings)
     assert "git: ok" in result.line("git")
 
     def get(key):
-        return subprocess.run(["git", "config", "--file", str(sandbox.home / ".gitconfig"), "--get-all", key],
-                              capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "config", "--file", str(sandbox.home / ".gitconfig"), "--get-all", key],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     assert get("user.name") == "Own Name"
     assert get("user.email") == "member@example.com"
@@ -390,26 +429,42 @@ def test_kernels_sync_is_called_when_the_command_exists_and_skipped_when_not(san
 
 
 def test_render_works_from_an_installed_wheel(sandbox, teamkit_wheel):
-    subprocess.run([sandbox.python, "-m", "pip", "install", "-q", "--no-deps", str(teamkit_wheel)],
-                   check=True, env=sandbox.env)
+    subprocess.run(
+        [sandbox.python, "-m", "pip", "install", "-q", "--no-deps", str(teamkit_wheel)], check=True, env=sandbox.env
+    )
     cli = sandbox.env_dir / "bin" / "sm-teamkit"
     for app_type in APP_TYPES:
-        result = subprocess.run([str(cli), "lifecycle", "render", "--app-type", app_type],
-                                capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
+        result = subprocess.run(
+            [str(cli), "lifecycle", "render", "--app-type", app_type],
+            capture_output=True,
+            text=True,
+            env=sandbox.env,
+            cwd=sandbox.root,
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout == render(app_type).content
     for phase in NOTEBOOK_SCRIPTS:
-        result = subprocess.run([str(cli), "lifecycle", "render", "--notebook-instance", "--phase", phase],
-                                capture_output=True, text=True, env=sandbox.env, cwd=sandbox.root)
+        result = subprocess.run(
+            [str(cli), "lifecycle", "render", "--notebook-instance", "--phase", phase],
+            capture_output=True,
+            text=True,
+            env=sandbox.env,
+            cwd=sandbox.root,
+        )
         assert result.returncode == 0 and result.stdout == render_notebook(phase).content, result.stderr
-    where = subprocess.run([sandbox.python, "-c", "from sm_teamkit.lifecycle.render import scripts_dir; "
-                            "print(scripts_dir())"], capture_output=True, text=True, cwd=sandbox.root)
+    where = subprocess.run(
+        [sandbox.python, "-c", "from sm_teamkit.lifecycle.render import scripts_dir; print(scripts_dir())"],
+        capture_output=True,
+        text=True,
+        cwd=sandbox.root,
+    )
     assert where.stdout.strip().endswith("site-packages/sm_teamkit/lifecycle/scripts")
 
 
 def test_the_environment_wins_over_a_rendered_setting(sandbox):
     sandbox.preinstall()
-    result = sandbox.run("JupyterLab", {"git_user_email": "rendered@example.com"},
-                         SM_TEAMKIT_GIT_USER_EMAIL="override@example.com")
+    result = sandbox.run(
+        "JupyterLab", {"git_user_email": "rendered@example.com"}, SM_TEAMKIT_GIT_USER_EMAIL="override@example.com"
+    )
     assert "override@example.com" in result.line("git")
     assert "override@example.com" in (sandbox.home / ".gitconfig").read_text()

@@ -46,8 +46,24 @@ def smd_user():
     root.chmod(0o755)
     home = root / "home" / "sagemaker-user"
     home.mkdir(parents=True)
-    made = subprocess.run(["useradd", "--non-unique", "--uid", str(UID), "--gid", str(GID), "--no-create-home",
-                           "--home-dir", str(home), "--shell", "/bin/bash", USER], capture_output=True, text=True)
+    made = subprocess.run(
+        [
+            "useradd",
+            "--non-unique",
+            "--uid",
+            str(UID),
+            "--gid",
+            str(GID),
+            "--no-create-home",
+            "--home-dir",
+            str(home),
+            "--shell",
+            "/bin/bash",
+            USER,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if made.returncode:
         shutil.rmtree(root, ignore_errors=True)
         pytest.skip(f"useradd failed: {made.stderr.strip()}")
@@ -65,15 +81,21 @@ def system_python() -> str:
     import sys
 
     for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
-        probe = subprocess.run([candidate, "-c", "import sys, venv; print(sys.version_info[:2])"],
-                               capture_output=True, text=True) if os.access(candidate, os.X_OK) else None
+        probe = (
+            subprocess.run(
+                [candidate, "-c", "import sys, venv; print(sys.version_info[:2])"], capture_output=True, text=True
+            )
+            if os.access(candidate, os.X_OK)
+            else None
+        )
         if probe and probe.stdout.strip() == str(tuple(sys.version_info[:2])):
             return candidate
     pytest.skip(f"no system python {sys.version_info[0]}.{sys.version_info[1]} that another user can run")
 
 
 def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
-        smd_user, system_python, image_packages, s3_bucket, lifecycle_emulator):
+    smd_user, system_python, image_packages, s3_bucket, lifecycle_emulator
+):
     root, home = smd_user
     env_dir, bin_dir, calls, tmp = root / "opt-conda", root / "bin", root / "calls", root / "tmp"
     for folder in (bin_dir, calls, tmp):
@@ -81,8 +103,12 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
     # The server env: the image's packages (jupyterlab, jupyter_server, boto3...) but no sm_teamkit.
     subprocess.run([system_python, "-m", "venv", "--system-site-packages", "--without-pip", str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     overlay = root / "image-packages"
     # Hard links, not the overlay's symlinks: the repo's venv may sit in a folder only root can
     # enter (CI clones into a private mktemp folder), and the space user must read the packages.
@@ -100,14 +126,24 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
     for path in (home, env_dir, calls, tmp):
         subprocess.run(["chown", "-R", f"{UID}:{GID}", str(path)], check=True)
     script = root / "on-start.sh"
-    script.write_text(render("JupyterLab", LifecycleSettings(wheel_s3_uri=s3_bucket["wheel_uri"],
-                                                             pip_args="--no-deps")).content)
+    script.write_text(
+        render("JupyterLab", LifecycleSettings(wheel_s3_uri=s3_bucket["wheel_uri"], pip_args="--no-deps")).content
+    )
     script.chmod(0o644)
-    env = {"HOME": str(home), "USER": USER, "PATH": f"{bin_dir}:{env_dir / 'bin'}:/usr/bin:/bin",
-           "LANG": "C.UTF-8", "TMPDIR": str(tmp), "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": lifecycle_emulator.url,
-           "SM_TEAMKIT_PYTHON": str(python)}
+    env = {
+        "HOME": str(home),
+        "USER": USER,
+        "PATH": f"{bin_dir}:{env_dir / 'bin'}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "TMPDIR": str(tmp),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": lifecycle_emulator.url,
+        "SM_TEAMKIT_PYTHON": str(python),
+    }
     as_user = {"user": UID, "group": GID, "extra_groups": [], "env": env, "cwd": str(home)}
 
     def on_start():
@@ -129,9 +165,20 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
     # What the restart would start: the server from that env, with the extension pip installed.
     port, token = free_port(), "lifecycle-smd-token"
     server = subprocess.Popen(
-        [str(python), "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", "--ServerApp.base_url=/jupyterlab/default/"],
-        stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "w"), **as_user)
+        [
+            str(python),
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.base_url=/jupyterlab/default/",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(root / "server.log", "w"),
+        **as_user,
+    )
     try:
         url = f"http://127.0.0.1:{port}/jupyterlab/default/sm-teamkit/status"
         request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
@@ -140,8 +187,15 @@ def test_on_start_as_the_space_user_cold_warm_restart_then_the_panel_answers(
             with urllib.request.urlopen(request, timeout=5) as response:
                 return json.loads(response.read())
 
-        status = eventually(panel_status, 60, "the server's sm-teamkit/status", interval=0.25, ignoring=(OSError,),
-                            process=server, details=lambda: (root / "server.log").read_text())
+        status = eventually(
+            panel_status,
+            60,
+            "the server's sm-teamkit/status",
+            interval=0.25,
+            ignoring=(OSError,),
+            process=server,
+            details=lambda: (root / "server.log").read_text(),
+        )
         assert status["version"] == s3_bucket["version"]
     finally:
         server.terminate()

@@ -56,8 +56,15 @@ class Answer:
 class JupyterServer(Lab):
     """The shared launcher's server, plus requests that return answers instead of raising."""
 
-    def fetch(self, path: str, method: str = "GET", body: bytes | dict | None = None,
-              token: bool = True, headers: dict | None = None, timeout: float = 60) -> Answer:
+    def fetch(
+        self,
+        path: str,
+        method: str = "GET",
+        body: bytes | dict | None = None,
+        token: bool = True,
+        headers: dict | None = None,
+        timeout: float = 60,
+    ) -> Answer:
         """One request under the base URL, redirects not followed, errors returned as answers."""
         all_headers = dict(headers or {})
         if token:
@@ -65,8 +72,7 @@ class JupyterServer(Lab):
         if isinstance(body, dict):
             body = json.dumps(body).encode()
             all_headers.setdefault("Content-Type", "application/json")
-        request = urllib.request.Request(self.url + path.lstrip("/"), data=body, method=method,
-                                         headers=all_headers)
+        request = urllib.request.Request(self.url + path.lstrip("/"), data=body, method=method, headers=all_headers)
         try:
             with _opener.open(request, timeout=timeout) as response:
                 return Answer(response.status, dict(response.headers), response.read())
@@ -99,17 +105,32 @@ def proxy_server(emulator, tmp_path_factory):
     home.mkdir()
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    env = {"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emulator.url,
-           "JUPYTER_PLATFORM_DIRS": "1"}
-    settings = {"SmTeamkit.kernels_registration": False, "SmTeamkit.storage_scan_interval_seconds": 0,
-                "SmTeamkit.storage_start_delay_seconds": -1,
-                # Studio's browser reaches the server under its own host name: let requests with
-                # such a Host header in, as Studio's front proxy does.
-                "ServerApp.allow_remote_access": True}
+    env = {
+        "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+        "AWS_ENDPOINT_URL": emulator.url,
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+    settings = {
+        "SmTeamkit.kernels_registration": False,
+        "SmTeamkit.storage_scan_interval_seconds": 0,
+        "SmTeamkit.storage_start_delay_seconds": -1,
+        # Studio's browser reaches the server under its own host name: let requests with
+        # such a Host header in, as Studio's front proxy does.
+        "ServerApp.allow_remote_access": True,
+    }
     # Nothing of what sm_teamkit sets for kernels comes from the test process: the server does it.
-    server = start_lab(home=home, env=env, app="jupyter_server", base_url=BASE_URL, cwd=home,
-                       settings=settings, log_path=state / "jupyter.log", timeout=120,
-                       lab_class=JupyterServer, unset=(*UNSET_BY_DEFAULT, *KERNEL_VARIABLES))
+    server = start_lab(
+        home=home,
+        env=env,
+        app="jupyter_server",
+        base_url=BASE_URL,
+        cwd=home,
+        settings=settings,
+        log_path=state / "jupyter.log",
+        timeout=120,
+        lab_class=JupyterServer,
+        unset=(*UNSET_BY_DEFAULT, *KERNEL_VARIABLES),
+    )
     yield server
     server.stop(timeout=30)
 
@@ -117,13 +138,19 @@ def proxy_server(emulator, tmp_path_factory):
 @pytest.fixture(scope="session")
 def mlflow_up(proxy_server) -> JupyterServer:
     """The server once its MLflow answers through the proxy (first visit starts it)."""
-    eventually(lambda: proxy_server.fetch("mlflow/", timeout=MLFLOW_START_SECONDS), MLFLOW_START_SECONDS,
-               "MLflow to answer through the proxy", interval=1, until=lambda answer: answer.status == 200,
-               details=proxy_server.log_tail)
+    eventually(
+        lambda: proxy_server.fetch("mlflow/", timeout=MLFLOW_START_SECONDS),
+        MLFLOW_START_SECONDS,
+        "MLflow to answer through the proxy",
+        interval=1,
+        until=lambda answer: answer.status == 200,
+        details=proxy_server.log_tail,
+    )
     return proxy_server
 
 
 # --- kernels, driven over the Jupyter REST API and the kernel websocket ---------------------
+
 
 async def _execute(server: JupyterServer, kernel_id: str, code: str, timeout: float) -> str:
     from tornado.httpclient import HTTPRequest
@@ -133,13 +160,31 @@ async def _execute(server: JupyterServer, kernel_id: str, code: str, timeout: fl
     request = HTTPRequest(url, headers={"Authorization": f"token {server.token}"})
     ws = await websocket_connect(request)
     msg_id = uuid.uuid4().hex
-    ws.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                   "session": uuid.uuid4().hex, "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "channel": "shell",
-        "content": {"code": code, "silent": False, "store_history": False,
-                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-    }))
+    ws.write_message(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": "test",
+                    "session": uuid.uuid4().hex,
+                    "version": "5.3",
+                    "date": "",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+            }
+        )
+    )
     output: list[str] = []
     deadline = time.monotonic() + timeout
     try:
@@ -199,14 +244,24 @@ class SparkApp:
         self.log_path = workdir / f"spark-{port}.log"
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, str(script), name, str(port)], stdin=subprocess.PIPE,
-            stdout=self._log, stderr=subprocess.STDOUT, text=True, cwd=workdir,
+            [sys.executable, str(script), name, str(port)],
+            stdin=subprocess.PIPE,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=workdir,
             start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 240) -> SparkApp:
-        eventually(lambda: "READY" in self.log(), timeout, f"Spark app {self.name} to start", interval=0.5,
-                   process=self.process, details=lambda: self.log()[-3000:])
+        eventually(
+            lambda: "READY" in self.log(),
+            timeout,
+            f"Spark app {self.name} to start",
+            interval=0.5,
+            process=self.process,
+            details=lambda: self.log()[-3000:],
+        )
         return self
 
     def log(self) -> str:

@@ -14,8 +14,9 @@ from tornado import web, websocket
 
 
 def seen(request) -> str:
-    return json.dumps({"method": request.method, "uri": request.uri,
-                       "headers": [[k, v] for k, v in request.headers.get_all()]})
+    return json.dumps(
+        {"method": request.method, "uri": request.uri, "headers": [[k, v] for k, v in request.headers.get_all()]}
+    )
 
 
 class Echo(web.RequestHandler):

@@ -9,12 +9,22 @@ import sys
 
 
 def _cli(server, emulator, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HOME": str(server.home), "AWS_ENDPOINT_URL": emulator.url,
-           "SM_TEAMKIT_RESOURCE_METADATA": str(server.home.parent / "resource-metadata.json"),
-           "JUPYTER_PLATFORM_DIRS": "1"}
+    env = {
+        **os.environ,
+        "HOME": str(server.home),
+        "AWS_ENDPOINT_URL": emulator.url,
+        "SM_TEAMKIT_RESOURCE_METADATA": str(server.home.parent / "resource-metadata.json"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
     env.pop("MLFLOW_TRACKING_URI", None)
-    return subprocess.run([sys.executable, "-m", "sm_teamkit.cli", "proxies", *args], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=server.home)
+    return subprocess.run(
+        [sys.executable, "-m", "sm_teamkit.cli", "proxies", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=server.home,
+    )
 
 
 def _comparable(data: dict) -> dict:

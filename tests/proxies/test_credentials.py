@@ -45,26 +45,41 @@ def jp_server_config(teamkit_config, echo_port, strip):
     if not strip:
         settings["proxy_strip_credentials"] = False
     return {
-        "ServerApp": {"jpserver_extensions": {"sm_teamkit": True, "jupyter_server_proxy": True},
-                      "allow_unauthenticated_access": False},
-        "ServerProxy": {"servers": {"echoapp": {
-            "command": [sys.executable, str(ECHO), "{port}"], "absolute_url": False, "timeout": 60}}},
+        "ServerApp": {
+            "jpserver_extensions": {"sm_teamkit": True, "jupyter_server_proxy": True},
+            "allow_unauthenticated_access": False,
+        },
+        "ServerProxy": {
+            "servers": {
+                "echoapp": {"command": [sys.executable, str(ECHO), "{port}"], "absolute_url": False, "timeout": 60}
+            }
+        },
         "SmTeamkit": settings,
     }
 
 
 def routes(port: int) -> list[tuple[str, ...]]:
-    return [("proxy", str(port), "page"), ("proxy", "absolute", str(port), "page"),
-            ("sparkhistory", "page"), ("echoapp", "page")]
+    return [
+        ("proxy", str(port), "page"),
+        ("proxy", "absolute", str(port), "page"),
+        ("sparkhistory", "page"),
+        ("echoapp", "page"),
+    ]
 
 
 def _request(jp_serverapp, jp_http_port, scheme: str = "Bearer"):
     token = jp_serverapp.identity_provider.token
     login = f"username-localhost-{jp_http_port}"  # what Jupyter names its login cookie here
-    cookie = (f"{login}=2|1:0|10:1700000000|x; _xsrf=2|aa|bb|cc; {OTHER_COOKIES.split('; ')[0]}; "
-              f"username-localhost-8888=other-server; jupyterhub-session-id=s1; {OTHER_COOKIES.split('; ')[1]}")
-    headers = {"Authorization": f"{scheme} {token}", "Cookie": cookie, "X-Team-Header": "kept as sent",
-               "Accept": "application/json"}
+    cookie = (
+        f"{login}=2|1:0|10:1700000000|x; _xsrf=2|aa|bb|cc; {OTHER_COOKIES.split('; ')[0]}; "
+        f"username-localhost-8888=other-server; jupyterhub-session-id=s1; {OTHER_COOKIES.split('; ')[1]}"
+    )
+    headers = {
+        "Authorization": f"{scheme} {token}",
+        "Cookie": cookie,
+        "X-Team-Header": "kept as sent",
+        "Accept": "application/json",
+    }
     return token, headers, {"a": "1", "token": token, "b": "two words"}
 
 
@@ -76,8 +91,9 @@ def _headers(seen: dict) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "token"])
-async def test_http_backends_get_no_jupyter_token_or_cookie(jp_fetch, jp_serverapp, jp_http_port, echo_port,
-                                                            strip, scheme):
+async def test_http_backends_get_no_jupyter_token_or_cookie(
+    jp_fetch, jp_serverapp, jp_http_port, echo_port, strip, scheme
+):
     token, headers, params = _request(jp_serverapp, jp_http_port, scheme)
     for route in routes(echo_port):
         answer = await jp_fetch(*route, headers=dict(headers), params=params, request_timeout=60)
@@ -100,15 +116,22 @@ async def test_another_authorization_and_a_post_body_go_through_unchanged(jp_fet
     """A backend's own bearer token (not Jupyter's) is the backend's business: forwarded."""
     token = jp_serverapp.identity_provider.token
     for route in routes(echo_port):
-        answer = await jp_fetch(*route, method="POST", body='{"x": 1}', params={"token": token},
-                                headers={"Authorization": "Bearer the-backends-own-key"}, request_timeout=60)
+        answer = await jp_fetch(
+            *route,
+            method="POST",
+            body='{"x": 1}',
+            params={"token": token},
+            headers={"Authorization": "Bearer the-backends-own-key"},
+            request_timeout=60,
+        )
         seen = json.loads(answer.body)
         assert _headers(seen)["authorization"] == ["Bearer the-backends-own-key"], route
         assert seen["method"] == "POST"
 
 
-async def test_websocket_backends_get_no_jupyter_token_or_cookie(jp_ws_fetch, jp_serverapp, jp_http_port, echo_port,
-                                                                 strip):
+async def test_websocket_backends_get_no_jupyter_token_or_cookie(
+    jp_ws_fetch, jp_serverapp, jp_http_port, echo_port, strip
+):
     token, headers, params = _request(jp_serverapp, jp_http_port)
     for route in routes(echo_port):
         ws = await jp_ws_fetch(*route[:-1], "ws", headers=dict(headers), params=params)
@@ -130,11 +153,13 @@ async def test_websocket_backends_get_no_jupyter_token_or_cookie(jp_ws_fetch, jp
 
 
 async def test_a_jupyter_without_a_token_strips_its_cookies_and_forwards_any_authorization(
-        jp_fetch, jp_serverapp, echo_port, strip):
+    jp_fetch, jp_serverapp, echo_port, strip
+):
     """Studio runs Jupyter with token='' behind its own login: no header is the Jupyter token."""
     jp_serverapp.identity_provider.token = ""
-    answer = await jp_fetch("proxy", str(echo_port), "page",
-                            headers={"Authorization": "Bearer x", "Cookie": f"_xsrf=1; {OTHER_COOKIES}"})
+    answer = await jp_fetch(
+        "proxy", str(echo_port), "page", headers={"Authorization": "Bearer x", "Cookie": f"_xsrf=1; {OTHER_COOKIES}"}
+    )
     got = _headers(json.loads(answer.body))
     assert got["authorization"] == ["Bearer x"]
     assert got["cookie"] == [OTHER_COOKIES if strip else f"_xsrf=1; {OTHER_COOKIES}"]

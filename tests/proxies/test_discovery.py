@@ -67,8 +67,12 @@ def test_same_host_redirects_lose_scheme_and_host():
     assert same_host_location("http://127.0.0.1:4040/jobs/", 4040, ctx) == "/jobs/"
     assert same_host_location("http://localhost:4040/stages/?id=1", 4040, ctx) == "/stages/?id=1"
     assert same_host_location("https://studio.example:443/jobs/", 4040, ctx, "studio.example:443") == "/jobs/"
-    assert same_host_location("http://history.internal:18080/history/a/jobs/", 18080, "/sparkhistory",
-                              backend_host="history.internal") == "/history/a/jobs/"
+    assert (
+        same_host_location(
+            "http://history.internal:18080/history/a/jobs/", 18080, "/sparkhistory", backend_host="history.internal"
+        )
+        == "/history/a/jobs/"
+    )
     # already carrying the prefix (X-Forwarded-Context honoured): the proxy adds it back once
     assert same_host_location(f"http://127.0.0.1:4040{ctx}/jobs/", 4040, ctx) == "/jobs/"
 

@@ -22,8 +22,7 @@ def test_the_entry_point_is_registered_for_jupyter_server_proxy():
 
 
 def test_mlflow_starts_on_loopback_with_one_worker_and_the_home_store(tmp_path, monkeypatch):
-    settings = mlflow_settings(database_path=str(tmp_path / "db" / "m.db"),
-                              artifacts_dir=str(tmp_path / "art"))
+    settings = mlflow_settings(database_path=str(tmp_path / "db" / "m.db"), artifacts_dir=str(tmp_path / "art"))
     monkeypatch.setattr(mlflow, "_settings", settings)
     config = mlflow.setup_mlflow()
     assert config["absolute_url"] is False and config["timeout"] > 5

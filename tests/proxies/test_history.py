@@ -62,6 +62,7 @@ async def test_history_pages_are_proxied_with_their_context(jp_fetch, jp_base_ur
 async def test_the_overview_links_the_history_server(jp_fetch, history_server):
     data = json.loads((await jp_fetch("sm-teamkit", "proxies")).body)
     assert data["spark"]["history"] == {
-        "configured": True, "link": "sparkhistory/",
+        "configured": True,
+        "link": "sparkhistory/",
         "host": f"127.0.0.1:{history_server.server_address[1]}",
     }

@@ -43,8 +43,9 @@ def test_opening_an_unknown_managed_server_is_a_404(proxy_server):
 
 
 def test_twenty_tabs_polling_make_one_listing_call(emulator):
-    managed = ManagedMlflow(lambda: AwsSettings(region="us-east-1", sagemaker_endpoint_url=emulator.url),
-                            refresh_seconds=60)
+    managed = ManagedMlflow(
+        lambda: AwsSettings(region="us-east-1", sagemaker_endpoint_url=emulator.url), refresh_seconds=60
+    )
     before = emulator.count("ListMlflowTrackingServers")
     with ThreadPoolExecutor(max_workers=20) as pool:
         listings = list(pool.map(lambda _: managed.listing(), range(20)))
@@ -55,9 +56,13 @@ def test_twenty_tabs_polling_make_one_listing_call(emulator):
 def test_a_failed_refresh_keeps_the_last_good_list_and_says_why(emulator):
     endpoint = {"url": emulator.url}
     clock = {"now": 0.0}
-    managed = ManagedMlflow(lambda: AwsSettings(region="us-east-1", sagemaker_endpoint_url=endpoint["url"],
-                                                max_attempts=1, connect_timeout=1),
-                            refresh_seconds=60, clock=lambda: clock["now"])
+    managed = ManagedMlflow(
+        lambda: AwsSettings(
+            region="us-east-1", sagemaker_endpoint_url=endpoint["url"], max_attempts=1, connect_timeout=1
+        ),
+        refresh_seconds=60,
+        clock=lambda: clock["now"],
+    )
     assert len(managed.listing().servers) == 4  # 2 tracking servers, 2 MLflow Apps
     endpoint["url"] = "http://127.0.0.1:9"  # nothing listens there
     clock["now"] = 90.0
@@ -69,8 +74,9 @@ def test_a_failed_refresh_keeps_the_last_good_list_and_says_why(emulator):
 
 def test_local_mode_does_not_ask_aws_for_managed_servers(emulator):
     local = Identity(mode="local", flavor="local")
-    service = ProxiesService(ProxySettings.from_config(SmTeamkit()),
-                             lambda: AwsSettings(sagemaker_endpoint_url=emulator.url), lambda: local)
+    service = ProxiesService(
+        ProxySettings.from_config(SmTeamkit()), lambda: AwsSettings(sagemaker_endpoint_url=emulator.url), lambda: local
+    )
     before = emulator.count("ListMlflowTrackingServers")
     managed = service.overview()["managed"]
     assert managed["available"] is False and "local mode" in managed["reason"]

@@ -17,15 +17,20 @@ from sm_teamkit.proxies.managed import ManagedMlflow
 
 
 def managed(emulator) -> ManagedMlflow:
-    return ManagedMlflow(lambda: AwsSettings(region="us-east-1", sagemaker_endpoint_url=emulator.url),
-                         refresh_seconds=0)
+    return ManagedMlflow(
+        lambda: AwsSettings(region="us-east-1", sagemaker_endpoint_url=emulator.url), refresh_seconds=0
+    )
 
 
 def test_mlflow_apps_are_listed_after_the_tracking_servers(emulator):
     servers = managed(emulator).listing().servers
     kinds = [(s.kind, s.name) for s in servers]
-    assert kinds == [("tracking-server", "archive-mlflow"), ("tracking-server", "team-mlflow"),
-                     ("app", "new-mlflow-app"), ("app", "team-mlflow-app")]
+    assert kinds == [
+        ("tracking-server", "archive-mlflow"),
+        ("tracking-server", "team-mlflow"),
+        ("app", "new-mlflow-app"),
+        ("app", "team-mlflow-app"),
+    ]
     apps = {s.name: s for s in servers if s.kind == "app"}
     assert apps["team-mlflow-app"].can_open and apps["team-mlflow-app"].arn.endswith(":mlflow-app/team-mlflow-app")
     assert not apps["new-mlflow-app"].can_open  # Creating

@@ -32,13 +32,10 @@ def test_a_run_logged_from_a_kernel_is_returned_by_the_proxied_mlflow_api(mlflow
     run_id = re.search(r"RUN (\w+)", output).group(1)
     assert uri == f"sqlite:///{server.home}/.sm-teamkit/mlflow/mlflow.db"
 
-    experiment = server.fetch(
-        "mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=sm-teamkit-proxy-test"
-    )
+    experiment = server.fetch("mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=sm-teamkit-proxy-test")
     assert experiment.status == 200, experiment.text
     experiment_id = experiment.json()["experiment"]["experiment_id"]
-    found = server.fetch("mlflow/api/2.0/mlflow/runs/search", method="POST",
-                         body={"experiment_ids": [experiment_id]})
+    found = server.fetch("mlflow/api/2.0/mlflow/runs/search", method="POST", body={"experiment_ids": [experiment_id]})
     assert found.status == 200, found.text
     runs = found.json()["runs"]
     assert [r["info"]["run_id"] for r in runs] == [run_id]
@@ -61,16 +58,16 @@ def test_mlflow_ui_and_its_assets_load_under_the_prefix(mlflow_up):
 
 def test_mlflow_accepts_the_studio_host_and_origin_but_refuses_other_sites(mlflow_up):
     studio = {"Host": STUDIO_HOST, "Origin": f"https://{STUDIO_HOST}"}
-    ok = mlflow_up.fetch("mlflow/api/2.0/mlflow/experiments/search", method="POST",
-                         body={"max_results": 5}, headers=studio)
+    ok = mlflow_up.fetch(
+        "mlflow/api/2.0/mlflow/experiments/search", method="POST", body={"max_results": 5}, headers=studio
+    )
     assert ok.status == 200, ok.text
     other = {"Host": STUDIO_HOST, "Origin": "https://attacker.example"}
-    refused = mlflow_up.fetch("mlflow/api/2.0/mlflow/experiments/create", method="POST",
-                              body={"name": "planted"}, headers=other)
+    refused = mlflow_up.fetch(
+        "mlflow/api/2.0/mlflow/experiments/create", method="POST", body={"name": "planted"}, headers=other
+    )
     assert refused.status == 403
-    assert mlflow_up.fetch(
-        "mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=planted"
-    ).status == 404
+    assert mlflow_up.fetch("mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=planted").status == 404
 
 
 def test_the_panel_overview_shows_local_mlflow_running_with_a_plain_link(mlflow_up):
@@ -117,14 +114,22 @@ def test_a_client_elsewhere_logs_and_downloads_a_5_mb_artifact_through_the_proxy
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "JUPYTER"))}
     env.update(HOME=str(tmp_path), MLFLOW_TRACKING_URI=f"{server.url}mlflow/", MLFLOW_TRACKING_TOKEN=server.token)
     start = len(server.log_path.read_text(errors="replace"))
-    done = subprocess.run([sys.executable, "-c", REMOTE_CLIENT, str(blob)], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", REMOTE_CLIENT, str(blob)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     uri = re.search(r"URI (\S+)", done.stdout).group(1)
     run_id, experiment = re.search(r"RUN (\w+) EXP (\w+)", done.stdout).groups()
     assert uri.startswith("mlflow-artifacts:/")  # stored by the server, not written by the client
     assert re.search(r"SHA (\w+)", done.stdout).group(1) == hashlib.sha256(blob.read_bytes()).hexdigest()
-    stored = server.home / ".sm-teamkit" / "mlflow" / "artifacts" / experiment / run_id / "artifacts" / "data" / "blob.bin"
+    stored = (
+        server.home / ".sm-teamkit" / "mlflow" / "artifacts" / experiment / run_id / "artifacts" / "data" / "blob.bin"
+    )
     assert stored.read_bytes() == blob.read_bytes()
     assert "mlflow-artifacts/artifacts" in server.log_path.read_text(errors="replace")[start:]
     assert server.token not in server.log_path.read_text(errors="replace")[start:]

@@ -23,8 +23,9 @@ async def test_proxied_websockets_without_a_token_get_403(jp_ws_fetch, path):
     assert info.value.code == 403
 
 
-@pytest.mark.parametrize("path", [("mlflow", "api", "2.0", "mlflow", "runs", "search"),
-                                  ("sparkui", "4040", "api", "v1", "applications")])
+@pytest.mark.parametrize(
+    "path", [("mlflow", "api", "2.0", "mlflow", "runs", "search"), ("sparkui", "4040", "api", "v1", "applications")]
+)
 async def test_proxied_api_calls_without_a_token_get_403(jp_fetch, path):
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch(*path, method="POST", body="{}", headers={"Authorization": ""})

@@ -56,8 +56,9 @@ def test_proxied_uis_send_a_browser_without_login_to_the_login_page(proxy_server
     assert answer.headers["Location"].startswith(BASE_URL + "login?next=")
 
 
-@pytest.mark.parametrize("path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications",
-                                  "proxy/4040/api/v1/applications"])
+@pytest.mark.parametrize(
+    "path", ["mlflow/api/2.0/mlflow/runs/search", "sparkui/4040/api/v1/applications", "proxy/4040/api/v1/applications"]
+)
 def test_proxied_uis_refuse_api_calls_without_a_token(proxy_server, path):
     assert proxy_server.fetch(path, method="POST", body={}, token=False).status == 403
 
@@ -163,11 +164,29 @@ def other_users_listener():
 
     port = _free_spark_port()
     process = subprocess.Popen(
-        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "/usr/bin/python3", "-c",
-         OTHER_USER_BACKEND, str(port)], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            OTHER_USER_BACKEND,
+            str(port),
+        ],
+        cwd="/",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
-        eventually(lambda: _listener_uid(port), 30, "the other user's listener", interval=0.05,
-                   until=lambda uid: uid == NOBODY, process=process)
+        eventually(
+            lambda: _listener_uid(port),
+            30,
+            "the other user's listener",
+            interval=0.05,
+            until=lambda uid: uid == NOBODY,
+            process=process,
+        )
     except WaitTimeout as exc:
         process.kill()
         pytest.fail(f"{exc}\nits stderr: {process.stderr.read()!r}")
@@ -179,8 +198,13 @@ def other_users_listener():
 def test_another_users_listener_is_refused_by_sparkui_and_proxy(proxy_server, other_users_listener):
     port = other_users_listener
     assert proxy_server.fetch(f"sparkui/{port}/").status == 404
-    for path in (f"proxy/{port}/", f"proxy/absolute/{port}/", f"proxy/localhost:{port}/",
-                 f"proxy/127.0.0.1:{port}/", f"proxy/{port}/anything?x=1"):
+    for path in (
+        f"proxy/{port}/",
+        f"proxy/absolute/{port}/",
+        f"proxy/localhost:{port}/",
+        f"proxy/127.0.0.1:{port}/",
+        f"proxy/{port}/anything?x=1",
+    ):
         answer = proxy_server.fetch(path)
         assert answer.status == 403, path
         assert b"other user's backend" not in answer.body
@@ -203,10 +227,12 @@ def test_mlflow_and_the_jupyter_log_never_see_the_token(mlflow_up):
     start = len(server.log_path.read_text(errors="replace"))
     page = server.fetch(f"mlflow/?token={server.token}", token=False)
     assert page.status == 200
-    api = server.fetch(f"mlflow/ajax-api/2.0/mlflow/experiments/search?max_results=1&token={server.token}",
-                       token=False)
+    api = server.fetch(f"mlflow/ajax-api/2.0/mlflow/experiments/search?max_results=1&token={server.token}", token=False)
     assert api.status == 200, api.text
-    eventually(lambda: "experiments/search?max_results=1" in server.log_path.read_text(errors="replace")[start:],
-               30, "the request in MLflow's access log")
+    eventually(
+        lambda: "experiments/search?max_results=1" in server.log_path.read_text(errors="replace")[start:],
+        30,
+        "the request in MLflow's access log",
+    )
     written = server.log_path.read_text(errors="replace")[start:]
     assert server.token not in written

@@ -32,8 +32,13 @@ def listed(server) -> dict[int, dict]:
 
 def wait_listed(server, ports: set[int], timeout: float = 60) -> dict[int, dict]:
     """The listing once it holds ``ports`` (Spark's REST API can be slow on its first call)."""
-    return eventually(lambda: listed(server), timeout, f"Spark UIs on ports {sorted(ports)} to be listed",
-                      interval=1, until=lambda uis: ports <= set(uis))
+    return eventually(
+        lambda: listed(server),
+        timeout,
+        f"Spark UIs on ports {sorted(ports)} to be listed",
+        interval=1,
+        until=lambda uis: ports <= set(uis),
+    )
 
 
 def test_live_spark_sessions_are_listed_with_their_names_and_links(proxy_server, spark_apps):
@@ -49,13 +54,16 @@ def test_the_spark_root_redirect_stays_under_the_prefix(proxy_server, spark_apps
     assert answer.headers["Location"] == BASE_URL + "sparkui/4040/jobs/"
 
 
-@pytest.mark.parametrize("page,marker", [
-    ("jobs/", "Spark Jobs"),
-    ("stages/", "Stages for All Jobs"),
-    ("executors/", "Executors"),
-    ("SQL/", "SQL"),
-    ("environment/", "Environment"),
-])
+@pytest.mark.parametrize(
+    "page,marker",
+    [
+        ("jobs/", "Spark Jobs"),
+        ("stages/", "Stages for All Jobs"),
+        ("executors/", "Executors"),
+        ("SQL/", "SQL"),
+        ("environment/", "Environment"),
+    ],
+)
 def test_spark_pages_render_through_the_proxy_with_prefixed_assets(proxy_server, spark_apps, page, marker):
     answer = proxy_server.fetch(f"sparkui/4041/{page}")
     assert answer.status == 200, answer.text[:300]
@@ -76,6 +84,11 @@ def test_the_executors_page_api_answers_through_the_proxy(proxy_server, spark_ap
 def test_spark_sessions_leave_the_list_when_they_stop(proxy_server, spark_apps):
     for app in spark_apps:
         app.stop()
-    eventually(lambda: listed(proxy_server), 30, "the stopped sessions to leave the list", interval=0.5,
-               until=lambda uis: uis == {})
+    eventually(
+        lambda: listed(proxy_server),
+        30,
+        "the stopped sessions to leave the list",
+        interval=0.5,
+        until=lambda uis: uis == {},
+    )
     assert proxy_server.fetch("sparkui/4040/jobs/").status == 404

@@ -52,7 +52,9 @@ def registered_env(tmp_path) -> tuple[Path, str]:
     here = sysconfig.get_paths()["purelib"]
     (site / "test-venv.pth").write_text(here + "\n")
     (site / "ipykernel_launcher.py").symlink_to(Path(here) / "ipykernel_launcher.py")
-    settings = KernelsSettings.from_config(workon_home=str(workon), project_roots=(), kernels_dir=str(kernels)).resolved()
+    settings = KernelsSettings.from_config(
+        workon_home=str(workon), project_roots=(), kernels_dir=str(kernels)
+    ).resolved()
     envs = [e for e in discover(settings) if e.path == str(env)]
     assert envs and envs[0].status == READY, [e.to_json() for e in envs]
     result = sync_kernelspecs(envs, kernels)
@@ -125,7 +127,9 @@ def _socket_inodes_of_children(manager) -> set[int]:
 
 # Runs inside a kernel of the test server: the addresses its Spark UI port and every socket its
 # JVM (a child of the kernel) listen on, from /proc.
-SPARK_IN_KERNEL = SPARK_CODE + """
+SPARK_IN_KERNEL = (
+    SPARK_CODE
+    + """
 import json
 from pathlib import Path
 from sm_teamkit.proxies.spark import listening_sockets
@@ -151,6 +155,7 @@ print("FOUND", json.dumps({{"ui": sorted({{s.address for s in found if s.port ==
                             "jvm": sorted({{s.address for s in found if s.inode in inodes}})}}))
 spark.stop()
 """
+)
 
 
 def test_a_spark_session_from_the_images_own_python3_kernel_listens_on_loopback_only(proxy_server):

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.slow
 
 SITE = os.environ.get("SM_TEAMKIT_UPSTREAM_SITE")  # a pip --target folder with the suite's extras
 SERVERS = ("notebook", "lab")  # the upstream conftest runs each server test under both
-UNIX_PATHS = ("/python-http/", "/python-unix-socket-true/", "/python-unix-socket-file/",
-              "/python-unix-socket-file-no-command/")
+UNIX_PATHS = (
+    "/python-http/",
+    "/python-unix-socket-true/",
+    "/python-unix-socket-file/",
+    "/python-unix-socket-file-no-command/",
+)
 # Test -> its parameters after the server's: every one asserts 'token=' reached the backend.
 TOKEN_TESTS = {
     "test_server_proxy_minimal_proxy_path_encoding": UNIX_PATHS,  # 'GET /<path>?key1=value1&token='
@@ -35,16 +39,25 @@ TOKEN_TESTS = {
     "test_server_proxy_port_non_service_rewrite_response": ("",),  # 'GET /foo?token='
     "test_server_rewrite_response": ("",),  # 'GET /hello-a-tutti?token='
     "test_chained_rewrite_response": ("",),  # 'GET /foo-a-tutti?token='
-    "test_server_proxy_mappath_dict": ("/-/index.html?token=", "/?q=1-/index.html?q=1&token=",
-                                       "/pqr?q=2-/pqr?q=2&token="),
-    "test_server_proxy_mappath_callable": ("/-/mapped?token=", "/?q=1-/mapped?q=1&token=",
-                                           "/stu?q=2-/stumapped?q=2&token="),
+    "test_server_proxy_mappath_dict": (
+        "/-/index.html?token=",
+        "/?q=1-/index.html?q=1&token=",
+        "/pqr?q=2-/pqr?q=2&token=",
+    ),
+    "test_server_proxy_mappath_callable": (
+        "/-/mapped?token=",
+        "/?q=1-/mapped?q=1&token=",
+        "/stu?q=2-/stumapped?q=2&token=",
+    ),
     "test_server_proxy_redirect_location_header_rewrite": ("",),  # Location 'mydir/?token=<t>'
     "test_server_proxy_redirect_location_header_absolute_url": ("lab", "notebook"),  # likewise
 }
 TOKEN_ASSERTIONS = frozenset(
     f"tests/test_proxies.py::{name}[{server}{'-' + param if param else ''}]"
-    for name, params in TOKEN_TESTS.items() for server in SERVERS for param in params)
+    for name, params in TOKEN_TESTS.items()
+    for server in SERVERS
+    for param in params
+)
 # Upstream's own flakiness, seen with and without sm_teamkit (mode "without" too): the
 # '/python-unix-socket-file/' and '/python-unix-socket-file-no-command/' servers share one fixed
 # socket file (/tmp/jupyter-server-proxy-test-socket) across the notebook and lab sessions, and the
@@ -70,8 +83,10 @@ def _missing() -> list[str]:
 def workdir(tmp_path_factory) -> Path:
     missing = _missing()
     if missing:
-        pytest.skip(f"jupyter-server-proxy's suite needs {', '.join(missing)} (pip install -e '.[test]', "
-                    "or SM_TEAMKIT_UPSTREAM_SITE=<a pip --target folder that has them>)")
+        pytest.skip(
+            f"jupyter-server-proxy's suite needs {', '.join(missing)} (pip install -e '.[test]', "
+            "or SM_TEAMKIT_UPSTREAM_SITE=<a pip --target folder that has them>)"
+        )
     return tmp_path_factory.mktemp("upstream-proxy")
 
 

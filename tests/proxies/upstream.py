@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MARKER = "# --- appended by sm_teamkit's tests/proxies/upstream.py"
-APPENDED = MARKER + """ ---------------------------------------
+APPENDED = (
+    MARKER
+    + """ ---------------------------------------
 import json as _json  # noqa: E402
 import os as _os  # noqa: E402
 
@@ -45,12 +47,15 @@ for _section, _values in _json.loads(_os.environ.get("SM_TEAMKIT_UPSTREAM_CONFIG
         else:
             c[_section][_name] = _value
 """
+)
 # sm_teamkit's background work off: these servers test the proxy, not the panel.
 QUIET = {"kernels_registration": False, "storage_start_delay_seconds": -1}
 MODES = {
     "without": {"ServerApp": {"jpserver_extensions": {"sm_teamkit": False}}},
-    "keep": {"ServerApp": {"jpserver_extensions": {"sm_teamkit": True}},
-             "SmTeamkit": {**QUIET, "proxy_strip_credentials": False}},
+    "keep": {
+        "ServerApp": {"jpserver_extensions": {"sm_teamkit": True}},
+        "SmTeamkit": {**QUIET, "proxy_strip_credentials": False},
+    },
     "strip": {"ServerApp": {"jpserver_extensions": {"sm_teamkit": True}}, "SmTeamkit": dict(QUIET)},
 }
 
@@ -77,9 +82,23 @@ def fetch_suite(workdir: Path, version: str | None = None) -> Path:
         sdist = workdir / f"jupyter_server_proxy-{version}.tar.gz"
         if not sdist.is_file():
             # --no-build-isolation: pip only reads the metadata (hatchling, installed here)
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                            "--no-build-isolation", f"jupyter-server-proxy=={version}", "-d", str(workdir)],
-                           check=True, timeout=600)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "--no-build-isolation",
+                    f"jupyter-server-proxy=={version}",
+                    "-d",
+                    str(workdir),
+                ],
+                check=True,
+                timeout=600,
+            )
         with tarfile.open(sdist) as archive:
             archive.extractall(workdir, filter="data")
     config = root / "tests" / "resources" / "jupyter_server_config.py"
@@ -96,8 +115,9 @@ def server_config(mode: str) -> dict:
     return config
 
 
-def run_suite(mode: str, workdir: Path, site: str | None = None, extra_args: list[str] | None = None,
-              timeout: float = 1800) -> Outcome:
+def run_suite(
+    mode: str, workdir: Path, site: str | None = None, extra_args: list[str] | None = None, timeout: float = 1800
+) -> Outcome:
     """Run the upstream suite under ``mode``; the outcome names each test by its pytest id."""
     root = fetch_suite(workdir)
     report = workdir / f"junit-{mode}.xml"
@@ -107,9 +127,23 @@ def run_suite(mode: str, workdir: Path, site: str | None = None, extra_args: lis
         env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH", "")) if p)
         env["PATH"] = os.pathsep.join((os.path.join(site, "bin"), env["PATH"]))
     env["PATH"] = os.pathsep.join((os.path.dirname(sys.executable), env["PATH"]))  # its jupyter-*
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
-               "-o", "asyncio_mode=auto", "-q", "-rfs", f"--junitxml={report}",
-               f"--basetemp={workdir / f'tmp-{mode}'}", "tests", *(extra_args or [])]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-o",
+        "asyncio_mode=auto",
+        "-q",
+        "-rfs",
+        f"--junitxml={report}",
+        f"--basetemp={workdir / f'tmp-{mode}'}",
+        "tests",
+        *(extra_args or []),
+    ]
     suite = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
     try:
         returncode = suite.wait(timeout=timeout)
@@ -175,8 +209,10 @@ def main() -> int:
     parser.add_argument("--site", help="a folder holding the suite's extra packages (pip install --target)")
     args, rest = parser.parse_known_args()
     outcome = run_suite(args.mode, args.workdir, args.site, rest)
-    print(f"jupyter-server-proxy {installed_version()} suite, mode {args.mode}: {len(outcome.passed)} passed, "
-          f"{len(outcome.failed)} failed, {len(outcome.skipped)} skipped")
+    print(
+        f"jupyter-server-proxy {installed_version()} suite, mode {args.mode}: {len(outcome.passed)} passed, "
+        f"{len(outcome.failed)} failed, {len(outcome.skipped)} skipped"
+    )
     for test_id in outcome.failed:
         print("  failed:", test_id)
     for test_id in outcome.skipped:

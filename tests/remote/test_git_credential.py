@@ -61,8 +61,11 @@ def run(env, *args, cwd=None, stdin=""):
 def make_work_repo(env, home: Path) -> Path:
     work = home / "work"
     work.mkdir()
-    for args in (["git", "init", "-q", "-b", "main"], ["git", "config", "user.email", "a@example.com"],
-                 ["git", "config", "user.name", "Alice"]):
+    for args in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "config", "user.email", "a@example.com"],
+        ["git", "config", "user.name", "Alice"],
+    ):
         run(env, *args, cwd=work)
     (work / "README.md").write_text("hello\n")
     run(env, "git", "add", "README.md", cwd=work)
@@ -99,8 +102,11 @@ def test_push_uses_the_token_from_the_secret_and_leaves_no_token_on_disk(home, e
     pushed = run(env, "git", "push", f"{git_server.url}/team.git", "main", cwd=work)
     assert pushed.returncode == 0, pushed.stderr
     assert git_server.authorized_requests >= 2
-    heads = subprocess.run(["git", "--git-dir", str(git_server.root / "team.git"), "log", "--format=%s", "main"],
-                           capture_output=True, text=True)
+    heads = subprocess.run(
+        ["git", "--git-dir", str(git_server.root / "team.git"), "log", "--format=%s", "main"],
+        capture_output=True,
+        text=True,
+    )
     assert heads.stdout.strip() == "first"
     assert not (home / ".git-credentials").exists()
     assert files_holding(home, TOKEN) == []
@@ -113,8 +119,9 @@ def test_a_missing_secret_prints_nothing_so_git_asks_as_usual(home, emulator, gi
     run(env, "git", "config", "--global", "credential.helper", "store")
     install(env, profile="nobody")
     request = f"protocol=http\nhost={git_server.url.removeprefix('http://')}\n\n"
-    asked = run(env, sys.executable, "-m", "sm_teamkit.cli", "git-credential", "--user-profile", "nobody", "get",
-                stdin=request)
+    asked = run(
+        env, sys.executable, "-m", "sm_teamkit.cli", "git-credential", "--user-profile", "nobody", "get", stdin=request
+    )
     assert asked.returncode == 0 and asked.stdout == "", asked.stderr
 
     work = make_work_repo(env, home)

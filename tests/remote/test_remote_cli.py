@@ -22,18 +22,33 @@ def laptop(tmp_path, make_laptop_emulator):
     (home / ".aws" / "credentials").write_text("[work]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
     config = home / ".config" / "sm-teamkit" / "config.toml"
     config.parent.mkdir(parents=True)
-    config.write_text(f'# shared defaults\nregion = "us-east-1"\n\n[profile work]\ndomain = "{DOMAIN}"\n'
-                      'user_profile = "alice"\nspace = "alice-lab"\n')
+    config.write_text(
+        f'# shared defaults\nregion = "us-east-1"\n\n[profile work]\ndomain = "{DOMAIN}"\n'
+        'user_profile = "alice"\nspace = "alice-lab"\n'
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"HOME": str(home), "AWS_ENDPOINT_URL": emu.url, "AWS_EC2_METADATA_DISABLED": "true",
-                "SM_TEAMKIT_RESOURCE_METADATA": str(home / "none.json"),
-                "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "BROWSER": ""})
+    env.update(
+        {
+            "HOME": str(home),
+            "AWS_ENDPOINT_URL": emu.url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "SM_TEAMKIT_RESOURCE_METADATA": str(home / "none.json"),
+            "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+            "BROWSER": "",
+        }
+    )
     return emu, env, home
 
 
 def run(env, *args, stdin=""):
-    return subprocess.run([sys.executable, "-m", "sm_teamkit.cli", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sm_teamkit.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_up_starts_the_configured_space_waits_and_prints_its_url(laptop):
@@ -81,7 +96,9 @@ def test_down_asks_first_and_stops_only_the_users_apps(laptop):
     assert done.returncode == 0, done.stderr
     deleted = emu.calls.params("DeleteApp")
     assert sorted((p["AppType"], p.get("SpaceName") or p.get("UserProfileName")) for p in deleted) == [
-        ("CodeEditor", "alice-code"), ("KernelGateway", "alice")]
+        ("CodeEditor", "alice-code"),
+        ("KernelGateway", "alice"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -135,8 +152,22 @@ def test_apps_works_from_a_laptop_with_domain_and_profile_flags(laptop):
 def test_the_sign_in_command_up_prints_works_as_printed_without_a_config_file(laptop):
     emu, env, home = laptop
     (home / ".config" / "sm-teamkit" / "config.toml").unlink()
-    done = run(env, "up", "--domain", DOMAIN, "--profile", "alice", "--space", "alice-lab",
-               "--aws-profile", "work", "--region", "us-east-1", "--poll-seconds", "0.1")
+    done = run(
+        env,
+        "up",
+        "--domain",
+        DOMAIN,
+        "--profile",
+        "alice",
+        "--space",
+        "alice-lab",
+        "--aws-profile",
+        "work",
+        "--region",
+        "us-east-1",
+        "--poll-seconds",
+        "0.1",
+    )
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stderr.splitlines() if x.startswith("Sign in with `"))
     printed = line.split("`")[1].split()

@@ -28,10 +28,20 @@ def test_the_aws_profiles_section_overrides_the_defaults_and_flags_override_both
     path.write_text(TEXT)
     work = load_target({"aws_profile": "work"}, path)
     assert (work.domain, work.user_profile, work.space, work.region, work.instance_type) == (
-        "d-work00000001", "alice", "alice-lab", "eu-west-1", "ml.t3.medium")
+        "d-work00000001",
+        "alice",
+        "alice-lab",
+        "eu-west-1",
+        "ml.t3.medium",
+    )
     assert work.aws_profile == "work"
     play = load_target({"aws_profile": "play", "space": "other", "region": "us-east-1"}, path)
-    assert (play.domain, play.user_profile, play.space, play.region) == ("d-play00000001", "alice-play", "other", "us-east-1")
+    assert (play.domain, play.user_profile, play.space, play.region) == (
+        "d-play00000001",
+        "alice-play",
+        "other",
+        "us-east-1",
+    )
     monkeypatch.setenv("AWS_PROFILE", "work")
     from_env = load_target({}, path)
     assert from_env.domain == "d-work00000001" and from_env.aws_profile == ""  # boto3 reads AWS_PROFILE itself

@@ -15,8 +15,9 @@ from .conftest import DOMAIN, sm_client
 
 def workspace(emu, clock, **target) -> Workspace:
     aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=emu.url, max_attempts=1)
-    return Workspace(Target(domain=DOMAIN, user_profile="alice", **target), aws,
-                     clock=clock, sleep=clock.sleep, poll_seconds=5)
+    return Workspace(
+        Target(domain=DOMAIN, user_profile="alice", **target), aws, clock=clock, sleep=clock.sleep, poll_seconds=5
+    )
 
 
 def test_up_sends_one_create_app_for_the_own_space_and_waits_through_pending(make_laptop_emulator, clock):
@@ -108,7 +109,9 @@ def test_down_plans_and_stops_only_the_users_own_apps(make_laptop_emulator, cloc
     service = ws.apps_service()
     plan = ws.down_plan(service, everything=True)
     assert {(a.app_type, a.app_name, a.space_name) for a in plan} == {
-        ("CodeEditor", "default", "alice-code"), ("KernelGateway", "kg-alice", "")}
+        ("CodeEditor", "default", "alice-code"),
+        ("KernelGateway", "kg-alice", ""),
+    }
     for a in plan:
         service.stop(a.app_type, a.app_name, a.space_name)
     deleted = emu.calls.params("DeleteApp")

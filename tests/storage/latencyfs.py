@@ -36,8 +36,9 @@ def binary() -> Path:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "fuse3"], capture_output=True,
-                               text=True, check=True).stdout
+        flags = subprocess.run(
+            ["pkg-config", "--cflags", "--libs", "fuse3"], capture_output=True, text=True, check=True
+        ).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
         raise SystemExit(f"latencyfs: pkg-config finds no fuse3 (install libfuse3-dev and pkg-config): {exc}") from None
     tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")

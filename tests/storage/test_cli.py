@@ -41,7 +41,9 @@ def test_usage_shows_a_progress_line_on_a_terminal(big_tree):
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "sm_teamkit.cli", "usage", str(big_tree), "--json"],
-            stdout=subprocess.PIPE, stderr=slave, timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=120,
         )
         os.close(slave)
         chunks = []
@@ -67,14 +69,25 @@ def test_usage_of_a_missing_folder_is_a_clear_error(capsys, tmp_path):
 
 def test_usage_loads_neither_aws_nor_the_server_nor_other_services(tree):
     """A scan starts fast: `sm-teamkit usage` imports what scanning needs and nothing else."""
-    code = ("import sys\nfrom sm_teamkit.cli.main import main\n"
-            f"assert main(['usage', {str(tree)!r}, '--json']) == 0\n"
-            "sys.stderr.write(' '.join(sorted(sys.modules)))\n")
+    code = (
+        "import sys\nfrom sm_teamkit.cli.main import main\n"
+        f"assert main(['usage', {str(tree)!r}, '--json']) == 0\n"
+        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["report"]["totals"]["files"] > 0
     loaded = set(done.stderr.split())
-    heavy = {"boto3", "botocore", "jupyter_server", "tornado", "yaml", "sm_teamkit.kernels.service",
-             "sm_teamkit.proxies.service", "sm_teamkit.apps.service", "sm_teamkit.remote.workspace"}
+    heavy = {
+        "boto3",
+        "botocore",
+        "jupyter_server",
+        "tornado",
+        "yaml",
+        "sm_teamkit.kernels.service",
+        "sm_teamkit.proxies.service",
+        "sm_teamkit.apps.service",
+        "sm_teamkit.remote.workspace",
+    }
     assert "sm_teamkit.storage.scan" in loaded  # the check sees what was imported
     assert loaded & heavy == set()

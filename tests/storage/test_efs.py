@@ -33,7 +33,8 @@ def test_efs_mounts_are_found_in_proc_mounts():
 @pytest.fixture
 def efs_id(moto_endpoint):
     fs = boto3.client("efs", region_name="us-east-1").create_file_system(
-        CreationToken="team", Tags=[{"Key": "Name", "Value": "team-data"}])
+        CreationToken="team", Tags=[{"Key": "Name", "Value": "team-data"}]
+    )
     return fs["FileSystemId"]
 
 

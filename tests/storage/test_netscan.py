@@ -53,8 +53,10 @@ def latency_mount(tmp_path_factory):
     os.link(source / "project00" / "run0" / "part-011.bin", source / "project01" / "again.bin")
     os.symlink("project00", source / "link-to-project")
     stats = base / "stats.json"
-    proc = subprocess.Popen([sys.executable, str(LATENCYFS), str(source), str(mount), "--delay-ms", "1",
-                             "--stats", str(stats)], stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(LATENCYFS), str(source), str(mount), "--delay-ms", "1", "--stats", str(stats)],
+        stderr=subprocess.PIPE,
+    )
     try:
         eventually(lambda: os.path.ismount(mount), 20, "latencyfs to mount", interval=0.02, process=proc)
     except WaitTimeout as exc:
@@ -121,8 +123,7 @@ def test_a_full_folder_stack_walks_depth_first_with_the_same_totals(big_tree, tm
 
 
 def test_cancelling_a_threaded_scan_stops_every_io_thread(big_tree, tmp_path):
-    scanner = StorageScanner(io_threads=8, progress_every=64,
-                             mounts_path=str(nfs_mounts_file(tmp_path, big_tree)))
+    scanner = StorageScanner(io_threads=8, progress_every=64, mounts_path=str(nfs_mounts_file(tmp_path, big_tree)))
 
     def cancel_once_started(progress):
         if progress.files > 0:

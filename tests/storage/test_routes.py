@@ -138,10 +138,16 @@ async def test_a_running_scan_can_be_cancelled_and_the_server_keeps_serving(jp_f
     landed, kept = 0, None
     for _ in range(5):  # a scan that ends before the cancel arrives is tried again
         await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"paths": [str(big_tree)]}))
-        await eventually_async(lambda: get_storage(jp_fetch), 60, "the scan to start", interval=0.01,
-                               until=lambda status: status["state"] == "scanning")
-        answer = json.loads((await jp_fetch("sm-teamkit", "storage", method="POST",
-                                            body=json.dumps({"action": "cancel"}))).body)
+        await eventually_async(
+            lambda: get_storage(jp_fetch),
+            60,
+            "the scan to start",
+            interval=0.01,
+            until=lambda status: status["state"] == "scanning",
+        )
+        answer = json.loads(
+            (await jp_fetch("sm-teamkit", "storage", method="POST", body=json.dumps({"action": "cancel"}))).body
+        )
         status = await wait_until_idle(jp_fetch)
         if answer["cancelled"]:
             # a cancel that found the scan running ends it: no report, the reason kept
@@ -204,12 +210,15 @@ class TestTeamView:
         assert mine["bytes"] == status["report"]["totals"]["allocated_bytes"] == du(home, "-sB1")
 
 
-@pytest.mark.parametrize("method, parts, code", [
-    ("DELETE", ("storage", "categories", "..%2F..%2Fetc"), 400),
-    ("DELETE", ("storage", "categories", "trash%2F..%2F..%2F.."), 400),
-    ("GET", ("no-such-endpoint",), 404),
-    ("DELETE", ("storage", "categories", "trash", "extra"), 400),
-])
+@pytest.mark.parametrize(
+    "method, parts, code",
+    [
+        ("DELETE", ("storage", "categories", "..%2F..%2Fetc"), 400),
+        ("DELETE", ("storage", "categories", "trash%2F..%2F..%2F.."), 400),
+        ("GET", ("no-such-endpoint",), 404),
+        ("DELETE", ("storage", "categories", "trash", "extra"), 400),
+    ],
+)
 async def test_every_refusal_under_the_api_is_the_json_error_it_promises(jp_fetch, home, method, parts, code):
     await scan(jp_fetch, {"paths": [str(home)]})
     with pytest.raises(HTTPClientError) as info:

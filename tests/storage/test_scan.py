@@ -16,9 +16,7 @@ from .conftest import NOBODY, du, make_tree, write
 
 
 def scan(*paths, home=None, **kwargs):
-    return StorageScanner(home=str(home) if home else None, **kwargs).scan(
-        [RootSpec(str(p), "home") for p in paths]
-    )
+    return StorageScanner(home=str(home) if home else None, **kwargs).scan([RootSpec(str(p), "home") for p in paths])
 
 
 def scan_as(uid: int, path: Path) -> dict:
@@ -34,8 +32,13 @@ def scan_as(uid: int, path: Path) -> dict:
                 os.setgid(uid)
                 os.setuid(uid)
             r = StorageScanner().scan([RootSpec(str(path), "home")])
-            data = {"a": r.apparent_bytes, "b": r.allocated_bytes, "errors": r.errors,
-                    "samples": r.error_samples, "uid": os.getuid()}
+            data = {
+                "a": r.apparent_bytes,
+                "b": r.allocated_bytes,
+                "errors": r.errors,
+                "samples": r.error_samples,
+                "uid": os.getuid(),
+            }
             os.write(write_end, json.dumps(data).encode())
             status = 0
         finally:
@@ -187,8 +190,9 @@ def test_cancel_stops_the_scan_and_closes_its_folders(big_tree):
 
 def test_progress_reports_entries_bytes_and_the_current_folder(big_tree):
     seen = []
-    StorageScanner(progress_every=1000).scan([RootSpec(str(big_tree), "home")], on_progress=lambda p: seen.append(
-        (p.files, p.bytes, p.current)))
+    StorageScanner(progress_every=1000).scan(
+        [RootSpec(str(big_tree), "home")], on_progress=lambda p: seen.append((p.files, p.bytes, p.current))
+    )
     assert len(seen) > 20
     assert [s[0] for s in seen] == sorted(s[0] for s in seen)
     assert any(cur.endswith("/flat") for _, _, cur in seen)
@@ -220,12 +224,14 @@ def test_worker_processes_give_the_same_report_as_one_thread(tmp_path):
     assert (parallel.files, parallel.dirs, parallel.symlinks) == (single.files, single.dirs, single.symlinks)
     assert parallel.categories == single.categories
     # A hard-linked file is listed (and counted) under the path seen first: compare files by inode.
-    assert ({os.stat(f["path"]).st_ino for f in parallel.largest_files}
-            == {os.stat(f["path"]).st_ino for f in single.largest_files})
+    assert {os.stat(f["path"]).st_ino for f in parallel.largest_files} == {
+        os.stat(f["path"]).st_ino for f in single.largest_files
+    }
     # Likewise it counts in the folder seen first; every other folder matches exactly.
     linked = {"data", "linked", "project00", "project23"}
-    assert ({f["name"]: f["allocated_bytes"] for f in parallel.folders if f["name"] not in linked}
-            == {f["name"]: f["allocated_bytes"] for f in single.folders if f["name"] not in linked})
+    assert {f["name"]: f["allocated_bytes"] for f in parallel.folders if f["name"] not in linked} == {
+        f["name"]: f["allocated_bytes"] for f in single.folders if f["name"] not in linked
+    }
 
 
 def test_a_scan_with_workers_can_be_cancelled(tmp_path):

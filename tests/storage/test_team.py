@@ -20,8 +20,14 @@ DOMAIN = "d-team00000001"
 
 
 def identity(profile: str, space: str = "") -> Identity:
-    return Identity(mode="studio", flavor="studio" if space else "classic", domain_id=DOMAIN,
-                    user_profile_name=profile, space_name=space, region="us-east-1")
+    return Identity(
+        mode="studio",
+        flavor="studio" if space else "classic",
+        domain_id=DOMAIN,
+        user_profile_name=profile,
+        space_name=space,
+        region="us-east-1",
+    )
 
 
 def fake_report(nbytes: int, cost: float | None, finished_at: float) -> dict:
@@ -95,9 +101,11 @@ def test_local_mode_does_not_publish_and_says_why(cloudwatch, tree):
     local = Identity(mode="local", flavor="local")
     with pytest.raises(Unavailable):
         publish_usage(cloudwatch, local, fake_report(1, None, time.time()))
-    svc = StorageService(storage_settings(home=str(tree), detect_efs=False, publish_metrics=True),
-                         identity=lambda: local,
-                         client=lambda service: boto3.client(service, region_name="us-east-1"))
+    svc = StorageService(
+        storage_settings(home=str(tree), detect_efs=False, publish_metrics=True),
+        identity=lambda: local,
+        client=lambda service: boto3.client(service, region_name="us-east-1"),
+    )
     status = svc.scan_now()
     assert status["report"] is not None
     assert status["publish"]["ok"] is False and "local mode" in status["publish"]["problem"]

@@ -61,8 +61,15 @@ def test_a_running_install_job_has_written_the_file(tmp_path):
     fake_python = tmp_path / "python"
     fake_python.write_text(f"#!/bin/sh\necho seen: $(cat {path})\nexit 1\n")
     fake_python.chmod(fake_python.stat().st_mode | stat.S_IXUSR)
-    env = Environment(id="e1", path=str(env_dir), source="extra", project_name="p", interpreter=str(fake_python),
-                    status=NEEDS_IPYKERNEL, display_name="p")
+    env = Environment(
+        id="e1",
+        path=str(env_dir),
+        source="extra",
+        project_name="p",
+        interpreter=str(fake_python),
+        status=NEEDS_IPYKERNEL,
+        display_name="p",
+    )
     runner = RepairJobs(KernelsSettings.from_config(activity_file=str(path), keepalive_seconds=3600))
     job = runner.wait(runner.start("install-ipykernel", env).id, timeout=60)
     seen = next(line for line in job.log if line.startswith("seen: "))
@@ -75,10 +82,14 @@ def test_last_activity_is_the_newest_of_kernels_terminals_and_the_file(tmp_path)
     path = str(tmp_path / "ts")
     kernel = datetime(2027, 1, 1, 10, 0, tzinfo=timezone.utc)
     terminal = "2027-01-01T11:00:00.000000Z"
-    assert last_activity([kernel], [terminal], path, started=0.0) == datetime(
-        2027, 1, 1, 11, 0, tzinfo=timezone.utc).timestamp()
+    assert (
+        last_activity([kernel], [terminal], path, started=0.0)
+        == datetime(2027, 1, 1, 11, 0, tzinfo=timezone.utc).timestamp()
+    )
     write_activity_file(path, datetime(2027, 1, 1, 12, 0, tzinfo=timezone.utc).timestamp())
-    assert last_activity([kernel], [terminal], path, started=0.0) == datetime(
-        2027, 1, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+    assert (
+        last_activity([kernel], [terminal], path, started=0.0)
+        == datetime(2027, 1, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+    )
     os.unlink(path)
     assert last_activity([], [], path, started=5.0) == 5.0  # nothing yet: the server's start

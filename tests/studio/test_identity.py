@@ -18,18 +18,27 @@ def write(tmp_path, data) -> str:
 
 
 def test_classic_metadata_names_the_profile_without_any_aws_call(tmp_path):
-    path = write(tmp_path, {
-        "AppType": "JupyterServer", "DomainId": "d-abc", "UserProfileName": "alice",
-        "ResourceArn": "arn:aws:sagemaker:eu-west-1:111122223333:app/d-abc/alice/jupyterserver/default",
-        "ResourceName": "default",
-    })
+    path = write(
+        tmp_path,
+        {
+            "AppType": "JupyterServer",
+            "DomainId": "d-abc",
+            "UserProfileName": "alice",
+            "ResourceArn": "arn:aws:sagemaker:eu-west-1:111122223333:app/d-abc/alice/jupyterserver/default",
+            "ResourceName": "default",
+        },
+    )
 
     def no_call(*_):
         raise AssertionError("Classic needs no DescribeSpace")
 
     ident = resolve_identity(IdentitySettings.from_config(resource_metadata_path=path), no_call)
     assert (ident.mode, ident.flavor, ident.user_profile_name, ident.region) == (
-        "studio", "classic", "alice", "eu-west-1")
+        "studio",
+        "classic",
+        "alice",
+        "eu-west-1",
+    )
 
 
 def test_new_studio_space_owner_comes_from_describe_space(tmp_path):
@@ -82,8 +91,6 @@ def test_the_emulator_space_owner_is_the_demo_user(emulator, demo_metadata_file)
     from sm_teamkit.config import SmTeamkit
     from sm_teamkit.context import Teamkit
 
-    kit = Teamkit(SmTeamkit(resource_metadata_path=str(demo_metadata_file),
-                            sagemaker_endpoint_url=emulator.url))
+    kit = Teamkit(SmTeamkit(resource_metadata_path=str(demo_metadata_file), sagemaker_endpoint_url=emulator.url))
     ident = kit.identity()
-    assert (ident.domain_id, ident.space_name, ident.user_profile_name) == (
-        DEMO_DOMAIN, DEMO_SPACE, DEMO_USER)
+    assert (ident.domain_id, ident.space_name, ident.user_profile_name) == (DEMO_DOMAIN, DEMO_SPACE, DEMO_USER)

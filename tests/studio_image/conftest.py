@@ -29,8 +29,11 @@ BASE = "/jupyterlab/default/"
 def wheel(tmp_path_factory) -> Path:
     """The sm_teamkit wheel, built from this tree (the labextension as `make build` left it)."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(out), str(ROOT)], check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
+        check=True,
+        cwd=ROOT,
+    )
     return next(out.glob("sm_teamkit-*.whl"))
 
 
@@ -53,14 +56,29 @@ def start_lab(venv: Path, emulator_url: str, state: Path) -> StudioLab:
     home.mkdir(parents=True, exist_ok=True)
     metadata = state / "resource-metadata.json"
     metadata.write_text(json.dumps(studio_metadata(DEMO_DOMAIN, DEMO_SPACE)))
-    settings = {"SmTeamkit.storage_start_delay_seconds": 0, "SmTeamkit.apps_refresh_seconds": 2,
-                "SmTeamkit.kernels_watch_seconds": 1}
-    return launch(home=home, venv=venv, token="", base_url=BASE, cwd=home, settings=settings,
-                  env={"SM_TEAMKIT_RESOURCE_METADATA": str(metadata), "AWS_ENDPOINT_URL": emulator_url,
-                       "JUPYTER_PLATFORM_DIRS": "1"},
-                  unset=(*UNSET_BY_DEFAULT, "PYTHONPATH", "SM_TEAMKIT_ACTIVITY_FILE"),
-                  extra_args=["--ServerApp.allow_origin=*", "--LabApp.expose_app_in_browser=True"],
-                  log_path=state / "jupyter.log", timeout=120, lab_class=StudioLab)
+    settings = {
+        "SmTeamkit.storage_start_delay_seconds": 0,
+        "SmTeamkit.apps_refresh_seconds": 2,
+        "SmTeamkit.kernels_watch_seconds": 1,
+    }
+    return launch(
+        home=home,
+        venv=venv,
+        token="",
+        base_url=BASE,
+        cwd=home,
+        settings=settings,
+        env={
+            "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
+            "AWS_ENDPOINT_URL": emulator_url,
+            "JUPYTER_PLATFORM_DIRS": "1",
+        },
+        unset=(*UNSET_BY_DEFAULT, "PYTHONPATH", "SM_TEAMKIT_ACTIVITY_FILE"),
+        extra_args=["--ServerApp.allow_origin=*", "--LabApp.expose_app_in_browser=True"],
+        log_path=state / "jupyter.log",
+        timeout=120,
+        lab_class=StudioLab,
+    )
 
 
 def open_lab(browser, lab: StudioLab):
@@ -106,8 +124,7 @@ class LineRun:
 
 
 def pip(venv: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(venv / "bin" / "python"), "-m", "pip", *args], capture_output=True,
-                          text=True)
+    return subprocess.run([str(venv / "bin" / "python"), "-m", "pip", *args], capture_output=True, text=True)
 
 
 def prepare_line(name: str, wheel: Path, emulator_url: str, browser, state: Path) -> LineRun:
@@ -129,7 +146,12 @@ def prepare_line(name: str, wheel: Path, emulator_url: str, browser, state: Path
     # As the lifecycle script installs it: pip install <wheel> (with the mlflow extra), not editable.
     done = pip(venv, "install", "--no-input", f"{wheel}[mlflow]")
     assert done.returncode == 0, done.stdout + done.stderr
-    listing = subprocess.run([str(venv / "bin" / "jupyter"), "labextension", "list"], capture_output=True,
-                             text=True, env={**os.environ, "NO_COLOR": "1"})
-    return LineRun(name, venv, before, freeze(venv), baseline, console, tracebacks(lab.log()),
-                   listing.stdout + listing.stderr)
+    listing = subprocess.run(
+        [str(venv / "bin" / "jupyter"), "labextension", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    return LineRun(
+        name, venv, before, freeze(venv), baseline, console, tracebacks(lab.log()), listing.stdout + listing.stderr
+    )

@@ -41,23 +41,41 @@ MLFLOW_2_FIXES = ("sqlalchemy>=2.0,<2.1",)
 
 LINES = {
     "2.14.10": ImageLine(
-        "2.14.10", "3.11",
-        {"jupyterlab": "4.5.10", "jupyter-server": "2.20.0", "jupyter-server-proxy": "4.4.0",
-         "boto3": "1.40.70", "mlflow": "2.22.0"},
+        "2.14.10",
+        "3.11",
+        {
+            "jupyterlab": "4.5.10",
+            "jupyter-server": "2.20.0",
+            "jupyter-server-proxy": "4.4.0",
+            "boto3": "1.40.70",
+            "mlflow": "2.22.0",
+        },
         AWS_EXTENSIONS,
         MLFLOW_2_FIXES,
     ),
     "3.9.10": ImageLine(
-        "3.9.10", "3.12",
-        {"jupyterlab": "4.4.10", "jupyter-server": "2.20.0", "jupyter-server-proxy": "4.4.0",
-         "boto3": "1.37.3", "mlflow": "2.22.0"},
+        "3.9.10",
+        "3.12",
+        {
+            "jupyterlab": "4.4.10",
+            "jupyter-server": "2.20.0",
+            "jupyter-server-proxy": "4.4.0",
+            "boto3": "1.37.3",
+            "mlflow": "2.22.0",
+        },
         AWS_EXTENSIONS,
         MLFLOW_2_FIXES,
     ),
     "4.4.1": ImageLine(
-        "4.4.1", "3.12",
-        {"jupyterlab": "4.5.10", "jupyter-server": "2.20.0", "jupyter-server-proxy": "4.5.0",
-         "boto3": "1.43.56", "mlflow": "3.15.1"},
+        "4.4.1",
+        "3.12",
+        {
+            "jupyterlab": "4.5.10",
+            "jupyter-server": "2.20.0",
+            "jupyter-server-proxy": "4.5.0",
+            "boto3": "1.43.56",
+            "mlflow": "3.15.1",
+        },
         AWS_EXTENSIONS,
     ),
 }

@@ -91,10 +91,20 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
         # MLflow Apps need a botocore that knows them: the older lines list tracking servers only.
         kinds = set(panel.locator("[data-managed-kind]").evaluate_all("els => els.map(e => e.dataset.managedKind)"))
         assert "tracking-server" in kinds
-        knows = subprocess.run([str(run.venv / "bin" / "python"), "-c",
-                                "import botocore.session as s; print('ListMlflowApps' in s.get_session()"
-                                ".get_service_model('sagemaker').operation_names)"],
-                               capture_output=True, text=True, check=True).stdout.strip() == "True"
+        knows = (
+            subprocess.run(
+                [
+                    str(run.venv / "bin" / "python"),
+                    "-c",
+                    "import botocore.session as s; print('ListMlflowApps' in s.get_session()"
+                    ".get_service_model('sagemaker').operation_names)",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            == "True"
+        )
         assert ("app" in kinds) == knows, (run.after["botocore"], kinds)
         proxies = lab.get("sm-teamkit/proxies")
         assert proxies["managed"]["error"] is None
@@ -125,10 +135,12 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
     errors = [text for kind, text in console if kind in ("error", "pageerror") and ours(text)]
     assert errors == [], errors
     unsatisfied = {t for k, t in console if "Unsatisfied version" in t} - {
-        t for k, t in run.baseline_console if "Unsatisfied version" in t}
+        t for k, t in run.baseline_console if "Unsatisfied version" in t
+    }
     assert unsatisfied == set(), unsatisfied
     mine = [t for t in tracebacks(lab.log()) if ours(t)]
     assert mine == [], mine[0] if mine else ""
+
     # Other extensions' websockets (jupyterlab_chat's rooms) race the closing tab with or without
     # us: WebSocketClosedError is the tab going away, not a plugin failing.
     def failures(found):

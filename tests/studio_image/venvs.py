@@ -38,15 +38,17 @@ def base_python(version: str) -> str:
 
 
 def _key(line: ImageLine, python: str) -> str:
-    full = subprocess.run([python, "-c", "import sys; print(sys.version)"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    full = subprocess.run(
+        [python, "-c", "import sys; print(sys.version)"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     blob = json.dumps([RECIPE, full, sorted(line.pins.items()), list(line.extensions)])
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def freeze(venv: Path) -> dict[str, str]:
-    out = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze", "--all"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=True
+    ).stdout
     pins = {}
     for row in out.splitlines():
         if "==" in row:
@@ -74,8 +76,9 @@ def ensure_venv(name: str, log=print) -> Path:
     subprocess.run([*pip, "-U", "pip", "build"], check=True)
     constraints = venv / "image-constraints.txt"
     constraints.write_text("".join(f"{k}=={v}\n" for k, v in line.pins.items()))
-    subprocess.run([*pip, "-c", str(constraints), *(f"{k}=={v}" for k, v in line.pins.items()),
-                    *line.extensions], check=True)
+    subprocess.run(
+        [*pip, "-c", str(constraints), *(f"{k}=={v}" for k, v in line.pins.items()), *line.extensions], check=True
+    )
     seconds = round(time.monotonic() - started, 1)
     (venv / ".complete").write_text(json.dumps({"seconds": seconds, "freeze": freeze(venv)}, indent=1))
     log(f"studio venv {venv.name}: built in {seconds:.0f} s")

@@ -45,9 +45,14 @@ def lab(emulator, lab_home, tmp_path_factory):
     }
     # An in-process test server may have set MLFLOW_TRACKING_URI; the launcher unsets it and
     # the Jupyter config and data dirs: this server chooses its own.
-    lab = start_lab(home=lab_home, env=env, cwd=lab_home, log_path=state / "jupyterlab.log",
-                    settings={f"SmTeamkit.{key}": value for key, value in LAB_SETTINGS.items()},
-                    timeout=90)
+    lab = start_lab(
+        home=lab_home,
+        env=env,
+        cwd=lab_home,
+        log_path=state / "jupyterlab.log",
+        settings={f"SmTeamkit.{key}": value for key, value in LAB_SETTINGS.items()},
+        timeout=90,
+    )
     yield lab
     lab.stop()
 

@@ -68,9 +68,7 @@ def test_install_ipykernel_shows_its_log_while_it_runs_then_the_environment_is_a
     row.locator('button[data-action="install-ipykernel"]').click()
     log = row.locator('.jp-smtk-kjob[data-job-state="running"] .jp-smtk-klog')
     log.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "el => el.textContent.includes('Collecting')", arg=log.element_handle(), timeout=30_000
-    )
+    page.wait_for_function("el => el.textContent.includes('Collecting')", arg=log.element_handle(), timeout=30_000)
     screenshot(row, "kernels-job.png")
     row.locator('.jp-smtk-kjob[data-job-state="succeeded"]').wait_for(timeout=300_000)
     row.get_by_text("kernel", exact=True).wait_for(timeout=60_000)
@@ -86,7 +84,8 @@ def test_repair_says_repairing_keeps_its_row_and_after_a_reload_its_log_shows_th
     row = section.locator(".jp-smtk-kenv", has_text=BROKEN_NAME)
     row.locator('button[data-action="repair"]').wait_for(timeout=60_000)
     # Record every state the row shows while the repair runs (a poll may last a moment only).
-    page.evaluate("""(name) => {
+    page.evaluate(
+        """(name) => {
         window.__smtkSeen = [];
         const look = () => {
             const rows = [...document.querySelectorAll('[data-section="kernels"] .jp-smtk-kenv')]
@@ -102,7 +101,9 @@ def test_repair_says_repairing_keeps_its_row_and_after_a_reload_its_log_shows_th
         window.__smtkObserver = new MutationObserver(look);
         window.__smtkObserver.observe(document.querySelector('[data-section="kernels"]'),
                                       {subtree: true, childList: true, characterData: true});
-    }""", BROKEN_NAME)
+    }""",
+        BROKEN_NAME,
+    )
     try:
         row.locator('button[data-action="repair"]').click()
         row.locator('.jp-smtk-kjob[data-job-state="running"]').wait_for(timeout=30_000)
@@ -125,8 +126,10 @@ def test_repair_says_repairing_keeps_its_row_and_after_a_reload_its_log_shows_th
         log = panel.locator(".jp-smtk-kenv", has_text=BROKEN_NAME).locator(".jp-smtk-klog")
         log.wait_for(timeout=60_000)
         page.wait_for_timeout(500)  # fonts and the rest of the panel settle
-        box = log.evaluate("el => ({top: Math.abs(el.scrollTop), height: el.scrollHeight,"
-                           " client: el.clientHeight, text: el.innerText})")
+        box = log.evaluate(
+            "el => ({top: Math.abs(el.scrollTop), height: el.scrollHeight,"
+            " client: el.clientHeight, text: el.innerText})"
+        )
         assert box["height"] > box["client"] + 20, "the log is short enough to show whole"
         assert box["top"] < 2, box  # column-reverse: 0 is the end
         last = [line for line in box["text"].splitlines() if line.strip()][-1]

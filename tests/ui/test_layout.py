@@ -137,8 +137,8 @@ def themed_page(request, page, lab):
     try:
         page.reload()
         page.wait_for_function(
-            f"document.body.dataset.jpThemeLight === '{str(request.param == 'light').lower()}'",
-            timeout=60_000)
+            f"document.body.dataset.jpThemeLight === '{str(request.param == 'light').lower()}'", timeout=60_000
+        )
         yield page, request.param
     finally:
         lab.api(THEME_SETTING, "PUT", {"raw": "{}"})
@@ -146,8 +146,11 @@ def themed_page(request, page, lab):
 
 def fill_panel(page, lab):
     """The panel with every section loaded: apps with jobs, a storage report, kernels, proxies."""
-    for rel, size in ((".local/share/Trash/files/old.csv", 200_000), (".cache/pip/http/w.bin", 300_000),
-                      (".cache/huggingface/hub/blob.bin", 400_000)):
+    for rel, size in (
+        (".local/share/Trash/files/old.csv", 200_000),
+        (".cache/pip/http/w.bin", 300_000),
+        (".cache/huggingface/hub/blob.bin", 400_000),
+    ):
         path = lab.home / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * size)
@@ -179,12 +182,17 @@ def test_every_section_fits_the_sidebar_and_reads_at_aa_contrast(themed_page, la
 
     panel.locator(".jp-smtk-body").evaluate(f"el => el.insertAdjacentHTML('beforeend', {SPECIMENS!r})")
     measured = panel.evaluate(CONTRAST_JS)
-    specimens = [m for m in measured if "specimen" in m["text"] or m["text"].endswith(
-        ("badge", "message", "hint", "text", "footnote", "note", "heading", "row"))]
+    specimens = [
+        m
+        for m in measured
+        if "specimen" in m["text"]
+        or m["text"].endswith(("badge", "message", "hint", "text", "footnote", "note", "heading", "row"))
+    ]
     assert len(specimens) >= 15
     low = [m for m in measured if m["ratio"] < AA]
     assert low == [], f"{theme}: under {AA}:1:\n" + "\n".join(
-        f'{m["ratio"]:.2f} {m["cls"]!r} "{m["text"]}"' for m in low)
+        f'{m["ratio"]:.2f} {m["cls"]!r} "{m["text"]}"' for m in low
+    )
     page.locator(".jp-smtk-specimens").evaluate("el => el.remove()")
     if width == "default":
         screenshot(page.locator("#sm-teamkit-panel"), "panel.png" if theme == "light" else "panel-dark.png")
@@ -248,7 +256,8 @@ def test_a_narrow_sidebar_keeps_words_whole_folders_shown_sizes_uncut_and_bars_e
     # Every bar track of a chart is as long as the others.
     for chart in (".jp-smtk-storage-chart", ".jp-smtk-storage-categories"):
         widths = panel.locator(f"{chart} .jp-smtk-storage-chart-track").evaluate_all(
-            "els => els.map(e => Math.round(e.getBoundingClientRect().width))")
+            "els => els.map(e => Math.round(e.getBoundingClientRect().width))"
+        )
         assert len(widths) >= 2 and max(widths) - min(widths) <= 1, (chart, widths, where)
         assert min(widths) >= 16, (chart, widths, where)
     problems = panel.evaluate(OVERFLOW_JS)

@@ -24,8 +24,11 @@ def mlflow_api(lab, path: str, body: dict | None = None, timeout: float = 300) -
     """MLflow's REST API through the proxy (the first call waits for MLflow to start)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        f"{lab.url}mlflow/api/2.0/mlflow/{path}", data=data, method="POST" if data else "GET",
-        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
+        f"{lab.url}mlflow/api/2.0/mlflow/{path}",
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"{}")
 
@@ -33,17 +36,30 @@ def mlflow_api(lab, path: str, body: dict | None = None, timeout: float = 300) -
 @pytest.fixture(scope="module")
 def mlflow_with_runs(lab):
     """MLflow started through the proxy, with one experiment of three runs to look at."""
-    eventually(lambda: mlflow_api(lab, "experiments/search?max_results=1"), 300, "MLflow's API through the proxy",
-               interval=2, until=lambda answer: answer is not None, ignoring=(urllib.error.URLError, OSError))
+    eventually(
+        lambda: mlflow_api(lab, "experiments/search?max_results=1"),
+        300,
+        "MLflow's API through the proxy",
+        interval=2,
+        until=lambda answer: answer is not None,
+        ignoring=(urllib.error.URLError, OSError),
+    )
     experiment = mlflow_api(lab, "experiments/create", {"name": "churn-model"})["experiment_id"]
     for i, (depth, auc) in enumerate([(4, 0.81), (6, 0.86), (8, 0.84)]):
-        run = mlflow_api(lab, "runs/create", {"experiment_id": experiment, "run_name": f"xgb-depth-{depth}",
-                                              "start_time": int(time.time() * 1000) - i})["run"]
-        mlflow_api(lab, "runs/log-batch", {
-            "run_id": run["info"]["run_id"],
-            "params": [{"key": "max_depth", "value": str(depth)}],
-            "metrics": [{"key": "auc", "value": auc, "timestamp": 0, "step": 0}],
-        })
+        run = mlflow_api(
+            lab,
+            "runs/create",
+            {"experiment_id": experiment, "run_name": f"xgb-depth-{depth}", "start_time": int(time.time() * 1000) - i},
+        )["run"]
+        mlflow_api(
+            lab,
+            "runs/log-batch",
+            {
+                "run_id": run["info"]["run_id"],
+                "params": [{"key": "max_depth", "value": str(depth)}],
+                "metrics": [{"key": "auc", "value": auc, "timestamp": 0, "step": 0}],
+            },
+        )
         mlflow_api(lab, "runs/update", {"run_id": run["info"]["run_id"], "status": "FINISHED"})
     return experiment
 
@@ -138,8 +154,10 @@ def test_spark_jobs_and_executors_pages_open_from_the_panel_link(page, lab, spar
 
 
 def test_managed_mlflow_opens_a_presigned_url_in_a_new_tab(page, lab):
-    page.context.route(re.compile(r"^https://[^/]+\.sagemaker\.aws/"),
-                       lambda route: route.fulfill(status=200, body="managed MLflow", content_type="text/plain"))
+    page.context.route(
+        re.compile(r"^https://[^/]+\.sagemaker\.aws/"),
+        lambda route: route.fulfill(status=200, body="managed MLflow", content_type="text/plain"),
+    )
     panel = open_panel(page)
     row = panel.locator('[data-managed="team-mlflow"]')
     row.wait_for(timeout=60_000)
@@ -162,8 +180,7 @@ def test_the_launcher_mlflow_card_opens_mlflow_without_a_token(page, lab, mlflow
     # The entry point's SVG (sm_teamkit/proxies/icons/mlflow.svg), served by jupyter-server-proxy.
     icon = card.locator("img.jp-Launcher-kernelIcon")
     assert urlsplit(icon.get_attribute("src")).path == "/server-proxy/icon/mlflow"
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=icon.element_handle(),
-                           timeout=30_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=icon.element_handle(), timeout=30_000)
     screenshot(card, "launcher-mlflow.png")
     with page.context.expect_page(timeout=60_000) as popup:
         card.click()

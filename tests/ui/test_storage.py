@@ -38,9 +38,7 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
     section.wait_for(timeout=30_000)
     scan = section.locator(".jp-smtk-storage-scan")
     scan.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('.jp-smtk-storage-scan')?.disabled", timeout=60_000
-    )
+    page.wait_for_function("() => !document.querySelector('.jp-smtk-storage-scan')?.disabled", timeout=60_000)
     scan.click()
     trash_row = section.locator('[data-category="trash"]')
     trash_row.wait_for(timeout=60_000)
@@ -53,7 +51,8 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
     assert chart.locator(".jp-smtk-storage-chart-row").count() >= 2
     assert "datasets" in chart.inner_text()
     widths = chart.locator(".jp-smtk-storage-chart-fill").evaluate_all(
-        "els => els.map(e => e.getBoundingClientRect().width)")
+        "els => els.map(e => e.getBoundingClientRect().width)"
+    )
     assert max(widths) > 20
     assert section.locator(".jp-smtk-storage-root .jp-smtk-bar").count() >= 1
     assert "/month" in section.inner_text()
@@ -80,8 +79,9 @@ def test_storage_panel_shows_the_chart_and_emptying_the_trash_frees_its_size(pag
     trash_row.locator(".jp-smtk-storage-clean").wait_for(state="detached", timeout=30_000)
 
     after = lab.api("sm-teamkit/storage")["report"]
-    assert after["totals"]["allocated_bytes"] == total_before - (trash_bytes - du_bytes(
-        lab.home / ".local" / "share" / "Trash"))
+    assert after["totals"]["allocated_bytes"] == total_before - (
+        trash_bytes - du_bytes(lab.home / ".local" / "share" / "Trash")
+    )
     trash = lab.home / ".local" / "share" / "Trash"
     assert sorted(p.name for p in trash.iterdir()) == ["files", "info"]  # kept, emptied
     assert not any((trash / "files").iterdir()) and not any((trash / "info").iterdir())
