@@ -169,46 +169,36 @@ def cmd_package(args) -> int:
     return 0
 
 
+# The subcommands read as a table, one declaration a line or two: kept as written.
+# fmt: off
 def register(sub: argparse._SubParsersAction) -> None:
-    admin = add_group(
-        sub, "admin", "team lead: everyone's apps, reminder e-mails, job template, IAM policy", "admin_command"
-    )
+    admin = add_group(sub, "admin", "team lead: everyone's apps, reminder e-mails, job template, IAM policy",
+                      "admin_command")
 
-    s = add_command(
-        admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost", json="print the report as JSON"
-    )
+    s = add_command(admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost",
+                    json="print the report as JSON")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
 
-    s = add_command(
-        admin,
-        "remind",
-        cmd_remind,
-        "e-mail (SES) every owner with apps past their limit",
-        json="print who got (or would get) what as JSON",
-    )
+    s = add_command(admin, "remind", cmd_remind, "e-mail (SES) every owner with apps past their limit",
+                    json="print who got (or would get) what as JSON")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
     s.add_argument("--sender", required=True, help="From address: an SES-verified identity")
     s.add_argument("--emails", default="", help="JSON file: user-profile name -> address")
     s.add_argument("--state", default="", help="file or s3://bucket/key remembering today's reminders")
     s.add_argument("--dry-run", action="store_true", help="send and stop nothing; print who would get what")
-    s.add_argument(
-        "--stop-after",
-        type=float,
-        default=None,
-        metavar="HOURS",
-        help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep",
-    )
+    s.add_argument("--stop-after", type=float, default=None, metavar="HOURS",
+                   help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep")
 
     add_command(admin, "template", cmd_template, "CloudFormation template of the scheduled reminder job")
     s = add_command(admin, "package", cmd_package, "the Lambda zip (this package's Python files) for the template")
     s.add_argument("output", nargs="?", default="sm-teamkit-admin.zip")
 
-    s = add_command(
-        admin, "iam-policy", cmd_iam_policy, "IAM policy: users manage apps only in their own profile and spaces"
-    )
+    s = add_command(admin, "iam-policy", cmd_iam_policy,
+                    "IAM policy: users manage apps only in their own profile and spaces")
     s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
     s.add_argument("--region", default="*", help="region (default: any)")
     s.add_argument("--account", default="*", help="account id (default: any)")
-    s.add_argument(
-        "--user-profile", default="", help="one user's role (default: the session's source identity, for one team role)"
-    )
+    s.add_argument("--user-profile", default="",
+                   help="one user's role (default: the session's source identity, for one team role)")
+
+# fmt: on

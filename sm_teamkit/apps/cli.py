@@ -75,24 +75,18 @@ def cmd_stop(args) -> int:
     return answer(args, result, result["message"])
 
 
+# The subcommands read as a table, one declaration a line or two: kept as written.
+# fmt: off
 def register(sub: argparse._SubParsersAction) -> None:
-    p = add_command(
-        sub,
-        "apps",
-        cmd_apps,
-        "your running Studio apps and jobs, with $/h and cost so far",
-        json="print the same JSON as GET /sm-teamkit/apps",
-    )
+    p = add_command(sub, "apps", cmd_apps, "your running Studio apps and jobs, with $/h and cost so far",
+                    json="print the same JSON as GET /sm-teamkit/apps")
     add_target_flags(p, space=False)
     apps_sub = p.add_subparsers(dest="apps_command", metavar="COMMAND")
-    s = add_command(
-        apps_sub,
-        "stop",
-        cmd_stop,
-        "stop (delete) one of your apps",
-        json="print the same JSON as DELETE /sm-teamkit/apps/APP_TYPE/APP_NAME",
-    )
+    s = add_command(apps_sub, "stop", cmd_stop, "stop (delete) one of your apps",
+                    json="print the same JSON as DELETE /sm-teamkit/apps/APP_TYPE/APP_NAME")
     s.add_argument("app_type", metavar="APP_TYPE", help="JupyterLab, CodeEditor, JupyterServer, KernelGateway, ...")
     s.add_argument("app_name", metavar="APP_NAME")
     s.add_argument("--space", default="", help="the space the app runs in (none: your user profile)")
     add_target_flags(s, space=False)
+
+# fmt: on

@@ -98,6 +98,8 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
 OWN_COMMANDS = ("status", "config")
 
 
+# The subcommands read as a table, one declaration a line or two: kept as written.
+# fmt: off
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser with every command, or, for ``command``, with only what it needs (the help
     of ``sm-teamkit`` itself and unknown commands still see them all)."""
@@ -108,25 +110,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    add_command(
-        sub,
-        "status",
-        cmd_status,
-        "who and where this is (domain, profile, space, app) and what works",
-        json="print the same JSON as GET /sm-teamkit/status",
-    )
-    p = add_command(
-        sub,
-        "config",
-        cmd_config,
-        "every setting (c.SmTeamkit.*) with its current value and help",
-        json="name, value, default, type and help of each",
-    )
+    add_command(sub, "status", cmd_status, "who and where this is (domain, profile, space, app) and what works",
+                json="print the same JSON as GET /sm-teamkit/status")
+    p = add_command(sub, "config", cmd_config, "every setting (c.SmTeamkit.*) with its current value and help",
+                    json="name, value, default, type and help of each")
     p.add_argument("name", nargs="*", help="only these settings")
 
     for register in command_groups(command):
         register(sub)
     return parser
+# fmt: on
 
 
 def command_groups(command: str | None = None) -> list[Callable[[argparse._SubParsersAction], None]]:

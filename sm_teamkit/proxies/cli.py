@@ -53,21 +53,16 @@ def cmd_open_managed(args) -> int:
     return answer(args, opened, opened["url"])
 
 
+# The subcommands read as a table, one declaration a line or two: kept as written.
+# fmt: off
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = add_command(
-        subparsers,
-        "proxies",
-        cmd_list,
-        "local and managed MLflow, live Spark UIs and their links",
-        json="print the same JSON as GET /sm-teamkit/proxies",
-    )
+    p = add_command(subparsers, "proxies", cmd_list, "local and managed MLflow, live Spark UIs and their links",
+                    json="print the same JSON as GET /sm-teamkit/proxies")
     sub = p.add_subparsers(dest="proxies_command", metavar="ACTION")
-    o = add_command(
-        sub,
-        "open-managed",
-        cmd_open_managed,
-        "print a presigned URL to a managed MLflow tracking server or MLflow App",
-        json="print the same JSON as POST .../proxies/managed/NAME/url",
-    )
+    o = add_command(sub, "open-managed", cmd_open_managed,
+                    "print a presigned URL to a managed MLflow tracking server or MLflow App",
+                    json="print the same JSON as POST .../proxies/managed/NAME/url")
     o.add_argument("name", help="tracking server name (or MLflow App name with --app)")
     o.add_argument("--app", action="store_true", help="NAME is a managed MLflow App, not a tracking server")
+
+# fmt: on

@@ -124,24 +124,18 @@ def cmd_team_usage(args) -> int:
     return 0
 
 
+# The subcommands read as a table, one declaration a line or two: kept as written.
+# fmt: off
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `usage` and `team usage` to the sm-teamkit command line."""
-    p = add_command(
-        sub,
-        "usage",
-        cmd_usage,
-        "storage usage of your home, configured roots and EFS mounts (or PATHs)",
-        json="print the same JSON as GET /sm-teamkit/storage",
-    )
+    p = add_command(sub, "usage", cmd_usage, "storage usage of your home, configured roots and EFS mounts (or PATHs)",
+                    json="print the same JSON as GET /sm-teamkit/storage")
     p.add_argument("paths", nargs="*", metavar="PATH", help="folders to scan instead of the configured roots")
     p.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
 
     team_sub = add_group(sub, "team", "team-wide views (published by each user's server)", "team_command", "VIEW")
-    p = add_command(
-        team_sub,
-        "usage",
-        cmd_team_usage,
-        "every user's latest storage total in a domain, largest first",
-        json="print the answer as JSON",
-    )
+    p = add_command(team_sub, "usage", cmd_team_usage, "every user's latest storage total in a domain, largest first",
+                    json="print the answer as JSON")
     p.add_argument("--domain", required=True, help="SageMaker domain id (d-xxxxxxxxxxxx)")
+
+# fmt: on
