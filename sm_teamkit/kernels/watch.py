@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..threads import stop_thread
 from .discovery import candidate_paths
 from .environment import site_packages
 from .settings import KernelsSettings
@@ -65,10 +66,7 @@ class KernelWatcher:
             self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_thread(self._thread, self._stop, self._wake, timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():

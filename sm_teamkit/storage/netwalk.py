@@ -132,6 +132,17 @@ class ThreadedWalk:
             self._bytes[index] = base_bytes + nbytes
             self.current = folder
 
+        def walk_here(task: Task, **split) -> Partial:
+            return walk(
+                task,
+                self.matcher,
+                top_files=self.top_files,
+                progress=report,
+                progress_every=self.every,
+                cancelled=self.cancelled,
+                **split,
+            )
+
         try:
             while True:
                 task = self._take()
@@ -139,16 +150,7 @@ class ThreadedWalk:
                     return
                 try:
                     deferred: list[Task] = []
-                    part = walk(
-                        task,
-                        self.matcher,
-                        top_files=self.top_files,
-                        progress=report,
-                        progress_every=self.every,
-                        cancelled=self.cancelled,
-                        split_depth=1,
-                        deferred=deferred,
-                    )
+                    part = walk_here(task, split_depth=1, deferred=deferred)
                     base_entries += part.files + part.dirs + part.symlinks
                     base_bytes += part.apparent
                     with self._cond:
@@ -157,14 +159,7 @@ class ThreadedWalk:
                         if deferred:
                             self._cond.notify_all()
                     for extra in deferred[max(room, 0) :]:  # stack full: walk it here, depth first
-                        sub = walk(
-                            extra,
-                            self.matcher,
-                            top_files=self.top_files,
-                            progress=report,
-                            progress_every=self.every,
-                            cancelled=self.cancelled,
-                        )
+                        sub = walk_here(extra)
                         base_entries += sub.files + sub.dirs + sub.symlinks
                         base_bytes += sub.apparent
                         part.absorb(sub, self.top_files)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..config_fields import FromConfig, trait
 from ..errors import BadRequest, Conflict, TeamkitError, shorten
+from ..threads import stop_thread
 from .cleanup import apply_to_report, clean
 from .efs import EfsLookup
 from .mounts import efs_mounts
@@ -161,9 +162,7 @@ class StorageService:
         self._closing.set()
         if self._scanner is not None:
             self._scanner.cancel()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        stop_thread(self._thread, self._wake, timeout=10)
 
     def _run(self) -> None:
         while not self._closing.is_set():

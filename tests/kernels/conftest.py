@@ -182,6 +182,8 @@ def teamkit_config(teamkit_config, pipenv_world, tmp_path) -> dict:
         "kernels_workon_home": str(pipenv_world.workon),
         "kernels_project_roots": [str(pipenv_world.projects)],
         "kernels_watch_seconds": 0.5,
+        # the world was made moments ago when a test runs first: not "being created" here
+        "kernels_settle_seconds": 0,
     }
 
 
