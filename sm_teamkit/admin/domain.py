@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..apps.listing import RUNNING, list_domain_apps
+from ..apps.listing import RUNNING, arn_prefix, list_domain_apps
 from ..apps.pricing import PriceList, price_source
 from ..apps.rows import classify_app, priced_app
 from ..aws import AwsSettings, aws_error, call, client, pages
@@ -159,7 +159,7 @@ class DomainApps:
         if not owners:
             return {}
         key, d = self.settings.email_tag_key, self.settings.domain_id
-        prefix = f"{self.arn_prefix()}user-profile/{d}/"
+        prefix = f"{self.account_prefix()}user-profile/{d}/"
         try:
             found = pages(
                 client("resourcegroupstaggingapi", self.aws).get_resources,
@@ -183,9 +183,9 @@ class DomainApps:
                 raise error from exc
         return {o: self._tags(prefix + o, f"user profile {o}").get(key, "").strip() for o in sorted(owners)}
 
-    def arn_prefix(self) -> str:
+    def account_prefix(self) -> str:
         """``arn:aws:sagemaker:<region>:<account>:`` of the domain (DescribeDomain, once)."""
         if not self.domain_arn:
             d = self.settings.domain_id
             self.domain_arn = call(self.sm, f"describe domain {d}", "describe_domain", DomainId=d).get("DomainArn", "")
-        return self.domain_arn[: self.domain_arn.index("domain/")] if "domain/" in self.domain_arn else ""
+        return arn_prefix(self.domain_arn)

@@ -36,6 +36,12 @@ def is_shared(space: dict) -> bool:
     return settings.get("SharingType") == "Shared"
 
 
+def arn_prefix(domain_arn: str) -> str:
+    """``arn:aws:sagemaker:<region>:<account>:`` of a DomainArn ("" when it is not one): the
+    prefix of the profile and space ARNs Studio's ownership tags carry."""
+    return domain_arn[: domain_arn.index("domain/")] if "domain/" in domain_arn else ""
+
+
 def epoch(value) -> float:
     if isinstance(value, datetime):
         return value.timestamp()

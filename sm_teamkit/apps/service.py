@@ -22,7 +22,7 @@ from ..errors import Forbidden, NotFound, Unavailable
 from ..refresh import SingleFlight, Snapshot
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, JobTracker, Owner
-from .listing import RUNNING, SharedSpacesApps, SpaceDirectory, own_apps, space_owner
+from .listing import RUNNING, SharedSpacesApps, SpaceDirectory, arn_prefix, own_apps, space_owner
 from .pricing import PriceList, price_source
 from .rows import AppInfo, classify_app, priced_app
 
@@ -177,8 +177,7 @@ class AppsService:
         Studio's ownership tags name profiles and spaces by ARN."""
         d = self.settings.domain_id
         domain = self._describe(("domain", d), lambda: self.sm.describe_domain(DomainId=d))
-        arn = domain.get("DomainArn", "")
-        return arn[: arn.index("domain/")] if "domain/" in arn else ""
+        return arn_prefix(domain.get("DomainArn", ""))
 
     def _failure_reason(self, app: AppInfo) -> str:
         key = (*app.key, app.created_at)
