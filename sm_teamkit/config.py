@@ -344,7 +344,7 @@ class SmTeamkit(Configurable):
         False,
         help=(
             "After each scan, publish the user's total to CloudWatch (namespace "
-            "storage_metric_namespace, metrics StorageBytes and StorageCostUsdPerMonth, "
+            "storage_metric_namespace, metric StorageBytes, "
             "dimensions DomainId, UserProfileName and, in new Studio, SpaceName) for "
             "`sm-teamkit team usage`. Needs cloudwatch:PutMetricData."
         ),

@@ -82,13 +82,13 @@ def seed_demo_environments(home: Path, log_path: Path, running: list) -> None:
             (project / ".demo-done").write_text("")
 
 
-# Teammates' storage totals (bytes, $/month, minutes ago) published to the demo's CloudWatch,
+# Teammates' storage totals (bytes, minutes ago) published to the demo's CloudWatch,
 # so `sm-teamkit team usage` shows a team (the demo user's scans publish newer totals of theirs).
 TEAM_USAGE = (
-    ("alice", "alice-lab", 38_400_000_000, 11.52, 12),
-    ("alice2", "alice2-lab", 2_100_000_000, 0.63, 240),
-    ("bob", "", 9_700_000_000, 2.91, 55),
-    ("demo-user", DEMO_SPACE, 496_000_000, 0.15, 90),
+    ("alice", "alice-lab", 38_400_000_000, 12),
+    ("alice2", "alice2-lab", 2_100_000_000, 240),
+    ("bob", "", 9_700_000_000, 55),
+    ("demo-user", DEMO_SPACE, 496_000_000, 90),
 )
 
 
@@ -109,7 +109,7 @@ def seed_team_usage(emu, now: float | None = None) -> int:
         aws_access_key_id="demo",
         aws_secret_access_key="demo",
     )
-    for profile, space, nbytes, cost, minutes in TEAM_USAGE:
+    for profile, space, nbytes, minutes in TEAM_USAGE:
         who = Identity(
             mode="studio",
             flavor="studio" if space else "classic",
@@ -118,7 +118,7 @@ def seed_team_usage(emu, now: float | None = None) -> int:
             space_name=space,
             region=emu.state.region,
         )
-        report = {"finished_at": now - minutes * 60, "totals": {"allocated_bytes": nbytes, "usd_per_month": cost}}
+        report = {"finished_at": now - minutes * 60, "totals": {"allocated_bytes": nbytes}}
         publish_usage(cloudwatch, who, report)
     return len(TEAM_USAGE)
 

@@ -106,8 +106,8 @@ def cmd_team_usage(args) -> int:
     from .team import team_usage
 
     kit = teamkit()
-    namespace = StorageSettings.from_config(kit.config).metric_namespace
-    answer = team_usage(client("cloudwatch", kit.aws), args.domain, namespace)
+    settings = StorageSettings.from_config(kit.config)
+    answer = team_usage(client("cloudwatch", kit.aws), args.domain, settings.metric_namespace, prices=settings.prices)
     if printed_json(args, answer):
         return 0
     if not answer["users"]:

@@ -1,10 +1,12 @@
 """Team view over CloudWatch: each server publishes its user's storage total after a scan;
 ``sm-teamkit team usage --domain D`` reads everyone's latest total.
 
-Namespace ``SmTeamkit/Storage`` (configurable), metrics ``StorageBytes`` (allocated bytes of
-every scanned root, as ``du`` counts them) and ``StorageCostUsdPerMonth``; dimensions
-``DomainId`` + ``UserProfileName`` (Studio Classic) or ``DomainId`` + ``UserProfileName`` +
-``SpaceName`` (new Studio: the space's owner and the space)."""
+Namespace ``SmTeamkit/Storage`` (configurable), one metric ``StorageBytes`` (allocated bytes of
+every scanned root, as ``du`` counts them); dimensions ``DomainId`` + ``UserProfileName`` (Studio
+Classic) or ``DomainId`` + ``UserProfileName`` + ``SpaceName`` (new Studio: the space's owner and
+the space). One series per user, so one GetMetricData call reads 500 users; the reader prices each
+total at the list price of where that user's home lives (EFS in Classic, the space's EBS volume in
+new Studio), with the same ``storage_prices`` overrides as the servers."""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from datetime import datetime, timedelta, timezone
 
 from ..aws import aws_error, pages
 from ..errors import BadRequest, Unavailable
+from .prices import monthly_cost, usd_per_gb_month
 
 NAMESPACE = "SmTeamkit/Storage"
 METRIC_BYTES = "StorageBytes"
-METRIC_COST = "StorageCostUsdPerMonth"
 # One-minute buckets: CloudWatch keeps standard-resolution points at this grain for 15 days, so
 # the newest bucket holds the newest point and its start is at most a minute before it.
 PERIOD_SECONDS = 60
@@ -47,7 +49,7 @@ def dimensions(identity) -> list[dict]:
 
 
 def publish_usage(cloudwatch, identity, report: dict, namespace: str = NAMESPACE) -> dict:
-    """Put the report's total (and its $/month when known) as custom metrics; returns what was sent."""
+    """Put the report's total as a custom metric; returns what was sent."""
     dims = dimensions(identity)
     stamp = datetime.fromtimestamp(report.get("finished_at") or time.time(), tz=timezone.utc)
     data = [
@@ -59,11 +61,6 @@ def publish_usage(cloudwatch, identity, report: dict, namespace: str = NAMESPACE
             "Unit": "Bytes",
         }
     ]
-    cost = report["totals"].get("usd_per_month")
-    if cost is not None:
-        data.append(
-            {"MetricName": METRIC_COST, "Dimensions": dims, "Timestamp": stamp, "Value": float(cost), "Unit": "None"}
-        )
     try:
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
     except Exception as exc:
@@ -72,7 +69,6 @@ def publish_usage(cloudwatch, identity, report: dict, namespace: str = NAMESPACE
         "namespace": namespace,
         "dimensions": dims,
         "bytes": data[0]["Value"],
-        "usd_per_month": cost,
         "published_at": stamp.timestamp(),
     }
 
@@ -91,9 +87,22 @@ def _list_metrics(cloudwatch, namespace: str, domain_id: str) -> list[dict]:
     return list(metrics.values())
 
 
-def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: float | None = None) -> dict:
+def home_storage(dims: dict[str, str]) -> str:
+    """Where the home behind a series lives: a space's EBS volume in new Studio (the series names
+    the space), the domain's EFS in Studio Classic."""
+    return "ebs" if dims.get("SpaceName") else "efs"
+
+
+def team_usage(
+    cloudwatch,
+    domain_id: str,
+    namespace: str = NAMESPACE,
+    now: float | None = None,
+    prices: dict[str, float] | None = None,
+) -> dict:
     """Every user's latest published total in ``domain_id``, largest first, with its age (to the
-    minute: the start of the one-minute bucket that holds the newest point)."""
+    minute: the start of the one-minute bucket that holds the newest point) and its $/month at the
+    home's list price (``prices`` overrides the shipped table, as ``storage_prices`` does)."""
     if not domain_id or not domain_id.strip():
         raise BadRequest("Name the domain: --domain d-xxxxxxxxxxxx.", code="storage_team_no_domain")
     now = time.time() if now is None else now
@@ -106,18 +115,14 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
         metrics = _list_metrics(cloudwatch, namespace, domain_id)
         queries = []
         for i, metric in enumerate(metrics):
-            for prefix, name in (("b", METRIC_BYTES), ("c", METRIC_COST)):
-                queries.append(
-                    {
-                        "Id": f"{prefix}{i}",
-                        "MetricStat": {
-                            "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": metric["Dimensions"]},
-                            "Period": PERIOD_SECONDS,
-                            "Stat": STAT,
-                        },
-                        "ReturnData": True,
-                    }
-                )
+            series = {"Namespace": namespace, "MetricName": METRIC_BYTES, "Dimensions": metric["Dimensions"]}
+            queries.append(
+                {
+                    "Id": f"b{i}",
+                    "MetricStat": {"Metric": series, "Period": PERIOD_SECONDS, "Stat": STAT},
+                    "ReturnData": True,
+                }
+            )
         results: dict[str, dict] = {}
         for at in range(0, len(queries), _QUERIES_PER_CALL):
             for item in pages(
@@ -140,13 +145,14 @@ def team_usage(cloudwatch, domain_id: str, namespace: str = NAMESPACE, now: floa
         latest = _latest(results.get(f"b{i}"))
         if latest is None:
             continue  # nothing published within the lookback window
-        cost = _latest(results.get(f"c{i}"))
+        storage = home_storage(dims)
         users.append(
             {
                 "user_profile_name": dims.get("UserProfileName", ""),
                 "space_name": dims.get("SpaceName", ""),
                 "bytes": int(latest[1]),
-                "usd_per_month": None if cost is None else round(cost[1], 4),
+                "storage": storage,
+                "usd_per_month": monthly_cost(int(latest[1]), usd_per_gb_month(storage, prices)),
                 # The bucket's start: the point is at most PERIOD_SECONDS newer than this.
                 "published_at": latest[0],
                 "age_seconds": round(max(0.0, now - latest[0]), 1),

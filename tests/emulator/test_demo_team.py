@@ -28,4 +28,4 @@ def test_team_usage_against_the_demo_shows_the_team_largest_first(demo_emulator,
     assert users[0]["bytes"] == 38_400_000_000 and users[0]["space_name"] == "alice-lab"
     assert main(["team", "usage", "--domain", DEMO_DOMAIN]) == 0
     table = capsys.readouterr().out
-    assert "alice2" in table and "bob" in table and "$11.52" in table
+    assert "alice2" in table and "bob" in table and "$5.01" in table and "$2.71" in table
