@@ -26,7 +26,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
-from . import apps_ops, config_ops, jobs_ops, moto_view, presign_ops, studio_ops, tagging_ops
+from . import apps_ops, config_ops, jobs_ops, moto_view, presign_ops, pricing_ops, studio_ops, tagging_ops
 from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
 from .errors import ApiError
 from .faults import FaultInjector
@@ -83,6 +83,9 @@ SERVICES = {
         validation_code="InvalidParameterException",
         throttle_code="ThrottledException",
     ),
+    pricing_ops.TARGET_PREFIX: JsonService(
+        "pricing", "pricing", pricing_ops.OPERATIONS, {}, validation_code="InvalidParameterException"
+    ),
 }
 OPERATIONS: dict[str, Handler] = dict(SERVICES["SageMaker"].operations)
 CONTROL_PREFIX = "/_emulator/"
@@ -117,6 +120,11 @@ class Emulator:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._moto: Any = None
+
+    @property
+    def prices(self) -> pricing_ops.PriceCatalogue:
+        """The Price List's catalogue that GetProducts answers from (tests set figures)."""
+        return pricing_ops.catalogue_for(self._state)
 
     # Lifecycle ----------------------------------------------------------------
 
