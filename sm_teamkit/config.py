@@ -124,6 +124,23 @@ class SmTeamkit(Configurable):
             "the shipped pricing table for the current region."
         ),
     ).tag(config=True)
+    prices_refresh_hours = Float(
+        24.0,
+        help=(
+            "Hours between two readings of AWS's Price List (pricing:GetProducts, AmazonSageMaker, "
+            "a few calls per region in the background, never inside a request). The answer is "
+            "kept on disk with its publication date. 0: never ask the Price List (S3 table, "
+            "then the shipped table)."
+        ),
+    ).tag(config=True)
+    prices_s3_uri = Unicode(
+        "",
+        help=(
+            "s3://bucket/key of a price table (the format `sm-teamkit prices export` writes) "
+            "read where the Price List cannot be reached (VPC-only domains), before the "
+            "shipped table. Empty: none."
+        ),
+    ).tag(config=True)
     nudge_hours = Dict(
         value_trait=Float(),
         default_value={"ml.g*": 8.0, "ml.p*": 8.0, "*": 24.0},
