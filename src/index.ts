@@ -10,6 +10,8 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
+import { IStatusBar } from '@jupyterlab/statusbar';
 
 import { TeamkitApi } from './api';
 import { teamkitIcon } from './icon';
@@ -17,10 +19,14 @@ import { watchKernelspecs } from './kernelspecs';
 import { ITeamkitModel, TeamkitModel } from './model';
 import { watchNudges } from './nudges';
 import { PANEL_ID, TeamkitPanel } from './panel/Panel';
+import { SectionLayout } from './panel/Section';
+import { RunningStatusItem } from './statusItem';
 
 /** The model plugin's id is also the settings' (schema/model.json). */
 const MODEL_PLUGIN_ID = 'sm-teamkit:model';
 const PANEL_PLUGIN_ID = 'sm-teamkit:panel';
+/** Shows the panel, expanded and scrolled to one section (args: `{ section: 'apps' }`). */
+const SHOW_SECTION = 'sm-teamkit:show-section';
 
 /** The one model and its settings; activated when a plugin below requires it. */
 const modelPlugin: JupyterFrontEndPlugin<TeamkitModel> = {
@@ -66,19 +72,61 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     'SageMaker Studio team kit: apps and cost, storage, kernels, MLflow and Spark UIs.',
   autoStart: true,
   requires: [ITeamkitModel],
-  optional: [ILayoutRestorer],
+  optional: [ILayoutRestorer, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     model: TeamkitModel,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    state: IStateDB | null
   ) => {
-    const panel = new TeamkitPanel(model);
+    // Which sections are collapsed is UI state: kept in the state database, not a setting.
+    const panel = new TeamkitPanel(model, new SectionLayout(state));
     panel.title.icon = teamkitIcon;
     panel.title.caption = 'SageMaker Team Kit';
     app.shell.add(panel, 'left', { rank: 600 });
     if (restorer) {
       restorer.add(panel, 'sm-teamkit-panel');
     }
+    app.commands.addCommand(SHOW_SECTION, {
+      label: 'Show SageMaker Team Kit Section',
+      caption:
+        'Open the SageMaker Team Kit panel at a section (apps by default).',
+      execute: async args => {
+        app.shell.activateById(PANEL_ID);
+        await panel.reveal((args.section as string) || 'apps');
+      }
+    });
+  }
+};
+
+/** The status bar's "3 running · $5.64/h", marked when an app is past its limit. */
+const statusItemPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'sm-teamkit:status-item',
+  description:
+    'Shows in the status bar what you have running in Studio and its $/h; a click opens the panel at its apps.',
+  autoStart: true,
+  requires: [ITeamkitModel],
+  optional: [IStatusBar],
+  activate: (
+    app: JupyterFrontEnd,
+    model: TeamkitModel,
+    statusBar: IStatusBar | null
+  ) => {
+    if (!statusBar) {
+      return; // a JupyterLab without a status bar: the panel still says it all
+    }
+    model.keepFresh('apps');
+    const item = new RunningStatusItem(model, () => {
+      if (app.commands.hasCommand(SHOW_SECTION)) {
+        void app.commands.execute(SHOW_SECTION, { section: 'apps' });
+      }
+    });
+    statusBar.registerStatusItem('sm-teamkit:running', {
+      item,
+      align: 'left',
+      rank: 50,
+      isActive: () => true
+    });
   }
 };
 
@@ -114,4 +162,10 @@ const launcherRefreshPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [modelPlugin, panelPlugin, nudgesPlugin, launcherRefreshPlugin];
+export default [
+  modelPlugin,
+  panelPlugin,
+  statusItemPlugin,
+  nudgesPlugin,
+  launcherRefreshPlugin
+];

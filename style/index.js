@@ -3,3 +3,4 @@ import './apps.css';
 import './storage.css';
 import './proxies.css';
 import './kernels.css';
+import './statusbar.css';

@@ -8,6 +8,7 @@ import { ErrorNote } from './common';
 import { IdentitySection } from './IdentitySection';
 import { KernelsSection } from './KernelsSection';
 import { ProxiesSection } from './ProxiesSection';
+import { SectionLayout, SectionLayoutContext } from './Section';
 import { StorageSection } from './StorageSection';
 
 const SECTIONS: Record<
@@ -43,10 +44,24 @@ export const PANEL_ID = 'sm-teamkit-panel';
 
 /** The sidebar panel: the identity on top, then one section per capability. */
 export class TeamkitPanel extends ReactWidget {
-  constructor(readonly model: TeamkitModel) {
+  constructor(
+    readonly model: TeamkitModel,
+    readonly sectionLayout: SectionLayout = new SectionLayout()
+  ) {
     super();
     this.id = PANEL_ID;
     this.addClass('jp-smtk-panel');
+  }
+
+  /** Expand a section and scroll it into view (the panel must be shown first). */
+  async reveal(section: string): Promise<void> {
+    await this.sectionLayout.restored;
+    this.sectionLayout.setCollapsed(section, false);
+    // The expanded body renders on the next frame.
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    this.node
+      .querySelector(`[data-section="${section}"]`)
+      ?.scrollIntoView({ block: 'start' });
   }
 
   // The model fetches every section only while the panel shows (see model.ts).
@@ -72,9 +87,11 @@ export class TeamkitPanel extends ReactWidget {
 
   render(): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => <PanelBody model={this.model} />}
-      </UseSignal>
+      <SectionLayoutContext.Provider value={this.sectionLayout}>
+        <UseSignal signal={this.model.changed}>
+          {() => <PanelBody model={this.model} />}
+        </UseSignal>
+      </SectionLayoutContext.Provider>
     );
   }
 }

@@ -4,22 +4,8 @@ import * as React from 'react';
 
 import { ApiError } from '../api';
 
-export function Section(props: {
-  title: string;
-  id: string;
-  actions?: React.ReactNode;
-  children?: React.ReactNode;
-}): JSX.Element {
-  return (
-    <section className="jp-smtk-section" data-section={props.id}>
-      <header className="jp-smtk-section-header">
-        <h3>{props.title}</h3>
-        <div className="jp-smtk-section-actions">{props.actions}</div>
-      </header>
-      <div className="jp-smtk-section-body">{props.children}</div>
-    </section>
-  );
-}
+/** The collapsible section (src/panel/Section.tsx), here too for the sections' imports. */
+export { Section } from './Section';
 
 export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
   if (!props.error) {
