@@ -27,11 +27,13 @@ def _load_jupyter_server_extension(server_app):
     """Build the kit from config, register the REST routes and start background work."""
     from .context import Teamkit
     from .proxies.spark import keep_spark_on_loopback
+    from .proxies.webapps import keep_tensorboard_in_proxy
     from .routes import setup_routes
 
     teamkit = Teamkit.from_server_app(server_app)
     setup_routes(server_app.web_app, teamkit)
     keep_spark_on_loopback()  # kernels inherit the server's environment
+    keep_tensorboard_in_proxy(server_app.base_url)  # %tensorboard frames <base>proxy/<port>/
     server_app.log.info("sm_teamkit %s loaded (%s)", version(), teamkit.describe())
 
 

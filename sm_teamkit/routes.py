@@ -206,9 +206,12 @@ class ProxiesHandler(TeamkitHandler):
     @authorized
     async def get(self):
         """Never waits on AWS: the managed list is the latest one (refreshed on the AWS pool)."""
+        from .proxies.webapps import kernel_ports
+
         proxies = self.teamkit.proxies
         managed = await proxies.managed_latest(self.teamkit.aws_pool)
-        self.write_json(await self.call(proxies.overview, managed.to_json()))
+        kernels = kernel_ports(self.kernel_manager)  # read on the loop: the manager's own state
+        self.write_json(await self.call(proxies.overview, managed.to_json(), self.base_url, kernels))
 
 
 class ManagedMlflowUrlHandler(TeamkitHandler):

@@ -244,8 +244,30 @@ export interface ISparkUi {
   link: string;
 }
 
+/** A loopback port the user's own processes listen on; `link` is a path under the base URL. */
+export interface IWebApp {
+  port: number;
+  /** The well-known app ('Streamlit', 'TensorBoard', ...), else the executable's name. */
+  app: string;
+  command: string;
+  pid: number;
+  link: string;
+  /** What the app needs to be served at `link` ('' nothing). */
+  flag: string;
+  /** Its command line lacks that flag: restart it with the flag. */
+  flag_missing: boolean;
+}
+
+/** How to start a well-known app so the proxy serves it (`<port>`: its port). */
+export interface IWebAppFlag {
+  app: string;
+  link: string;
+  flag: string;
+}
+
 export interface IProxies {
   mlflow: ILocalMlflow;
+  webapps: { apps: IWebApp[]; starting: IWebAppFlag[] };
   managed: {
     available: boolean;
     reason: string;

@@ -1,4 +1,5 @@
-"""What ``GET /sm-teamkit/proxies`` returns: local MLflow, managed MLflow, live Spark UIs."""
+"""What ``GET /sm-teamkit/proxies`` returns: local MLflow, managed MLflow, live Spark UIs and
+the user's other web apps."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from ..config_fields import FromConfig, trait
 from ..errors import Unavailable
 from ..studio.identity import Identity
 from .managed import ManagedListing, ManagedMlflow
-from .mlflow import MlflowSettings, local_mlflow_status
+from .mlflow import MlflowSettings, find_mlflow_port, launched_port, local_mlflow_status
 from .spark import SparkSettings, SparkUiDiscovery
+from .webapps import WebAppsDiscovery
 
 HISTORY_ROUTE = "sparkhistory"
 # The proxies overview waits for the first managed list only this long after its call began
@@ -48,6 +50,7 @@ class ProxiesService:
         self._identity = identity
         self.managed = ManagedMlflow(aws, settings.managed_refresh_seconds, ready=self._studio_only)
         self.spark = SparkUiDiscovery(settings.spark)
+        self.webapps = WebAppsDiscovery()
 
     @classmethod
     def from_config(cls, config, aws: Callable[[], AwsSettings], identity: Callable[[], Identity]) -> ProxiesService:
@@ -74,15 +77,19 @@ class ProxiesService:
             return {"configured": False, "link": "", "host": ""}
         return {"configured": True, "link": f"{HISTORY_ROUTE}/", "host": urlsplit(url).netloc}
 
-    def overview(self, managed: dict | None = None) -> dict:
+    def overview(self, managed: dict | None = None, base_url: str = "/", kernel_ports: set[int] = frozenset()) -> dict:
         """Everything the panel lists, each with a link relative to the Jupyter base URL.
         ``managed``: the managed listing as JSON when the caller has it (the server gets it
-        off the AWS threads); else it is asked for here."""
+        off the AWS threads); else it is asked for here. ``base_url`` fills the web apps'
+        flags; ``kernel_ports``: the running kernels' ZMQ ports, not listed as web apps."""
+        spark_uis = self.spark.discover()
+        mlflow_ports = {launched_port(), find_mlflow_port(self.settings.mlflow)} - {0}
         return {
             "mlflow": asdict(local_mlflow_status(self.settings.mlflow)),
             "managed": self.managed_listing().to_json() if managed is None else managed,
+            "webapps": self.webapps.overview(base_url, kernel_ports, mlflow_ports | {ui.port for ui in spark_uis}),
             "spark": {
-                "uis": [asdict(ui) for ui in self.spark.discover()],
+                "uis": [asdict(ui) for ui in spark_uis],
                 "ports": [
                     self.settings.spark.first_port,
                     self.settings.spark.first_port + self.settings.spark.port_count - 1,

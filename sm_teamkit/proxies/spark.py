@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -140,15 +140,22 @@ class SocketTable:
     ports_by_uid: dict[int, frozenset[int]]
     taken: float  # clock time the reading began
     readable: bool = True
+    # The same sockets in full (port, address, inode) for the panel's web apps list.
+    sockets_by_uid: dict[int, tuple[ListeningSocket, ...]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, paths: tuple[str, ...], taken: float) -> SocketTable:
         sockets = listening_sockets(paths)
-        by_uid: dict[int, set[int]] = {}
+        by_uid: dict[int, list[ListeningSocket]] = {}
         for s in sockets or ():
             if reachable_from_loopback(s.address):
-                by_uid.setdefault(s.uid, set()).add(s.port)
-        return cls({uid: frozenset(ports) for uid, ports in by_uid.items()}, taken, sockets is not None)
+                by_uid.setdefault(s.uid, []).append(s)
+        return cls(
+            {uid: frozenset(s.port for s in found) for uid, found in by_uid.items()},
+            taken,
+            sockets is not None,
+            {uid: tuple(found) for uid, found in by_uid.items()},
+        )
 
     def listens(self, port: int, uid: int) -> bool:
         """Does ``uid`` listen on ``port`` reachable from loopback? True without /proc (no way

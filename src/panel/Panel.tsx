@@ -10,6 +10,7 @@ import { KernelsSection } from './KernelsSection';
 import { ProxiesSection } from './ProxiesSection';
 import { SectionLayout, SectionLayoutContext } from './Section';
 import { StorageSection } from './StorageSection';
+import { WebAppsSection } from './WebAppsSection';
 
 const SECTIONS: Record<
   Exclude<SectionName, 'status'>,
@@ -35,6 +36,7 @@ function PanelBody(props: { model: TeamkitModel }): JSX.Element {
         const Component = SECTIONS[name];
         return <Component key={name} model={model} />;
       })}
+      {model.sections.includes('proxies') && <WebAppsSection model={model} />}
     </div>
   );
 }
