@@ -34,6 +34,7 @@ def _load_jupyter_server_extension(server_app):
     setup_routes(server_app.web_app, teamkit)
     keep_spark_on_loopback()  # kernels inherit the server's environment
     keep_tensorboard_in_proxy(server_app.base_url)  # %tensorboard frames <base>proxy/<port>/
+    server_app.io_loop.add_callback(teamkit.culler.start)  # the team's idle policy, on the loop
     server_app.log.info("sm_teamkit %s loaded (%s)", version(), teamkit.describe())
 
 

@@ -194,6 +194,40 @@ class SmTeamkit(Configurable):
         60.0,
         help="Seconds between two writes of idle_activity_file while a job runs.",
     ).tag(config=True)
+    # --- Team idle policy: kernels and terminals (Jupyter's own culling) ---------------------
+    idle_kernel_minutes = Float(
+        0.0,
+        help=(
+            "Minutes after which a kernel with no execution and no client activity is shut down "
+            "by the server's own kernel manager (MappingKernelManager culling, connected or not; "
+            "busy kernels are kept). Culled kernels stop counting as activity, so Studio's idle "
+            "shutdown can stop the app. Default 0: off. Also a key of the lifecycle settings file."
+        ),
+    ).tag(config=True)
+    idle_terminal_minutes = Float(
+        0.0,
+        help=(
+            "Minutes after which a terminal with no input or output is closed "
+            "(jupyter_server_terminals' TerminalManager culling). Default 0: off. Also a key of "
+            "the lifecycle settings file."
+        ),
+    ).tag(config=True)
+    idle_cull_busy_after_hours = Float(
+        0.0,
+        help=(
+            "Hours after which a kernel that has been busy (executing) the whole time is shut "
+            "down anyway: a hard cap for runaway loops. Default 0: busy kernels are never shut "
+            "down. Also a key of the lifecycle settings file."
+        ),
+    ).tag(config=True)
+    idle_warning_minutes = Float(
+        5.0,
+        help=(
+            "Minutes before a kernel or terminal is shut down by the idle policy that JupyterLab "
+            "shows one notification with the time left and a Keep button (at most half of the "
+            "timeout)."
+        ),
+    ).tag(config=True)
     track_jobs = Bool(
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user.",

@@ -42,13 +42,20 @@ class Teamkit:
         # AWS calls get threads of their own: a hung endpoint must not starve other routes.
         self.aws_pool = ThreadPoolExecutor(max(1, self.aws_base.threads), thread_name_prefix="sm-teamkit-aws")
         self.activity = None  # a ServerActivity once running in a Jupyter server
+        self.culler = None  # an IdleCuller (the team's idle policy) once running in a Jupyter server
 
     @classmethod
     def from_server_app(cls, server_app) -> Teamkit:
+        from .apps.culling import CullSettings, IdleCuller
         from .studio.activity import ServerActivity
 
         teamkit = cls(SmTeamkit(parent=server_app))
         teamkit.activity = ServerActivity(server_app, teamkit.kernels.settings.activity_file)
+        teamkit.culler = IdleCuller(
+            CullSettings.from_config(teamkit.config),
+            getattr(server_app, "kernel_manager", None),
+            lambda: server_app.web_app.settings.get("terminal_manager"),
+        )
         teamkit.start()
         return teamkit
 
@@ -100,6 +107,8 @@ class Teamkit:
         self.proxies.managed.refresh.prefetch(self.aws_pool)
 
     def stop(self) -> None:
+        if self.culler is not None:
+            self.culler.stop()
         for name in ("kernels", "storage", "proxies"):
             service = self.__dict__.get(name)  # only the ones built
             if service is not None and hasattr(service, "close"):

@@ -52,6 +52,15 @@ class TeamkitHandler(APIHandler):
         await self.identity()
         return await self.call(self.teamkit.apps)  # quick once the identity is known
 
+    def idle_report(self) -> dict:
+        """The team's idle policy, what it shuts down soon and this server's last activity as
+        Studio's idle shutdown sees it. On the event loop (the managers are not thread-safe)."""
+        teamkit = self.teamkit
+        out = teamkit.culler.report() if teamkit.culler is not None else {"policy": {"enabled": False}, "culling": []}
+        if teamkit.activity is not None:
+            out["activity"] = teamkit.activity.snapshot()
+        return out
+
     def json_body(self) -> dict:
         if not self.request.body:
             return {}
@@ -105,7 +114,21 @@ class StatusHandler(TeamkitHandler):
     @authorized
     async def get(self):
         await self.identity()
-        self.write_json(await self.call(self.teamkit.status))
+        status = await self.call(self.teamkit.status)
+        status["idle_policy"] = self.idle_report()
+        self.write_json(status)
+
+
+class IdleKeepHandler(TeamkitHandler):
+    """POST idle/keep {"kind": "kernel"|"terminal", "id": ...}: the user's Keep, as activity."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        body = self.json_body()
+        if self.teamkit.culler is None:
+            raise NotFound("No idle policy runs in this server.")
+        self.write_json(self.teamkit.culler.keep(str(body.get("kind", "")), str(body.get("id", ""))))
 
 
 # --- running apps and cost ---------------------------------------------------------------
@@ -117,7 +140,9 @@ class AppsHandler(TeamkitHandler):
         # The last good list at once while a due refresh runs (one, on the AWS threads); only
         # the first answer waits for SageMaker.
         snapshot = await apps.refresh.latest(self.teamkit.aws_pool, APPS_FIRST_WAIT_SECONDS)
-        self.write_json(await self.call(apps.report, snapshot))
+        report = await self.call(apps.report, snapshot)
+        report["idle_policy"] = self.idle_report()  # the nudges' notifications read it here
+        self.write_json(report)
 
 
 class AppHandler(TeamkitHandler):
@@ -227,6 +252,7 @@ class ManagedMlflowUrlHandler(TeamkitHandler):
 
 ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"status", StatusHandler),
+    (r"idle/keep", IdleKeepHandler),
     (r"proxies", ProxiesHandler),
     (r"proxies/managed/([A-Za-z0-9-]{1,256})/url", ManagedMlflowUrlHandler),
     (r"kernels", KernelsHandler),
