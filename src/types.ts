@@ -292,7 +292,7 @@ export interface IPresignedUrl {
 export type KernelEnvStatus =
   'ready' | 'needs_ipykernel' | 'broken' | 'creating';
 export type KernelAction = 'repair' | 'install-ipykernel' | 'rebuild';
-export type KernelTool = 'pipenv' | 'uv' | 'conda' | 'venv';
+export type KernelTool = 'pipenv' | 'uv' | 'conda' | 'venv' | 'poetry';
 
 export interface IEnvironment {
   id: string;

@@ -1,4 +1,4 @@
-"""pipenv, uv and conda environments on persistent storage as Jupyter kernels: discovery (files only),
+"""pipenv, uv, Poetry and conda environments on persistent storage as Jupyter kernels: discovery (files only),
 kernelspec sync, a cheap watch, and background repair jobs."""
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 
 ``$WORKON_HOME`` (pipenv's ``<project>-<hash>`` folders with a ``.project`` file), in-project
 ``.venv`` folders under the project roots (depth-limited), extra roots whose children are
-environments, and conda's ``envs_dirs`` (``kinds.py``). An environment that changed in the
+environments, conda's ``envs_dirs`` (``kinds.py``) and Poetry's ``virtualenvs.path``, each
+matched to its project under the project roots (``poetry.py``). An environment that changed in the
 last seconds or whose creator still runs is "being created" and offers no action
 (``creating.py``)."""
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import poetry
 from .creating import mark_creating
 from .environment import PARKED_MARKER, Environment, inspect_env
 from .settings import KernelsSettings
@@ -37,14 +39,17 @@ def _is_dir_or_link(entry: os.DirEntry) -> bool:
         return False
 
 
-def project_venvs(root: str | Path, depth: int) -> list[tuple[str, str]]:
+def project_venvs(root: str | Path, depth: int, pyprojects: list[str] | None = None) -> list[tuple[str, str]]:
     """``(env path, project path)`` for every ``<project>/.venv`` under ``root``, looking at
-    most ``depth`` folders down; hidden folders and symlinked folders are not descended."""
+    most ``depth`` folders down; hidden folders and symlinked folders are not descended.
+    With ``pyprojects``, the folders holding a ``pyproject.toml`` are added to it too."""
     found: list[tuple[str, str]] = []
     level = [str(root)]
     for current_depth in range(depth + 1):
         next_level: list[str] = []
         for folder in level:
+            if pyprojects is not None and os.path.isfile(os.path.join(folder, "pyproject.toml")):
+                pyprojects.append(folder)
             venv = os.path.join(folder, ".venv")
             if os.path.isfile(venv):
                 target = _venv_file_target(venv)
@@ -98,13 +103,20 @@ def candidate_paths(settings: KernelsSettings) -> list[tuple[str, str, str]]:
     for root in settings.resolved_extra_roots():
         for child in _children(root):
             add(child, "extra")
+    # Poetry's envs name no project: match them to the pyproject.toml folders the walk sees.
+    poetry_envs = _children(poetry.virtualenvs_dir())
+    pyprojects: list[str] | None = [] if poetry_envs else None
     for root in settings.resolved_project_roots():
-        for venv, project in project_venvs(root, settings.project_depth):
+        for venv, project in project_venvs(root, settings.project_depth, pyprojects):
             if not venv.startswith(workon + os.sep):
                 add(venv, "project", project)
     for root in settings.resolved_conda_envs_dirs():
         for child in _children(root):
             add(child, "conda")
+    if poetry_envs:
+        projects = poetry.match_projects([os.path.basename(p) for p in poetry_envs], pyprojects or [])
+        for path in poetry_envs:
+            add(path, "poetry", projects.get(os.path.basename(path), ""))
     return out
 
 

@@ -24,6 +24,7 @@ CREATING = "creating"
 STATUSES = (READY, NEEDS_IPYKERNEL, BROKEN, CREATING)
 
 _PIPENV_HASH_SUFFIX = re.compile(r"-[A-Za-z0-9_]{8}$")
+_POETRY_HASH_SUFFIX = re.compile(r"-[A-Za-z0-9_-]{8}-py\d+\.\d+$")
 # Folders the repair job parks a broken environment in while it recreates it.
 PARKED_MARKER = ".sm-teamkit-parked"
 
@@ -35,7 +36,7 @@ class Environment:
 
     id: str  # also the kernelspec name: stable, safe, unique per path
     path: str
-    source: str  # workon_home | project | extra | conda
+    source: str  # workon_home | project | extra | conda | poetry
     project_name: str
     project_path: str = ""
     python_version: str = ""
@@ -49,7 +50,7 @@ class Environment:
     display_name: str = ""
     actions: list[str] = field(default_factory=list)
     registered: bool = False
-    tool: str = kinds.PIPENV  # pipenv | uv | conda | venv
+    tool: str = kinds.PIPENV  # pipenv | uv | conda | venv | poetry
     base_managed_by: str = ""  # uv | pyenv | "" (who installed the base interpreter)
     made_for: str = ""  # "3.11" when the env's minor version is not the image's (or its base is gone)
     lock: str = ""  # what a rebuild installs from: Pipfile.lock | uv.lock | conda-meta | ""
@@ -151,13 +152,14 @@ def inspect_env(
         return _finish(inspect_conda(path, source), image_version)
     problems: list[str] = []
     project_problem = ""
-    if source != "project" and not project_path:
+    if source not in ("project", "poetry") and not project_path:
         project_path, project_problem = _read_project_file(path)
     if project_path:
         project_name = os.path.basename(project_path.rstrip(os.sep)) or project_path
     else:
         base = os.path.basename(path)
-        project_name = _PIPENV_HASH_SUFFIX.sub("", base) or base
+        suffix = _POETRY_HASH_SUFFIX if source == "poetry" else _PIPENV_HASH_SUFFIX
+        project_name = suffix.sub("", base) or base
     env = Environment(
         id=kernel_name(path, project_name),
         path=path,
@@ -167,6 +169,11 @@ def inspect_env(
     )
     if project_problem and source == "workon_home":
         problems.append(project_problem)
+    if source == "poetry" and not project_path:
+        problems.append(
+            "Its Poetry project was not found under the project roots (kernels_project_roots, "
+            "kernels_project_depth levels down): it cannot be repaired from here."
+        )
 
     if os.path.islink(path) and not os.path.exists(path):
         target = os.path.realpath(path)
@@ -272,6 +279,10 @@ def _finish(env: Environment, image_version: str = "") -> Environment:
     if env.status == NEEDS_IPYKERNEL:
         env.actions = ["install-ipykernel"]
     elif env.status == BROKEN:
+        if env.tool == kinds.POETRY:
+            if env.project_path and os.path.isfile(os.path.join(env.project_path, "pyproject.toml")):
+                env.actions = ["repair"]  # poetry install: for this image's Python, whatever the old one
+            return env
         if env.has_pipfile or (env.lock == "uv.lock" and not other_minor):
             env.actions = ["repair"]
         elif env.project_path and not env.lock:

@@ -1,5 +1,6 @@
 """Which tool made an environment, read from files only: conda (a ``conda-meta/`` folder),
-uv (``uv = ...`` in ``pyvenv.cfg``), pipenv (WORKON_HOME, or a project with a Pipfile), or a
+uv (``uv = ...`` in ``pyvenv.cfg``), pipenv (WORKON_HOME, or a project with a Pipfile), Poetry
+(its ``virtualenvs.path``, or a project with a poetry.lock or a Poetry pyproject.toml), or a
 plain venv; where conda keeps its environments (``envs_dirs`` of the user's ``.condarc``);
 and whether a base interpreter is one uv manages."""
 
@@ -8,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 
-PIPENV, UV, CONDA, VENV = "pipenv", "uv", "conda", "venv"
+from . import poetry
+
+PIPENV, UV, CONDA, VENV, POETRY = "pipenv", "uv", "conda", "venv", "poetry"
 DEFAULT_CONDA_ENVS = "~/.conda/envs"
 _CONDA_PYTHON = re.compile(r"^python-(\d+\.\d+(?:\.\d+)?)-[^-]+\.json$")
 
@@ -114,7 +117,9 @@ def base_managed_by(base_interpreter: str) -> str:
 
 
 def venv_tool(cfg: dict[str, str], source: str, project_path: str) -> str:
-    """pipenv, uv or a plain venv, from pyvenv.cfg and where the env was found."""
+    """pipenv, uv, Poetry or a plain venv, from pyvenv.cfg and where the env was found."""
+    if source == "poetry":
+        return POETRY
     if "uv" in cfg:
         return UV
     if source == "workon_home":
@@ -123,4 +128,6 @@ def venv_tool(cfg: dict[str, str], source: str, project_path: str) -> str:
         return PIPENV
     if project_path and os.path.isfile(os.path.join(project_path, "uv.lock")):
         return UV
+    if project_path and poetry.is_poetry_project(project_path):
+        return POETRY
     return PIPENV if source == "project" else VENV

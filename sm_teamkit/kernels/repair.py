@@ -4,7 +4,7 @@
 (a conda env's own pip). ``repair``: an environment whose base Python is gone is parked aside,
 recreated from its Pipfile with pipenv (``PIPENV_IGNORE_VIRTUALENVS=1``, in the project
 folder; pipenv is bootstrapped into a tools venv when the image lacks it) or with ``uv sync``
-for a uv project, and the parked copy is dropped only once the new one works; on failure the
+for a uv project, or with ``poetry install`` for a Poetry one, and the parked copy is dropped only once the new one works; on failure the
 old one is put back. ``rebuild`` (``rebuild.py``): the same packages for this image's Python.
 Every action returns its ``outcome``: one line saying what the environment is now."""
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import urllib.error
@@ -91,9 +92,8 @@ def install_ipykernel(job: Job, env: Environment, settings: KernelsSettings) -> 
 
 
 def _inspect_again(env: Environment, settings: KernelsSettings, path: str | Path = "") -> Environment:
-    return inspect_env(
-        Path(path or env.path), env.source, env.project_path if env.source == "project" else "", settings.image_version
-    )
+    project = env.project_path if env.source in ("project", "poetry") else ""
+    return inspect_env(Path(path or env.path), env.source, project, settings.image_version)
 
 
 def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
@@ -103,6 +103,8 @@ def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
     pipfile = Path(env.project_path) / "Pipfile"
     if tool == "uv":
         return _recreate_with_uv(job, env, settings)
+    if tool == "poetry":
+        return _recreate_with_poetry(job, env, settings)
     if not env.project_path or not pipfile.is_file():
         raise JobFailed(f"No Pipfile at {pipfile}: the environment cannot be recreated automatically.")
     for url in index_urls_from_pipfile(pipfile):
@@ -204,6 +206,55 @@ def _recreate_with_uv(job: Job, env: Environment, settings: KernelsSettings) -> 
     if not after.has_ipykernel:
         return "Recreated with uv, but it still needs ipykernel (not in the project's dependencies)."
     return "Recreated with uv: it is a kernel again."
+
+
+def _recreate_with_poetry(job: Job, env: Environment, settings: KernelsSettings) -> str:
+    """``poetry install`` in the project; the old environment parked meanwhile. Poetry names
+    the new one itself (``-py<X.Y>`` of the Python it picks): ``poetry env info --path`` says where."""
+    poetry = tools.poetry_found()
+    if poetry is None:
+        raise JobFailed(tools.POETRY_MISSING)
+    if not env.project_path or not os.path.isfile(os.path.join(env.project_path, "pyproject.toml")):
+        raise JobFailed(f"No pyproject.toml in {env.project_path or 'its project'}: Poetry cannot recreate it.")
+    extra = {"PYTHONUNBUFFERED": "1", "POETRY_NO_INTERACTION": "1"}
+    if env.source == "project":
+        extra["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
+    run_env = job_env(settings, extra)
+    path = Path(env.path)
+    parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
+    job.write(f"parking the broken environment at {parked}")
+    os.rename(path, parked)
+    try:
+        timeout = settings.job_timeout_seconds
+        run_logged(job, [*poetry, "install"], cwd=env.project_path, env=run_env, timeout=timeout)
+        new_path = _poetry_env_path(poetry, env.project_path, run_env) or str(path)
+        if new_path != str(path):
+            job.write(f"Poetry made the new environment at {new_path}")
+        after = _inspect_again(env, settings, new_path)
+        if not after.interpreter_ok:
+            raise JobFailed("poetry finished but the environment still does not work: " + " ".join(after.problems))
+    except BaseException:
+        job.write("putting the old environment back")
+        if os.path.lexists(path):
+            shutil.rmtree(path, ignore_errors=True)
+        os.rename(parked, path)
+        raise
+    shutil.rmtree(parked, ignore_errors=True)
+    if not after.has_ipykernel:
+        return "Recreated with poetry install, but it still needs ipykernel (not in the project's dependencies)."
+    return "Recreated with poetry install: it is a kernel again."
+
+
+def _poetry_env_path(poetry: list[str], project: str, env: dict) -> str:
+    """Where Poetry keeps the project's environment now ("" when it does not say)."""
+    try:
+        out = subprocess.run(
+            [*poetry, "env", "info", "--path"], cwd=project, env=env, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = out.stdout.strip().splitlines()
+    return lines[-1].strip() if out.returncode == 0 and lines and os.path.isabs(lines[-1].strip()) else ""
 
 
 def _env_of_project(workon: Path, project_path: str) -> Path | None:

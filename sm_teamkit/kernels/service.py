@@ -111,11 +111,13 @@ class KernelsService:
         tool_notes: dict[str, str] = {}
         environments = []
         for env in envs:
-            if env.actions and env.tool != "conda":
+            if env.actions and env.tool != "conda" and (env.tool != "poetry" or "repair" in env.actions):
                 tool = tools.tool_for(env.project_path, env.tool)
                 if tool not in tool_notes:
                     tool_notes[tool] = tools.describe(self.settings, tool)
                 env.repair_tool = tool_notes[tool]
+                if tool == "poetry" and tools.poetry_found() is None:
+                    env.problems.append(tools.POETRY_MISSING)
             elif env.actions:
                 env.repair_tool = "the environment's own pip"
             job = running_jobs.pop(env.path, None)

@@ -3,7 +3,9 @@
 pipenv: the configured command, ``pipenv`` on PATH, the server's ``python -m pipenv``, else a
 pipenv installed on first use into a tools venv under the home (``~/.sm-teamkit/tools/pipenv``)
 and reused next time (SageMaker Distribution ships uv, not pipenv). uv: ``uv`` on PATH or the
-server's ``python -m uv``. A project with a ``uv.lock``, or without a Pipfile, is repaired with uv."""
+server's ``python -m uv``. A project with a ``uv.lock``, or without a Pipfile, is repaired with uv.
+Poetry: ``poetry`` on PATH only (never the server's own venv: a project's tool is the user's to
+install, with pipx or pip); without it a Poetry environment's repair says why it cannot run."""
 
 from __future__ import annotations
 
@@ -46,10 +48,23 @@ def uv_found(settings: KernelsSettings) -> list[str] | None:
     return _command(settings.uv_command, "uv")
 
 
+POETRY_MISSING = (
+    "Poetry is not on PATH here, and this environment is Poetry's: install Poetry "
+    "(pipx install poetry, or pip install --user poetry) and try again. Nothing was changed."
+)
+
+
+def poetry_found() -> list[str] | None:
+    """``poetry`` on PATH, or None."""
+    found = shutil.which("poetry")
+    return [found] if found else None
+
+
 def tool_for(project_path: str, tool: str) -> str:
-    """``uv`` for a uv env or a project with a uv.lock or no Pipfile, else ``pipenv``."""
-    if tool == "conda":
-        return "conda"
+    """``uv`` for a uv env or a project with a uv.lock or no Pipfile, ``poetry`` for a Poetry
+    env, else ``pipenv``."""
+    if tool in ("conda", "poetry"):
+        return tool
     if tool == "uv" or not project_path:
         return "uv" if tool == "uv" else "pipenv"
     if os.path.isfile(os.path.join(project_path, "uv.lock")):
@@ -65,6 +80,8 @@ def describe(settings: KernelsSettings, tool: str) -> str:
         return f"pipenv (installed into {short(tools_venv(settings, 'pipenv'))} on first use)"
     if tool == "uv":
         return "uv" if uv_found(settings) else "uv (not found: pip install uv)"
+    if tool == "poetry":
+        return "poetry install" if poetry_found() else "poetry (not on PATH: pipx install poetry)"
     return "the environment's own pip"
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..threads import stop_thread
+from . import poetry
 from .discovery import candidate_paths
 from .environment import site_packages
 from .settings import KernelsSettings
@@ -32,6 +33,7 @@ def fingerprint(settings: KernelsSettings) -> tuple:
     interpreter, config or installed packages. Only stat calls and folder listings."""
     parts: list = [("workon", _mtime(settings.resolved_workon_home()))]
     parts += [("extra", str(r), _mtime(r)) for r in settings.resolved_extra_roots()]
+    parts.append(("poetry", _mtime(poetry.virtualenvs_dir())))
     for path, _source, project in candidate_paths(settings):
         parts.append(
             (
@@ -42,6 +44,7 @@ def fingerprint(settings: KernelsSettings) -> tuple:
                 os.path.exists(os.path.join(path, "bin", "python")),
                 tuple(_mtime(sp) for sp in site_packages(path, "")),
                 _mtime(os.path.join(project, "Pipfile")) if project else 0,
+                _mtime(os.path.join(project, "pyproject.toml")) if project else 0,
             )
         )
     return tuple(parts)

@@ -320,3 +320,66 @@ def kinds_world() -> Iterator[KindsWorld]:
         yield KindsWorld(root, projects, uv_project / ".venv", conda_dirs, conda_env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# --- Poetry environments ------------------------------------------------------------------
+def poetry_bin() -> str:
+    found = shutil.which("poetry") or str(Path(sys.executable).with_name("poetry"))
+    if not os.access(found, os.X_OK):
+        pytest.skip("Poetry is not installed (it is in the test extra)")
+    return found
+
+
+def poetry_home_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user whose home is ``home``: Poetry's config and cache under it."""
+    dropped = ("VIRTUAL_ENV", "PYTHONPATH", "CONDA_PREFIX", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "JUPYTER_DATA_DIR")
+    env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("POETRY_")}
+    env["HOME"] = str(home)
+    env["PATH"] = os.pathsep.join([os.path.dirname(poetry_bin()), env.get("PATH", "")])
+    env.update(extra)
+    return env
+
+
+def make_poetry_project(projects: Path, name: str, home: Path, *, in_project: bool = False) -> tuple[Path, Path]:
+    """A tiny Poetry project (no dependencies, ``package-mode = false``) and the environment
+    ``poetry install`` made for it, as that user: ``(project, environment)``."""
+    project = projects / name
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = []\n\n'
+        "[tool.poetry]\npackage-mode = false\n"
+    )
+    extra = {"POETRY_VIRTUALENVS_IN_PROJECT": "true"} if in_project else {}
+    env = poetry_home_env(home, **extra)
+    bin_ = poetry_bin()
+    run = dict(cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([bin_, "install", "--no-interaction"], **run)
+    if proc.returncode != 0:
+        raise RuntimeError(f"poetry install failed in {project}:\n{proc.stdout}\n{proc.stderr}")
+    where = subprocess.run([bin_, "env", "info", "--path"], **run).stdout.strip()
+    return project, Path(where)
+
+
+def pip_install_into(env: Path, *packages: str) -> None:
+    run_checked([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", *packages], timeout=600)
+
+
+@dataclass
+class PoetryWorld:
+    home: Path  # the user's home: ~/.cache/pypoetry/virtualenvs holds the environment
+    projects: Path
+    project: Path
+    env: Path  # with ipykernel (pip-installed into it, as 'Install ipykernel' does)
+
+
+@pytest.fixture(scope="session")
+def poetry_world() -> Iterator[PoetryWorld]:
+    root = Path(tempfile.mkdtemp(prefix="sm-teamkit-poetry-world-"))
+    try:
+        home, projects = root / "home", root / "home" / "projects"
+        projects.mkdir(parents=True)
+        project, env = make_poetry_project(projects, "churn-poetry", home)
+        pip_install_into(env, "ipykernel")
+        yield PoetryWorld(home, projects, project, env)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
