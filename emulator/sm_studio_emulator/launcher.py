@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import IO
 
 HOST = "127.0.0.1"
-# Settings of the caller's environment that would point the server at another config or data dir.
-UNSET_BY_DEFAULT = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI")
+# Settings of the caller's environment that would point the server at another config or data dir
+# (or, set by an in-process server of another base URL, its kernels at another proxy prefix).
+UNSET_BY_DEFAULT = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "MLFLOW_TRACKING_URI", "TENSORBOARD_PROXY_URL")
 LAB_ONLY_ARGS = ("--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
 
 

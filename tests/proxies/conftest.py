@@ -80,7 +80,11 @@ class JupyterServer(Lab):
             return Answer(err.code, dict(err.headers), err.read())
 
 
-KERNEL_VARIABLES = ("MLFLOW_TRACKING_URI", "SPARK_LOCAL_IP")  # what sm_teamkit sets for kernels
+KERNEL_VARIABLES = (
+    "MLFLOW_TRACKING_URI",
+    "SPARK_LOCAL_IP",
+    "TENSORBOARD_PROXY_URL",
+)  # what sm_teamkit sets for kernels
 
 
 @pytest.fixture(autouse=True)
@@ -187,8 +191,10 @@ async def _execute(server: JupyterServer, kernel_id: str, code: str, timeout: fl
     )
     output: list[str] = []
     deadline = time.monotonic() + timeout
+    reply: dict | None = None
+    idle = False  # iopub's idle comes after the last output; the shell reply may come first
     try:
-        while True:
+        while reply is None or not idle:
             raw = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.monotonic()))
             if raw is None:
                 raise RuntimeError("kernel websocket closed")
@@ -200,10 +206,13 @@ async def _execute(server: JupyterServer, kernel_id: str, code: str, timeout: fl
                 output.append(content["text"])
             elif kind == "error":
                 output.append("\n".join(content.get("traceback", [])))
+            elif kind == "status" and content.get("execution_state") == "idle":
+                idle = True
             elif kind == "execute_reply":
-                if content.get("status") != "ok":
-                    raise RuntimeError(f"kernel code failed:\n{''.join(output)}")
-                return "".join(output)
+                reply = content
+        if reply.get("status") != "ok":
+            raise RuntimeError(f"kernel code failed:\n{''.join(output)}")
+        return "".join(output)
     finally:
         ws.close()
 
