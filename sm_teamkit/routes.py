@@ -141,7 +141,8 @@ class AppsHandler(TeamkitHandler):
         # the first answer waits for SageMaker.
         snapshot = await apps.refresh.latest(self.teamkit.aws_pool, APPS_FIRST_WAIT_SECONDS)
         report = await self.call(apps.report, snapshot)
-        report["idle_policy"] = self.idle_report()  # the nudges' notifications read it here
+        if self.teamkit.culler is not None:  # on the loop: the notifications read the policy here
+            self.teamkit.culler.annotate(report)
         self.write_json(report)
 
 

@@ -17,7 +17,8 @@ import {
   IPresignedUrl,
   IKernelsListing,
   KernelAction,
-  IKernelJob
+  IKernelJob,
+  ICullingEntry
 } from './types';
 
 export * from './types';
@@ -50,6 +51,14 @@ export class TeamkitApi {
 
   apps(): Promise<IAppsReport> {
     return this.request<IAppsReport>('apps');
+  }
+
+  /** "Keep" a kernel or terminal the idle policy is about to shut down (counts as activity). */
+  keepAlive(entry: ICullingEntry): Promise<{ kept: boolean }> {
+    return this.request<{ kept: boolean }>('idle/keep', {
+      method: 'POST',
+      body: JSON.stringify({ kind: entry.kind, id: entry.id })
+    });
   }
 
   stopApp(app: IApp): Promise<IStopResult> {

@@ -5,6 +5,7 @@
 import { Notification } from '@jupyterlab/apputils';
 
 import { TeamkitModel } from './model';
+import { ICullingEntry } from './types';
 
 const PREFIX = 'sm-teamkit:nudged:';
 
@@ -17,6 +18,7 @@ function today(): string {
  * button that shows the panel (absent when an admin turned the panel off).
  */
 export function watchNudges(model: TeamkitModel, openPanel?: () => void): void {
+  watchCulling(model);
   model.changed.connect(() => {
     const report = model.data.apps;
     if (!report) {
@@ -44,6 +46,82 @@ export function watchNudges(model: TeamkitModel, openPanel?: () => void): void {
             : []
         }
       );
+    }
+  });
+}
+
+/** How a kernel or terminal about to be shut down is named in a notification. */
+function cullingLabel(entry: ICullingEntry): string {
+  return entry.kind === 'kernel'
+    ? `Kernel ${entry.name || entry.id.slice(0, 8)}`
+    : entry.name || `Terminal ${entry.id}`;
+}
+
+function cullingMessage(entry: ICullingEntry): string {
+  const left =
+    entry.seconds_left >= 60
+      ? `${Math.round(entry.seconds_left / 60)} min`
+      : `${entry.seconds_left} s`;
+  const why =
+    entry.reason === 'busy'
+      ? 'it has been busy longer than the team allows'
+      : 'it has been idle';
+  return `${cullingLabel(entry)} will be shut down in ${left}: ${why} (team idle policy). Keep it if you still need it.`;
+}
+
+/**
+ * One notification per kernel or terminal the team's idle policy is about to shut down, with
+ * the time left and a Keep button (which counts as activity). It is dismissed when the item is
+ * kept, and says so when the item was shut down.
+ */
+export function watchCulling(model: TeamkitModel): void {
+  const shown = new Map<string, { id: string; entry: ICullingEntry }>();
+  model.changed.connect(() => {
+    const report = model.data.apps;
+    if (!report) {
+      return;
+    }
+    const soon = report.idle_policy?.culling ?? [];
+    const now = new Set<string>();
+    for (const entry of soon) {
+      const key = `${entry.kind}:${entry.id}:${entry.culls_at}`;
+      now.add(key);
+      if (shown.has(key)) {
+        continue;
+      }
+      const id = Notification.warning(cullingMessage(entry), {
+        autoClose: false,
+        actions: [
+          {
+            label: 'Keep',
+            caption: 'Counts as activity: the idle timeout starts again',
+            callback: () => {
+              void model.api
+                .keepAlive(entry)
+                .catch(() => undefined)
+                .then(() => model.refreshNow());
+            }
+          }
+        ]
+      });
+      shown.set(key, { id, entry });
+    }
+    for (const [key, { id, entry }] of shown) {
+      if (now.has(key)) {
+        continue;
+      }
+      shown.delete(key);
+      if (Date.parse(entry.culls_at) <= Date.now()) {
+        Notification.update({
+          id,
+          message: `${cullingLabel(entry)} was shut down by the team's idle policy.`,
+          type: 'info',
+          autoClose: 10000,
+          actions: []
+        });
+      } else {
+        Notification.dismiss(id); // kept (here or in another tab), or active again
+      }
     }
   });
 }

@@ -69,6 +69,30 @@ export interface IIdleShutdown {
   last_activity?: string | null;
   activity_source?: string;
   stops_at?: string | null;
+  /** This app, with the team's idle policy on: "idle kernels shut down after N min; then ...". */
+  policy_note?: string;
+}
+
+/** A kernel or terminal the team's idle policy shuts down soon. */
+export interface ICullingEntry {
+  kind: 'kernel' | 'terminal';
+  id: string;
+  name: string;
+  reason: 'idle' | 'busy';
+  culls_at: string;
+  seconds_left: number;
+}
+
+/** The team's idle policy for kernels and terminals (0: off) and what it shuts down soon. */
+export interface IIdlePolicyReport {
+  policy: {
+    enabled: boolean;
+    kernel_minutes?: number;
+    terminal_minutes?: number;
+    busy_cap_hours?: number;
+    warning_minutes?: number;
+  };
+  culling: ICullingEntry[];
 }
 
 export interface IJob {
@@ -102,6 +126,8 @@ export interface IAppsReport {
   refresh_seconds: number;
   region: string;
   prices: { source: string; as_of: string; note: string };
+  /** The team's idle policy (absent from an older server). */
+  idle_policy?: IIdlePolicyReport;
 }
 
 export interface IStopResult {

@@ -220,6 +220,15 @@ class IdleCuller:
         soon.sort(key=lambda e: e["seconds_left"])
         return {"policy": s.to_json(), "culling": soon}
 
+    def annotate(self, report: dict) -> dict:
+        """The apps answer with the policy and, on this app's row, what it means together
+        with Studio's idle shutdown (``idle.policy_note``)."""
+        report["idle_policy"] = self.report()
+        for app in report.get("apps", []):
+            if app.get("this_app") and app.get("idle") and self.settings.enabled:
+                app["idle"]["policy_note"] = policy_note(self.settings, app["idle"])
+        return report
+
     def keep(self, kind: str, item_id: str) -> dict:
         """The user's Keep: counts as activity for that kernel or terminal (and restarts its
         busy cap), so the shutdown moves a whole timeout away."""
@@ -240,6 +249,26 @@ class IdleCuller:
         else:
             raise BadRequest(f"Keep what? {kind!r} is neither 'kernel' nor 'terminal'.")
         return {"kept": True, "kind": kind, "id": item_id, "last_activity": now.isoformat()}
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
+
+
+def policy_note(s: CullSettings, idle: dict) -> str:
+    """ "idle kernels shut down after 60 min; then Studio stops this app after 120 min"."""
+    parts = []
+    if s.kernel_seconds:
+        parts.append(f"idle kernels shut down after {_minutes(s.kernel_minutes)}")
+    if s.terminal_seconds:
+        parts.append(f"idle terminals close after {_minutes(s.terminal_minutes)}")
+    if s.busy_cap_seconds:
+        parts.append(f"kernels busy for {s.busy_cap_hours:g} h are shut down")
+    if idle.get("enabled") and idle.get("minutes"):
+        parts.append(f"then Studio stops this app after {_minutes(idle['minutes'])}")
+    else:
+        parts.append("Studio's idle shutdown is off for this app, so it keeps running")
+    return "; ".join(parts)
 
 
 def _entry(kind: str, item_id: str, name: str, at: float, now: float, reason: str) -> dict:

@@ -68,6 +68,9 @@ function IdleLine(props: { app: IApp }): JSX.Element {
     const at = new Date(idle.stops_at);
     text = `Idle shutdown at ${at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} unless used (${idle.minutes} min idle, ${idle.source})`;
   }
+  if (idle.policy_note) {
+    text = `${text} · ${idle.policy_note}`;
+  }
   const title = idle.last_activity
     ? `Last activity ${new Date(idle.last_activity).toLocaleString()} (${idle.activity_source})`
     : idle.note;

@@ -132,6 +132,8 @@ async def test_the_apps_answer_carries_the_policy_for_the_notifications(jp_fetch
         "warning_minutes": 0.1,
     }
     assert report["idle_policy"]["culling"] == []
+    here = next(a for a in report["apps"] if a["this_app"])
+    assert here["idle"]["policy_note"].startswith("idle kernels shut down after 0.2 min; ")
 
 
 async def test_a_kernel_running_a_loop_is_kept(jp_fetch, jp_ws_fetch):
