@@ -32,6 +32,8 @@ def _print_report(report, args) -> int:
 
 
 def cmd_render(args) -> int:
+    if args.format == "terraform":
+        return _render_terraform(args)
     if args.notebook_instance:
         scripts = [
             render_notebook(args.phase or phase, _settings(args))
@@ -45,6 +47,20 @@ def cmd_render(args) -> int:
         sys.stdout.write(script.content)
         if sys.stderr.isatty():
             print(f"# {script.app_type}: {script.base64_chars} of 16384 base64 characters", file=sys.stderr)
+    return 0
+
+
+def _render_terraform(args) -> int:
+    from .terraform import notebook_hcl, studio_hcl
+
+    settings = _settings(args)
+    if args.notebook_instance:
+        if args.phase:
+            raise BadRequest("Terraform's notebook-instance resource holds both phases: leave out --phase.")
+        sys.stdout.write(notebook_hcl(*(render_notebook(phase, settings) for phase in NOTEBOOK_SCRIPTS)))
+    else:
+        app_types = [args.app_type] if args.app_type else list(APP_TYPES)
+        sys.stdout.write(studio_hcl([render(app_type, settings) for app_type in app_types]))
     return 0
 
 
@@ -95,6 +111,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--phase", choices=list(NOTEBOOK_SCRIPTS), help="with --notebook-instance: only this one")
     p.add_argument("--settings", default="", help="team settings file (YAML or JSON)")
+    p.add_argument(
+        "--format",
+        choices=["script", "terraform"],
+        default="script",
+        help="script (default) or terraform: aws_sagemaker_studio_lifecycle_config resources (every app type "
+        "unless --app-type), or with --notebook-instance an aws_sagemaker_notebook_instance_lifecycle_configuration",
+    )
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("on-start", help="run the on-start steps (what the rendered scripts call)")

@@ -20,6 +20,7 @@ PLANS: dict[str, tuple[str, ...]] = {
     "JupyterLab": ("restart", "kernels", "git", "seed", "apt", "on_start"),
     "JupyterServer": ("restart", "kernels", "git", "seed", "apt", "on_start"),
     "KernelGateway": ("kernels", "git", "seed", "apt", "on_start"),
+    "CodeEditor": ("kernels", "git", "seed", "apt", "on_start"),
     "NotebookInstance:create": ("seed",),
     "NotebookInstance:start": ("restart", "efs", "kernels", "git", "seed", "on_start"),
 }

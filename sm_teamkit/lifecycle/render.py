@@ -18,6 +18,7 @@ APP_TYPES: dict[str, str] = {
     "JupyterLab": "jupyterlab-on-start.sh",
     "JupyterServer": "jupyter-server-on-start.sh",
     "KernelGateway": "kernel-gateway-on-start.sh",
+    "CodeEditor": "code-editor-on-start.sh",
 }
 # Notebook instances: one script per lifecycle phase.
 NOTEBOOK_SCRIPTS: dict[str, str] = {

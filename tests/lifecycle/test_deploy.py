@@ -25,7 +25,7 @@ def config_names(arns) -> list[str]:
 
 def test_deploys_to_a_fresh_domain_for_users_and_spaces(sagemaker, lifecycle_emulator):
     report = LifecycleDeployer(sagemaker).deploy("d-fresh0000001")
-    expected = {a: render(a).config_name for a in ("JupyterLab", "JupyterServer", "KernelGateway")}
+    expected = {a: render(a).config_name for a in ("JupyterLab", "JupyterServer", "KernelGateway", "CodeEditor")}
     assert [c["name"] for c in report.configs] == list(expected.values())
     domain = sagemaker.describe_domain(DomainId="d-fresh0000001")
     for app_type, name in expected.items():
@@ -174,5 +174,5 @@ def test_merge_keeps_others_in_order_and_moves_only_our_default():
 
 
 def test_refuses_unknown_app_types(sagemaker):
-    with pytest.raises(BadRequest, match="CodeEditor"):
-        LifecycleDeployer(sagemaker).deploy("d-fresh0000001", app_types=["CodeEditor"])
+    with pytest.raises(BadRequest, match="RStudioServerPro"):
+        LifecycleDeployer(sagemaker).deploy("d-fresh0000001", app_types=["RStudioServerPro"])

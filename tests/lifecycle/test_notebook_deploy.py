@@ -138,3 +138,16 @@ def test_cli_dry_run_changes_nothing(sagemaker, capsys):
     assert "NotebookInstanceLifecycleConfigName" not in sagemaker.describe_notebook_instance(
         NotebookInstanceName=sagemaker.names["plain"]
     )
+
+
+def test_terraforms_notebook_config_is_the_one_deploy_creates(sagemaker, capsys):
+    import hcl2
+
+    report = NotebookDeployer(sagemaker).deploy(sagemaker.names["plain"], dry_run=True)
+    assert main(["lifecycle", "render", "--format", "terraform", "--notebook-instance"]) == 0
+    (resource,) = hcl2.loads(capsys.readouterr().out)["resource"]
+    block = resource['"aws_sagemaker_notebook_instance_lifecycle_configuration"']['"sm_teamkit"']
+    unquote = lambda v: v.strip('"')  # noqa: E731 - python-hcl2 8 keeps the quotes of strings and labels
+    assert unquote(block["name"]) == report.configs[0]["name"]
+    for phase, key in (("OnCreate", "on_create"), ("OnStart", "on_start")):
+        assert base64.b64decode(unquote(block[key])).decode() == render_notebook(phase).content
