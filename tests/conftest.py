@@ -216,6 +216,7 @@ def teamkit_config(emulator, demo_metadata_file) -> dict:
         "resource_metadata_path": str(demo_metadata_file),
         "sagemaker_endpoint_url": emulator.url,
         "aws_max_attempts": 2,
+        "prices_refresh_hours": 0.0,  # no Price List (it has no endpoint setting); tests/prices turn it on
     }
 
 

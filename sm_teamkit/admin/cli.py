@@ -30,11 +30,13 @@ def _one_line(fn):
 
 def _domain(args):
     from ..apps.pricing import PriceList
+    from ..prices.store import PricesSettings, PriceStore
     from .domain import AdminSettings, DomainApps
 
     kit = teamkit()
     settings = AdminSettings.from_config(kit.config, domain_id=args.domain)
-    return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), settings.instance_prices))
+    store = PriceStore(PricesSettings.from_config(kit.config), kit.aws)
+    return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), settings.instance_prices, store))
 
 
 @_one_line

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..apps.listing import RUNNING, arn_prefix, list_domain_apps
-from ..apps.pricing import PriceList, price_source
+from ..apps.pricing import PriceList
 from ..apps.rows import classify_app, priced_app
 from ..aws import AwsSettings, aws_error, call, client, pages
 from ..config_fields import FromConfig, trait
@@ -122,7 +122,7 @@ class DomainApps:
                 "unknown_prices": len(apps) - len(known),
             },
             "nudge_hours": dict(self.settings.nudge_hours),
-            "prices": price_source(),
+            "prices": self.prices.source(),
         }
 
     # --- per app and per profile ----------------------------------------------------------

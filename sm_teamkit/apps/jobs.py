@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..aws import aws_error, pages
+from ..prices.kinds import JOB_KINDS
 from .pricing import PriceList
 
 log = logging.getLogger("sm_teamkit.apps")
@@ -40,13 +41,15 @@ class JobInfo:
 
     def priced(self, prices: PriceList, now: float) -> dict:
         out = asdict(self)
-        price = prices.price(self.instance_type)
+        quote = prices.quote(self.instance_type, JOB_KINDS.get(self.kind))
+        price = quote.usd
         hourly = None if price is None else price * max(1, self.instance_count)
         age = max(0.0, now - self.created_at)
         out["age_seconds"] = round(age, 1)
         out["created_at"] = datetime.fromtimestamp(self.created_at, timezone.utc).isoformat()
         out["hourly_usd"] = None if hourly is None else round(hourly, 4)
         out["running_usd"] = None if hourly is None else round(hourly * age / 3600, 2)
+        out["price"] = quote.to_json()
         return out
 
 

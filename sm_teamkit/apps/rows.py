@@ -7,6 +7,7 @@ import fnmatch
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
+from ..prices.kinds import app_kind
 from .listing import RUNNING, epoch, is_shared, space_owner
 from .pricing import PriceList
 
@@ -64,13 +65,16 @@ def classify_app(app: dict, spaces: dict[str, dict]) -> AppInfo:
 
 
 def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[str, float], nudge: bool = True) -> dict:
-    """The app as JSON plus what depends on the clock and prices: age, $/h, cost, nudge."""
+    """The app as JSON plus what depends on the clock and prices: age, $/h at its kind's rate
+    (none unless it runs), cost, nudge, and where the price came from."""
     out = asdict(app)
     running = app.status in RUNNING
     out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
     out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
-    price = prices.price(app.instance_type)
+    quote = prices.quote(app.instance_type, app_kind(app.app_type))
+    price = quote.usd if running else None  # a Failed or Deleting app is not billed
     out["hourly_usd"] = price
+    out["price"] = quote.to_json()
     out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None and running else None
     threshold = nudge_threshold(app.instance_type, nudge_hours)
     out["nudge_hours"] = threshold

@@ -19,11 +19,12 @@ from datetime import datetime, timezone
 from ..aws import AwsSettings, aws_error, client
 from ..config_fields import FromConfig, trait
 from ..errors import Forbidden, NotFound, Unavailable
+from ..prices.store import PricesSettings, PriceStore
 from ..refresh import SingleFlight, Snapshot
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, JobTracker, Owner
 from .listing import RUNNING, SharedSpacesApps, SpaceDirectory, arn_prefix, own_apps, space_owner
-from .pricing import PriceList, price_source
+from .pricing import PriceList
 from .rows import AppInfo, classify_app, priced_app
 
 
@@ -119,7 +120,9 @@ class AppsService:
             app_type=identity.app_type,
             app_name=identity.app_name,
         )
-        return cls(settings, aws, PriceList(aws.region, settings.instance_prices), activity, in_server=in_server)
+        store = PriceStore(PricesSettings.from_config(config), aws)
+        prices = PriceList(aws.region or aws.resolved_region(), settings.instance_prices, store)
+        return cls(settings, aws, prices, activity, in_server=in_server)
 
     @functools.cached_property
     def sm(self):
@@ -291,7 +294,7 @@ class AppsService:
             "shared_refresh_seconds": self.settings.shared_refresh_seconds,
             "jobs_source": world.jobs_source,
             "region": self.prices.region,
-            "prices": price_source(),
+            "prices": self.prices.source(),
         }
 
     def _priced(self, app: AppInfo, now: float, nudge: bool = True) -> dict:

@@ -10,6 +10,7 @@ from sm_studio_emulator.scenario import ScenarioError
 from sm_teamkit.apps.pricing import PriceList
 from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.aws import AwsSettings
+from sm_teamkit.prices.store import PricesSettings, PriceStore
 
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, DEMO_USER, aws_endpoint
 
@@ -27,7 +28,7 @@ def test_demo_jobs_stay_running_with_their_resources(demo_sm):
     assert "churn-model-staging" in {e["EndpointName"] for e in endpoints}
 
 
-def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emulator):
+def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emulator, tmp_path):
     settings = AppsSettings.from_config(
         domain_id=DEMO_DOMAIN,
         user_profile_name=DEMO_USER,
@@ -36,13 +37,21 @@ def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emul
         app_name="default",
     )
     aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=demo_emulator.url, max_attempts=1)
-    with aws_endpoint(demo_emulator.url):  # the tagging API, found as the demo finds it
-        jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1")).report()["jobs"]}
+    with aws_endpoint(demo_emulator.url):  # the tagging API and the Price List, found as the demo finds them
+        store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=""), aws, folder=str(tmp_path))
+        assert store.load("us-east-1").origin == "price-list"
+        jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1", store=store)).report()["jobs"]}
     assert set(jobs) == {"churn-xgboost-train", "churn-feature-prep", "churn-model-staging"}
-    prices = PriceList("us-east-1")
-    assert jobs["churn-xgboost-train"]["hourly_usd"] == pytest.approx(2 * prices.price("ml.g5.2xlarge"))
+    catalogue = demo_emulator.prices.prices  # each job at its own kind's rate
+    assert jobs["churn-xgboost-train"]["hourly_usd"] == pytest.approx(
+        2 * catalogue[("us-east-1", "training", "ml.g5.2xlarge")]
+    )
     assert jobs["churn-feature-prep"]["instance_type"] == "ml.m5.4xlarge"
+    assert jobs["churn-feature-prep"]["hourly_usd"] == pytest.approx(
+        catalogue[("us-east-1", "processing", "ml.m5.4xlarge")]
+    )
     assert jobs["churn-model-staging"]["kind"] == "endpoint"
+    assert jobs["churn-model-staging"]["price"]["kind"] == "endpoint"
     assert all(j["hourly_usd"] for j in jobs.values())
     assert 3 * 3600 < jobs["churn-xgboost-train"]["age_seconds"] < 4 * 3600
 

@@ -1,0 +1,87 @@
+"""One region's SageMaker prices from AWS's Price List Query API: ``pricing`` GetProducts
+(ServiceCode ``AmazonSageMaker``, FormatVersion ``aws_v1``; the API answers in us-east-1,
+whatever region is priced), one paged query per billing kind with TERM_MATCH filters on
+``regionCode`` and ``platoinstancetype``, 100 products a page.
+
+Each PriceList item is a JSON string: the instance type is ``product.attributes.instanceName``
+(else ``instanceType`` or the ``ml.*`` of ``usagetype``), the rate the OnDemand term's
+hourly ``pricePerUnit.USD``. Outposts and Local Zones products are left out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from ..aws import pages
+from .kinds import KIND_OF_PLATO, KINDS, PLATO, SESSION
+
+SERVICE_CODE = "AmazonSageMaker"
+API_REGION = "us-east-1"
+SOURCE = "AWS Price List Query API (pricing:GetProducts, AmazonSageMaker, OnDemand)"
+_ML_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
+HOURLY_UNITS = {"hrs", "hours", "hour", "hr"}
+
+
+def filters(region: str, kind: str) -> list[dict]:
+    return [
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
+        {"Type": "TERM_MATCH", "Field": "platoinstancetype", "Value": PLATO[kind]},
+    ]
+
+
+def instance_of(attributes: dict, kind: str) -> str | None:
+    if kind == "canvas":
+        return SESSION
+    for key in ("instanceName", "instanceType"):
+        value = str(attributes.get(key) or "")
+        if value.startswith("ml."):
+            return value.split("-")[0]  # "ml.t3.medium-Notebook" in some offer files
+    found = _ML_TYPE.search(str(attributes.get("usagetype") or ""))
+    return found.group(0) if found else None
+
+
+def hourly_usd(item: dict) -> float | None:
+    """The OnDemand hourly USD of one product (None when it has none)."""
+    for term in (item.get("terms", {}).get("OnDemand") or {}).values():
+        for dimension in (term.get("priceDimensions") or {}).values():
+            if str(dimension.get("unit", "")).lower() in HOURLY_UNITS:
+                usd = (dimension.get("pricePerUnit") or {}).get("USD")
+                if usd is not None:
+                    return float(usd)
+    return None
+
+
+def parse(items: Iterable[str | dict], region: str) -> tuple[dict[str, dict[str, float]], str]:
+    """{kind: {instance type: USD/h}} of ``region`` and the newest publication date."""
+    table: dict[str, dict[str, float]] = {}
+    published = ""
+    for raw in items:
+        item = json.loads(raw) if isinstance(raw, str) else raw
+        attributes = (item.get("product") or {}).get("attributes") or {}
+        if attributes.get("regionCode") != region or attributes.get("locationType", "AWS Region") != "AWS Region":
+            continue
+        kind = KIND_OF_PLATO.get(str(attributes.get("platoinstancetype", "")).lower())
+        instance = instance_of(attributes, kind) if kind else None
+        usd = hourly_usd(item)
+        if kind is None or instance is None or usd is None:
+            continue
+        known = table.setdefault(kind, {})
+        known[instance] = max(usd, known.get(instance, 0.0))  # two SKUs of one type: the dearer
+        published = max(published, str(item.get("publicationDate") or ""))
+    return table, published
+
+
+def fetch_region(pricing, region: str, kinds: Iterable[str] = KINDS) -> tuple[dict[str, dict[str, float]], str]:
+    """Every kind's prices in ``region`` from the Price List (``pricing``: a boto3 client)."""
+    items: list[str] = []
+    for kind in kinds:
+        items += pages(
+            pricing.get_products,
+            "PriceList",
+            ServiceCode=SERVICE_CODE,
+            FormatVersion="aws_v1",
+            Filters=filters(region, kind),
+            MaxResults=100,
+        )
+    return parse(items, region)
