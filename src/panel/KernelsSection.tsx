@@ -8,7 +8,7 @@ import {
   KernelEnvStatus
 } from '../types';
 import { TeamkitModel } from '../model';
-import { ErrorNote, Section } from './common';
+import { breakAtSlashes, ErrorNote, Section } from './common';
 import { useAction } from './useAction';
 
 const BADGES: Record<KernelEnvStatus, { kind: string; label: string }> = {
@@ -53,13 +53,6 @@ function shortPath(path: string, listing: IKernelsListing): string {
   return home && home !== listing.workon_home && path.startsWith(home + '/')
     ? '~' + path.slice(home.length)
     : path;
-}
-
-/** A path that a narrow sidebar wraps after its slashes, not inside a folder's name. */
-function breakableAtSlashes(path: string): React.ReactNode[] {
-  return path
-    .split('/')
-    .flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, '/' + part]));
 }
 
 function JobLog(props: { job: IKernelJob }): JSX.Element {
@@ -129,8 +122,11 @@ function EnvRow(props: {
           {env.tool}
         </span>{' '}
         · {env.python_version ? `Python ${env.python_version}` : 'Python ?'} ·{' '}
-        <span className="jp-smtk-kenv-folder">
-          {breakableAtSlashes(shortPath(env.project_path || env.path, listing))}
+        <span
+          className="jp-smtk-kenv-folder"
+          title={env.project_path || env.path}
+        >
+          {breakAtSlashes(shortPath(env.project_path || env.path, listing))}
         </span>
       </div>
       {env.problems.map(problem => (
@@ -140,7 +136,7 @@ function EnvRow(props: {
             env.status === 'broken' ? 'jp-smtk-error' : 'jp-smtk-kenv-note'
           }
         >
-          {problem}
+          {breakAtSlashes(problem)}
         </div>
       ))}
       {env.actions.length > 0 && (
@@ -215,11 +211,15 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
         ) : (
           <div className="jp-smtk-muted">
             No pipenv, uv or conda environments in{' '}
-            {shortPath(listing.workon_home, listing)}
+            {breakAtSlashes(shortPath(listing.workon_home, listing))}
             {listing.project_roots.length > 0 &&
-              ` or in project .venv folders under ${listing.project_roots.join(', ')}`}
+              breakAtSlashes(
+                ` or in project .venv folders under ${listing.project_roots.join(', ')}`
+              )}
             {listing.conda_envs_dirs.length > 0 &&
-              `, ${listing.conda_envs_dirs.map(d => shortPath(d, listing)).join(', ')}`}
+              breakAtSlashes(
+                `, ${listing.conda_envs_dirs.map(d => shortPath(d, listing)).join(', ')}`
+              )}
             . Run <code>pipenv install ipykernel</code> (or{' '}
             <code>uv pip install ipykernel</code>) in a project and it appears
             here and in the launcher.
@@ -227,7 +227,9 @@ export function KernelsSection(props: { model: TeamkitModel }): JSX.Element {
         )}
         <div className="jp-smtk-muted jp-smtk-footnote">
           {listing.registration
-            ? `Kernelspecs in ${shortPath(listing.kernels_dir, listing)}; folders checked every ${listing.watch_seconds} s.`
+            ? breakAtSlashes(
+                `Kernelspecs in ${shortPath(listing.kernels_dir, listing)}; folders checked every ${listing.watch_seconds} s.`
+              )
             : 'Automatic registration is off (kernels_registration).'}
         </div>
       </>

@@ -7,15 +7,25 @@ import { ApiError } from '../api';
 /** The collapsible section (src/panel/Section.tsx), here too for the sections' imports. */
 export { Section } from './Section';
 
+/**
+ * Text with a line-break opportunity before each slash: browsers do not break a path at its
+ * slashes, so a narrow sidebar would otherwise cut a folder's name in the middle.
+ */
+export function breakAtSlashes(text: string): React.ReactNode[] {
+  return text
+    .split('/')
+    .flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, '/' + part]));
+}
+
 export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
   if (!props.error) {
     return null;
   }
   return (
     <div className="jp-smtk-error" role="alert">
-      <div>{props.error.message}</div>
+      <div>{breakAtSlashes(props.error.message)}</div>
       {props.error.hint && (
-        <div className="jp-smtk-hint">{props.error.hint}</div>
+        <div className="jp-smtk-hint">{breakAtSlashes(props.error.hint)}</div>
       )}
     </div>
   );
