@@ -89,10 +89,11 @@ class _VersionAction(argparse.Action):
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "apps": ("apps",),
     "kernels": ("kernels",),
-    "storage": ("usage", "team"),
+    "storage": ("usage", "team", "clean"),
     "lifecycle": ("lifecycle",),
     "proxies": ("proxies",),
     "admin": ("admin",),
+    "prices": ("prices",),
     "remote": ("up", "open", "down", "git-credential"),
 }
 OWN_COMMANDS = ("status", "config")

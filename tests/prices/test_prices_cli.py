@@ -1,0 +1,71 @@
+"""`sm-teamkit prices` and `sm-teamkit prices export` against the emulator's Price List."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import PRICES, REGION
+
+
+@pytest.fixture
+def cli_env(ireland, tmp_path):
+    return {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "AWS_ENDPOINT_URL": ireland.url,
+        "AWS_REGION": REGION,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+    }
+
+
+def run(env, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "sm_teamkit.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_prices_json_lists_a_kind_of_a_region_with_its_source(cli_env, ireland):
+    done = run(cli_env, "prices", "--region", REGION, "--kind", "training", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["region"] == REGION and set(report["kinds"]) == {"training"}
+    assert report["kinds"]["training"]["ml.g6.xlarge"] == PRICES[(REGION, "training", "ml.g6.xlarge")]
+    assert report["prices"]["origin"] == "price-list"
+    assert report["prices"]["as_of"] == ireland.prices.publication_date
+
+
+def test_prices_table_and_an_unknown_kind(cli_env):
+    done = run(cli_env, "prices", "--kind", "endpoint")
+    assert done.returncode == 0, done.stderr
+    assert "real-time endpoints (hosting)" in done.stdout and "0.2424" in done.stdout
+    assert "AWS Price List Query API" in done.stdout.splitlines()[-1]
+    wrong = run(cli_env, "prices", "--kind", "gpu")
+    assert wrong.returncode == 2 and "No billing kind 'gpu'" in wrong.stderr
+
+
+def test_export_writes_a_table_the_s3_fallback_reads(cli_env, tmp_path):
+    done = run(cli_env, "prices", "export", "--region", REGION, "--region", "us-east-1")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert set(document["regions"]) == {REGION, "us-east-1"}
+    assert document["regions"]["us-east-1"]["kinds"]["training"]["ml.g6.xlarge"] == 4.4444
+
+    from sm_teamkit.prices.tables import from_document
+
+    table = from_document(document, REGION, "s3", 1.0)
+    assert table.kinds["studio-codeeditor"]["ml.t3.medium"] == PRICES[(REGION, "studio-codeeditor", "ml.t3.medium")]
+
+
+def test_export_fails_when_the_price_list_cannot_be_read(cli_env, ireland):
+    ireland.set_faults(fail={"GetProducts": {"code": "AccessDeniedException"}})
+    try:
+        done = run(cli_env, "prices", "export", "--region", REGION)
+    finally:
+        ireland.clear_faults()
+    assert done.returncode == 2 and "access denied" in done.stderr and done.stdout == ""
