@@ -6,12 +6,28 @@ line as ``--SmTeamkit.<name>=...``; ``sm-teamkit config`` lists them with their 
 
 from __future__ import annotations
 
+import json
 import os
 
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
 DEFAULT_METADATA_PATH = "/opt/ml/metadata/resource-metadata.json"
+# The team's settings the lifecycle on-start wrote for this server (the idle policy): the
+# defaults of those traits, so c.SmTeamkit still wins. SM_TEAMKIT_TEAM_SETTINGS overrides.
+TEAM_SETTINGS_FILE = "~/.sm-teamkit/team-settings.json"
+
+
+def team_setting(name: str) -> float:
+    """A number of the team settings file, else 0 (off); a bad file or value counts as absent."""
+    path = os.environ.get("SM_TEAMKIT_TEAM_SETTINGS") or os.path.expanduser(TEAM_SETTINGS_FILE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f).get(name)
+    except (OSError, ValueError, AttributeError):
+        return 0.0
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    return float(value) if ok else 0.0
 
 
 class SmTeamkit(Configurable):
@@ -196,30 +212,44 @@ class SmTeamkit(Configurable):
     ).tag(config=True)
     # --- Team idle policy: kernels and terminals (Jupyter's own culling) ---------------------
     idle_kernel_minutes = Float(
-        0.0,
         help=(
             "Minutes after which a kernel with no execution and no client activity is shut down "
             "by the server's own kernel manager (MappingKernelManager culling, connected or not; "
             "busy kernels are kept). Culled kernels stop counting as activity, so Studio's idle "
-            "shutdown can stop the app. Default 0: off. Also a key of the lifecycle settings file."
+            "shutdown can stop the app. "
+            "Default: the team's value from the lifecycle settings file (written to "
+            "~/.sm-teamkit/team-settings.json at app start), else 0: off."
         ),
     ).tag(config=True)
     idle_terminal_minutes = Float(
-        0.0,
         help=(
             "Minutes after which a terminal with no input or output is closed "
-            "(jupyter_server_terminals' TerminalManager culling). Default 0: off. Also a key of "
-            "the lifecycle settings file."
+            "(jupyter_server_terminals' TerminalManager culling). "
+            "Default: the team's value from the lifecycle settings file (written to "
+            "~/.sm-teamkit/team-settings.json at app start), else 0: off."
         ),
     ).tag(config=True)
     idle_cull_busy_after_hours = Float(
-        0.0,
         help=(
             "Hours after which a kernel that has been busy (executing) the whole time is shut "
-            "down anyway: a hard cap for runaway loops. Default 0: busy kernels are never shut "
-            "down. Also a key of the lifecycle settings file."
+            "down anyway: a hard cap for runaway loops (0: busy kernels are never shut down). "
+            "Default: the team's value from the lifecycle settings file (written to "
+            "~/.sm-teamkit/team-settings.json at app start), else 0: off."
         ),
     ).tag(config=True)
+
+    @default("idle_kernel_minutes")
+    def _default_idle_kernel(self) -> float:
+        return team_setting("idle_kernel_minutes")
+
+    @default("idle_terminal_minutes")
+    def _default_idle_terminal(self) -> float:
+        return team_setting("idle_terminal_minutes")
+
+    @default("idle_cull_busy_after_hours")
+    def _default_idle_busy_cap(self) -> float:
+        return team_setting("idle_cull_busy_after_hours")
+
     idle_warning_minutes = Float(
         5.0,
         help=(

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .runner import Skip, StepFailed
-from .team_settings import LifecycleSettings
+from .team_settings import TEAM_SETTINGS_NAME, LifecycleSettings
 
 NOTEBOOK_DIR = "SageMaker"  # the notebook instance's persistent volume, under ec2-user's home
 
@@ -55,9 +55,29 @@ def _check(cmd: list[str], what: str, **kw) -> None:
         raise StepFailed(f"{what}: exit {result.returncode}")
 
 
+def write_team_settings(ctx: StepContext) -> bool:
+    """Write what the server takes from the team settings (the idle policy) to
+    ~/.sm-teamkit/team-settings.json; True when that changed it."""
+    path = ctx.teamkit_home / TEAM_SETTINGS_NAME
+    text = json.dumps(ctx.settings.server_settings(), indent=1, sort_keys=True) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except OSError:  # none yet: nothing to write while the policy is off
+        if not any(ctx.settings.server_settings().values()):
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
 def restart(ctx: StepContext) -> str:
-    """Restart the Jupyter server, only when the install step changed something."""
-    if not ctx.changed:
+    """Write the server's team settings; restart the Jupyter server when they or the install
+    step changed something."""
+    settings_changed = write_team_settings(ctx)
+    if not ctx.changed and not settings_changed:
         raise Skip("nothing changed")
     if ctx.notebook and shutil.which("systemctl"):
         cmd = ["systemctl", "--no-block", "restart", "jupyter-server.service"]

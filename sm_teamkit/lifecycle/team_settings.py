@@ -29,6 +29,11 @@ SHELL_READS = SHELL_FIELDS + (
     "required_steps",
 )
 GIT_CREDENTIALS = ("", "secrets-manager")
+# The team's idle policy: numbers (0: off) the server reads as its c.SmTeamkit defaults from
+# TEAM_SETTINGS_NAME in ~/.sm-teamkit, which the restart step writes (see sm_teamkit/config.py).
+SERVER_FIELDS = ("idle_kernel_minutes", "idle_terminal_minutes", "idle_cull_busy_after_hours")
+TEAM_SETTINGS_NAME = "team-settings.json"
+IDLE_KEY = "idle"  # SERVER_FIELDS in SM_TEAMKIT_SETTINGS: "kernel/terminal/busy" (a notebook script is near its size)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class LifecycleSettings:
     seed_budget_seconds: int = 25
     apt_budget_seconds: int = 30
     on_start_budget_seconds: int = 45
+    idle_kernel_minutes: float = 0.0
+    idle_terminal_minutes: float = 0.0
+    idle_cull_busy_after_hours: float = 0.0
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "settings") -> LifecycleSettings:
@@ -84,6 +92,10 @@ class LifecycleSettings:
             if key.endswith("_seconds"):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise BadRequest(f"{source}: {key} must be a whole number of seconds >= 1, not {value!r}.")
+            elif key in SERVER_FIELDS:
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise BadRequest(f"{source}: {key} must be a number >= 0 (0: off), not {value!r}.")
+                value = float(value)
             elif isinstance(value, list) and key == "required_steps":
                 value = " ".join(str(v) for v in value)
             elif isinstance(value, float):
@@ -129,6 +141,8 @@ class LifecycleSettings:
             baked = json.loads(environ.get("SM_TEAMKIT_SETTINGS") or "{}")
         except ValueError:
             baked = {}
+        if isinstance(baked.get(IDLE_KEY), str):  # the idle policy, packed (see shell_assignments)
+            baked.update(zip(SERVER_FIELDS, baked.pop(IDLE_KEY).split("/"), strict=False))  # a short one: the rest off
         for f in dataclasses.fields(cls):
             raw = str(environ.get(f"SM_TEAMKIT_{f.name.upper()}") or baked.get(f.name) or "")
             if not raw:
@@ -136,9 +150,18 @@ class LifecycleSettings:
             if f.name.endswith("_seconds"):
                 if raw.isdigit() and int(raw) >= 1:
                     values[f.name] = int(raw)
+            elif f.name in SERVER_FIELDS:
+                try:
+                    values[f.name] = max(0.0, float(raw))
+                except ValueError:
+                    continue  # the app must start anyway: the policy stays off
             else:
                 values[f.name] = raw
         return cls(**values)
+
+    def server_settings(self) -> dict[str, float]:
+        """What the Jupyter server takes from these settings (the idle policy)."""
+        return {name: getattr(self, name) for name in SERVER_FIELDS}
 
     def budget(self, step: str) -> int:
         return getattr(self, f"{step}_budget_seconds")
@@ -188,8 +211,10 @@ class LifecycleSettings:
                 continue
             if field.name in SHELL_READS:
                 lines.append(f": ${{SM_TEAMKIT_{field.name.upper()}:={shlex.quote(str(value))}}}")
-            else:
+            elif field.name not in SERVER_FIELDS:
                 rest[field.name] = value
+        if any(self.server_settings().values()):  # packed as "60/30/0": the script's size is counted
+            rest[IDLE_KEY] = "/".join(f"{v:g}" for v in self.server_settings().values())
         if rest:
             lines.append(f"export SM_TEAMKIT_SETTINGS={shlex.quote(json.dumps(rest, separators=(',', ':')))}")
         return lines
