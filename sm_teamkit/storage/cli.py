@@ -9,6 +9,7 @@ import time
 from ..cli.kit import add_command, add_group, teamkit
 from ..cli.output import printed_json
 from ..formats import age, size, usd
+from .clean_cli import register_clean
 from .scan import RootSpec, ScanProgress
 
 
@@ -137,5 +138,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(team_sub, "usage", cmd_team_usage, "every user's latest storage total in a domain, largest first",
                     json="print the answer as JSON")
     p.add_argument("--domain", required=True, help="SageMaker domain id (d-xxxxxxxxxxxx)")
+    register_clean(sub)
 
 # fmt: on

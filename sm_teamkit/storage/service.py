@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..config_fields import FromConfig, trait
 from ..errors import BadRequest, Conflict, TeamkitError, shorten
@@ -18,6 +17,7 @@ from ..threads import stop_thread
 from .cleanup import apply_to_report, clean
 from .efs import EfsLookup
 from .mounts import efs_mounts
+from .recovery import user_home
 from .report import RootPlace, build_report, place_of
 from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
 from .state import default_state_path, expected_entries, load_report, save_report
@@ -48,7 +48,7 @@ def real_folder(raw: str) -> str:
 class StorageSettings(FromConfig):
     """What to scan and how often. Each ``trait(...)`` field is that c.SmTeamkit setting (its
     default lives there: build with ``from_config``). Empty ``home`` means the user's home
-    (Path.home())."""
+    (Path.home(); in Studio's recovery mode the space's real home, see recovery.py)."""
 
     include_home: bool = trait("storage_include_home")
     roots: tuple[str, ...] = trait("storage_roots")
@@ -108,7 +108,7 @@ class StorageService:
     # --- roots -----------------------------------------------------------------------------
     @property
     def home(self) -> str:
-        return os.path.realpath(self.settings.home or str(Path.home()))
+        return os.path.realpath(self.settings.home or user_home())
 
     @property
     def state_path(self) -> str:
