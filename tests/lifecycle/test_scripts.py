@@ -47,7 +47,7 @@ def test_rendered_script_passes_bash_n_and_shellcheck(app_type, tmp_path):
 
 def test_source_scripts_pass_shellcheck():
     sources = sorted(str(p) for p in scripts_dir().glob("*.sh"))
-    assert len(sources) == 6  # lib.sh, three Studio app types, two notebook-instance phases
+    assert len(sources) == 7  # lib.sh, four Studio app types, two notebook-instance phases
     result = subprocess.run(["shellcheck", "-x", *sources], capture_output=True, text=True, cwd=scripts_dir().parent)
     assert result.returncode == 0, result.stdout
 
