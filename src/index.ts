@@ -139,9 +139,9 @@ const nudgesPlugin: JupyterFrontEndPlugin<void> = {
   requires: [ITeamkitModel],
   activate: (app: JupyterFrontEnd, model: TeamkitModel) => {
     model.keepFresh('apps');
-    // The notification's button opens the panel, unless an admin turned the panel off.
+    // The notification's button opens the panel at its apps, unless an admin turned it off.
     const openPanel = app.hasPlugin(PANEL_PLUGIN_ID)
-      ? () => app.shell.activateById(PANEL_ID)
+      ? () => void app.commands.execute(SHOW_SECTION, { section: 'apps' })
       : undefined;
     watchNudges(model, openPanel);
   }

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 
+from . import test_layout
 from .conftest import open_panel, screenshot
+from .test_layout import AA, CONTRAST_JS
+
+themed_page = test_layout.themed_page  # the light and dark themes, as test_layout sets them
 
 ITEM = "#jp-main-statusbar .jp-smtk-status-item"
 SUMMARY = re.compile(r"^(⚠ )?(\d+) running · \$(\d+\.\d\d)/h( \+ \?)?$")
@@ -109,7 +113,6 @@ def test_a_collapsed_section_stays_collapsed_after_a_reload(page, lab):
     wait_saved(page, toggle.click)
     assert toggle.get_attribute("aria-expanded") == "false"
     assert storage.locator(".jp-smtk-section-body").is_hidden()
-    screenshot(panel, "panel-collapsed.png")
 
     page.goto(lab.url + "lab")  # a reload, without ?reset (which forgets the workspace)
     panel = open_panel(page)
@@ -130,3 +133,21 @@ def test_a_collapsed_section_stays_collapsed_after_a_reload(page, lab):
     page.goto(lab.url + "lab")
     panel = open_panel(page)
     panel.locator('[data-section="storage"] .jp-smtk-section-body').wait_for(state="visible", timeout=30_000)
+    # Every section collapsed: the whole panel at a glance (docs/panel-collapsed.png).
+    for toggle in panel.locator(".jp-smtk-section-toggle").all():
+        toggle.click()
+    assert panel.locator(".jp-smtk-section-body:visible").count() == 0
+    page.mouse.move(700, 400)  # no hover highlight in the picture
+    screenshot(panel.locator(".jp-smtk-body"), "panel-collapsed.png")
+
+
+def test_the_status_bar_item_reads_at_aa_contrast_marked_or_not(themed_page):
+    page, theme = themed_page
+    item = page.locator(ITEM)
+    item.locator(".jp-smtk-status[data-warn='true']").wait_for(timeout=60_000)  # the demo's GPU app
+    for warn in ("true", "false"):
+        item.locator(".jp-smtk-status").evaluate("(el, w) => { el.dataset.warn = w; }", warn)
+        measured = item.evaluate(CONTRAST_JS)
+        assert any("running" in m["text"] for m in measured), measured
+        low = [m for m in measured if m["ratio"] < AA]
+        assert low == [], f"{theme}, warn={warn}: " + ", ".join(f'{m["ratio"]:.2f} "{m["text"]}"' for m in low)
