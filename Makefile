@@ -16,7 +16,8 @@ TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json ts
 demo: install-demo build-demo
 	sm-studio-emulator demo --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 
-# The demo with its home seeded afresh (`make demo` keeps what the last run left).
+# The demo started over: its home seeded afresh and its Studio state (apps, spaces) forgotten
+# (`make demo` keeps what the last run left, in <DEMO_DIR, default .demo>/sagemaker-state.json and home/).
 demo-reset: install-demo build-demo
 	sm-studio-emulator demo --reset --port $${PORT:-8888} --state-dir $${DEMO_DIR:-.demo}
 

@@ -53,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reset",
         action="store_true",
-        help="seed the demo home afresh (default: keep what the last run left, e.g. an emptied trash)",
+        help=(
+            "start over: seed the demo home afresh and forget the Studio state (default: keep what "
+            "the last run left, e.g. an emptied trash, a stopped app)"
+        ),
     )
     p.set_defaults(func=demo)
     return parser

@@ -1,5 +1,9 @@
 """``sm-studio-emulator demo``: the local emulator, a demo user's Studio metadata, a demo home, and
-JupyterLab with sm_teamkit on 127.0.0.1. Ctrl-C stops everything it started."""
+JupyterLab with sm_teamkit on 127.0.0.1. Ctrl-C stops everything it started.
+
+A second run keeps what the user did in the first (the home is seeded once; the Studio state,
+apps stopped or created and spaces changed, is kept in ``sagemaker-state.json``); ``--reset``
+(``make demo-reset``) starts over."""
 
 from __future__ import annotations
 
@@ -147,33 +151,46 @@ def _port_free(port: int) -> bool:
 
 
 SEEDED_MARK = ".seeded"  # in the state dir: the home was seeded once; later runs keep what the user did
+STATE_FILE = "sagemaker-state.json"  # in the state dir: the emulator's Studio state as the user left it
 
 
 def prepare_demo_home(state: Path, reset: bool = False) -> str:
     """The demo's home under ``state``: seeded on the first run only, so a second ``make demo``
     keeps the trash and caches the user emptied; ``reset`` (``make demo-reset``) seeds it
-    afresh. Returns the line the demo prints about it."""
+    afresh and forgets the kept Studio state. Returns the line the demo prints about it."""
     import shutil
 
-    home, mark = state / "home", state / SEEDED_MARK
+    home, mark, kept = state / "home", state / SEEDED_MARK, state / STATE_FILE
     if reset:
         shutil.rmtree(home, ignore_errors=True)
         mark.unlink(missing_ok=True)
+        kept.unlink(missing_ok=True)
     home.mkdir(parents=True, exist_ok=True)
     if mark.exists():
-        return (
-            f"sm-studio-emulator demo: kept your changes to {home} from the last run "
-            "(make demo-reset, or --reset, starts afresh)"
-        )
+        since = max(p.stat().st_mtime for p in (mark, kept) if p.exists())
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(since))
+        return f"Demo: keeping your state from {when} (make demo-reset to start over)"
     seed_demo_home(home)
     mark.write_text("")
-    return f"sm-studio-emulator demo: seeded {home}" + (" afresh (--reset)" if reset else "")
+    return "Demo: fresh state"
+
+
+def start_demo_world(state: Path, reset: bool = False, emulator_port: int = 0):
+    """Everything the demo runs but JupyterLab: the home (kept or seeded), the emulator with
+    the kept Studio state, the teammates' usage and the Studio metadata file. Returns the
+    started emulator (its ``stop()`` saves the state) and the line to print."""
+    from .scenario import load_scenario
+    from .server import Emulator
+
+    line = prepare_demo_home(state, reset)
+    emu = Emulator(scenario=load_scenario(None), port=emulator_port, state_file=state / STATE_FILE).start()
+    seed_team_usage(emu)
+    (state / "resource-metadata.json").write_text(json.dumps(demo_metadata(emu), indent=2))
+    return emu, line
 
 
 def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo", reset: bool = False) -> int:
     from .launcher import UNSET_BY_DEFAULT, LabStartError, start_lab
-    from .scenario import load_scenario
-    from .server import Emulator
 
     if not _port_free(port):
         print(
@@ -183,11 +200,9 @@ def run_demo(port: int = 8888, emulator_port: int = 0, state_dir: str = ".demo",
         return 1
     state = Path(state_dir).resolve()
     home = state / "home"
-    print(prepare_demo_home(state, reset))
-    emu = Emulator(scenario=load_scenario(None), port=emulator_port).start()
-    seed_team_usage(emu)
+    emu, line = start_demo_world(state, reset, emulator_port)
+    print(line)
     metadata = state / "resource-metadata.json"
-    metadata.write_text(json.dumps(demo_metadata(emu), indent=2))
     env = {
         "SM_TEAMKIT_RESOURCE_METADATA": str(metadata),
         "AWS_ENDPOINT_URL": emu.url,

@@ -21,12 +21,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
-from . import apps_ops, config_ops, jobs_ops, moto_view, presign_ops, pricing_ops, studio_ops, tagging_ops
+from . import apps_ops, config_ops, jobs_ops, moto_view, persist, presign_ops, pricing_ops, studio_ops, tagging_ops
 from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
 from .errors import ApiError
 from .faults import FaultInjector
@@ -103,6 +104,7 @@ class Emulator:
         app_delete_seconds: float | None = None,
         strict: bool = True,
         clock: Callable[[], float] = time.time,
+        state_file: str | Path | None = None,
     ):
         self.scenario = load_scenario(scenario)
         self.port = port
@@ -111,6 +113,9 @@ class Emulator:
         self.counter = CallCounter()  # every request, by service and operation
         self.errors: list[str] = []  # response-shape violations and unexpected exceptions
         self._state = build_state(self.scenario, now=clock(), clock=clock)
+        # With a state file, the user's changes outlive a restart (persist.py); saved_at: when.
+        self.state_file = Path(state_file) if state_file else None
+        self.saved_at = persist.load(self._state, self.state_file) if self.state_file else None
         if app_start_seconds is not None:
             self._state.timing.app_start_seconds = app_start_seconds
         if app_delete_seconds is not None:
@@ -167,6 +172,12 @@ class Emulator:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Write the state the user changes to ``state_file`` (when there is one)."""
+        if self.state_file is not None:
+            persist.save(self._state, self.state_file)
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -267,6 +278,8 @@ class Emulator:
                 result = None
             else:
                 result = handler(self._state, params)
+                if service.name == "sagemaker" and persist.changes_state(op_name):
+                    self.save_state()
         if result is None:
             return self._forward_checked(environ, start_response, op_model)
         problems = response_errors(op_model, result)
