@@ -258,6 +258,26 @@ class SmTeamkit(Configurable):
             "timeout)."
         ),
     ).tag(config=True)
+    # --- GPUs of this app (nvidia-smi) ----------------------------------------------------
+    gpu_sample_seconds = Float(
+        30.0,
+        help=(
+            "Seconds between two samples of this app's GPUs (nvidia-smi --query-gpu, when "
+            "nvidia-smi is on PATH): utilisation and memory on this app's row. 0: never sampled."
+        ),
+    ).tag(config=True)
+    gpu_idle_percent = Float(
+        5.0,
+        help="A GPU below this utilisation (percent) is idle; the app's GPUs are idle when all of them are.",
+    ).tag(config=True)
+    gpu_idle_minutes = Float(
+        60.0,
+        help=(
+            "Minutes of idle GPUs after which a billed GPU app (ml.g*, ml.p*) gets one "
+            "dismissible notification per server run, with its $/h and a way to stop it or "
+            "switch the space to a CPU instance type."
+        ),
+    ).tag(config=True)
     track_jobs = Bool(
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user.",

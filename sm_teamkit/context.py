@@ -17,6 +17,7 @@ from .config import SmTeamkit
 from .studio.identity import Identity, IdentitySettings, metadata_region, resolve_identity
 
 if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command uses is loaded
+    from .apps.gpu import GpuSampler
     from .apps.service import AppsService
     from .aws import AwsSettings
     from .kernels.service import KernelsService
@@ -57,6 +58,7 @@ class Teamkit:
             lambda: server_app.web_app.settings.get("terminal_manager"),
         )
         teamkit.start()
+        teamkit.gpu.start()  # samples only where nvidia-smi is on PATH
         return teamkit
 
     # --- how to reach AWS: resolved once, here ------------------------------------------------
@@ -84,6 +86,12 @@ class Teamkit:
         return KernelsService.from_config(self.config)
 
     @functools.cached_property
+    def gpu(self) -> GpuSampler:
+        from .apps.gpu import GpuSampler, GpuSettings
+
+        return GpuSampler(GpuSettings.from_config(self.config))
+
+    @functools.cached_property
     def storage(self) -> StorageService:
         from .storage.service import StorageService
 
@@ -109,7 +117,7 @@ class Teamkit:
     def stop(self) -> None:
         if self.culler is not None:
             self.culler.stop()
-        for name in ("kernels", "storage", "proxies"):
+        for name in ("kernels", "storage", "proxies", "gpu"):
             service = self.__dict__.get(name)  # only the ones built
             if service is not None and hasattr(service, "close"):
                 service.close()

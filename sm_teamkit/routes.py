@@ -143,7 +143,7 @@ class AppsHandler(TeamkitHandler):
         report = await self.call(apps.report, snapshot)
         if self.teamkit.culler is not None:  # on the loop: the notifications read the policy here
             self.teamkit.culler.annotate(report)
-        self.write_json(report)
+        self.write_json(self.teamkit.gpu.annotate(report))
 
 
 class AppHandler(TeamkitHandler):
@@ -154,6 +154,15 @@ class AppHandler(TeamkitHandler):
         apps = await self.apps_service()
         snapshot = await apps.refresh.wait(self.teamkit.aws_pool)
         self.write_json(await self.call_aws(apps.stop, app_type, app_name, space, snapshot))
+
+
+class GpuDismissHandler(TeamkitHandler):
+    """POST gpu/dismiss: no more idle-GPU notification in this server's run."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        self.write_json(self.teamkit.gpu.dismiss())
 
 
 # --- kernels (pipenv, uv and conda environments) ----------------------------------------
@@ -260,6 +269,7 @@ ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"kernels/jobs/([^/]+)", KernelJobHandler),
     (r"kernels/([a-z-]+)", KernelActionHandler),
     (r"apps", AppsHandler),
+    (r"gpu/dismiss", GpuDismissHandler),
     (r"storage", StorageHandler),
     # Any text: the service refuses what is no category id (../.. included) with a JSON 400.
     (r"storage/categories/(.+)", StorageCategoryHandler),
