@@ -2,7 +2,8 @@
 
 Settings come from the environment the template sets (SM_TEAMKIT_DOMAIN_ID, SM_TEAMKIT_SENDER,
 SM_TEAMKIT_STATE, SM_TEAMKIT_STOP_AFTER_HOURS, SM_TEAMKIT_EMAIL_TAG_KEY, SM_TEAMKIT_NUDGE_HOURS
-as a JSON object, optional SM_TEAMKIT_EMAILS as a JSON object); an event may set ``dry_run``. Imports boto3 and this
+as a JSON object, optional SM_TEAMKIT_EMAILS as a JSON object, optional SM_TEAMKIT_PRICES_TABLE
+where the day's Price List prices are written); an event may set ``dry_run``. Imports boto3 and this
 package only, so the zip needs nothing the Lambda runtime lacks."""
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 
 from ..apps.pricing import PriceList
-from ..aws import AwsSettings
+from ..aws import AwsSettings, aws_error, client
 from ..errors import BadRequest, TeamkitError
+from ..prices.store import PricesSettings, PriceStore, parse_s3_uri
+from ..prices.tables import export_document
 from .domain import AdminSettings, DomainApps
 from .remind import Reminder, RemindOptions
 
@@ -45,7 +49,9 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None, clock: Ca
         email_tag_key=env["SM_TEAMKIT_EMAIL_TAG_KEY"],
         instance_prices={},
     )
-    domain = DomainApps(settings, aws, PriceList(aws.resolved_region()), clock=clock)
+    region = aws.resolved_region()
+    prices, shared = _prices(aws, region, env.get("SM_TEAMKIT_PRICES_TABLE", ""))
+    domain = DomainApps(settings, aws, PriceList(region, store=prices), clock=clock)
     options = RemindOptions(
         sender=env["SM_TEAMKIT_SENDER"],
         emails=emails,
@@ -53,7 +59,28 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None, clock: Ca
         dry_run=bool(event.get("dry_run", False)),
         stop_after_hours=stop_after,
     )
-    return Reminder(domain, options).run()
+    result = Reminder(domain, options).run()
+    result["prices"] = shared
+    return result
+
+
+def _prices(aws: AwsSettings, region: str, table_uri: str) -> tuple[PriceStore, dict]:
+    """The day's prices from AWS's Price List (the reminders' $/h), written to ``table_uri``
+    (SM_TEAMKIT_PRICES_TABLE) for Studio servers that cannot reach the Price List. A failure
+    to read or write them is reported in the result, never fatal: reminders go out anyway."""
+    store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=""), aws, folder=tempfile.mkdtemp())
+    table = store.load(region)
+    status = store.status(region)
+    shared = {"origin": status["origin"], "as_of": status["as_of"], "written": "", "error": status["error"]}
+    if table_uri and table is not None and table.origin == "price-list":
+        try:
+            bucket, key = parse_s3_uri(table_uri)
+            body = json.dumps(export_document([table], table.source, table.as_of)).encode()
+            client("s3", aws).put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+            shared["written"] = table_uri
+        except Exception as exc:
+            shared["error"] = aws_error(exc, f"write the price table {table_uri}").to_json()
+    return store, shared
 
 
 def handler(event, context) -> dict:

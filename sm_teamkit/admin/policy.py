@@ -108,6 +108,13 @@ def iam_policy(
             "Resource": f"{arn}:mlflow-tracking-server/*",
         },
         {
+            # SageMaker's prices for this region (pricing:GetProducts takes no resource)
+            "Sid": "ReadPrices",
+            "Effect": "Allow",
+            "Action": ["pricing:GetProducts"],
+            "Resource": "*",
+        },
+        {
             "Sid": "PublishTeamStorage",
             "Effect": "Allow",
             "Action": ["cloudwatch:PutMetricData"],

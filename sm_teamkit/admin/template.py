@@ -70,6 +70,14 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
             "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}"),
             "Condition": {"StringEquals": {"s3:prefix": [{"Ref": "StateKey"}]}},
         },
+        # the day's prices from AWS's Price List, written where VPC-only Studio servers read them
+        {"Sid": "ReadPrices", "Effect": "Allow", "Action": ["pricing:GetProducts"], "Resource": "*"},
+        {
+            "Sid": "WriteSharedPrices",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}/${PricesKey}"),
+        },
         {
             "Sid": "Logs",
             "Effect": "Allow",
@@ -106,6 +114,12 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 "Type": "String",
                 "Default": "sm-teamkit/reminders.json",
                 "Description": "Key of the state object.",
+            },
+            "PricesKey": {
+                "Type": "String",
+                "Default": "sm-teamkit/prices.json",
+                "Description": "Key (in StateBucket) of the price table the job writes each day; "
+                "point c.SmTeamkit.prices_s3_uri at it where Studio cannot reach the Price List.",
             },
             "StopAfterHours": {
                 "Type": "Number",
@@ -183,6 +197,7 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                             "SM_TEAMKIT_DOMAIN_ID": {"Ref": "DomainId"},
                             "SM_TEAMKIT_SENDER": {"Ref": "Sender"},
                             "SM_TEAMKIT_STATE": _sub("s3://${StateBucket}/${StateKey}"),
+                            "SM_TEAMKIT_PRICES_TABLE": _sub("s3://${StateBucket}/${PricesKey}"),
                             "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
                             "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
                             "SM_TEAMKIT_NUDGE_HOURS": {"Ref": "NudgeHours"},

@@ -140,3 +140,27 @@ def test_the_packaged_zip_alone_runs_the_handler(tmp_path, live_emulator, lambda
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == "alice"
+
+
+def test_the_handler_writes_the_days_price_list_table_where_the_template_says(live_emulator, lambda_env):
+    """The job reads the region's prices from the Price List (its role has pricing:GetProducts)
+    and writes them to the S3 table VPC-only Studio servers read (prices_s3_uri)."""
+    from sm_teamkit.prices.tables import from_document
+
+    c = SmTeamkit()
+    deployed = template(dict(c.nudge_hours), c.admin_email_tag_key)
+    env = deployed["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+    assert env["SM_TEAMKIT_PRICES_TABLE"] == {"Fn::Sub": "s3://${StateBucket}/${PricesKey}"}
+    statements = deployed["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    actions = {a for st in statements if "Action" in st for a in st["Action"]}
+    assert {"pricing:GetProducts", "s3:PutObject"} <= actions
+
+    lambda_env.setenv("SM_TEAMKIT_PRICES_TABLE", f"s3://{BUCKET}/sm-teamkit/prices.json")
+    live_emulator.prices.set("us-east-1", "endpoint", "ml.m5.large", 0.3131)
+    result = handler({"dry_run": True}, None)
+    assert result["prices"]["origin"] == "price-list" and result["prices"]["error"] is None
+    assert result["prices"]["written"] == f"s3://{BUCKET}/sm-teamkit/prices.json"
+    body = boto(live_emulator, "s3").get_object(Bucket=BUCKET, Key="sm-teamkit/prices.json")["Body"].read()
+    table = from_document(json.loads(body), "us-east-1", "s3", 1.0)
+    assert table.kinds["endpoint"]["ml.m5.large"] == 0.3131
+    assert table.as_of == live_emulator.prices.publication_date
