@@ -60,7 +60,7 @@ class WebApp:
     """One listening port of this user. ``link`` is a path under the Jupyter base URL."""
 
     port: int
-    app: str  # the well-known name, else the executable's basename ("" when the owner is unknown)
+    app: str  # the well-known name, else the script's or executable's basename ("": owner unknown)
     command: str  # the owning process's command line, shortened
     pid: int  # 0 when no process of this user holds the socket (e.g. another container)
     link: str
@@ -175,7 +175,16 @@ def kernel_ports(kernel_manager) -> set[int]:
 
 
 def _shorten(argv: tuple[str, ...]) -> str:
-    text = " ".join(argv)
+    """The command line as the panel shows it: the program (and an interpreter's script) by
+    its basename, the arguments as given, cut at COMMAND_LIMIT characters."""
+    words = command_words(argv)
+    head = list(argv[:1])
+    if len(words) > 1 and len(argv) > 1 and os.path.basename(argv[1].rstrip("/")) == words[1]:
+        head.append(words[1])  # python /path/to/bin/streamlit ... -> python streamlit ...
+    if not words:
+        return ""
+    first = words[0] if os.path.basename(argv[0]) == words[0] else argv[0]  # a process title as set
+    text = " ".join([first, *head[1:], *argv[len(head) :]])
     return text if len(text) <= COMMAND_LIMIT else text[: COMMAND_LIMIT - 1] + "…"
 
 
@@ -267,7 +276,8 @@ class WebAppsDiscovery:
         words = command_words(argv)
         return WebApp(
             port=port,
-            app=kind.name if kind else (words[0] if words else ""),
+            # python app.py: "app.py"; python -m pytest: "pytest"; my-server: "my-server"
+            app=kind.name if kind else (words[-1] if words else ""),
             command=_shorten(argv),
             pid=owner.pid if owner else 0,
             link=_path("", absolute, port).lstrip("/") + "/",

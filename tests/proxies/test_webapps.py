@@ -143,6 +143,12 @@ def test_an_unknown_app_goes_by_its_executables_name():
     app = WebAppsDiscovery._describe(9000, Owner(42, ("/usr/local/bin/my-server", "--port", "9000")), "/")
     assert (app.app, app.link, app.flag, app.flag_missing) == ("my-server", "proxy/9000/", "", False)
     assert WebAppsDiscovery._describe(9001, None, "/").app == ""  # no process of ours holds it
+    script = WebAppsDiscovery._describe(8050, Owner(43, ("/opt/conda/bin/python3", "/home/u/dash_app.py")), "/")
+    assert (script.app, script.command) == ("dash_app.py", "python3 dash_app.py")  # the script names it
+    streamlit = ("/home/u/.venv/bin/python", "/home/u/.venv/bin/streamlit", "run", "/home/u/app.py")
+    assert WebAppsDiscovery._describe(8501, Owner(44, streamlit), "/").command == "python streamlit run /home/u/app.py"
+    gunicorn = WebAppsDiscovery._describe(8000, Owner(45, ("gunicorn: master [app:server]",)), "/")
+    assert (gunicorn.app, gunicorn.command) == ("Gunicorn", "gunicorn: master [app:server]")
 
 
 def test_streamlit_is_linked_by_its_full_path_and_says_when_its_flag_is_missing():
