@@ -165,6 +165,21 @@ class GpuDismissHandler(TeamkitHandler):
         self.write_json(self.teamkit.gpu.dismiss())
 
 
+class GpuSwitchHandler(TeamkitHandler):
+    """POST gpu/switch {"instance_type": "ml.m5.xlarge"}: the space's instance type becomes that
+    CPU type (UpdateSpace, as `sm-teamkit up --instance-type`) and this app is stopped."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        from .remote.workspace import switch_this_app
+
+        instance_type = str(self.json_body().get("instance_type", ""))
+        apps = await self.apps_service()
+        snapshot = await apps.refresh.wait(self.teamkit.aws_pool)
+        self.write_json(await self.call_aws(switch_this_app, apps, self.teamkit.aws, instance_type, snapshot))
+
+
 # --- kernels (pipenv, uv and conda environments) ----------------------------------------
 class KernelsHandler(TeamkitHandler):
     @tornado.web.authenticated
@@ -270,6 +285,7 @@ ROUTES: list[tuple[str, type[TeamkitHandler]]] = [
     (r"kernels/([a-z-]+)", KernelActionHandler),
     (r"apps", AppsHandler),
     (r"gpu/dismiss", GpuDismissHandler),
+    (r"gpu/switch", GpuSwitchHandler),
     (r"storage", StorageHandler),
     # Any text: the service refuses what is no category id (../.. included) with a JSON 400.
     (r"storage/categories/(.+)", StorageCategoryHandler),

@@ -4,6 +4,7 @@ it (``down``). Ownership of apps comes from the same AppsService the panel uses.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -160,6 +161,12 @@ class Workspace:
             instance_type=(final.get("ResourceSpec") or {}).get("InstanceType", "") or t.instance_type,
         )
 
+    def set_space_instance_type(self) -> bool:
+        """The UpdateSpace of ``up --instance-type`` alone: the space's next app starts on the
+        target's instance type (a running app keeps its own). False when it already did."""
+        space = self._space(own_only=True)
+        return self._set_space_instance_type(space, self._app_type(space))
+
     def _set_space_instance_type(self, space: dict, app_type: str) -> bool:
         settings_key = f"{app_type}AppSettings"
         current = ((space.get("SpaceSettings") or {}).get(settings_key) or {}).get("DefaultResourceSpec") or {}
@@ -253,3 +260,37 @@ class Workspace:
         if not mine:
             service.check_own_space(space)  # the panel's refusal for another user's space
         return mine
+
+
+def switch_this_app(apps: AppsService, aws: AwsSettings, instance_type: str, snap=None) -> dict:
+    """From inside an app on an idle GPU: the space's instance type becomes ``instance_type``
+    (the UpdateSpace of ``up --instance-type``) and this app is stopped (the panel's stop), so
+    the space's next start is on the cheaper type."""
+    from ..apps.gpu import is_billed_gpu
+
+    s = apps.settings
+    if not s.space_name:
+        raise BadRequest(
+            "Only an app in a space can switch its instance type from here.",
+            "Stop the app, then start it with `sm-teamkit up --instance-type ...`.",
+        )
+    if not re.fullmatch(r"ml\.[a-z0-9-]+\.[a-z0-9]+", instance_type) or is_billed_gpu(instance_type):
+        raise BadRequest(f"{instance_type!r} is not a CPU instance type (ml.m5.xlarge, say).")
+    app_name = s.app_name or "default"
+    target = Target(
+        domain=s.domain_id,
+        user_profile=s.user_profile_name,
+        space=s.space_name,
+        app_type=s.app_type,
+        app_name=app_name,
+        instance_type=instance_type,
+    )
+    updated = Workspace(target, aws).set_space_instance_type()
+    stopped = apps.stop(s.app_type, app_name, s.space_name, snap)
+    return {
+        **stopped,
+        "space_updated": updated,
+        "instance_type": instance_type,
+        "message": f"Space {s.space_name} now starts on {instance_type}; this app is being stopped: "
+        "start it again from Studio.",
+    }

@@ -172,3 +172,39 @@ async def test_this_apps_row_in_the_apps_answer_shows_its_gpus(jp_fetch):
     assert answer["gpu"]["nudge"] is None  # idle past the threshold, but not a billed GPU type
     dismissed = json.loads((await jp_fetch("sm-teamkit", "gpu", "dismiss", method="POST", body="")).body)
     assert dismissed == {"dismissed": True, "runtime": answer["gpu"]["runtime"]}
+
+
+@pytest.fixture
+def own_emulator(make_emulator, teamkit_config):
+    """A demo emulator of this test's own: the switch stops the demo's app."""
+    emu = make_emulator()
+    teamkit_config["sagemaker_endpoint_url"] = emu.url
+    return emu
+
+
+async def test_switch_sets_the_spaces_cpu_type_and_stops_this_app(own_emulator, jp_fetch):
+    import boto3
+
+    from ..conftest import DEMO_DOMAIN, DEMO_SPACE
+
+    answer = json.loads(
+        (
+            await jp_fetch(
+                "sm-teamkit", "gpu", "switch", method="POST", body=json.dumps({"instance_type": "ml.m5.xlarge"})
+            )
+        ).body
+    )
+    assert answer["stopped"] is True and answer["this_app"] is True and answer["space_updated"] is True
+    sm = boto3.client("sagemaker", endpoint_url=own_emulator.url, region_name="us-east-1")
+    space = sm.describe_space(DomainId=DEMO_DOMAIN, SpaceName=DEMO_SPACE)
+    assert space["SpaceSettings"]["JupyterLabAppSettings"]["DefaultResourceSpec"]["InstanceType"] == "ml.m5.xlarge"
+    app = sm.describe_app(DomainId=DEMO_DOMAIN, SpaceName=DEMO_SPACE, AppType="JupyterLab", AppName="default")
+    assert app["Status"] in {"Deleting", "Deleted"}
+
+
+async def test_switch_refuses_a_gpu_type(own_emulator, jp_fetch):
+    from tornado.httpclient import HTTPClientError
+
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("sm-teamkit", "gpu", "switch", method="POST", body=json.dumps({"instance_type": "ml.g5.xlarge"}))
+    assert info.value.code == 400
