@@ -61,6 +61,21 @@ export class TeamkitApi {
     });
   }
 
+  /** No more idle-GPU notification in this server's run. */
+  dismissGpuNudge(): Promise<{ dismissed: boolean }> {
+    return this.request<{ dismissed: boolean }>('gpu/dismiss', {
+      method: 'POST'
+    });
+  }
+
+  /** The space starts on `instanceType` from now on, and this app is stopped. */
+  switchToCpu(instanceType: string): Promise<IStopResult> {
+    return this.request<IStopResult>('gpu/switch', {
+      method: 'POST',
+      body: JSON.stringify({ instance_type: instanceType })
+    });
+  }
+
   stopApp(app: IApp): Promise<IStopResult> {
     const path = `apps/${encodeURIComponent(app.app_type)}/${encodeURIComponent(app.app_name)}`;
     const query = app.space_name

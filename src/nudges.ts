@@ -5,7 +5,9 @@
 import { Notification } from '@jupyterlab/apputils';
 
 import { TeamkitModel } from './model';
-import { ICullingEntry } from './types';
+import { confirmStop } from './panel/AppsSection';
+import { formatMoney } from './panel/common';
+import { IApp, ICullingEntry } from './types';
 
 const PREFIX = 'sm-teamkit:nudged:';
 
@@ -19,6 +21,7 @@ function today(): string {
  */
 export function watchNudges(model: TeamkitModel, openPanel?: () => void): void {
   watchCulling(model);
+  watchGpu(model, confirmStop);
   model.changed.connect(() => {
     const report = model.data.apps;
     if (!report) {
@@ -123,5 +126,66 @@ export function watchCulling(model: TeamkitModel): void {
         Notification.dismiss(id); // kept (here or in another tab), or active again
       }
     }
+  });
+}
+
+/**
+ * One notification per server run when this app's GPUs have idled past the threshold on a
+ * billed GPU instance: its $/h, "Stop this app" (the panel's stop, confirmed) and "Switch to
+ * <a CPU type>" (the space's instance type, then a stop). Dismissing it tells the server.
+ */
+export function watchGpu(
+  model: TeamkitModel,
+  confirmStop: (app: IApp) => Promise<boolean>
+): void {
+  let shownFor = '';
+  model.changed.connect(() => {
+    const report = model.data.apps;
+    const nudge = report?.gpu?.nudge;
+    const here = report?.apps.find(a => a.this_app);
+    if (!report?.gpu || !nudge || !here || shownFor === report.gpu.runtime) {
+      return;
+    }
+    shownFor = report.gpu.runtime;
+    const price =
+      nudge.hourly_usd === null ? '' : ` (${formatMoney(nudge.hourly_usd)}/h)`;
+    const id = Notification.warning(
+      `The GPUs of this app (${nudge.instance_type}${price}) have been idle for ${nudge.idle_minutes} min.`,
+      {
+        autoClose: false,
+        actions: [
+          {
+            label: 'Stop this app',
+            callback: event => {
+              event.preventDefault(); // the notification stays until the stop is confirmed
+              void confirmStop(here).then(async ok => {
+                if (ok) {
+                  Notification.dismiss(id);
+                  await model.api.stopApp(here);
+                  await model.refreshNow();
+                }
+              });
+            }
+          },
+          {
+            label: `Switch to ${nudge.cpu_instance_type}`,
+            caption:
+              'The space starts on this CPU type from now on; this app is stopped',
+            callback: () => {
+              void model.api
+                .switchToCpu(nudge.cpu_instance_type)
+                .then(() => model.refreshNow());
+            }
+          },
+          {
+            label: 'Dismiss',
+            displayType: 'link',
+            callback: () => {
+              void model.api.dismissGpuNudge();
+            }
+          }
+        ]
+      }
+    );
   });
 }

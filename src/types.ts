@@ -57,6 +57,35 @@ export interface IApp {
   stoppable: boolean;
   /** Studio's own idle shutdown for this app (empty for shared apps). */
   idle: IIdleShutdown | Record<string, never>;
+  /** This app only, where nvidia-smi answers: its GPUs' last sample and idle time. */
+  gpu?: {
+    gpus: IGpuSample[];
+    idle_seconds: number;
+    idle_percent: number;
+    sampled_at: string | null;
+  };
+}
+
+export interface IGpuSample {
+  index: number;
+  utilization_percent: number | null;
+  memory_used_mib: number | null;
+  memory_total_mib: number | null;
+}
+
+/** This app's GPUs and, when due, the idle-GPU nudge (once per server run, dismissible). */
+export interface IGpuReport {
+  available: boolean;
+  gpus: IGpuSample[];
+  idle_seconds: number;
+  idle_minutes: number;
+  runtime: string;
+  nudge: {
+    instance_type: string;
+    hourly_usd: number | null;
+    idle_minutes: number;
+    cpu_instance_type: string;
+  } | null;
 }
 
 export interface IIdleShutdown {
@@ -128,6 +157,8 @@ export interface IAppsReport {
   prices: { source: string; as_of: string; note: string };
   /** The team's idle policy (absent from an older server). */
   idle_policy?: IIdlePolicyReport;
+  /** This app's GPUs (absent where nvidia-smi does not answer). */
+  gpu?: IGpuReport;
 }
 
 export interface IStopResult {

@@ -85,6 +85,27 @@ function IdleLine(props: { app: IApp }): JSX.Element {
   );
 }
 
+/** This app's GPUs: utilisation and memory per GPU, and how long all have idled. */
+function GpuLine(props: { gpu: NonNullable<IApp['gpu']> }): JSX.Element {
+  const { gpu } = props;
+  const each = gpu.gpus.map(
+    g =>
+      `GPU ${g.index} ${g.utilization_percent ?? '?'}% · ${((g.memory_used_mib ?? 0) / 1024).toFixed(1)}/${((g.memory_total_mib ?? 0) / 1024).toFixed(1)} GiB`
+  );
+  const idle =
+    gpu.idle_seconds > 0
+      ? ` · idle ${formatAge(gpu.idle_seconds)} (all below ${gpu.idle_percent}%)`
+      : '';
+  return (
+    <div className="jp-smtk-muted jp-smtk-app-gpu" title={each.join('\n')}>
+      {each.join('; ')}
+      {idle}
+    </div>
+  );
+}
+
+export { confirmStop };
+
 function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
   const { app, model } = props;
   const [busy, run] = useAction(model);
@@ -152,6 +173,7 @@ function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
         )}
       </div>
       {running && 'note' in app.idle && <IdleLine app={app} />}
+      {running && app.gpu && <GpuLine gpu={app.gpu} />}
       {app.nudged && (
         <div className="jp-smtk-nudge">
           Running for {formatAge(app.age_seconds)}, over the {app.nudge_hours} h
