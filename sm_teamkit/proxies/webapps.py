@@ -32,13 +32,16 @@ class AppKind:
     absolute: bool = False  # served at proxy/absolute/<port>/: the app sees the full path
     flag: str = ""
     option: str = ""
-    hidden: bool = False  # listed elsewhere in the panel (Spark's JVM: the Spark UIs)
+    hidden: bool = False  # not a web app of its own (Spark's JVM: listed as Spark UIs)
+    marks: tuple[str, ...] = ()  # an argument, or a folder of the program's path, that names it
 
 
 # First match wins. Streamlit and TensorBoard are exercised by tests/ui/test_webapps.py; the
 # other flags are the ones each project documents for serving under a path prefix.
 KINDS: tuple[AppKind, ...] = (
-    AppKind("Spark", ("org.apache.spark.deploy.SparkSubmit",), hidden=True),
+    AppKind("Spark", (), hidden=True, marks=("org.apache.spark.deploy.SparkSubmit",)),
+    # TensorBoard's own gRPC data server (.../tensorboard_data_server/bin/server), a child of it
+    AppKind("TensorBoard data server", (), hidden=True, marks=("tensorboard_data_server",)),
     AppKind("Streamlit", ("streamlit",), True, "--server.baseUrlPath {path}", "--server.baseUrlPath"),
     AppKind("TensorBoard", ("tensorboard",)),
     AppKind("Gradio", ("gradio",), False, "GRADIO_ROOT_PATH={path}"),
@@ -105,12 +108,12 @@ def command_words(argv: tuple[str, ...] | list[str]) -> list[str]:
 def kind_of(argv: tuple[str, ...] | list[str]) -> AppKind | None:
     """The well-known app a command line runs, if any."""
     words = command_words(argv)
+    folders = set(argv[0].split("/")) if argv else set()
     for kind in KINDS:
+        if any(mark in folders or mark in argv for mark in kind.marks):
+            return kind
         for word in kind.words:
-            if "." in word and word.startswith("org."):  # a JVM main class, anywhere in argv
-                if word in argv:
-                    return kind
-            elif any(w == word or w.startswith((word + ".", word + "-")) for w in words):
+            if any(w == word or w.startswith((word + ".", word + "-")) for w in words):
                 return kind
     return None
 

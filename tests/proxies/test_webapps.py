@@ -130,12 +130,28 @@ def test_kernel_ports_are_left_out_and_a_service_process_is_left_out_whole(serve
         (["/opt/conda/bin/python", "-m", "ipykernel_launcher", "-f", "/x/kernel-1.json"], "kernel"),
         (["/opt/conda/bin/panel", "serve", "dash.py"], "Panel"),
         (["python", "app.py", "--logdir", "streamlit"], None),  # a word in the arguments is no name
+        (
+            ["/usr/lib/jvm/java-17/bin/java", "-cp", "x", "org.apache.spark.deploy.SparkSubmit", "pyspark-shell"],
+            "Spark",
+        ),
+        (
+            ["/v/lib/python3.11/site-packages/tensorboard_data_server/bin/server", "--logdir=/r"],
+            "TensorBoard data server",
+        ),
         (["/usr/local/bin/my-server", "--port", "9000"], None),
     ],
 )
 def test_names_the_well_known_apps_by_their_command(argv, app):
     kind = kind_of(argv)
     assert (kind.name if kind else None) == app
+
+
+def test_spark_and_tensorboards_data_server_are_not_web_apps_of_their_own():
+    for argv in (
+        ("java", "-cp", "x", "org.apache.spark.deploy.SparkSubmit", "pyspark-shell"),
+        ("/v/site-packages/tensorboard_data_server/bin/server", "--logdir=/r", "--port=0"),
+    ):
+        assert WebAppsDiscovery._describe(5000, Owner(1, argv), "/") is None
 
 
 def test_an_unknown_app_goes_by_its_executables_name():

@@ -124,6 +124,9 @@ def test_streamlit_and_tensorboard_show_in_the_panel_and_open_through_their_link
         assert listed[t_port]["app"] == "TensorBoard", listed.get(t_port)
         assert listed[s_port]["pid"] == streamlit.process.pid and listed[t_port]["pid"] == tensorboard.process.pid
         assert lab.port not in listed  # Jupyter itself
+        # nor TensorBoard's own data server (its child, on a loopback port of its own)
+        children = Path(f"/proc/{tensorboard.process.pid}/task/{tensorboard.process.pid}/children").read_text().split()
+        assert not {int(c) for c in children} & {a["pid"] for a in listed.values()}, listed
 
         section = panel.locator('[data-section="webapps"]')
         s_row, t_row = (section.locator(f'[data-webapp-port="{p}"]') for p in (s_port, t_port))
