@@ -36,7 +36,9 @@ def _domain(args):
     kit = teamkit()
     settings = AdminSettings.from_config(kit.config, domain_id=args.domain)
     store = PriceStore(PricesSettings.from_config(kit.config), kit.aws)
-    return DomainApps(settings, kit.aws, PriceList(kit.aws.resolved_region(), settings.instance_prices, store))
+    region = kit.aws.resolved_region()
+    store.load(region)  # a command waits for the Price List (or what stands in for it)
+    return DomainApps(settings, kit.aws, PriceList(region, settings.instance_prices, store))
 
 
 @_one_line

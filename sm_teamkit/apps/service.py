@@ -122,6 +122,10 @@ class AppsService:
         )
         store = PriceStore(PricesSettings.from_config(config), aws)
         prices = PriceList(aws.region or aws.resolved_region(), settings.instance_prices, store)
+        if in_server:
+            store.table(prices.region)  # starts reading the Price List now, in the background
+        else:
+            store.load(prices.region)  # a command waits for it (or for what stands in for it)
         return cls(settings, aws, prices, activity, in_server=in_server)
 
     @functools.cached_property

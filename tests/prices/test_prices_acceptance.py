@@ -62,7 +62,7 @@ def teamkit_config(ireland, tmp_path):
 
 
 async def test_every_kind_shows_its_own_price_list_rate_in_eu_west_1(jp_fetch, ireland):
-    ireland.set_faults(latency_by_operation={"GetProducts": 300})  # the Price List is slow
+    ireland.set_faults(latency_by_operation={"GetProducts": 1000})  # the Price List is slow
     try:
         first = json.loads((await jp_fetch("sm-teamkit", "apps")).body)
         # the request did not wait: eu-west-1 is in no shipped table, so nothing is priced yet
