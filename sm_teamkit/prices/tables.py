@@ -4,6 +4,7 @@ written atomically), in the S3 table the admin job writes, and in the shipped ta
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -118,5 +119,7 @@ def from_document(document: dict, region: str, origin: str, fetched_at: float) -
     )
 
 
+@functools.cache
 def shipped(region: str) -> RegionTable | None:
+    """The shipped table's prices for ``region`` (read once; None when it has none)."""
     return from_document(shipped_table("studio"), region, "shipped", 0.0)
