@@ -86,7 +86,7 @@ class AwsSettings(FromConfig):
             ) from exc
 
 
-def client(service: str, settings: AwsSettings, *, max_attempts: int | None = None):
+def client(service: str, settings: AwsSettings, *, max_attempts: int | None = None, endpoint_url: str = ""):
     """A boto3 client for ``service``. Endpoint: explicit setting for SageMaker, else botocore's
     own ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL`` handling."""
     import botocore.exceptions
@@ -105,6 +105,8 @@ def client(service: str, settings: AwsSettings, *, max_attempts: int | None = No
         kwargs["region_name"] = region
     if service == "sagemaker" and settings.sagemaker_endpoint_url:
         kwargs["endpoint_url"] = settings.sagemaker_endpoint_url
+    if endpoint_url:  # a service's own endpoint, e.g. Unified Studio's DataZoneEndpoint
+        kwargs["endpoint_url"] = endpoint_url
     try:
         return settings.session().client(service, **kwargs)
     except botocore.exceptions.NoRegionError as exc:

@@ -87,9 +87,14 @@ class Teamkit:
 
     @functools.cached_property
     def gpu(self) -> GpuSampler:
-        from .apps.gpu import GpuSampler, GpuSettings
+        from .apps.gpu import GpuSampler, GpuSettings, publish_gpu_minutes
 
-        return GpuSampler(GpuSettings.from_config(self.config))
+        def publish(idle: float, sampled: float, at: float) -> None:
+            from .aws import client
+
+            publish_gpu_minutes(client("cloudwatch", self.aws), self.identity(), idle, sampled, at)
+
+        return GpuSampler(GpuSettings.from_config(self.config), publish=publish)
 
     @functools.cached_property
     def storage(self) -> StorageService:
@@ -128,7 +133,9 @@ class Teamkit:
         """Resolved once (DescribeSpace may be needed), then cached. Blocking."""
         with self._lock:
             if self._identity is None:
-                self._identity = resolve_identity(IdentitySettings.from_config(self.config), self._space_owner)
+                self._identity = resolve_identity(
+                    IdentitySettings.from_config(self.config), self._space_owner, self._datazone_user_name
+                )
             return self._identity
 
     def identity_future(self) -> Future:
@@ -154,6 +161,27 @@ class Teamkit:
         except Exception as exc:
             raise aws_error(exc, f"describe space {space_name}") from exc
         return space.get("OwnershipSettings", {}).get("OwnerUserProfileName", "")
+
+    def _datazone_user_name(self, project: dict, user_id: str) -> str:
+        """DataZone GetUserProfile (once per server run, with the identity): the person's name.
+        Endpoint: AWS_ENDPOINT_URL_DATAZONE / AWS_ENDPOINT_URL, else the metadata's DataZoneEndpoint."""
+        import os
+
+        from .aws import call, client
+        from .studio.identity import datazone_user_name
+
+        region = project.get("datazone_region") or self.aws.region
+        env_endpoint = os.environ.get("AWS_ENDPOINT_URL_DATAZONE") or os.environ.get("AWS_ENDPOINT_URL")
+        endpoint = "" if env_endpoint else project.get("datazone_endpoint", "")
+        dz = client("datazone", replace(self.aws, region=region), max_attempts=2, endpoint_url=endpoint)
+        answer = call(
+            dz,
+            "read your DataZone user profile",
+            "get_user_profile",
+            domainIdentifier=project.get("datazone_domain_id", ""),
+            userIdentifier=user_id,
+        )
+        return datazone_user_name(answer)
 
     def apps(self) -> AppsService:
         """The apps service for this user (built on first use). Raises Unavailable locally."""

@@ -36,6 +36,7 @@ _SECTIONS = {
     "faults",
     "generate",
     "description",
+    "datazone",
 }
 _KEYS = {
     "timing": {"app_start_seconds", "app_delete_seconds", "deleted_app_retention_seconds"},
@@ -120,6 +121,16 @@ _KEYS = {
         "latency_by_operation",
         "fail",
     },
+    "datazone": {
+        "domain_id",
+        "project_id",
+        "region",
+        "environment_id",
+        "scope_name",
+        "project_s3_path",
+        "sagemaker_domain",
+        "users",
+    },
     "generate": {
         "users",
         "seed",
@@ -171,7 +182,7 @@ def load_scenario(source: str | os.PathLike | dict | Scenario | None = None) -> 
     if not isinstance(data, dict):
         raise ScenarioError(f"Scenario {origin} must be a mapping at the top level")
     _check_keys(data, _SECTIONS, "scenario")
-    for section in ("timing", "limits", "faults", "generate"):
+    for section in ("timing", "limits", "faults", "generate", "datazone"):
         _check_keys(data.get(section) or {}, _KEYS[section], section)
     if data.get("generate"):
         users = data["generate"].get("users")

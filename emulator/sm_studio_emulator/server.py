@@ -29,6 +29,7 @@ from werkzeug.wsgi import get_input_stream
 
 from . import apps_ops, config_ops, jobs_ops, moto_view, persist, presign_ops, pricing_ops, studio_ops, tagging_ops
 from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
+from .datazone_ops import is_datazone, serve_datazone
 from .errors import ApiError
 from .faults import FaultInjector
 from .scenario import Scenario, load_scenario
@@ -243,6 +244,8 @@ class Emulator:
     def _dispatch(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
+        if is_datazone(environ):  # REST-JSON, routed by path (datazone_ops.py)
+            return serve_datazone(self, environ, start_response)
         prefix, _, op_name = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
         service = SERVICES.get(prefix)
         if service is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..config_fields import FromConfig, trait
@@ -44,6 +44,10 @@ class Identity:
     region: str = ""
     source: str = "none"
     problem: str = ""
+    # SageMaker Unified Studio project spaces (AdditionalMetadata.DataZoneScopeName present):
+    # the DataZone project, and the person's name (DataZone GetUserProfile) for the GUID profile.
+    project: dict = field(default_factory=dict)
+    user_name: str = ""
 
     @property
     def is_studio(self) -> bool:
@@ -82,12 +86,52 @@ def metadata_region(path: str) -> str:
     return region_from_arn(arn) if isinstance(arn, str) else ""
 
 
+def unified_studio_project(meta: dict) -> dict:
+    """The DataZone project of a Unified Studio project space ({} elsewhere). AWS's own extensions
+    tell a Unified Studio space by ``AdditionalMetadata.DataZoneScopeName``; so does this."""
+    extra = meta.get("AdditionalMetadata")
+    if not isinstance(extra, dict) or not extra.get("DataZoneScopeName"):
+        return {}
+
+    def text(key: str) -> str:
+        value = extra.get(key, "")
+        return value if isinstance(value, str) else ""
+
+    return {
+        "datazone_domain_id": text("DataZoneDomainId"),
+        "datazone_project_id": text("DataZoneProjectId"),
+        "datazone_region": text("DataZoneDomainRegion"),
+        "datazone_endpoint": text("DataZoneEndpoint"),
+        "datazone_user_id": text("DataZoneUserId"),
+        "scope_name": text("DataZoneScopeName"),
+        "s3_path": text("ProjectS3Path"),
+        "shared_folder": "~/shared",  # the project's S3-backed folder: storage scans skip it
+        "repository": "~/src",  # the project's git repository (git-backed projects)
+    }
+
+
+def datazone_user_name(profile: dict) -> str:
+    """A person's readable name from DataZone's GetUserProfile answer: an SSO user's first and
+    last name (else user name); an IAM user's or role's name (a session's name when given)."""
+    details = profile.get("details") or {}
+    sso = details.get("sso") or {}
+    full = " ".join(part for part in (sso.get("firstName"), sso.get("lastName")) if part)
+    if full or sso.get("username"):
+        return full or sso["username"]
+    iam = details.get("iam") or {}
+    if iam.get("sessionName"):
+        return iam["sessionName"]
+    return (iam.get("arn") or "").rpartition("/")[2]
+
+
 def resolve_identity(
     settings: IdentitySettings,
     space_owner: Callable[[str, str, str], str] | None = None,
+    user_name: Callable[[dict, str], str] | None = None,
 ) -> Identity:
     """Combine config and metadata. ``space_owner(domain_id, space_name, region)`` finds the owner
-    profile of a new-Studio space (DescribeSpace); its failure is reported, not raised."""
+    profile of a new-Studio space (DescribeSpace); ``user_name(project, user_id)`` the readable
+    name of a Unified Studio user (DataZone GetUserProfile); their failures are reported, not raised."""
     meta, problem = read_metadata(settings.resource_metadata_path)
 
     def pick(explicit: str, key: str) -> str:
@@ -114,6 +158,15 @@ def resolve_identity(
         except Exception as exc:  # reported in the panel; the server keeps running
             problem = f"Could not find the owner of space {space!r}: {exc}"
             log.warning("sm_teamkit: %s", problem)
+    project = unified_studio_project(meta)
+    name = ""
+    user_id = project.get("datazone_user_id") or profile
+    if project and user_id and user_name is not None:
+        try:
+            name = user_name(project, user_id)
+        except Exception as exc:  # the GUID stays, with why there is no name
+            problem = problem or f"Your name is not shown (DataZone GetUserProfile: {exc})."
+            log.warning("sm_teamkit: DataZone user name of %s: %s", user_id, exc)
     return Identity(
         mode="studio",
         flavor=flavor,
@@ -126,4 +179,6 @@ def resolve_identity(
         region=region,
         source=source,
         problem=problem,
+        project=project,
+        user_name=name,
     )

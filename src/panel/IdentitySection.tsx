@@ -34,14 +34,30 @@ export function IdentitySection(props: { status?: IStatus }): JSX.Element {
       </div>
     );
   }
-  const flavor =
-    id.flavor === 'classic' ? 'Studio Classic' : 'SageMaker Studio';
+  const project = id.project ?? {};
+  const unified = Boolean(project.datazone_project_id);
+  const flavor = unified
+    ? 'SageMaker Unified Studio'
+    : id.flavor === 'classic'
+      ? 'Studio Classic'
+      : 'SageMaker Studio';
   return (
-    <div className="jp-smtk-identity" data-mode="studio">
+    <div
+      className="jp-smtk-identity"
+      data-mode="studio"
+      data-unified={unified ? 'true' : undefined}
+    >
       <div className="jp-smtk-mode">{flavor}</div>
       <dl>
+        <Row label="Project" value={project.datazone_project_id ?? ''} />
+        <Row label="DataZone domain" value={project.datazone_domain_id ?? ''} />
+        <Row label="User" value={id.user_name} />
         <Row label="Domain" value={id.domain_id} />
-        <Row label="User profile" value={id.user_profile_name} />
+        {/* A Unified Studio profile is a DataZone user id (a GUID): shown only without a name. */}
+        <Row
+          label={unified ? 'DataZone user' : 'User profile'}
+          value={id.user_name && unified ? '' : id.user_profile_name}
+        />
         <Row label="Space" value={id.space_name} />
         <Row
           label="App"
@@ -50,7 +66,17 @@ export function IdentitySection(props: { status?: IStatus }): JSX.Element {
           }
         />
         <Row label="Region" value={id.region || status.aws.region} />
+        <Row
+          label="Repository"
+          value={unified ? `${project.repository ?? '~/src'}` : ''}
+        />
       </dl>
+      {unified && (
+        <div className="jp-smtk-muted jp-smtk-shared-note">
+          {project.shared_folder ?? '~/shared'} is the project’s S3 folder: not
+          counted in storage.
+        </div>
+      )}
       {id.problem && <div className="jp-smtk-error">{id.problem}</div>}
     </div>
   );
