@@ -87,14 +87,9 @@ class Teamkit:
 
     @functools.cached_property
     def gpu(self) -> GpuSampler:
-        from .apps.gpu import GpuSampler, GpuSettings, publish_gpu_minutes
+        from .apps.gpu import GpuSampler, GpuSettings
 
-        def publish(idle: float, sampled: float, at: float) -> None:
-            from .aws import client
-
-            publish_gpu_minutes(client("cloudwatch", self.aws), self.identity(), idle, sampled, at)
-
-        return GpuSampler(GpuSettings.from_config(self.config), publish=publish)
+        return GpuSampler(GpuSettings.from_config(self.config))
 
     @functools.cached_property
     def storage(self) -> StorageService:
