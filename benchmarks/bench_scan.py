@@ -1,10 +1,14 @@
-"""Storage scan benchmark: a 500k-file tree under /tmp, the scanner against `du -sb` in the
-same run (wall-time ratio, budget <= 1.2), the whole `sm-teamkit usage` command (start-up,
-config, scan, report) against `du -sb` (budget <= 1.0 on 600k files), then the status endpoint's
-p99 while a Jupyter server scans the same tree (budget <= 100 ms). Removes the tree and stops
-the server.
+"""Storage scan benchmark on a realistic tree under /tmp: 1,200 folders of 500 files, every
+file holding 0-3 KB (600k files by default; ``--files`` for a smaller one). In the same run,
+interleaved: the scanner in this process (1 thread, 2 workers) against `du -sb` (wall-time
+ratio, budget <= 1.2), and the whole `python -m sm_teamkit usage` process (start-up, config,
+scan, report) against the whole `du -sb` process (budget <= 1.0), with each one's CPU and peak
+RSS (wait4's rusage: the largest process of its tree), and `gdu` beside them when installed.
+Then the status endpoint's p99 while a Jupyter server scans the same tree (budget <= 100 ms).
+The machine's load average is printed before and after: compare ratios, not seconds.
+Removes the tree and stops the server.
 
-    python benchmarks/bench_scan.py [--files 500000] [--rounds 3] [--no-server]
+    python benchmarks/bench_scan.py [--files 600000] [--per-folder 500] [--rounds 5] [--no-server]
 """
 
 from __future__ import annotations
@@ -22,29 +26,36 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from shutil import which
 
 from sm_studio_emulator.launcher import start_lab
 from sm_teamkit.storage.scan import RootSpec, StorageScanner
 
-DIRS, SUBDIRS = 20, 50
+GDU = which("gdu")  # Debian's gdu, a parallel Go walker: a reference when installed
+TIME = "/usr/bin/time"  # GNU time (Debian's `time` package): CPU and peak RSS of a whole process
+
+RUNS_PER_PROJECT = 50  # leaf folders per project folder: 1,200 leaves = 24 projects
 
 
-def make_tree(root: Path, files: int) -> None:
-    """DIRS x SUBDIRS folders holding `files` files; one in ten has data (64 B - 16 KB)."""
-    per = max(1, files // (DIRS * SUBDIRS))
-    payload = os.urandom(16384)
+def make_tree(root: Path, files: int, per_folder: int) -> None:
+    """``files // per_folder`` leaf folders (project<NN>/run<NNN>) of ``per_folder`` files each,
+    every file holding 0-3 KB (a user's home: notebooks' outputs, parts, small data)."""
+    import random
+
+    rng = random.Random(14)
+    payload = os.urandom(3072)
+    leaves = max(1, files // per_folder)
     made = 0
-    for d in range(DIRS):
-        for s in range(SUBDIRS):
-            folder = root / f"project{d:02d}" / f"run{s:03d}"
-            folder.mkdir(parents=True)
-            for i in range(per):
-                fd = os.open(folder / f"part-{i:05d}.bin", os.O_CREAT | os.O_WRONLY, 0o644)
-                if i % 10 == 0:
-                    os.write(fd, payload[: 64 + (i * 97) % 16320])
-                os.close(fd)
-                made += 1
-    print(f"tree: {made:,} files in {DIRS * SUBDIRS + DIRS + 1:,} folders under {root}")
+    for leaf in range(leaves):
+        folder = root / f"project{leaf // RUNS_PER_PROJECT:02d}" / f"run{leaf % RUNS_PER_PROJECT:03d}"
+        folder.mkdir(parents=True)
+        for i in range(per_folder):
+            fd = os.open(folder / f"part-{i:05d}.bin", os.O_CREAT | os.O_WRONLY, 0o644)
+            os.write(fd, payload[: rng.randrange(0, 3073)])
+            os.close(fd)
+            made += 1
+    projects = -(-leaves // RUNS_PER_PROJECT)
+    print(f"tree: {made:,} files of 0-3 KB in {leaves:,} folders of {per_folder} ({projects} projects) under {root}")
 
 
 def children_cpu() -> float:
@@ -52,28 +63,46 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_du(root: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and apparent bytes of `du -sbx`."""
-    cpu, start = children_cpu(), time.perf_counter()
-    out = subprocess.run(["du", "-sbx", str(root)], capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, children_cpu() - cpu, int(out.stdout.split()[0])
+def run_process(argv: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds, peak RSS (KiB) and stdout of one whole process, its workers
+    included, measured by GNU time (/usr/bin/time: the rusage of the process it runs, so the
+    peak is not the forking benchmark's own RSS, as a child's is until it calls exec)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        start = time.perf_counter()
+        out = subprocess.run(
+            [TIME, "-f", "%U %S %M", "-o", report.name, *argv], capture_output=True, text=True, check=True
+        ).stdout
+        wall = time.perf_counter() - start
+        user, system, rss = report.read().split()[-3:]
+    return wall, float(user) + float(system), int(rss), out
 
 
-def time_scan(root: Path, workers: int) -> tuple[float, float, int]:
+def time_du(root: Path) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds, apparent bytes and peak RSS of `du -sbx`."""
+    wall, cpu, rss, out = run_process(["du", "-sbx", str(root)])
+    return wall, cpu, int(out.split()[0]), rss
+
+
+def time_gdu(root: Path) -> tuple[float, float, int, int]:
+    """The same for `gdu` (its apparent total leaves out the folders' own sizes: not compared)."""
+    wall, cpu, rss, out = run_process([GDU, "-npsa", "--no-prefix", str(root)])
+    return wall, cpu, -1, rss
+
+
+def time_scan(root: Path, workers: int) -> tuple[float, float, int, int]:
     """Wall seconds, CPU seconds (this process and its workers) and apparent bytes of a scan."""
     cpu, child, start = time.process_time(), children_cpu(), time.perf_counter()
     result = StorageScanner(workers=workers).scan([RootSpec(str(root), "home")])
     wall = time.perf_counter() - start
-    return wall, time.process_time() - cpu + children_cpu() - child, result.apparent_bytes
+    return wall, time.process_time() - cpu + children_cpu() - child, result.apparent_bytes, 0
 
 
-def time_command(root: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and apparent bytes of the whole `sm-teamkit usage` command."""
-    command = [str(Path(sys.executable).with_name("sm-teamkit")), "usage", "--json", "--no-progress", str(root)]
-    cpu, start = children_cpu(), time.perf_counter()
-    out = subprocess.run(command, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - start
-    return wall, children_cpu() - cpu, json.loads(out.stdout)["report"]["totals"]["apparent_bytes"]
+def time_command(root: Path) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds, apparent bytes and peak RSS of the whole command, process
+    start included, as a user runs it where only Python is sure to be there."""
+    command = [sys.executable, "-m", "sm_teamkit", "usage", "--json", "--no-progress", str(root)]
+    wall, cpu, rss, out = run_process(command)
+    return wall, cpu, json.loads(out)["report"]["totals"]["apparent_bytes"], rss
 
 
 def free_port() -> int:
@@ -156,44 +185,60 @@ def status_during_scan(root: Path, workdir: Path, workers: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=500_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--files", type=int, default=600_000, help="files in the tree (default 600,000)")
+    parser.add_argument("--per-folder", type=int, default=500, help="files in each leaf folder (default 500)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are printed")
     parser.add_argument("--no-server", action="store_true", help="skip the status-latency part")
     args = parser.parse_args()
+    if not os.access(TIME, os.X_OK):
+        parser.error(f"{TIME} (GNU time) is needed for the whole-process figures: apt-get install time")
     workdir = Path(tempfile.mkdtemp(prefix="smtk-bench-scan-", dir="/tmp"))
     root = workdir / "tree"
     try:
         t0 = time.perf_counter()
-        make_tree(root, args.files)
+        make_tree(root, args.files, args.per_folder)
         print(f"generated in {time.perf_counter() - t0:.1f} s")
         time_du(root)  # warm the inode and dentry caches for both sides alike
         time_scan(root, 1)
-        runs: dict[str, list[tuple[float, float, int]]] = {"du": [], "serial": [], "workers": [], "command": []}
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+        runs: dict[str, list[tuple[float, float, int, int]]] = {
+            "du": [],
+            "serial": [],
+            "workers": [],
+            "command": [],
+            **({"gdu": []} if GDU else {}),
+        }
         for _ in range(args.rounds):  # interleaved, so load from elsewhere hits all alike
             runs["du"].append(time_du(root))
             runs["serial"].append(time_scan(root, 1))
             runs["workers"].append(time_scan(root, 2))
             runs["command"].append(time_command(root))
-        sizes = {name: {r[2] for r in results} for name, results in runs.items()}
-        assert len(set().union(*sizes.values())) == 1, sizes
-        med = {
-            name: (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results))
-            for name, results in runs.items()
-        }
-        du_wall, du_cpu = med["du"]
-        print(f"du -sb:              wall {du_wall:.3f} s, CPU {du_cpu:.3f} s (medians of {args.rounds})")
-        for name, label in (("serial", "scanner, 1 thread: "), ("workers", "scanner, 2 workers:")):
-            wall, cpu = med[name]
+            if GDU:
+                runs["gdu"].append(time_gdu(root))
+        sizes = {name: {r[2] for r in results} for name, results in runs.items() if name != "gdu"}
+        assert len(set().union(*sizes.values())) == 1, sizes  # the same bytes as du -sb, every time
+        med = {name: [statistics.median(r[i] for r in results) for i in (0, 1, 3)] for name, results in runs.items()}
+        du_wall, du_cpu, du_rss = med["du"]
+        print(
+            f"du -sb:               wall {du_wall:.3f} s, CPU {du_cpu:.3f} s, peak RSS {du_rss / 1024:.1f} MiB "
+            f"(medians of {args.rounds}; ratios are of medians)"
+        )
+        for name, label in (("serial", "scanner, 1 thread:  "), ("workers", "scanner, 2 workers: ")):
+            wall, cpu, _ = med[name]
             print(
-                f"{label}  wall {wall:.3f} s, CPU {cpu:.3f} s -> wall ratio {wall / du_wall:.2f}x du "
+                f"{label} wall {wall:.3f} s, CPU {cpu:.3f} s -> wall ratio {wall / du_wall:.2f}x du "
                 f"(budget <= 1.2), CPU ratio {cpu / du_cpu:.2f}x"
             )
-        wall, cpu = med["command"]
-        print(
-            f"sm-teamkit usage:     wall {wall:.3f} s, CPU {cpu:.3f} s -> whole-command ratio "
-            f"{wall / du_wall:.2f}x du -sb (budget <= 1.0 on 600k files)"
-        )
-        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        for name, label in (("command", "python -m sm_teamkit usage:"), ("gdu", "gdu -npsa (reference):")):
+            if name not in med:
+                continue
+            wall, cpu, rss = med[name]
+            budget = " (budget <= 1.0)" if name == "command" else ""
+            print(
+                f"{label} wall {wall:.3f} s, CPU {cpu:.3f} s, peak RSS {rss / 1024:.1f} MiB -> whole-process "
+                f"ratio {wall / du_wall:.2f}x du -sb{budget}, CPU ratio {cpu / du_cpu:.2f}x"
+            )
+        print(f"load average after:  {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         for workers in () if args.no_server else (2, 1):
             lat = status_during_scan(root, workdir, workers)
             print(
