@@ -51,6 +51,17 @@ export interface IStatus {
 }
 
 // --- running apps and cost -------------------------------------------------------------
+/** Where one row's $/h comes from: its billing kind's rate in the best price table. */
+export interface IPriceQuote {
+  kind: string | null;
+  /** price-list | s3 | shipped | override | free | unknown */
+  origin: string;
+  as_of: string;
+  age_seconds: number | null;
+  /** Why the price is unknown ('' when known). */
+  reason: string;
+}
+
 export interface IApp {
   app_type: string;
   app_name: string;
@@ -69,6 +80,8 @@ export interface IApp {
   nudged: boolean;
   this_app: boolean;
   stoppable: boolean;
+  /** The rate's kind, source and age (absent from an older server). */
+  price?: IPriceQuote;
   /** Studio's own idle shutdown for this app (empty for shared apps). */
   idle: IIdleShutdown | Record<string, never>;
   /** This app only, where nvidia-smi answers: its GPUs' last sample and idle time. */
@@ -149,6 +162,7 @@ export interface IJob {
   age_seconds: number;
   hourly_usd: number | null;
   running_usd: number | null;
+  price?: IPriceQuote;
 }
 
 export interface IAppsReport {
@@ -168,7 +182,15 @@ export interface IAppsReport {
   retry_in_seconds: number;
   refresh_seconds: number;
   region: string;
-  prices: { source: string; as_of: string; note: string };
+  prices: {
+    source: string;
+    as_of: string;
+    note: string;
+    /** price-list | s3 | shipped | unknown (absent from an older server) */
+    origin?: string;
+    age_seconds?: number | null;
+    error?: IApiErrorBody | null;
+  };
   /** The team's idle policy (absent from an older server). */
   idle_policy?: IIdlePolicyReport;
   /** This app's GPUs (absent where nvidia-smi does not answer). */

@@ -1,6 +1,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
+import { ORIGINS, priceTitle } from '../prices';
 import { IApp, IAppsReport, IIdleShutdown, IJob } from '../types';
 import { TeamkitModel } from '../model';
 import {
@@ -140,7 +141,10 @@ function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
           </span>
         )}
         <span className="jp-smtk-spacer" />
-        <span className="jp-smtk-num jp-smtk-price">
+        <span
+          className="jp-smtk-num jp-smtk-price"
+          title={priceTitle(app.price, running)}
+        >
           {app.hourly_usd === null
             ? 'price unknown'
             : `${formatMoney(app.hourly_usd)}/h`}
@@ -220,7 +224,10 @@ function JobsTable(props: { jobs: IJob[] }): JSX.Element {
               {formatAge(job.age_seconds)}
             </span>
             <span className="jp-smtk-spacer" />
-            <span className="jp-smtk-num jp-smtk-price">
+            <span
+              className="jp-smtk-num jp-smtk-price"
+              title={priceTitle(job.price)}
+            >
               {job.hourly_usd === null
                 ? 'price unknown'
                 : `${formatMoney(job.hourly_usd)}/h`}
@@ -297,8 +304,13 @@ export function AppsSection(props: {
           className="jp-smtk-muted jp-smtk-footnote"
           title={report.prices.source}
         >
-          Prices: Studio on-demand rates for {report.region}, as of{' '}
-          {report.prices.as_of}.
+          Prices for {report.region}: on-demand rates from{' '}
+          {ORIGINS[report.prices.origin ?? 'shipped'] ??
+            'no price table (every price unknown)'}
+          {report.prices.as_of && (
+            <>, as of {report.prices.as_of.slice(0, 10)}</>
+          )}
+          .
         </div>
       </>
     );
