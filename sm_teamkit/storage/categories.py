@@ -101,6 +101,9 @@ class CategoryMatcher:
 
     paths: dict[tuple[str, ...], str] = field(default_factory=dict)
     max_depth: int = 0
+    # Real paths of folders the walk never enters (S3 mounts, a project's ~/shared): the
+    # storage service decides them and lists them in the report as skipped.
+    skip: frozenset[str] = frozenset()
 
     def match(self, rel: tuple[str, ...] | None, name: str) -> str | None:
         if rel is not None:

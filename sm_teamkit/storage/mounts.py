@@ -1,7 +1,9 @@
-"""EFS file systems mounted here, from ``/proc/mounts`` (nfs4 ``fs-xxxx.efs.<region>...:/path``)."""
+"""EFS file systems mounted here, from ``/proc/mounts`` (nfs4 ``fs-xxxx.efs.<region>...:/path``),
+and the folders a scan skips (FUSE mounts of S3, a Unified Studio project's ``~/shared``)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -82,3 +84,41 @@ def filesystem_type(path: str, mounts_path: str = "/proc/mounts") -> str:
         if (path == mp or path.startswith(mp + "/") or mp == "/") and len(mp) > best_len:
             best, best_len = parts[2], len(mp)
     return best
+
+
+# FUSE file systems that put an S3 bucket on a folder: each read and listing is an S3 request
+# (slow, billed per request), so a scan never walks them.
+S3_FUSE_TYPES = {"fuse.mountpoint-s3": "mountpoint-s3", "fuse.s3fs": "s3fs", "fuse.goofys": "goofys"}
+S3_FUSE_SOURCES = {"mountpoint-s3", "s3fs", "goofys"}
+
+
+def s3_mounts(path: str = "/proc/mounts") -> list[tuple[str, str]]:
+    """(mount point, tool) of every FUSE mount of S3 in the mounts table; [] when unreadable."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3 or not parts[2].startswith("fuse"):
+            continue
+        tool = S3_FUSE_TYPES.get(parts[2]) or (parts[0] if parts[0] in S3_FUSE_SOURCES else "")
+        if tool:
+            found.append((_unescape(parts[1]), tool))
+    return found
+
+
+def skipped_folders(home: str, mounts_path: str, project_shared: str = "") -> list[dict]:
+    """Folders a scan must not enter, each ``{"path", "reason"}`` (real paths, each once): FUSE
+    mounts of S3, and ``project_shared`` (a Unified Studio project's S3-backed ``~/shared``)."""
+    skipped: dict[str, str] = {}
+    if project_shared:
+        shared = os.path.realpath(os.path.expanduser(project_shared.replace("~", home, 1)))
+        if os.path.isdir(shared):
+            skipped[shared] = "the project's S3-backed folder (SageMaker Unified Studio): slow and billed per request"
+    for mount_point, tool in s3_mounts(mounts_path):
+        real = os.path.realpath(mount_point)
+        skipped.setdefault(real, f"an S3 bucket mounted with {tool}: slow and billed per request")
+    return [{"path": path, "reason": reason} for path, reason in sorted(skipped.items())]

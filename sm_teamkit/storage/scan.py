@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .categories import matcher_for
 from .mounts import filesystem_type
@@ -114,6 +114,7 @@ class StorageScanner:
         split_depth: int = 2,
         io_threads: int = 0,
         mounts_path: str = "/proc/mounts",
+        skip: frozenset[str] = frozenset(),
     ):
         self.top_n = top_n
         self.home = home
@@ -122,6 +123,7 @@ class StorageScanner:
         self.split_depth = split_depth
         self.io_threads = io_threads  # threads for roots on network file systems; 0: never
         self.mounts_path = mounts_path
+        self.skip = skip  # real paths of folders not to enter (the service says why)
         self.network_roots: list[str] = []  # roots the last scan walked with I/O threads
         self.workers_started = 0  # worker processes the last scan started (0: one thread)
         self.worker_pids: list[int] = []
@@ -181,6 +183,8 @@ class StorageScanner:
             for spec in roots:
                 progress.root = spec.path
                 matcher = matcher_for(spec.path, self.home)
+                if self.skip:
+                    matcher = replace(matcher, skip=self.skip)
                 if self._latency_bound(spec.path):
                     self.network_roots.append(spec.path)
                     progress.io_threads = self.io_threads

@@ -16,7 +16,7 @@ from ..errors import BadRequest, Conflict, TeamkitError, shorten
 from ..threads import stop_thread
 from .cleanup import apply_to_report, clean
 from .efs import EfsLookup
-from .mounts import efs_mounts
+from .mounts import efs_mounts, skipped_folders
 from .recovery import user_home
 from .report import RootPlace, build_report, place_of
 from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
@@ -123,7 +123,7 @@ class StorageService:
         specs += [RootSpec(os.path.realpath(os.path.expanduser(p)), "configured") for p in self.settings.roots]
         if self.settings.detect_efs:
             specs += [RootSpec(os.path.realpath(m.mount_point), "efs") for m in efs_mounts(self.settings.mounts_path)]
-        seen: set[str] = set()
+        seen: set[str] = {s["path"] for s in self.skipped()}
         unique = []
         for spec in specs:
             if spec.path not in seen and os.path.isdir(spec.path):
@@ -229,6 +229,7 @@ class StorageService:
         """Scan in the calling thread; returns the status with the new report, which is also
         kept on disk when ``save`` (and the settings' ``persist``)."""
         specs = self.roots() if specs is None else specs
+        skipped = self.skipped()
         scanner = StorageScanner(
             top_n=self.settings.top_n,
             home=self.home,
@@ -236,6 +237,7 @@ class StorageService:
             workers=self.settings.workers,
             io_threads=self.settings.io_threads,
             mounts_path=self.settings.mounts_path,
+            skip=frozenset(s["path"] for s in skipped),
         )
         with self._lock:
             previous = self._report or self._kept
@@ -249,6 +251,7 @@ class StorageService:
             report = build_report(
                 result, self._places(specs), self.settings.prices, self._efs.describe if self._efs else None
             )
+            report["skipped"] = skipped
             with self._lock:
                 if scanner.cancelled:  # cancelled while the last folders were read
                     raise ScanCancelled()
@@ -323,6 +326,11 @@ class StorageService:
         }
 
     # --- helpers ---------------------------------------------------------------------------
+    def skipped(self) -> list[dict]:
+        """Folders no scan enters, with why: S3 mounts and a Unified Studio project's ~/shared."""
+        shared = (getattr(self._in_studio()[1], "project", None) or {}).get("shared_folder", "")
+        return skipped_folders(self.home, self.settings.mounts_path, shared)
+
     def _in_studio(self) -> tuple[bool, object | None]:
         if self._identity is None:
             return False, None

@@ -183,6 +183,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
     total_bytes = 0
     lowest = 0  # smallest allocated size in the largest-files heap once it is full
     split_at, deferred = split if split else (-1, None)
+    skip = matcher.skip
 
     try:
         fd = os.open(task.path, _DIR_FLAGS)
@@ -229,6 +230,8 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                         child = path + "/" + name
                         if st.st_dev != dev:
                             out.error("other_filesystem", child, "on another file system: not scanned")
+                            continue
+                        if skip and child in skip:  # listed in the report's "skipped"
                             continue
                         if st.st_ino in ancestors:
                             out.error("loops", child, "folder contains itself (bind mount loop)")
