@@ -278,6 +278,15 @@ class SmTeamkit(Configurable):
             "switch the space to a CPU instance type."
         ),
     ).tag(config=True)
+    gpu_publish_metrics = Bool(
+        False,
+        help=(
+            "Every 5 minutes, publish this app's minutes of idle GPUs and minutes sampled to "
+            "CloudWatch (namespace SmTeamkit/Gpu, metrics GpuIdleMinutes and GpuSampledMinutes, "
+            "the dimensions of storage_publish_metrics), for the GPU idle share that "
+            "`sm-teamkit admin apps` shows. Needs cloudwatch:PutMetricData."
+        ),
+    ).tag(config=True)
     track_jobs = Bool(
         True,
         help="List running training, processing and transform jobs and endpoints owned by the user.",

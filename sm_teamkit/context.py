@@ -87,9 +87,14 @@ class Teamkit:
 
     @functools.cached_property
     def gpu(self) -> GpuSampler:
-        from .apps.gpu import GpuSampler, GpuSettings
+        from .apps.gpu import GpuSampler, GpuSettings, publish_gpu_minutes
 
-        return GpuSampler(GpuSettings.from_config(self.config))
+        def publish(idle: float, sampled: float, at: float) -> None:
+            from .aws import client
+
+            publish_gpu_minutes(client("cloudwatch", self.aws), self.identity(), idle, sampled, at)
+
+        return GpuSampler(GpuSettings.from_config(self.config), publish=publish)
 
     @functools.cached_property
     def storage(self) -> StorageService:

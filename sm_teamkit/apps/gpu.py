@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ..config_fields import FromConfig, trait
 from ..threads import stop_thread
@@ -27,6 +27,9 @@ QUERY = ["--query-gpu=index,utilization.gpu,memory.used,memory.total", "--format
 BILLED_GPU_TYPES = ("ml.g*", "ml.p*")
 CPU_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")
 COMMAND_TIMEOUT_SECONDS = 10.0
+NAMESPACE = "SmTeamkit/Gpu"
+METRIC_IDLE, METRIC_SAMPLED = "GpuIdleMinutes", "GpuSampledMinutes"
+PUBLISH_SECONDS = 300.0  # one PutMetricData per 5 minutes, whatever the sampling rate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +37,7 @@ class GpuSettings(FromConfig):
     sample_seconds: float = trait("gpu_sample_seconds")
     idle_percent: float = trait("gpu_idle_percent")
     idle_minutes: float = trait("gpu_idle_minutes")
+    publish_metrics: bool = trait("gpu_publish_metrics")
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,14 @@ class GpuSampler:
         settings: GpuSettings,
         clock: Callable[[], float] = time.time,
         which: Callable[[str], str | None] = shutil.which,
+        publish: Callable[[float, float, float], None] | None = None,
     ):
+        """``publish(idle_minutes, sampled_minutes, at)``: where the minutes go when
+        ``gpu_publish_metrics`` is on (CloudWatch, see :func:`publish_gpu_minutes`)."""
         self.settings = settings
+        self._publish = publish if settings.publish_metrics else None
+        self._pending = [0.0, 0.0]  # idle and sampled seconds not yet published
+        self._published_at = clock()
         self._clock = clock
         self._which = which
         self._lock = threading.Lock()
@@ -99,10 +109,11 @@ class GpuSampler:
         self.dismissed = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._command: str | None = None  # found once when the background sampling starts
 
     def sample(self) -> list[GpuSample] | None:
         """One sample (None when nvidia-smi is missing or fails: the idle time is kept as is)."""
-        command = self._which("nvidia-smi")
+        command = self._command or self._which("nvidia-smi")
         if command is None:
             return None
         try:
@@ -128,6 +139,11 @@ class GpuSampler:
         # An unknown utilisation ([N/A]: a MIG slice, say) is never taken for idle: no false alarm.
         busy = any(g.utilization_percent is None or g.utilization_percent >= self.settings.idle_percent for g in gpus)
         with self._lock:
+            if self.sampled_at is not None:  # the time since the last sample counts as this one's
+                step = min(now - self.sampled_at, 2 * max(self.settings.sample_seconds, 1))
+                self._pending[1] += step
+                if not busy and self.idle_since is not None:
+                    self._pending[0] += step
             self.gpus, self.sampled_at, self.error = gpus, now, ""
             if busy:
                 self.idle_since = None
@@ -142,7 +158,8 @@ class GpuSampler:
 
     # --- background ----------------------------------------------------------------------
     def start(self) -> None:
-        if self.settings.sample_seconds <= 0 or self._which("nvidia-smi") is None:
+        self._command = self._which("nvidia-smi")
+        if self.settings.sample_seconds <= 0 or self._command is None:
             return  # no GPU here (checked once: the image does not change under a server)
         self._thread = threading.Thread(target=self._loop, name="sm-teamkit-gpu", daemon=True)
         self._thread.start()
@@ -151,9 +168,26 @@ class GpuSampler:
         while not self._stop.is_set():
             try:
                 self.sample()
+                if self._clock() - self._published_at >= PUBLISH_SECONDS:
+                    self.flush()
             except Exception:  # a sampler must outlive one bad answer
                 log.exception("sm_teamkit: GPU sample failed")
             self._stop.wait(self.settings.sample_seconds)
+
+    def flush(self) -> bool:
+        """Publish the idle and sampled minutes gathered since the last time (when on)."""
+        with self._lock:
+            idle, sampled = self._pending
+            self._pending = [0.0, 0.0]
+            self._published_at = self._clock()
+        if self._publish is None or sampled <= 0:
+            return False
+        try:
+            self._publish(idle / 60, sampled / 60, self._published_at)
+        except Exception as exc:  # the next period tries again with its own minutes
+            log.warning("sm_teamkit: GPU minutes not published: %s", getattr(exc, "message", exc))
+            return False
+        return True
 
     def close(self) -> None:
         stop_thread(self._thread, self._stop, timeout=COMMAND_TIMEOUT_SECONDS + 1)
@@ -198,3 +232,56 @@ class GpuSampler:
             if here is not None:
                 here["gpu"] = {k: gpu[k] for k in ("gpus", "idle_seconds", "idle_percent", "sampled_at")}
         return report
+
+
+def publish_gpu_minutes(cloudwatch, identity, idle_minutes: float, sampled_minutes: float, at: float) -> None:
+    """Two points under the storage metrics' dimensions (DomainId, UserProfileName, SpaceName):
+    minutes of idle GPUs and minutes sampled, so a reader sums them into an idle share."""
+    from ..aws import aws_error
+    from ..storage.team import dimensions
+
+    dims = dimensions(identity)
+    stamp = datetime.fromtimestamp(at, timezone.utc)
+    data = [
+        {"MetricName": name, "Dimensions": dims, "Timestamp": stamp, "Value": round(value, 3), "Unit": "None"}
+        for name, value in ((METRIC_IDLE, idle_minutes), (METRIC_SAMPLED, sampled_minutes))
+    ]
+    try:
+        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data)
+    except Exception as exc:
+        raise aws_error(exc, "publish GPU idle minutes to CloudWatch") from exc
+
+
+def gpu_idle_share(cloudwatch, domain_id: str, hours: float = 24, now: float | None = None) -> dict[tuple, float]:
+    """{(user profile, space): idle percent of the sampled time in the last ``hours``} of the
+    domain's GPU apps that published (``gpu_publish_metrics``); two queries per app, 500 a call."""
+    end = datetime.fromtimestamp(now if now is not None else time.time(), timezone.utc)
+    metrics = cloudwatch.list_metrics(
+        Namespace=NAMESPACE, MetricName=METRIC_SAMPLED, Dimensions=[{"Name": "DomainId", "Value": domain_id}]
+    )["Metrics"]
+    queries = [
+        {
+            "Id": f"{kind}{i}",
+            "MetricStat": {
+                "Metric": {"Namespace": NAMESPACE, "MetricName": name, "Dimensions": metric["Dimensions"]},
+                "Period": int(hours * 3600),
+                "Stat": "Sum",
+            },
+        }
+        for i, metric in enumerate(metrics)
+        for kind, name in (("i", METRIC_IDLE), ("s", METRIC_SAMPLED))
+    ]
+    sums: dict[str, float] = {}
+    for first in range(0, len(queries), 500):
+        answer = cloudwatch.get_metric_data(
+            MetricDataQueries=queries[first : first + 500], StartTime=end - timedelta(hours=hours), EndTime=end
+        )
+        sums.update({r["Id"]: sum(r.get("Values") or []) for r in answer["MetricDataResults"]})
+    out: dict[tuple, float] = {}
+    for i, metric in enumerate(metrics):
+        if sums.get(f"s{i}"):
+            dims = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+            out[(dims.get("UserProfileName", ""), dims.get("SpaceName", ""))] = round(
+                100 * sums.get(f"i{i}", 0) / sums[f"s{i}"]
+            )
+    return out

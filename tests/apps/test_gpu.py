@@ -18,6 +18,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 import pytest
 
@@ -155,8 +156,16 @@ def test_the_cpu_alternative_keeps_the_size():
 
 @pytest.fixture
 def teamkit_config(teamkit_config, nvidia_smi):
-    teamkit_config.update({"gpu_sample_seconds": 0.2, "gpu_idle_minutes": 0.001})
+    teamkit_config.update({"gpu_sample_seconds": 0.5, "gpu_idle_minutes": 0.001})
     return teamkit_config
+
+
+@pytest.fixture
+def jp_fetch(jp_fetch, jp_serverapp):
+    """The server's sampler thread ends with the test (jupyter_server 2 never calls
+    _unload_jupyter_server_extension, so nothing else would stop it)."""
+    yield jp_fetch
+    jp_serverapp.web_app.settings["sm_teamkit"].gpu.close()
 
 
 async def test_this_apps_row_in_the_apps_answer_shows_its_gpus(jp_fetch):
@@ -208,3 +217,37 @@ async def test_switch_refuses_a_gpu_type(own_emulator, jp_fetch):
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("sm-teamkit", "gpu", "switch", method="POST", body=json.dumps({"instance_type": "ml.g5.xlarge"}))
     assert info.value.code == 400
+
+
+def test_gpu_minutes_published_to_cloudwatch_give_the_idle_share_of_the_day(nvidia_smi, moto_endpoint):
+    """Against moto: the sampler's minutes under the storage dimensions, and the share read back."""
+    import boto3
+
+    from sm_teamkit.apps.gpu import NAMESPACE, gpu_idle_share, publish_gpu_minutes
+    from sm_teamkit.studio.identity import Identity
+
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    me = Identity(mode="studio", flavor="studio", domain_id="d-gpu", user_profile_name="alice", space_name="alice-gpu")
+    clock = Clock()
+    clock.now = time.time() - 3 * 3600
+    published = []
+    gpus = GpuSampler(
+        GpuSettings.from_config(idle_minutes=60.0, sample_seconds=600.0, publish_metrics=True),
+        clock=clock,
+        publish=lambda *point: (published.append(point), publish_gpu_minutes(cloudwatch, me, *point)),
+    )
+    # Samples every 10 min for 2 h 30 min: busy up to the third, idle from the fourth (at 30 min) on.
+    nvidia_smi(BUSY, BUSY, BUSY, *[IDLE] * 13)
+    for _ in range(16):
+        gpus.sample()
+        clock.now += 600
+    assert gpus.flush() is True
+    assert published == [(120.0, 150.0, clock.now)]
+    metric = cloudwatch.list_metrics(Namespace=NAMESPACE, MetricName="GpuIdleMinutes")["Metrics"][0]
+    assert {d["Name"]: d["Value"] for d in metric["Dimensions"]} == {
+        "DomainId": "d-gpu",
+        "UserProfileName": "alice",
+        "SpaceName": "alice-gpu",
+    }
+    assert gpu_idle_share(cloudwatch, "d-gpu") == {("alice", "alice-gpu"): 80}
+    assert gpus.flush() is False  # nothing new to publish
