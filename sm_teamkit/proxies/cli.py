@@ -43,6 +43,10 @@ def cmd_list(args) -> int:
     for ui in spark["uis"]:
         started = dt.datetime.fromtimestamp(ui["started"]).strftime("%H:%M") if ui["started"] else "?"
         print(f"Spark UI: {ui['name']} ({ui['app_id']}, started {started}): <base_url>{ui['link']}")
+    for app in data["webapps"]["apps"]:
+        who = f"{app['app'] or 'unknown process'} (pid {app['pid']})" if app["pid"] else "unknown process"
+        needs = f"; needs {app['flag']}" if app["flag_missing"] else ""
+        print(f"Web app: {who} on port {app['port']}: <base_url>{app['link']}{needs}")
     if spark["history"]["configured"]:
         print(f"Spark History Server: {spark['history']['host']} at <base_url>{spark['history']['link']}")
     return 0
@@ -56,7 +60,7 @@ def cmd_open_managed(args) -> int:
 # The subcommands read as a table, one declaration a line or two: kept as written.
 # fmt: off
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = add_command(subparsers, "proxies", cmd_list, "local and managed MLflow, live Spark UIs and their links",
+    p = add_command(subparsers, "proxies", cmd_list, "local and managed MLflow, live Spark UIs, your web apps and their links",
                     json="print the same JSON as GET /sm-teamkit/proxies")
     sub = p.add_subparsers(dest="proxies_command", metavar="ACTION")
     o = add_command(sub, "open-managed", cmd_open_managed,

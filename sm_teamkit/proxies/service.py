@@ -15,7 +15,7 @@ from ..studio.identity import Identity
 from .managed import ManagedListing, ManagedMlflow
 from .mlflow import MlflowSettings, find_mlflow_port, launched_port, local_mlflow_status
 from .spark import SparkSettings, SparkUiDiscovery
-from .webapps import WebAppsDiscovery
+from .webapps import JupyterRuntime, WebAppsDiscovery
 
 HISTORY_ROUTE = "sparkhistory"
 # The proxies overview waits for the first managed list only this long after its call began
@@ -77,17 +77,27 @@ class ProxiesService:
             return {"configured": False, "link": "", "host": ""}
         return {"configured": True, "link": f"{HISTORY_ROUTE}/", "host": urlsplit(url).netloc}
 
-    def overview(self, managed: dict | None = None, base_url: str = "/", kernel_ports: set[int] = frozenset()) -> dict:
+    def overview(
+        self, managed: dict | None = None, base_url: str | None = None, kernel_ports: set[int] | None = None
+    ) -> dict:
         """Everything the panel lists, each with a link relative to the Jupyter base URL.
         ``managed``: the managed listing as JSON when the caller has it (the server gets it
-        off the AWS threads); else it is asked for here. ``base_url`` fills the web apps'
-        flags; ``kernel_ports``: the running kernels' ZMQ ports, not listed as web apps."""
+        off the AWS threads); else it is asked for here. The server passes its ``base_url``
+        (the web apps' flags) and its kernels' ZMQ ports (not web apps); a command reads both
+        from Jupyter's runtime folder, where the server it runs beside is left out too."""
+        runtime = JupyterRuntime() if base_url is not None else JupyterRuntime.read()
         spark_uis = self.spark.discover()
         mlflow_ports = {launched_port(), find_mlflow_port(self.settings.mlflow)} - {0}
+        webapps = self.webapps.overview(
+            runtime.base_url if base_url is None else base_url,
+            runtime.kernel_ports if kernel_ports is None else kernel_ports,
+            mlflow_ports | {ui.port for ui in spark_uis},
+            runtime.server_pids,
+        )
         return {
             "mlflow": asdict(local_mlflow_status(self.settings.mlflow)),
             "managed": self.managed_listing().to_json() if managed is None else managed,
-            "webapps": self.webapps.overview(base_url, kernel_ports, mlflow_ports | {ui.port for ui in spark_uis}),
+            "webapps": webapps,
             "spark": {
                 "uis": [asdict(ui) for ui in spark_uis],
                 "ports": [

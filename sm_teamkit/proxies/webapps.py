@@ -7,6 +7,7 @@ processes: one scan when a socket appears that was not seen before, none otherwi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -177,6 +178,54 @@ def kernel_ports(kernel_manager) -> set[int]:
     return ports
 
 
+@dataclass(frozen=True)
+class JupyterRuntime:
+    """What a command outside the server knows of it from Jupyter's runtime folder: its base
+    URL and process (``jpserver-<pid>.json``) and its kernels' ZMQ ports (``kernel-*.json``)."""
+
+    base_url: str = "/"
+    server_pids: frozenset[int] = frozenset()
+    kernel_ports: frozenset[int] = frozenset()
+
+    @classmethod
+    def read(cls, runtime_dir: str | None = None) -> JupyterRuntime:
+        if runtime_dir is None:
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            runtime_dir = jupyter_runtime_dir()
+        servers, ports = [], set()
+        try:
+            names = sorted(os.listdir(runtime_dir))
+        except OSError:
+            return cls()
+        for name in names:
+            if not name.endswith(".json") or not name.startswith(("jpserver-", "kernel-")):
+                continue
+            try:
+                with open(os.path.join(runtime_dir, name), encoding="utf-8") as f:
+                    info = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if not isinstance(info, dict):
+                continue
+            if name.startswith("jpserver-") and _alive(info.get("pid")):
+                servers.append(info)
+            elif name.startswith("kernel-"):
+                ports.update(int(v) for k, v in info.items() if k.endswith("_port") and isinstance(v, int))
+        base = servers[0].get("base_url", "/") if len(servers) == 1 else "/"  # several: no telling which
+        return cls(base, frozenset(int(s["pid"]) for s in servers), frozenset(ports))
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (TypeError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _shorten(argv: tuple[str, ...]) -> str:
     """The command line as the panel shows it: the program (and an interpreter's script) by
     its basename, the arguments as given, cut at COMMAND_LIMIT characters."""
@@ -242,17 +291,22 @@ class WebAppsDiscovery:
             return dict(self._owners)
 
     def discover(
-        self, base_url: str = "/", kernel_ports: set[int] = frozenset(), service_ports: set[int] = frozenset()
+        self,
+        base_url: str = "/",
+        kernel_ports: set[int] = frozenset(),
+        service_ports: set[int] = frozenset(),
+        server_pids: set[int] = frozenset(),
     ) -> list[WebApp]:
         """The web apps, by port. Not listed: the kernels' ZMQ ports (``kernel_ports``), and
         every port of the processes behind ``service_ports`` (MLflow, Spark UIs: listed in
-        their own section), of this server process and of Spark's JVMs."""
+        their own section), of this process and the Jupyter servers' (``server_pids``), and
+        Spark's JVMs."""
         own = self.sockets.table().sockets_by_uid.get(self.uid, ())
         inodes_by_port: dict[int, set[int]] = {}
         for s in own:
             inodes_by_port.setdefault(s.port, set()).add(s.inode)
         owners = self.owners({i for found in inodes_by_port.values() for i in found if i})
-        internal = {os.getpid()}
+        internal = {os.getpid(), *server_pids}
         for port in service_ports:
             internal.update(o.pid for i in inodes_by_port.get(port, ()) if (o := owners.get(i)) is not None)
         apps = []
@@ -288,9 +342,12 @@ class WebAppsDiscovery:
             flag_missing=missing,
         )
 
-    def overview(self, base_url: str = "/", kernel_ports=frozenset(), service_ports=frozenset()) -> dict:
+    def overview(
+        self, base_url: str = "/", kernel_ports=frozenset(), service_ports=frozenset(), server_pids=frozenset()
+    ) -> dict:
+        apps = self.discover(base_url, set(kernel_ports), set(service_ports), set(server_pids))
         return {
-            "apps": [asdict(app) for app in self.discover(base_url, set(kernel_ports), set(service_ports))],
+            "apps": [asdict(app) for app in apps],
             "starting": starting_flags(base_url),
         }
 

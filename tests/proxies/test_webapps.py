@@ -195,3 +195,20 @@ def test_tensorboard_proxy_url_is_set_unless_the_user_set_one():
     assert environ == {"TENSORBOARD_PROXY_URL": "/jupyter/default/proxy/%PORT%/"}
     assert keep_tensorboard_in_proxy("/", {}) == "/proxy/%PORT%/"
     assert keep_tensorboard_in_proxy("/", {"TENSORBOARD_PROXY_URL": "https://x/%PORT%/"}) == "https://x/%PORT%/"
+
+
+def test_a_command_finds_the_servers_base_url_pid_and_kernel_ports_in_the_runtime_folder(tmp_path):
+    import json
+
+    from sm_teamkit.proxies.webapps import JupyterRuntime
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / f"jpserver-{os.getpid()}.json").write_text(
+        json.dumps({"pid": os.getpid(), "base_url": "/jupyter/default/"})
+    )
+    (tmp_path / "jpserver-1.json").write_text(json.dumps({"pid": int(dead.stdout), "base_url": "/gone/"}))  # exited
+    (tmp_path / "kernel-abc.json").write_text(json.dumps({"shell_port": 50001, "iopub_port": 50002, "ip": "127.0.0.1"}))
+    (tmp_path / "kernel-bad.json").write_text("{not json")
+    runtime = JupyterRuntime.read(str(tmp_path))
+    assert runtime == JupyterRuntime("/jupyter/default/", frozenset({os.getpid()}), frozenset({50001, 50002}))
+    assert JupyterRuntime.read(str(tmp_path / "none")) == JupyterRuntime()
