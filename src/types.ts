@@ -264,6 +264,8 @@ export interface IStorageReport {
   categories: IStorageCategory[];
   errors: Record<string, number>;
   error_samples: { kind: string; path: string; message: string }[];
+  /** Folders the scan does not enter (S3 mounts, a Unified Studio project's ~/shared). */
+  skipped?: { path: string; reason: string }[];
   prices: { source: string; as_of: string; note: string };
 }
 

@@ -136,6 +136,15 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
               Team view not updated: {status.publish.problem}
             </div>
           )}
+          {(report.skipped ?? []).map(s => (
+            <div
+              key={s.path}
+              className="jp-smtk-muted jp-smtk-storage-skipped"
+              title={s.path}
+            >
+              Not scanned: {s.path}: {s.reason}
+            </div>
+          ))}
           {notCounted.length > 0 && (
             <div
               className="jp-smtk-muted jp-smtk-storage-errors"
