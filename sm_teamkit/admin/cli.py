@@ -57,7 +57,8 @@ def cmd_apps(args) -> int:
                 a["app_type"],
                 a["app_name"],
                 (a["space_name"] + (" (shared)" if a["shared"] else "")) or a["user_profile_name"],
-                a["instance_type"],
+                a["instance_type"]
+                + (f" (GPU idle {a['gpu_idle_percent']}% of the last 24 h)" if "gpu_idle_percent" in a else ""),
                 age(a["age_seconds"]),
                 usd(a["hourly_usd"]),
                 usd(a["running_usd"]),

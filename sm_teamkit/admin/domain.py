@@ -81,7 +81,25 @@ class DomainApps:
                 row.pop(key, None)
             apps.append(row)
         apps.sort(key=lambda a: (-(a["running_usd"] or 0), -a["age_seconds"]))
+        self._gpu_idle(apps)
         return apps
+
+    def _gpu_idle(self, apps: list[dict]) -> None:
+        """``gpu_idle_percent``: the share of the last 24 h the GPUs of a GPU app idled, where its
+        server publishes it (gpu_publish_metrics); no figure when CloudWatch has none."""
+        from ..apps.gpu import gpu_idle_share, is_billed_gpu
+
+        gpu_apps = [a for a in apps if is_billed_gpu(a["instance_type"])]
+        if not gpu_apps:
+            return
+        try:
+            share = gpu_idle_share(client("cloudwatch", self.aws), self.settings.domain_id, now=self.clock())
+        except Exception:  # a nicety: the list stands without it
+            return
+        for a in gpu_apps:
+            percent = share.get((a["owner"], a["space_name"]))
+            if percent is not None:
+                a["gpu_idle_percent"] = percent
 
     def report(self) -> dict:
         """What `sm-teamkit admin apps --json` prints: apps, totals per owner and for the domain."""

@@ -117,3 +117,25 @@ def test_remind_dry_run_without_emails_counts_every_owner_past_the_limit(cli, li
     assert len(OVERDUE) == 3 and "no address for bob" in err and "no address for carol" in err
     summary = out.splitlines()[-1]
     assert "3 owner(s) with apps past their limit (1 with an address, 2 without)" in summary, summary
+
+
+def test_apps_say_how_idle_a_gpu_app_was_where_its_server_publishes(cli, live_emulator):
+    """alice's ml.g5.xlarge lab published 1380 idle of 1440 sampled minutes (gpu_publish_metrics)."""
+    import time
+
+    from sm_teamkit.apps.gpu import publish_gpu_minutes
+    from sm_teamkit.studio.identity import Identity
+
+    from .conftest import boto
+
+    alice = Identity(
+        mode="studio", flavor="studio", domain_id=DOMAIN, user_profile_name="alice", space_name="alice-lab"
+    )
+    publish_gpu_minutes(boto(live_emulator, "cloudwatch"), alice, 1380.0, 1440.0, time.time() - 600)
+    code, out, _ = cli("apps", "--domain", DOMAIN, "--json")
+    report = json.loads(out)
+    lab = next(a for a in report["apps"] if a["space_name"] == "alice-lab")
+    assert lab["gpu_idle_percent"] == 96
+    assert all("gpu_idle_percent" not in a for a in report["apps"] if a is not lab)
+    code, out, _ = cli("apps", "--domain", DOMAIN)
+    assert "ml.g5.xlarge (GPU idle 96% of the last 24 h)" in out
