@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import pickle
-import queue
 import struct
-import subprocess
 import sys
-import threading
 import time
 
 from .walk import Partial, ScanCancelled, Task, walk
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~8 ms) in every worker
+if TYPE_CHECKING:
+    import queue
 
 _HEADER = struct.Struct("!I")
 
@@ -53,6 +54,9 @@ _BOOTSTRAP = (
 
 class _Worker:
     def __init__(self, index: int, inbox: queue.Queue):
+        import subprocess  # the scanning side only: workers import no more than they use
+        import threading
+
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _BOOTSTRAP.format(pkg=_PACKAGE_DIR)],
             stdin=subprocess.PIPE,
@@ -93,6 +97,8 @@ class WorkerPool:
     """``workers`` processes for one scan; close() ends them."""
 
     def __init__(self, workers: int, top_files: int, every: int):
+        import queue
+
         self.top_files = top_files
         self.every = every
         self._inbox: queue.Queue = queue.Queue()
@@ -113,7 +119,11 @@ class WorkerPool:
         ``on_wait()`` runs about ten times a second and ``cancelled()`` stops everything."""
         if not tasks:
             return
-        chunks_count = min(len(tasks), len(self._workers) * 8)
+        import queue
+
+        # Small chunks: a worker left idle at the end waits for one chunk of ~1/(32 x workers)
+        # of the work (each chunk costs one message and one small pickled result).
+        chunks_count = min(len(tasks), len(self._workers) * 32)
         size = -(-len(tasks) // chunks_count)
         chunks = [tasks[at : at + size] for at in range(0, len(tasks), size)]
         chunks.reverse()  # pop() hands them out in walk order
