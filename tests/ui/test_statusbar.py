@@ -4,7 +4,11 @@ at its apps; a collapsed section stays collapsed after a reload (JupyterLab's st
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from . import test_layout
 from .conftest import open_panel, screenshot
@@ -151,3 +155,41 @@ def test_the_status_bar_item_reads_at_aa_contrast_marked_or_not(themed_page):
         assert any("running" in m["text"] for m in measured), measured
         low = [m for m in measured if m["ratio"] < AA]
         assert low == [], f"{theme}, warn={warn}: " + ", ".join(f'{m["ratio"]:.2f} "{m["text"]}"' for m in low)
+
+
+STATUSBAR_PLUGIN = "@jupyterlab/statusbar-extension:plugin"
+
+
+def lab_config_dir(lab) -> Path:
+    """This JupyterLab's own user config dir (under its HOME): page config written there applies
+    to this server alone, at the next page load."""
+    out = subprocess.run(
+        [sys.executable, "-c", "from jupyter_core.paths import jupyter_config_dir; print(jupyter_config_dir())"],
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    path = Path(out.stdout.strip())
+    assert path.is_relative_to(lab.home), path
+    return path
+
+
+def test_without_a_status_bar_the_extension_still_works(page, lab):
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page_config = lab_config_dir(lab) / "labconfig" / "page_config.json"
+    assert not page_config.exists()
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    page_config.write_text(json.dumps({"disabledExtensions": {STATUSBAR_PLUGIN: True}}))
+    try:
+        page.goto(lab.url + "lab?reset")
+        page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+        panel = open_panel(page)
+        panel.locator('[data-section="apps"] [data-app]').first.wait_for(timeout=60_000)
+        assert page.locator(ITEM).count() == 0
+        assert not page.locator("#jp-main-statusbar").is_visible()
+        assert [e for e in errors if "sm-teamkit" in e or "sm_teamkit" in e] == []
+    finally:
+        page_config.unlink()
