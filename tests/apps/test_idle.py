@@ -167,3 +167,42 @@ def test_the_emulator_validates_idle_settings_against_botocore():
             raw.update_domain(DomainId=DOMAIN, DefaultUserSettings=lab_idle(LifecycleManagement="SOMETIMES"))
         space = raw.describe_space(DomainId=DOMAIN, SpaceName="alice-lab")
         assert "JupyterLabAppSettings" not in space["SpaceSettings"]
+
+
+def test_a_code_editor_app_follows_the_code_editor_settings_not_jupyterlabs(emu):
+    """Code Editor has its own IdleSettings (CodeEditorAppSettings on the domain and profile,
+    SpaceSettings.CodeEditorAppSettings on the space): JupyterLab's never apply to it."""
+    sm = boto3.client("sagemaker", endpoint_url=emu.url, region_name=REGION)
+    code_idle = {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 240, "MaxIdleTimeoutInMinutes": 600}
+    sm.update_domain(
+        DomainId=DOMAIN,
+        DefaultUserSettings={
+            **lab_idle(LifecycleManagement="DISABLED"),
+            "CodeEditorAppSettings": {"AppLifecycleManagement": {"IdleSettings": code_idle}},
+        },
+    )
+    settings = AppsSettings.from_config(
+        domain_id=DOMAIN,
+        user_profile_name="carol",
+        space_name="carol-code",
+        app_type="CodeEditor",
+        app_name="default",
+        refresh_seconds=0.0,
+        idle_refresh_seconds=0.0,
+        track_jobs=False,
+    )
+    aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
+    carol = AppsService(settings, aws, PriceList(REGION), clock=Clock())
+    code = rows(carol.report())[("CodeEditor", "carol-code", "default")]
+    assert (code["enabled"], code["minutes"], code["source"]) == (True, 240, "domain")
+    assert code["note"] == "stops after 4 h idle (domain)"
+
+    sm.update_space(
+        DomainId=DOMAIN,
+        SpaceName="carol-code",
+        SpaceSettings={
+            "CodeEditorAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 90}}}
+        },
+    )
+    code = rows(carol.report())[("CodeEditor", "carol-code", "default")]
+    assert (code["minutes"], code["source"], code["note"]) == (90, "space", "stops after 90 min idle (space)")
