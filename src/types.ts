@@ -182,6 +182,8 @@ export interface IAppsReport {
   retry_in_seconds: number;
   refresh_seconds: number;
   region: string;
+  /** Why only this space is shown (the role may not list apps or spaces); '' normally. */
+  limited?: string;
   prices: {
     source: string;
     as_of: string;

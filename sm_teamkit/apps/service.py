@@ -23,6 +23,7 @@ from ..prices.store import PricesSettings, PriceStore
 from ..refresh import SingleFlight, Snapshot
 from .idle import IDLE_APP_TYPES, IdlePolicy, effective_idle, stops_at, unknown
 from .jobs import JobInfo, JobTracker, Owner
+from .limited import denied_operation, limited_reason, this_space
 from .listing import RUNNING, SharedSpacesApps, SpaceDirectory, arn_prefix, own_apps, space_owner
 from .pricing import PriceList
 from .rows import AppInfo, classify_app, priced_app
@@ -60,6 +61,7 @@ class AppsWorld:
     jobs: list[JobInfo]
     shared_listed_at: float | None = None  # others' shared spaces: listed on a slower cadence
     jobs_source: dict = field(default_factory=dict)  # how jobs were found (tags, or listing and why)
+    limited: str = ""  # why only this space is shown (listing denied: limited.py); "" normally
 
 
 class AppsService:
@@ -85,6 +87,7 @@ class AppsService:
         self._reasons: dict[tuple, str] = {}  # Failed apps' reasons (ListApps omits them)
         self._activity = activity  # this server's last activity, as api/idle reports it
         self._clock = clock
+        self._started = clock()  # this space's row when listing is denied: its age from here
         self._described: dict[tuple, tuple[float, dict | Exception]] = {}  # idle settings cache
         self._spaces = SpaceDirectory(lambda: self.sm, settings.domain_id, settings.spaces_refresh_seconds, clock)
         self._jobs = JobTracker(lambda: self.sm, lambda: self.tagging, settings.jobs_discovery_seconds, clock)
@@ -142,6 +145,17 @@ class AppsService:
 
     # --- reading -----------------------------------------------------------------------
     def _fetch(self) -> AppsWorld:
+        try:
+            return self._fetch_all()
+        except Exception as exc:
+            operation = denied_operation(exc)
+            if operation is None or not self.settings.space_name:
+                raise
+            return AppsWorld(
+                apps=[this_space(self.settings, self._started)], shared=[], jobs=[], limited=limited_reason(operation)
+            )
+
+    def _fetch_all(self) -> AppsWorld:
         s = self.settings
         if not s.user_profile_name:
             raise Unavailable(
@@ -297,6 +311,7 @@ class AppsService:
             else datetime.fromtimestamp(world.shared_listed_at, timezone.utc).isoformat(),
             "shared_refresh_seconds": self.settings.shared_refresh_seconds,
             "jobs_source": world.jobs_source,
+            "limited": world.limited,
             "region": self.prices.region,
             "prices": self.prices.source(),
         }

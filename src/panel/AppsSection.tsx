@@ -283,6 +283,11 @@ export function AppsSection(props: {
             {report.error.message}
           </div>
         )}
+        {report.limited && (
+          <div className="jp-smtk-muted jp-smtk-apps-limited" role="status">
+            {report.limited}
+          </div>
+        )}
         {report.apps.length ? (
           <AppsTable apps={report.apps} model={model} label="Your apps" />
         ) : (
