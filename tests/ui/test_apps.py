@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from ..waiting import eventually
 from .conftest import open_panel, screenshot
 
 KG = "KernelGateway/sagemaker-data-science-ml-m5-large-6f1c2d3e4a/demo-user"
 THIS_APP = "JupyterLab/default/demo-user-lab"
 
 
-def test_panel_lists_the_demo_users_apps_with_prices_and_nudges(page):
+def test_panel_lists_the_demo_users_apps_with_prices_and_nudges(page, emulator):
+    # the demo's Price List (the emulator's): the Code Editor at its own kind's rate
+    code_editor = emulator.prices.prices[("us-east-1", "studio-codeeditor", "ml.g5.xlarge")]
     panel = open_panel(page)
     apps = panel.locator('[data-section="apps"]')
     apps.locator(f'[data-app="{THIS_APP}"]').wait_for(timeout=30_000)
     assert "$0.05/h" in apps.locator(f'[data-app="{THIS_APP}"]').inner_text()
     assert "this app" in apps.locator(f'[data-app="{THIS_APP}"]').inner_text()
     gpu = apps.locator('[data-app="CodeEditor/default/demo-user-code"]')
-    assert "$1.41/h" in gpu.inner_text() and "over the 8 h limit" in gpu.inner_text()
+    price = gpu.locator(".jp-smtk-price")  # read in the background: the panel shows it once it lands
+    eventually(lambda: price.inner_text() == f"${code_editor:.2f}/h", 30, "the Price List's Code Editor rate")
+    assert "over the 8 h limit" in gpu.inner_text()
+    assert "studio-codeeditor rate from AWS's Price List" in price.get_attribute("title")
     assert "Unable to provision" in apps.inner_text()  # the Failed app's reason
     assert "bob" not in apps.locator('ul[aria-label="Your apps"]').inner_text()
     screenshot(panel, "apps.png")
