@@ -1,7 +1,7 @@
 """Fault injection: throttling, latency, forced failures.
 
-Faults apply to every SageMaker and Resource Groups Tagging API request the emulator receives
-(served here or forwarded to moto), never to other services. Random throttling uses a seeded
+Faults apply to every SageMaker, Resource Groups Tagging API and Price List request the
+emulator receives (served here or forwarded to moto), never to other services. Random throttling uses a seeded
 generator, so a run with the same seed and request order throttles the same calls.
 """
 
