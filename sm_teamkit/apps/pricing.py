@@ -54,7 +54,7 @@ class PriceList:
         (usd None, with the reason) when the best table has no rate for that kind and type."""
         if kind is None:
             return Quote(None, None, "unknown", reason="this kind of app has no known rate")
-        if instance_type == "system":  # Studio Classic's JupyterServer: not billed
+        if instance_type == "system" and kind != "canvas":  # Classic's JupyterServer: not billed
             return Quote(0.0, kind, "free")
         if not instance_type and kind != "canvas":
             return Quote(None, kind, "unknown", reason="no instance type")

@@ -70,3 +70,27 @@ def test_two_products_of_one_type_and_kind_keep_the_dearer_rate():
         "eu-west-1",
     )
     assert table == {"endpoint": {"ml.g5.xlarge": 1.5}}
+
+
+def test_quotes_by_kind_from_a_kept_table(tmp_path):
+    """Canvas at its session rate whatever its instance; no kind's rate for another kind; a
+    fresh table on disk is used without asking AWS."""
+    import time
+
+    from sm_teamkit.apps.pricing import PriceList
+    from sm_teamkit.aws import AwsSettings
+    from sm_teamkit.prices.kinds import app_kind
+    from sm_teamkit.prices.store import PricesSettings, PriceStore
+    from sm_teamkit.prices.tables import RegionTable, write_disk
+
+    kinds = {"canvas": {"session": 1.9}, "training": {"ml.m5.large": 0.13}}
+    write_disk(str(tmp_path), RegionTable("eu-west-1", "price-list", "test", "2026-11-20", time.time(), kinds))
+    store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=""), AwsSettings(region="eu-west-1"), str(tmp_path))
+    prices = PriceList("eu-west-1", store=store)
+    assert store.load("eu-west-1").source == "test"
+    canvas = prices.quote("system", app_kind("Canvas"))
+    assert (canvas.usd, canvas.origin) == (1.9, "price-list")
+    assert prices.quote("ml.m5.large", "training").usd == 0.13
+    assert prices.quote("ml.m5.large", "endpoint").usd is None
+    assert prices.quote("ml.m5.large", app_kind("DetailedProfiler")).reason
+    assert prices.quote("system", app_kind("JupyterServer")).usd == 0.0
