@@ -18,14 +18,17 @@ DEFAULT_METADATA_PATH = "/opt/ml/metadata/resource-metadata.json"
 TEAM_SETTINGS_FILE = "~/.sm-teamkit/team-settings.json"
 
 
-def team_setting(name: str) -> float:
-    """A number of the team settings file, else 0 (off); a bad file or value counts as absent."""
+def team_setting(name: str, absent=0.0):
+    """A number of the team settings file, else 0 (off); a bad file or value counts as absent.
+    With another ``absent`` (a dict, say), the value as the file has it, else ``absent``."""
     path = os.environ.get("SM_TEAMKIT_TEAM_SETTINGS") or os.path.expanduser(TEAM_SETTINGS_FILE)
     try:
         with open(path, encoding="utf-8") as f:
-            value = json.load(f).get(name)
+            value = json.load(f).get(name, absent)
     except (OSError, ValueError, AttributeError):
-        return 0.0
+        return absent
+    if isinstance(absent, dict):
+        return value
     ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
     return float(value) if ok else 0.0
 
@@ -166,6 +169,25 @@ class SmTeamkit(Configurable):
             "ml.g* and ml.p*, 24 h for others."
         ),
     ).tag(config=True)
+    max_app_hours = Dict(
+        value_trait=Float(),
+        help=(
+            "The team's hard cap on an app's running time, in hours by instance type pattern "
+            "(fnmatch; the most specific match wins, e.g. {'ml.g*': 12, 'ml.p*': 8}): the panel "
+            "counts down to it and `sm-teamkit admin remind` stops the apps past it (its "
+            "--stop-after overrides). Free apps are never stopped. Default: the team's value "
+            "in ~/.sm-teamkit/team-settings.json, else {}: no cap."
+        ),
+    ).tag(config=True)
+
+    @default("max_app_hours")
+    def _default_max_app_hours(self) -> dict:
+        table = team_setting("max_app_hours", {})
+        ok = isinstance(table, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in table.values()
+        )
+        return {str(k): float(v) for k, v in table.items()} if ok else {}
+
     owner_tag_keys = List(
         Unicode(),
         default_value=["sagemaker:user-profile-name", "sagemaker:shared-space-name"],

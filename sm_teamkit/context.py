@@ -18,6 +18,7 @@ from .studio.identity import Identity, IdentitySettings, metadata_region, resolv
 
 if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command uses is loaded
     from .apps.gpu import GpuSampler
+    from .apps.limits import LimitSettings
     from .apps.service import AppsService
     from .aws import AwsSettings
     from .kernels.service import KernelsService
@@ -95,6 +96,12 @@ class Teamkit:
             publish_gpu_minutes(client("cloudwatch", self.aws), self.identity(), idle, sampled, at)
 
         return GpuSampler(GpuSettings.from_config(self.config), publish=publish)
+
+    @functools.cached_property
+    def limits(self) -> LimitSettings:
+        from .apps.limits import LimitSettings
+
+        return LimitSettings.from_config(self.config)
 
     @functools.cached_property
     def storage(self) -> StorageService:

@@ -141,9 +141,11 @@ class AppsHandler(TeamkitHandler):
         # the first answer waits for SageMaker.
         snapshot = await apps.refresh.latest(self.teamkit.aws_pool, APPS_FIRST_WAIT_SECONDS)
         report = await self.call(apps.report, snapshot)
+        from .apps.limits import annotate as with_limits
+
         if self.teamkit.culler is not None:  # on the loop: the notifications read the policy here
             self.teamkit.culler.annotate(report)
-        self.write_json(self.teamkit.gpu.annotate(report))
+        self.write_json(with_limits(self.teamkit.gpu.annotate(report), self.teamkit.limits))
 
 
 class AppHandler(TeamkitHandler):

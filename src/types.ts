@@ -84,6 +84,9 @@ export interface IApp {
   price?: IPriceQuote;
   /** Studio's own idle shutdown for this app (empty for shared apps). */
   idle: IIdleShutdown | Record<string, never>;
+  /** The team's hard cap for this instance type (max_app_hours) and the time left to it. */
+  max_hours?: number;
+  stops_in_seconds?: number;
   /** This app only, where nvidia-smi answers: its GPUs' last sample and idle time. */
   gpu?: {
     gpus: IGpuSample[];

@@ -28,6 +28,7 @@ class AdminSettings(FromConfig):
     nudge_hours: dict[str, float] = trait("nudge_hours")
     email_tag_key: str = trait("admin_email_tag_key")
     instance_prices: dict[str, float] = trait("instance_prices")
+    max_app_hours: dict[str, float] = trait("max_app_hours")
 
 
 def app_key(app: dict) -> str:

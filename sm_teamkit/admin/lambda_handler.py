@@ -38,6 +38,7 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None, clock: Ca
         emails = json.loads(env.get("SM_TEAMKIT_EMAILS") or "{}")
         stop_after = float(env.get("SM_TEAMKIT_STOP_AFTER_HOURS") or 0) or None
         nudge_hours = {str(k): float(v) for k, v in json.loads(env["SM_TEAMKIT_NUDGE_HOURS"]).items()}
+        max_app_hours = {str(k): float(v) for k, v in json.loads(env.get("SM_TEAMKIT_MAX_APP_HOURS") or "{}").items()}
     except (ValueError, TypeError, AttributeError) as exc:
         raise BadRequest(
             f"Bad SM_TEAMKIT_EMAILS, SM_TEAMKIT_STOP_AFTER_HOURS or SM_TEAMKIT_NUDGE_HOURS: {exc}"
@@ -48,6 +49,7 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None, clock: Ca
         nudge_hours=nudge_hours,
         email_tag_key=env["SM_TEAMKIT_EMAIL_TAG_KEY"],
         instance_prices={},
+        max_app_hours=max_app_hours,
     )
     region = aws.resolved_region()
     prices, shared = _prices(aws, region, env.get("SM_TEAMKIT_PRICES_TABLE", ""))

@@ -187,12 +187,15 @@ class Reminder:
 
     def _stops(self, apps: list[dict]) -> tuple[list[dict], list[dict]]:
         """Apps past the hard limit: stopped (or, in a dry run, would be) unless tagged to keep."""
-        hours = self.options.stop_after_hours
-        if not hours:
+        from ..apps.limits import max_hours
+
+        table = self.domain.settings.max_app_hours  # the panel counts down to the same figure
+        if not self.options.stop_after_hours and not table:
             return [], []
         stopped, kept = [], []
         for a in apps:
-            if a["hourly_usd"] == 0.0 or a["age_seconds"] <= hours * 3600:
+            hours = self.options.stop_after_hours or max_hours(a["instance_type"], table)
+            if not hours or a["hourly_usd"] == 0.0 or a["age_seconds"] <= hours * 3600:
                 continue  # free apps cost nothing however long they run
             row = self._row(a) | {"owner": a["owner"], "hard_limit_hours": hours}
             if self.domain.is_kept(a):

@@ -178,6 +178,17 @@ function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
       </div>
       {running && 'note' in app.idle && <IdleLine app={app} />}
       {running && app.gpu && <GpuLine gpu={app.gpu} />}
+      {running && app.max_hours !== undefined && (
+        <div
+          className="jp-smtk-muted jp-smtk-app-cap"
+          title="The team's hard cap for this instance type (max_app_hours)"
+        >
+          Team limit {app.max_hours} h:{' '}
+          {app.stops_in_seconds
+            ? `stopped in ${formatAge(app.stops_in_seconds)}`
+            : 'past it, stopped at the next check'}
+        </div>
+      )}
       {app.nudged && (
         <div className="jp-smtk-nudge">
           Running for {formatAge(app.age_seconds)}, over the {app.nudge_hours} h

@@ -248,3 +248,16 @@ def test_persistent_throttling_is_a_clear_error(emulator, aws_env, clock):
         domain_apps(clock).report()
     assert exc.value.code == "aws_throttled"
     assert emulator.count("ListSpaces") == 2  # max_attempts=2: one retry after a backoff
+
+
+def test_max_app_hours_stops_apps_past_their_instance_class_cap(emulator, aws_env, clock, tmp_path):
+    """The same figure the panel counts down to: alice's 10 h old ml.g5.xlarge lab is past a 9 h
+    cap for ml.g*; the CPU apps have none; --stop-after, when given, overrides."""
+    aws_env(emulator)
+    verify_sender(emulator)
+    domain = domain_apps(clock, max_app_hours={"ml.g*": 9.0})
+    result = Reminder(domain, RemindOptions(sender=SENDER, emails=EMAILS, state=str(tmp_path / "s.json"))).run()
+    assert [short_key(s["key"]) for s in result["stopped"]] == ["space/alice-lab/JupyterLab/default"]
+    assert result["stopped"][0]["hard_limit_hours"] == 9.0
+    assert app_status(emulator, "space/alice-lab/JupyterLab/default") in {"Deleting", "Deleted"}
+    assert app_status(emulator, "space/team-share/JupyterLab/default") == "InService"  # 30 h, no cap for its type
