@@ -49,9 +49,10 @@ def compose(domain_id: str, owner: str, apps: list[dict]) -> tuple[str, str]:
     for a in apps:
         where = f"space {a['space_name']}" if a["space_name"] else f"user profile {a['user_profile_name']}"
         hourly = "" if a["hourly_usd"] is None else f", {usd(a['hourly_usd'])}/h"
+        gpu = f", GPU idle {a['gpu_idle_percent']}% of the last 24 h" if "gpu_idle_percent" in a else ""
         lines.append(
             f"- {a['app_type']} app '{a['app_name']}' in {where} on {a['instance_type'] or 'unknown'}: "
-            f"running {age(a['age_seconds'])}, {usd(a['running_usd'])} so far{hourly}"
+            f"running {age(a['age_seconds'])}, {usd(a['running_usd'])} so far{hourly}{gpu}"
         )
         if a.get("stopped"):
             lines.append("  It was stopped just now: it ran past the team's hard limit.")

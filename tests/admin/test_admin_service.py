@@ -261,3 +261,21 @@ def test_max_app_hours_stops_apps_past_their_instance_class_cap(emulator, aws_en
     assert result["stopped"][0]["hard_limit_hours"] == 9.0
     assert app_status(emulator, "space/alice-lab/JupyterLab/default") in {"Deleting", "Deleted"}
     assert app_status(emulator, "space/team-share/JupyterLab/default") == "InService"  # 30 h, no cap for its type
+
+
+def test_the_reminder_says_how_idle_a_gpu_app_was():
+    from sm_teamkit.admin.remind import compose
+
+    app = {
+        "app_type": "JupyterLab",
+        "app_name": "default",
+        "space_name": "alice-lab",
+        "user_profile_name": "alice",
+        "instance_type": "ml.g5.xlarge",
+        "age_seconds": 36000,
+        "running_usd": 14.1,
+        "hourly_usd": 1.41,
+        "gpu_idle_percent": 92,
+    }
+    _, body = compose(DOMAIN, "alice", [app])
+    assert "on ml.g5.xlarge: running 10h00m, $14.10 so far, $1.41/h, GPU idle 92% of the last 24 h" in body
