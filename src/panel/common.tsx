@@ -3,19 +3,11 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { ApiError } from '../api';
+import { breakAtSlashes } from './text';
 
-/** The collapsible section (src/panel/Section.tsx), here too for the sections' imports. */
+/** The collapsible section (src/panel/Section.tsx) and the path wrapper, for the sections' imports. */
 export { Section } from './Section';
-
-/**
- * Text with a line-break opportunity before each slash: browsers do not break a path at its
- * slashes, so a narrow sidebar would otherwise cut a folder's name in the middle.
- */
-export function breakAtSlashes(text: string): React.ReactNode[] {
-  return text
-    .split('/')
-    .flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, '/' + part]));
-}
+export { breakAtSlashes };
 
 export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
   if (!props.error) {
