@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sm_studio_emulator.launcher import start_lab as launch
 from ..conftest import DEMO_DOMAIN, DEMO_SPACE, studio_metadata
 from ..subprocess_lab import jp_asyncio_loop, jp_server_cleanup  # noqa: F401 - fixtures
 from .images import LINES
+from .lines import ETC
 from .venvs import ROOT, ensure_venv, freeze
 
 BASE = "/jupyterlab/default/"
@@ -135,6 +137,10 @@ def prepare_line(name: str, wheel: Path, emulator_url: str, browser, state: Path
         constraints = venv / "image-constraints.txt"
         fixed = pip(venv, "install", "-q", "--no-input", "-c", str(constraints), *line.fixes)
         assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    # The image's own server config (/etc/jupyter in SMD): hidden files allowed, no trash...
+    etc = venv / "etc" / "jupyter"
+    etc.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ETC / name / "jupyter_server_config.py", etc / "jupyter_server_config.py")
     before = freeze(venv)
     lab = start_lab(venv, emulator_url, state / "without")
     try:

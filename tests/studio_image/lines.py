@@ -4,7 +4,9 @@ lines' own build artifacts: aws/sagemaker-distribution's ``build_artifacts/v4/*/
 
     python -m tests.studio_image.lines --repo PATH/TO/sagemaker-distribution 4.3.3 4.4.1
 
-``PATH`` is a checkout or a bare clone (read with ``git show HEAD:...``)."""
+``PATH`` is a checkout or a bare clone (read with ``git show HEAD:...``). Each line's Jupyter
+server config (``dirs/etc/jupyter/jupyter_server_config.py``: hidden files allowed, no trash...)
+is copied to ``etc/<version>/``; the layer installs it into the venv's ``etc/jupyter``."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LINES_FILE = HERE / "lines.json"
+ETC = HERE / "etc"
+SERVER_CONFIG = "dirs/etc/jupyter/jupyter_server_config.py"
 
 # The packages the image owns: installing sm_teamkit must leave them at these versions.
 IMAGE_PACKAGES = ("jupyterlab", "jupyter-server", "jupyter-server-proxy", "boto3", "mlflow")
@@ -52,8 +56,13 @@ def packages(env_out: str) -> dict[str, str]:
 
 
 def read_env_out(repo: Path, version: str) -> str:
+    return read_artifact(repo, version, "cpu.env.out")
+
+
+def read_artifact(repo: Path, version: str, name: str) -> str:
+    """A file of the line's build artifacts (``cpu.env.out``, ``dirs/etc/...``)."""
     major, minor = version.split(".")[:2]
-    rel = f"build_artifacts/v{major}/v{major}.{minor}/v{version}/cpu.env.out"
+    rel = f"build_artifacts/v{major}/v{major}.{minor}/v{version}/{name}"
     if (repo / rel).exists():
         return (repo / rel).read_text()
     git_dir = repo / ".git" if (repo / ".git").exists() else repo
@@ -90,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         check=False,
     ).stdout.strip()
     lines = {v: line_entry(v, read_env_out(args.repo, v)) for v in args.versions}
+    for v in args.versions:
+        (ETC / v).mkdir(parents=True, exist_ok=True)
+        (ETC / v / "jupyter_server_config.py").write_text(read_artifact(args.repo, v, SERVER_CONFIG))
     LINES_FILE.write_text(
         json.dumps({"source": f"aws/sagemaker-distribution@{source or 'unknown'}", "lines": lines}, indent=1) + "\n"
     )

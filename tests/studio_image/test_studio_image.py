@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import urllib.error
@@ -168,3 +169,33 @@ def test_the_panels_polling_is_not_activity_for_studios_idle_shutdown(run, lab):
     assert this["idle"]["activity_source"] == "api/idle"
     assert this["idle"]["last_activity"] is not None
     assert BASE in lab.url
+
+
+def test_environment_management_and_sm_teamkits_kernels_coexist(run, lab, browser):
+    """SMD 4.4's "Environment management" (sagemaker-jupyterlab-extension 0.6) edits ~/.libs.json,
+    packages Studio installs into the image's base env at each start; sm_teamkit registers
+    separate environments as kernels. With a ~/.libs.json present, AWS's editor opens it, and
+    sm_teamkit neither reads it as an environment nor changes it."""
+    if not run.after.get("sagemaker-jupyterlab-extension", "").startswith("0.6."):
+        pytest.skip("Environment management came with sagemaker-jupyterlab-extension 0.6 (SMD 4.4)")
+    libs = lab.home / ".libs.json"
+    config = {"ApplyChangeToSpace": False, "Python": {"CondaPackages": {"Channels": [], "PackageSpecs": ["tqdm"]}}}
+    libs.write_text(json.dumps(config, indent=2))
+    before = libs.read_bytes()
+    context, page, _console = open_lab(browser, lab)
+    try:
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('docmanager:open',"
+            " {path: '.libs.json', factory: 'library-config-editor'})"
+        )
+        editor = page.locator(".jp-MainAreaWidget:visible").filter(has_text="tqdm").first
+        editor.wait_for(timeout=60_000)
+        panel = page.locator("#sm-teamkit-panel")
+        if not panel.is_visible():
+            page.locator('.jp-SideBar [data-id="sm-teamkit-panel"]').first.click()
+        panel.locator('[data-section="kernels"]').wait_for(timeout=30_000)
+    finally:
+        context.close()
+    kernels = lab.get("sm-teamkit/kernels")
+    assert not any(".libs.json" in json.dumps(env) for env in kernels.get("environments", [])), kernels
+    assert libs.read_bytes() == before  # sm_teamkit leaves AWS's file alone
