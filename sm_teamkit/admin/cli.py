@@ -1,4 +1,4 @@
-"""``sm-teamkit admin apps|remind|template|iam-policy``: the team lead's commands."""
+"""``sm-teamkit admin apps|costs|remind|template|iam-policy``: the team lead's commands."""
 
 from __future__ import annotations
 
@@ -155,6 +155,28 @@ def cmd_template(args) -> int:
 
 
 @_one_line
+@_one_line
+def cmd_costs(args) -> int:
+    from datetime import date
+
+    from .costs import costs_report
+
+    report = costs_report(_domain(args), args.month, date.today())
+    if printed_json(args, report):
+        return 0
+    rows = [("USER", "BILLED", "RUNNING NOW: $/H", "SO FAR")]
+    rows += [
+        (r["user"], usd(r["billed_usd"]), usd(r["running_now_hourly_usd"]), usd(r["running_now_usd"]))
+        for r in report["users"]
+    ]
+    print_table(rows, right=(1, 2, 3))
+    print(
+        f"\n{report['domain_id']} {report['month']}: ${report['billed_usd']:.2f} billed to its users"
+        f" (${report['untagged_usd']:.2f} SageMaker cost without their tags). {report['note']}"
+    )
+    return 0
+
+
 def cmd_iam_policy(args) -> int:
     from .policy import iam_policy
 
@@ -193,6 +215,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--dry-run", action="store_true", help="send and stop nothing; print who would get what")
     s.add_argument("--stop-after", type=float, default=None, metavar="HOURS",
                    help="also stop apps running longer than HOURS unless tagged sm-teamkit:keep")
+
+    s = add_command(admin, "costs", cmd_costs, "what Cost Explorer billed each user this month, beside the estimate",
+                    json="print the report as JSON")
+    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    s.add_argument("--month", default="", help="YYYY-MM (default: this month)")
 
     add_command(admin, "template", cmd_template, "CloudFormation template of the scheduled reminder job")
     s = add_command(admin, "package", cmd_package, "the Lambda zip (this package's Python files) for the template")
