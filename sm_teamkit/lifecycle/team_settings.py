@@ -33,7 +33,9 @@ GIT_CREDENTIALS = ("", "secrets-manager")
 # TEAM_SETTINGS_NAME in ~/.sm-teamkit, which the restart step writes (see sm_teamkit/config.py).
 SERVER_FIELDS = ("idle_kernel_minutes", "idle_terminal_minutes", "idle_cull_busy_after_hours")
 TEAM_SETTINGS_NAME = "team-settings.json"
-IDLE_KEY = "idle"  # SERVER_FIELDS in SM_TEAMKIT_SETTINGS: "kernel/terminal/busy" (a notebook script is near its size)
+# SERVER_FIELDS and max_app_hours packed in SM_TEAMKIT_SETTINGS as "kernel/terminal/busy/caps"
+# (a notebook instance's script is near its size budget).
+IDLE_KEY = "idle"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class LifecycleSettings:
     idle_kernel_minutes: float = 0.0
     idle_terminal_minutes: float = 0.0
     idle_cull_busy_after_hours: float = 0.0
+    max_app_hours: str = ""  # "ml.g*=12 ml.p*=8"; the settings file may write it as a mapping
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "settings") -> LifecycleSettings:
@@ -92,6 +95,8 @@ class LifecycleSettings:
             if key.endswith("_seconds"):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise BadRequest(f"{source}: {key} must be a whole number of seconds >= 1, not {value!r}.")
+            elif key == "max_app_hours":
+                value = _caps_text(value, source)
             elif key in SERVER_FIELDS:
                 if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                     raise BadRequest(f"{source}: {key} must be a number >= 0 (0: off), not {value!r}.")
@@ -142,7 +147,8 @@ class LifecycleSettings:
         except ValueError:
             baked = {}
         if isinstance(baked.get(IDLE_KEY), str):  # the idle policy, packed (see shell_assignments)
-            baked.update(zip(SERVER_FIELDS, baked.pop(IDLE_KEY).split("/"), strict=False))  # a short one: the rest off
+            parts = baked.pop(IDLE_KEY).split("/", len(SERVER_FIELDS))
+            baked.update(zip((*SERVER_FIELDS, "max_app_hours"), parts, strict=False))  # a short one: the rest off
         for f in dataclasses.fields(cls):
             raw = str(environ.get(f"SM_TEAMKIT_{f.name.upper()}") or baked.get(f.name) or "")
             if not raw:
@@ -150,6 +156,11 @@ class LifecycleSettings:
             if f.name.endswith("_seconds"):
                 if raw.isdigit() and int(raw) >= 1:
                     values[f.name] = int(raw)
+            elif f.name == "max_app_hours":
+                try:
+                    values[f.name] = _caps_text(raw, "SM_TEAMKIT_MAX_APP_HOURS")
+                except BadRequest:
+                    continue  # the app must start anyway: no cap
             elif f.name in SERVER_FIELDS:
                 try:
                     values[f.name] = max(0.0, float(raw))
@@ -159,9 +170,10 @@ class LifecycleSettings:
                 values[f.name] = raw
         return cls(**values)
 
-    def server_settings(self) -> dict[str, float]:
-        """What the Jupyter server takes from these settings (the idle policy)."""
-        return {name: getattr(self, name) for name in SERVER_FIELDS}
+    def server_settings(self) -> dict:
+        """What the Jupyter server takes from these settings: the idle policy and the caps."""
+        caps = {p: float(h) for p, h in (item.rsplit("=", 1) for item in self.max_app_hours.split())}
+        return {**{name: getattr(self, name) for name in SERVER_FIELDS}, "max_app_hours": caps}
 
     def budget(self, step: str) -> int:
         return getattr(self, f"{step}_budget_seconds")
@@ -211,10 +223,33 @@ class LifecycleSettings:
                 continue
             if field.name in SHELL_READS:
                 lines.append(f": ${{SM_TEAMKIT_{field.name.upper()}:={shlex.quote(str(value))}}}")
-            elif field.name not in SERVER_FIELDS:
+            elif field.name not in (*SERVER_FIELDS, "max_app_hours"):
                 rest[field.name] = value
-        if any(self.server_settings().values()):  # packed as "60/30/0": the script's size is counted
-            rest[IDLE_KEY] = "/".join(f"{v:g}" for v in self.server_settings().values())
+        if any(self.server_settings().values()):  # packed: the script's size is counted
+            packed = "/".join(f"{getattr(self, name):g}" for name in SERVER_FIELDS)
+            rest[IDLE_KEY] = packed + (f"/{self.max_app_hours}" if self.max_app_hours else "")
         if rest:
             lines.append(f"export SM_TEAMKIT_SETTINGS={shlex.quote(json.dumps(rest, separators=(',', ':')))}")
         return lines
+
+
+def _caps_text(value: Any, source: str) -> str:
+    """max_app_hours as "pattern=hours ..." from a mapping or that text; BadRequest if bad."""
+    if isinstance(value, str):
+        try:
+            value = dict(item.rsplit("=", 1) for item in value.split())
+        except ValueError:
+            value = None
+    caps = {}
+    for pattern, hours in value.items() if isinstance(value, dict) else [("", None)]:
+        try:
+            number = float(hours) if not isinstance(hours, bool) else -1.0
+        except (TypeError, ValueError):
+            number = -1.0
+        if not pattern or number <= 0 or any(c in str(pattern) for c in " =/\n"):
+            raise BadRequest(
+                f"{source}: max_app_hours must map instance type patterns to hours > 0.",
+                "For example: max_app_hours: {'ml.g*': 12, 'ml.p*': 8}",
+            )
+        caps[str(pattern)] = number
+    return " ".join(f"{p}={h:g}" for p, h in caps.items())

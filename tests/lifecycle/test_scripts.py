@@ -102,6 +102,7 @@ EVERY_SETTING = LifecycleSettings(
     idle_kernel_minutes=60,
     idle_terminal_minutes=30,
     idle_cull_busy_after_hours=12,
+    max_app_hours="ml.g*=12",
 )
 
 

@@ -24,6 +24,7 @@ def test_the_settings_file_takes_the_idle_policy_and_refuses_nonsense(tmp_path):
         "idle_kernel_minutes": 60.0,
         "idle_terminal_minutes": 30.5,
         "idle_cull_busy_after_hours": 0.0,
+        "max_app_hours": {},
     }
     for bad in ("idle_kernel_minutes: -5\n", "idle_kernel_minutes: soon\n", "idle_terminal_minutes: true\n"):
         path.write_text(bad)
@@ -41,6 +42,20 @@ def test_the_policy_travels_in_the_rendered_variables_to_the_runner():
     assert back.server_settings()["idle_kernel_minutes"] == 45.0
     # A bad value from the environment leaves the policy off: the app must start anyway.
     assert LifecycleSettings.from_environ({"SM_TEAMKIT_IDLE_KERNEL_MINUTES": "soon"}).idle_kernel_minutes == 0.0
+
+
+def test_max_app_hours_is_a_mapping_of_patterns_to_hours(tmp_path):
+    path = tmp_path / "team.yaml"
+    path.write_text("max_app_hours:\n  ml.g*: 12\n  ml.p*: 8.5\n")
+    settings = LifecycleSettings.from_file(path)
+    assert settings.server_settings()["max_app_hours"] == {"ml.g*": 12.0, "ml.p*": 8.5}
+    baked = next(line for line in settings.shell_assignments() if "SM_TEAMKIT_SETTINGS" in line)
+    back = LifecycleSettings.from_environ({"SM_TEAMKIT_SETTINGS": baked.split("=", 1)[1].strip("'")})
+    assert back.server_settings()["max_app_hours"] == {"ml.g*": 12.0, "ml.p*": 8.5}
+    for bad in ("max_app_hours: {ml.g*: 0}\n", "max_app_hours: {ml.g*: soon}\n", "max_app_hours: 12\n"):
+        path.write_text(bad)
+        with pytest.raises(BadRequest, match="max_app_hours must map"):
+            LifecycleSettings.from_file(path)
 
 
 def context(tmp_path, **settings) -> steps.StepContext:
