@@ -28,13 +28,30 @@ def _one_line(fn):
     return run
 
 
+def _domain_id(args) -> str:
+    """--domain, or the SageMaker domain of the Unified Studio project --project: the one in this
+    space's metadata file when it is that project's space."""
+    if args.domain:
+        return args.domain
+    from ..studio.identity import IdentitySettings, read_metadata, unified_studio_project
+
+    meta = read_metadata(IdentitySettings.from_config(teamkit().config).resource_metadata_path)[0]
+    if unified_studio_project(meta).get("datazone_project_id") == args.project and meta.get("DomainId"):
+        return str(meta["DomainId"])
+    raise BadRequest(
+        f"The SageMaker domain of project {args.project} is not known here: this is not one of its spaces.",
+        "Run the command in a space of the project, or pass --domain (the project's SageMaker domain id).",
+        code="admin_unknown_project",
+    )
+
+
 def _domain(args):
     from ..apps.pricing import PriceList
     from ..prices.store import PricesSettings, PriceStore
     from .domain import AdminSettings, DomainApps
 
     kit = teamkit()
-    settings = AdminSettings.from_config(kit.config, domain_id=args.domain)
+    settings = AdminSettings.from_config(kit.config, domain_id=_domain_id(args))
     store = PriceStore(PricesSettings.from_config(kit.config), kit.aws)
     region = kit.aws.resolved_region()
     store.load(region)  # a command waits for the Price List (or what stands in for it)
@@ -180,7 +197,7 @@ def cmd_costs(args) -> int:
 def cmd_iam_policy(args) -> int:
     from .policy import iam_policy
 
-    print_json(iam_policy(args.domain, args.region, args.account, args.user_profile))
+    print_json(iam_policy(_domain_id(args), args.region, args.account, args.user_profile))
     return 0
 
 
@@ -196,6 +213,12 @@ def cmd_package(args) -> int:
     return 0
 
 
+def _target(s: argparse.ArgumentParser) -> None:
+    target = s.add_mutually_exclusive_group(required=True)
+    target.add_argument("--domain", default="", help="domain id (d-xxxxxxxxxxxx)")
+    target.add_argument("--project", default="", help="a Unified Studio (DataZone) project id: its SageMaker domain")
+
+
 # The subcommands read as a table, one declaration a line or two: kept as written.
 # fmt: off
 def register(sub: argparse._SubParsersAction) -> None:
@@ -204,11 +227,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = add_command(admin, "apps", cmd_apps, "every running app in the domain, by owner, with cost",
                     json="print the report as JSON")
-    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    _target(s)
 
     s = add_command(admin, "remind", cmd_remind, "e-mail (SES) every owner with apps past their limit",
                     json="print who got (or would get) what as JSON")
-    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    _target(s)
     s.add_argument("--sender", required=True, help="From address: an SES-verified identity")
     s.add_argument("--emails", default="", help="JSON file: user-profile name -> address")
     s.add_argument("--state", default="", help="file or s3://bucket/key remembering today's reminders")
@@ -218,7 +241,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = add_command(admin, "costs", cmd_costs, "what Cost Explorer billed each user this month, beside the estimate",
                     json="print the report as JSON")
-    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    _target(s)
     s.add_argument("--month", default="", help="YYYY-MM (default: this month)")
 
     add_command(admin, "template", cmd_template, "CloudFormation template of the scheduled reminder job")
@@ -227,7 +250,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = add_command(admin, "iam-policy", cmd_iam_policy,
                     "IAM policy: users manage apps only in their own profile and spaces")
-    s.add_argument("--domain", required=True, help="domain id (d-xxxxxxxxxxxx)")
+    _target(s)
     s.add_argument("--region", default="*", help="region (default: any)")
     s.add_argument("--account", default="*", help="account id (default: any)")
     s.add_argument("--user-profile", default="",
