@@ -4,13 +4,8 @@ import * as React from 'react';
 import { ORIGINS, priceTitle } from '../prices';
 import { IApp, IAppsReport, IIdleShutdown, IJob } from '../types';
 import { TeamkitModel } from '../model';
-import {
-  ErrorNote,
-  formatAge,
-  formatMoney,
-  Section,
-  Unavailable
-} from './common';
+import { ErrorNote, formatAge, formatMoney, Unavailable } from './common';
+import { Section } from './Section';
 import { useAction } from './useAction';
 
 function appLabel(app: IApp): string {

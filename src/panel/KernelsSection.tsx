@@ -8,7 +8,8 @@ import {
   KernelEnvStatus
 } from '../types';
 import { TeamkitModel } from '../model';
-import { breakAtSlashes, ErrorNote, Section } from './common';
+import { breakAtSlashes, ErrorNote } from './common';
+import { Section } from './Section';
 import { useAction } from './useAction';
 
 const BADGES: Record<KernelEnvStatus, { kind: string; label: string }> = {

@@ -2,7 +2,8 @@ import * as React from 'react';
 
 import { IManagedMlflowServer, IProxies, ISparkUi } from '../types';
 import { TeamkitModel } from '../model';
-import { ErrorNote, formatAge, Section, showError } from './common';
+import { ErrorNote, formatAge, showError } from './common';
+import { Section } from './Section';
 
 /** A link to a proxied UI: a plain path under the base URL, opened in a new tab (the
  * browser's Jupyter cookie authenticates it; no token in the URL). */

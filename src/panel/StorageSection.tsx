@@ -2,7 +2,8 @@ import * as React from 'react';
 
 import { IStorageCategory } from '../types';
 import { TeamkitModel } from '../model';
-import { ErrorNote, formatAgo, formatBytes, Section } from './common';
+import { ErrorNote, formatAgo, formatBytes } from './common';
+import { Section } from './Section';
 import { BarChart, folderBars } from './storage/BarChart';
 import { CategoryRow, confirmClean } from './storage/CategoryRow';
 import { perMonth } from './storage/format';

@@ -2,7 +2,8 @@ import * as React from 'react';
 
 import { TeamkitModel } from '../model';
 import { IWebApp, IWebAppFlag } from '../types';
-import { ErrorNote, Section } from './common';
+import { ErrorNote } from './common';
+import { Section } from './Section';
 
 /** One listening port: the app and its command, its flag, and the link through the proxy. */
 function WebAppRow(props: { model: TeamkitModel; app: IWebApp }): JSX.Element {

@@ -5,8 +5,7 @@ import * as React from 'react';
 import { ApiError } from '../api';
 import { breakAtSlashes } from './text';
 
-/** The collapsible section (src/panel/Section.tsx) and the path wrapper, for the sections' imports. */
-export { Section } from './Section';
+/** The path wrapper, for the sections' imports (the collapsible Section is in ./Section). */
 export { breakAtSlashes };
 
 export function ErrorNote(props: { error?: ApiError }): JSX.Element | null {
