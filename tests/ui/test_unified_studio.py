@@ -15,6 +15,7 @@ import pytest
 from sm_studio_emulator.launcher import start_lab
 
 from ..conftest import start_emulator
+from ..proxies.conftest import SparkApp
 from ..unified.conftest import DANA, DZ_PROJECT, SCENARIO, SPACE, write_metadata
 from ..waiting import eventually
 from .conftest import LAB_SETTINGS, open_panel, screenshot
@@ -132,4 +133,34 @@ def test_the_proxied_mlflow_ui_renders_under_unified_studios_csp(page, lab):
     page.goto(lab.url + "mlflow/")
     page.get_by_text("project-churn").first.wait_for(timeout=120_000)
     screenshot(page.locator("body"), "unified-studio-mlflow.png")
+    assert refused == []
+
+
+SPARK_PORT = 4047  # tests/proxies uses 4040 and 4041, tests/ui/test_proxies 4045
+
+
+@pytest.fixture(scope="module")
+def spark_app(tmp_path_factory):
+    app = SparkApp("project-etl", SPARK_PORT, tmp_path_factory.mktemp("unified-spark"))
+    try:
+        yield app.wait_ready()
+    finally:
+        app.stop()
+
+
+def test_the_proxied_spark_ui_renders_under_unified_studios_csp(page, lab, spark_app):
+    refused: list[str] = []
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(lab.url + f"sparkui/{SPARK_PORT}/")
+    page.get_by_text("Spark Jobs").first.wait_for(timeout=60_000)
+    page.get_by_text("Completed Jobs").first.wait_for(timeout=30_000)
+    page.goto(lab.url + "lab")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    page.evaluate(
+        """url => { const f = document.createElement('iframe'); f.id = 'spark-frame';
+        f.style.width = '1200px'; f.style.height = '700px'; f.src = url; document.body.prepend(f); }""",
+        lab.url + f"sparkui/{SPARK_PORT}/executors/",
+    )
+    frame = page.frame_locator("#spark-frame")
+    frame.locator("#active-executors-table tbody tr", has_text="driver").first.wait_for(timeout=60_000)
     assert refused == []
