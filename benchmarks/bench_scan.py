@@ -189,15 +189,19 @@ def main() -> int:
     parser.add_argument("--per-folder", type=int, default=500, help="files in each leaf folder (default 500)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are printed")
     parser.add_argument("--no-server", action="store_true", help="skip the status-latency part")
+    parser.add_argument("--tree", help="make the tree here, or reuse it if it is there, and keep it (to iterate)")
     args = parser.parse_args()
     if not os.access(TIME, os.X_OK):
         parser.error(f"{TIME} (GNU time) is needed for the whole-process figures: apt-get install time")
     workdir = Path(tempfile.mkdtemp(prefix="smtk-bench-scan-", dir="/tmp"))
-    root = workdir / "tree"
+    root = Path(args.tree).resolve() if args.tree else workdir / "tree"
     try:
-        t0 = time.perf_counter()
-        make_tree(root, args.files, args.per_folder)
-        print(f"generated in {time.perf_counter() - t0:.1f} s")
+        if not root.exists():
+            t0 = time.perf_counter()
+            make_tree(root, args.files, args.per_folder)
+            print(f"generated in {time.perf_counter() - t0:.1f} s")
+        else:
+            print(f"tree: reusing {root}")
         time_du(root)  # warm the inode and dentry caches for both sides alike
         time_scan(root, 1)
         print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
