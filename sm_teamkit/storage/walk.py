@@ -228,10 +228,10 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     if ftype == 0o040000:  # a folder
                         name = entry.name
                         child = path + "/" + name
+                        if skip and child in skip:  # listed in the report's "skipped"
+                            continue
                         if st.st_dev != dev:
                             out.error("other_filesystem", child, "on another file system: not scanned")
-                            continue
-                        if skip and child in skip:  # listed in the report's "skipped"
                             continue
                         if st.st_ino in ancestors:
                             out.error("loops", child, "folder contains itself (bind mount loop)")

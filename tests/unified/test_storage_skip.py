@@ -92,3 +92,50 @@ def test_a_deep_s3_mount_is_skipped_by_the_scan_workers_too(tmp_path):
     report = service.scan_now()["report"]
     assert report["totals"]["apparent_bytes"] == du(home, "-sb") - du(mount, "-sb")
     assert [s["path"] for s in report["skipped"]] == [str(mount)]
+
+
+@pytest.fixture
+def fuse_shared(tmp_path):
+    """A real FUSE mount at ~/shared (tests/storage/latencyfs.py, a passthrough) over a folder
+    holding a large file; unmounted at the end."""
+    import os
+    import subprocess
+    import sys
+
+    from ..storage.test_netscan import LATENCYFS
+    from ..waiting import eventually
+
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("/dev/fuse is missing: FUSE is not available on this machine")
+    home = make_tree(tmp_path / "home")
+    source, mount = tmp_path / "bucket", home / "shared"
+    write(source / "datasets" / "train.parquet", BIG)
+    mount.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, str(LATENCYFS), str(source), str(mount), "--delay-ms", "0"], stderr=subprocess.PIPE
+    )
+    try:
+        eventually(lambda: os.path.ismount(mount), 20, "the FUSE mount", interval=0.02, process=proc)
+        yield home, mount
+    finally:
+        if os.path.ismount(mount):
+            subprocess.run(["fusermount3", "-u", str(mount)], check=False)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_a_real_fuse_mount_of_s3_at_shared_is_skipped_not_an_error(fuse_shared, tmp_path):
+    import subprocess
+
+    home, mount = fuse_shared
+    assert du(mount, "-sb") >= BIG  # the large file is there, behind FUSE
+    mounts = tmp_path / "mounts"  # the mount as mountpoint-s3 lists itself
+    mounts.write_text(f"/dev/vda1 / ext4 rw 0 0\nmountpoint-s3 {mount} fuse.mountpoint-s3 ro,nosuid,nodev 0 0\n")
+    settings = storage_settings(home=str(home), mounts_path=str(mounts), persist=False)
+    report = StorageService(settings).scan_now()["report"]
+    without = subprocess.run(["du", "-sb", f"--exclude={mount}", str(home)], capture_output=True, text=True)
+    assert report["totals"]["apparent_bytes"] == int(without.stdout.split()[0])
+    assert [s["path"] for s in report["skipped"]] == [str(mount)]
+    assert report["errors"]["other_filesystem"] == 0  # skipped, not "not counted"
