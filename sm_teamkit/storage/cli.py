@@ -93,6 +93,8 @@ def _print_report(report: dict) -> None:
         print("\nLargest files:")
         for f in report["largest_files"]:
             print(f"  {size(f['allocated_bytes']):>10}  {f['path']}")
+    for skipped in report.get("skipped") or []:
+        print(f"\nNot scanned: {skipped['path']}: {skipped['reason']}")
     errors = {k: v for k, v in report["errors"].items() if v}
     if errors:
         print("\nNot counted: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in errors.items()))

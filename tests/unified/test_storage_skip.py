@@ -139,3 +139,16 @@ def test_a_real_fuse_mount_of_s3_at_shared_is_skipped_not_an_error(fuse_shared, 
     assert report["totals"]["apparent_bytes"] == int(without.stdout.split()[0])
     assert [s["path"] for s in report["skipped"]] == [str(mount)]
     assert report["errors"]["other_filesystem"] == 0  # skipped, not "not counted"
+
+
+def test_the_usage_command_in_a_project_space_says_what_it_did_not_scan(unified, tmp_path, monkeypatch, capsys):
+    from sm_teamkit.cli.main import main
+
+    emu, metadata = unified
+    home = home_with_shared(tmp_path)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("SM_TEAMKIT_RESOURCE_METADATA", str(metadata))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", emu.url)
+    assert main(["usage", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"Not scanned: {home / 'shared'}: the project's S3-backed folder" in out
