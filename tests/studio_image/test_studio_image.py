@@ -113,8 +113,11 @@ def test_the_panel_works_beside_awss_extensions(run, lab, browser):
         # The web apps' links lead to whatever listens on the machine's loopback ports (here a
         # root-owned daemon that is no web server): under the base URL, but not ours to answer.
         hrefs = panel.locator("a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        # Live Spark UIs likewise come and go with processes that are not this test's.
         webapps = set(
-            panel.locator("[data-webapp-port] a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            panel.locator("[data-webapp-port] a[href], [data-spark-port] a[href]").evaluate_all(
+                "els => els.map(e => e.getAttribute('href'))"
+            )
         )
         assert hrefs, "the panel offers no link"
         for href in hrefs:
@@ -184,12 +187,16 @@ def test_environment_management_and_sm_teamkits_kernels_coexist(run, lab, browse
     before = libs.read_bytes()
     context, page, _console = open_lab(browser, lab)
     try:
-        page.evaluate(
-            "() => window.jupyterapp.commands.execute('docmanager:open',"
-            " {path: '.libs.json', factory: 'library-config-editor'})"
+        opened = page.evaluate(
+            """async () => {
+                const widget = await window.jupyterapp.commands.execute('docmanager:open',
+                    {path: '.libs.json', factory: 'library-config-editor'});
+                await widget.context.ready;
+                return {id: widget.id, label: widget.title.label, text: widget.context.model.toString()};
+            }"""
         )
-        editor = page.locator(".jp-MainAreaWidget:visible").filter(has_text="tqdm").first
-        editor.wait_for(timeout=60_000)
+        assert opened["label"] == ".libs.json" and "tqdm" in opened["text"], opened
+        page.locator(f"[id='{opened['id']}']").wait_for(state="visible", timeout=60_000)
         panel = page.locator("#sm-teamkit-panel")
         if not panel.is_visible():
             page.locator('.jp-SideBar [data-id="sm-teamkit-panel"]').first.click()
