@@ -36,15 +36,19 @@ class Clock:
         return self.now
 
 
-def service(emu, clock, activity=None) -> AppsService:
+def service(
+    emu, clock, activity=None, who=("alice", "alice-lab", "JupyterLab"), idle_refresh_seconds=300.0
+) -> AppsService:
+    """The panel's service in the app ``who`` (profile, space, app type) of the team domain."""
+    profile, space, app_type = who
     settings = AppsSettings.from_config(
         domain_id=DOMAIN,
-        user_profile_name="alice",
-        space_name="alice-lab",
-        app_type="JupyterLab",
+        user_profile_name=profile,
+        space_name=space,
+        app_type=app_type,
         app_name="default",
         refresh_seconds=0.0,
-        idle_refresh_seconds=300.0,
+        idle_refresh_seconds=idle_refresh_seconds,
         track_jobs=False,
     )
     aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
@@ -181,18 +185,7 @@ def test_a_code_editor_app_follows_the_code_editor_settings_not_jupyterlabs(emu)
             "CodeEditorAppSettings": {"AppLifecycleManagement": {"IdleSettings": code_idle}},
         },
     )
-    settings = AppsSettings.from_config(
-        domain_id=DOMAIN,
-        user_profile_name="carol",
-        space_name="carol-code",
-        app_type="CodeEditor",
-        app_name="default",
-        refresh_seconds=0.0,
-        idle_refresh_seconds=0.0,
-        track_jobs=False,
-    )
-    aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
-    carol = AppsService(settings, aws, PriceList(REGION), clock=Clock())
+    carol = service(emu, Clock(), who=("carol", "carol-code", "CodeEditor"), idle_refresh_seconds=0.0)
     code = rows(carol.report())[("CodeEditor", "carol-code", "default")]
     assert (code["enabled"], code["minutes"], code["source"]) == (True, 240, "domain")
     assert code["note"] == "stops after 4 h idle (domain)"
