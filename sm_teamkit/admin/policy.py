@@ -7,6 +7,7 @@ from __future__ import annotations
 # Studio sets the role session's source identity to the user profile name when the domain has
 # ExecutionRoleIdentityConfig=USER_PROFILE_NAME; one role then serves the whole team.
 SOURCE_IDENTITY = "${aws:SourceIdentity}"
+GPU_NAMESPACE = "SmTeamkit/Gpu"  # apps/gpu.py publishes there (a test keeps the two equal)
 
 
 def iam_policy(
@@ -115,11 +116,12 @@ def iam_policy(
             "Resource": "*",
         },
         {
-            "Sid": "PublishTeamStorage",
+            # storage totals (storage_publish_metrics) and GPU idle minutes (gpu_publish_metrics)
+            "Sid": "PublishTeamMetrics",
             "Effect": "Allow",
             "Action": ["cloudwatch:PutMetricData"],
             "Resource": "*",
-            "Condition": {"StringEquals": {"cloudwatch:namespace": metric_namespace}},
+            "Condition": {"StringEquals": {"cloudwatch:namespace": [metric_namespace, GPU_NAMESPACE]}},
         },
     ]
     return {"Version": "2012-10-17", "Statement": statements}

@@ -78,6 +78,13 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
             "Action": ["s3:PutObject"],
             "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}/${PricesKey}"),
         },
+        # "GPU idle N% of the last 24 h" beside GPU apps, where servers publish it (gpu_publish_metrics)
+        {
+            "Sid": "ReadGpuIdle",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:ListMetrics", "cloudwatch:GetMetricData"],
+            "Resource": "*",
+        },
         {
             "Sid": "Logs",
             "Effect": "Allow",
@@ -127,6 +134,13 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 "MinValue": 0,
                 "Description": "Stop apps running longer than this unless tagged sm-teamkit:keep (0: never stop).",
             },
+            "MaxAppHours": {
+                "Type": "String",
+                "Default": "{}",
+                "MinLength": 2,
+                "Description": "Hard cap in hours by instance-type pattern, as JSON (c.SmTeamkit.max_app_hours): "
+                "apps past it are stopped unless tagged sm-teamkit:keep ({}: none).",
+            },
             "EmailTagKey": {
                 "Type": "String",
                 "Default": email_tag_key,
@@ -151,7 +165,15 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 "Description": "Key of that zip.",
             },
         },
-        "Conditions": {"StopEnabled": {"Fn::Not": [{"Fn::Equals": [{"Ref": "StopAfterHours"}, 0]}]}},
+        # The job may stop apps when either limit is set: StopAfterHours, or a MaxAppHours cap.
+        "Conditions": {
+            "StopEnabled": {
+                "Fn::Or": [
+                    {"Fn::Not": [{"Fn::Equals": [{"Ref": "StopAfterHours"}, 0]}]},
+                    {"Fn::Not": [{"Fn::Equals": [{"Ref": "MaxAppHours"}, "{}"]}]},
+                ]
+            }
+        },
         "Resources": {
             "LogGroup": {
                 "Type": "AWS::Logs::LogGroup",
@@ -201,6 +223,7 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                             "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
                             "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
                             "SM_TEAMKIT_NUDGE_HOURS": {"Ref": "NudgeHours"},
+                            "SM_TEAMKIT_MAX_APP_HOURS": {"Ref": "MaxAppHours"},
                         }
                     },
                 },

@@ -139,7 +139,24 @@ def test_apps_are_created_and_stopped_only_in_own_profile_or_owned_spaces():
     }
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
     put = next(s for s in policy["Statement"] if "cloudwatch:PutMetricData" in s["Action"])
-    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "SmTeamkit/Storage"}}
+    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["SmTeamkit/Storage", "SmTeamkit/Gpu"]}}
+
+
+def test_the_policy_lets_servers_publish_where_storage_and_gpus_publish():
+    from sm_teamkit.apps.gpu import NAMESPACE as GPU
+    from sm_teamkit.storage.team import NAMESPACE as STORAGE
+
+    put = next(s for s in iam_policy(DOMAIN)["Statement"] if "cloudwatch:PutMetricData" in s["Action"])
+    assert set(put["Condition"]["StringEquals"]["cloudwatch:namespace"]) == {STORAGE, GPU}
+
+
+def test_the_job_reads_gpu_idle_and_may_stop_apps_under_either_limit():
+    t = job_template()
+    assert {"cloudwatch:ListMetrics", "cloudwatch:GetMetricData"} <= _role_actions(t, stop=False)
+    env = t["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+    assert env["SM_TEAMKIT_MAX_APP_HOURS"] == {"Ref": "MaxAppHours"}
+    limits = json.dumps(t["Conditions"]["StopEnabled"])
+    assert '"Ref": "StopAfterHours"' in limits and '"Ref": "MaxAppHours"' in limits and "Fn::Or" in limits
 
 
 def test_every_policy_statement_is_documented():
