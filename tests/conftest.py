@@ -273,6 +273,10 @@ def pytest_collection_modifyitems(config, items):
         relative = Path(str(item.fspath)).relative_to(here).as_posix()
         if any(relative == s or (s.endswith("/") and relative.startswith(s)) for s in SLOW):
             item.add_marker(pytest.mark.slow)
+    # The browser tests last: Playwright's sync API leaves its event loop running in the main
+    # thread for the rest of the session (the browser is session-wide), and a pytest-jupyter
+    # test after it fails at teardown with "Cannot close a running event loop".
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
 
 
 @contextmanager
