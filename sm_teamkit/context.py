@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the services import boto3, watchers...: only what a command
     from .apps.service import AppsService
     from .aws import AwsSettings
     from .kernels.service import KernelsService
+    from .prices.store import PriceStore
     from .proxies.service import ProxiesService
     from .storage.service import StorageService
 
@@ -104,6 +105,13 @@ class Teamkit:
         return LimitSettings.from_config(self.config)
 
     @functools.cached_property
+    def prices(self) -> PriceStore:
+        """The one price store (the apps' $/h, the storage's $/GiB-month, `status`)."""
+        from .prices.store import PricesSettings, PriceStore
+
+        return PriceStore(PricesSettings.from_config(self.config), self.aws)
+
+    @functools.cached_property
     def storage(self) -> StorageService:
         from .storage.service import StorageService
 
@@ -129,7 +137,7 @@ class Teamkit:
     def stop(self) -> None:
         if self.culler is not None:
             self.culler.stop()
-        for name in ("kernels", "storage", "proxies", "gpu"):
+        for name in ("kernels", "storage", "proxies", "gpu", "prices"):
             service = self.__dict__.get(name)  # only the ones built
             if service is not None and hasattr(service, "close"):
                 service.close()
@@ -199,7 +207,12 @@ class Teamkit:
             if self._apps is None:
                 in_server = self.activity is not None  # a Jupyter server's, not a command's
                 self._apps = AppsService.from_config(
-                    self.config, ident, self.aws, self.activity.snapshot if in_server else None, in_server
+                    self.config,
+                    ident,
+                    self.aws,
+                    self.activity.snapshot if in_server else None,
+                    in_server,
+                    store=self.prices,
                 )
             return self._apps
 
@@ -232,7 +245,26 @@ class Teamkit:
                 "endpoint": self.aws.sagemaker_endpoint_url or _env_endpoint(),
             },
             "capabilities": self.capabilities(),
+            "prices": self.price_status(),
         }
+
+    def price_status(self) -> dict:
+        """Where this region's prices come from now and how old they are (never reads the
+        Price List: the apps' refresh does)."""
+        region = self.aws.region
+        if not region:
+            return {
+                "region": "",
+                "origin": "unknown",
+                "label": "unknown",
+                "source": "no AWS region is known here",
+                "as_of": "",
+                "age_seconds": None,
+                "note": "",
+                "refresh_hours": 0.0,
+                "error": None,
+            }
+        return self.prices.status(region, refresh=False)
 
     def describe(self) -> str:
         metadata = IdentitySettings.from_config(self.config).resource_metadata_path

@@ -111,10 +111,17 @@ class AppsService:
 
     @classmethod
     def from_config(
-        cls, config, identity, aws: AwsSettings, activity: Callable[[], dict] | None = None, in_server: bool = True
+        cls,
+        config,
+        identity,
+        aws: AwsSettings,
+        activity: Callable[[], dict] | None = None,
+        in_server: bool = True,
+        store: PriceStore | None = None,
     ) -> AppsService:
         """This user's apps service: who and where from ``identity``, the rest from the config;
-        ``activity``: this server's last activity (in a Jupyter server)."""
+        ``activity``: this server's last activity (in a Jupyter server); ``store``: the
+        server's one price store (a new one when None)."""
         settings = AppsSettings.from_config(
             config,
             domain_id=identity.domain_id,
@@ -123,7 +130,7 @@ class AppsService:
             app_type=identity.app_type,
             app_name=identity.app_name,
         )
-        store = PriceStore(PricesSettings.from_config(config), aws)
+        store = store or PriceStore(PricesSettings.from_config(config), aws)
         prices = PriceList(aws.region or aws.resolved_region(), settings.instance_prices, store)
         if in_server:
             store.table(prices.region)  # starts reading the Price List now, in the background

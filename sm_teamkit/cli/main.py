@@ -29,7 +29,28 @@ def cmd_status(args) -> int:
         print(f"  {name}: {'available' if cap['available'] else 'unavailable: ' + cap['reason']}")
         if cap.get("jobs", {}).get("reason"):
             print(f"    jobs: {cap['jobs']['reason']}")
+    print(f"  prices: {price_line(status['prices'])}")
     return 0
+
+
+def price_line(prices: dict) -> str:
+    """``AWS Price List (eu-west-1), as of 2026-11-20, read 2h05m ago`` and the like."""
+    from ..formats import age
+
+    where = f" ({prices['region']})" if prices.get("region") else ""
+    if prices["origin"] == "unknown":
+        line = f"unknown{where}: {prices['source']}"
+    else:
+        line = f"{prices['label']}{where}, as of {prices['as_of'] or '?'}"
+        if prices["age_seconds"] is not None:
+            line += (
+                f", {age(prices['age_seconds'])} old"
+                if prices["origin"] == "shipped"
+                else f", read {age(prices['age_seconds'])} ago"
+            )
+    if prices.get("error"):
+        line += f" (last read failed: {prices['error']['message']})"
+    return line
 
 
 def config_rows() -> list[dict]:

@@ -22,7 +22,7 @@ from ..config_fields import FromConfig, trait
 from ..errors import TeamkitError, Unavailable
 from ..refresh import SingleFlight
 from .price_list import API_REGION, SOURCE, fetch_region
-from .tables import RegionTable, from_document, read_disk, shipped, state_dir, write_disk
+from .tables import RegionTable, from_document, origin_label, read_disk, shipped, state_dir, write_disk
 
 RETRY_SECONDS = 3600.0  # a failed read is tried again after at most this
 
@@ -129,12 +129,14 @@ class PriceStore:
             raise Unavailable(f"The price table {self.settings.s3_uri} has no prices for {region}.")
         return dataclasses.replace(table, source=f"{table.source} (read from {self.settings.s3_uri})")
 
-    def table(self, region: str) -> RegionTable | None:
-        """The best table known now (starting a due refresh in the background): the last
-        read, else the copy on disk, else the shipped table; None when none has ``region``."""
+    def table(self, region: str, refresh: bool = True) -> RegionTable | None:
+        """The best table known now (starting a due refresh in the background unless
+        ``refresh`` is False): the last read, else the copy on disk, else the shipped table;
+        None when none has ``region``."""
         flight = self._flight(region)
         if flight is not None:
-            flight.prefetch(self._executor)
+            if refresh:
+                flight.prefetch(self._executor)
             snap = flight.peek()
             if snap.value is not None:
                 return snap.value
@@ -149,15 +151,17 @@ class PriceStore:
             flight.get()
         return self.table(region)
 
-    def status(self, region: str) -> dict:
-        """Where ``region``'s prices come from now, how old they are, the last error."""
-        table = self.table(region)
+    def status(self, region: str, refresh: bool = True) -> dict:
+        """Where ``region``'s prices come from now (``label``: what a person reads), how old
+        they are, the last error; ``refresh`` False: never starts a read (``sm-teamkit status``)."""
+        table = self.table(region, refresh)
         flight = self._flight(region)
         error = flight.peek().error if flight is not None else None
         now = self._clock()
         return {
             "region": region,
             "origin": table.origin if table else "unknown",
+            "label": origin_label(table),
             "source": table.source if table else "no price table has this region",
             "as_of": table.as_of if table else "",
             "age_seconds": None if table is None or table.age(now) is None else round(table.age(now) or 0, 1),

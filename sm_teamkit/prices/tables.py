@@ -15,6 +15,12 @@ from ..price_tables import shipped_table
 from .kinds import SHIPPED_KINDS
 
 TABLE_VERSION = 1
+ORIGIN_LABELS = {
+    "price-list": "AWS Price List",
+    "s3": "S3 price table",
+    "ssm": "SSM parameter",
+    "shipped": "shipped table",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,15 @@ class RegionTable:
             kinds=kinds,
             note=str(data.get("note", "")),
         )
+
+
+def origin_label(table: RegionTable | None) -> str:
+    """Where a table's figures came from, as a person reads it: "AWS Price List", "S3 price
+    table", "SSM parameter", "shipped table dated 2024-11-01" or "unknown"."""
+    if table is None:
+        return "unknown"
+    label = ORIGIN_LABELS.get(table.origin, table.origin or "unknown")
+    return f"{label} dated {table.as_of}" if table.origin == "shipped" and table.as_of else label
 
 
 def state_dir() -> str:
