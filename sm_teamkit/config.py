@@ -160,6 +160,16 @@ class SmTeamkit(Configurable):
             "shipped table. Empty: none."
         ),
     ).tag(config=True)
+    prices_ssm_parameter = Unicode(
+        "",
+        help=(
+            "Name of an SSM parameter path (e.g. /sm-teamkit/prices) under which the admin job "
+            "writes the same price table as prices_s3_uri, one region per <path>/<region>, in "
+            "parts of at most 4 KB (standard tier); read with ssm:GetParametersByPath where the "
+            "Price List cannot be reached, after the S3 table and before the shipped table. "
+            "Empty: none."
+        ),
+    ).tag(config=True)
     nudge_hours = Dict(
         value_trait=Float(),
         default_value={"ml.g*": 8.0, "ml.p*": 8.0, "*": 24.0},

@@ -70,7 +70,7 @@ def _prices(aws: AwsSettings, region: str, table_uri: str) -> tuple[PriceStore, 
     """The day's prices from AWS's Price List (the reminders' $/h), written to ``table_uri``
     (SM_TEAMKIT_PRICES_TABLE) for Studio servers that cannot reach the Price List. A failure
     to read or write them is reported in the result, never fatal: reminders go out anyway."""
-    store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=""), aws, folder=tempfile.mkdtemp())
+    store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri="", ssm_parameter=""), aws, folder=tempfile.mkdtemp())
     table = store.load(region)
     status = store.status(region)
     shared = {"origin": status["origin"], "as_of": status["as_of"], "written": "", "error": status["error"]}

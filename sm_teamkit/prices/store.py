@@ -3,7 +3,7 @@
 The Price List is read in the background (one SingleFlight per region on a thread of the
 store's own, every ``prices_refresh_hours``) and kept on disk with its publication date, so
 a restarted server has it at once. Where the Price List cannot be read, the same refresh
-reads the S3 table (``prices_s3_uri``); until either has answered, and when neither can,
+reads the S3 table (``prices_s3_uri``), then the SSM parameters (``prices_ssm_parameter``); until either has answered, and when neither can,
 the shipped table prices what it holds; what no table holds is "price unknown"."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..config_fields import FromConfig, trait
 from ..errors import TeamkitError, Unavailable
 from ..refresh import SingleFlight
 from .price_list import API_REGION, SOURCE, fetch_region
+from .ssm import path_of, read_table
 from .tables import RegionTable, from_document, origin_label, read_disk, shipped, state_dir, write_disk
 
 RETRY_SECONDS = 3600.0  # a failed read is tried again after at most this
@@ -31,6 +32,7 @@ RETRY_SECONDS = 3600.0  # a failed read is tried again after at most this
 class PricesSettings(FromConfig):
     refresh_hours: float = trait("prices_refresh_hours")
     s3_uri: str = trait("prices_s3_uri")
+    ssm_parameter: str = trait("prices_ssm_parameter")
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -67,7 +69,7 @@ class PriceStore:
 
     @property
     def enabled(self) -> bool:
-        return self.settings.refresh_hours > 0 or bool(self.settings.s3_uri)
+        return self.settings.refresh_hours > 0 or bool(self.settings.s3_uri or self.settings.ssm_parameter)
 
     @functools.cached_property
     def pricing(self):
@@ -76,6 +78,10 @@ class PriceStore:
     @functools.cached_property
     def s3(self):
         return client("s3", self.aws)
+
+    @functools.cached_property
+    def ssm(self):
+        return client("ssm", self.aws)
 
     # --- reading ---------------------------------------------------------------------
     def _flight(self, region: str) -> SingleFlight[RegionTable] | None:
@@ -119,6 +125,13 @@ class PriceStore:
                 return table
             except Exception as exc:
                 problems.append(aws_error(exc, f"read the price table {self.settings.s3_uri}").message)
+        if self.settings.ssm_parameter:
+            try:
+                table = self._from_ssm(region, now)
+                write_disk(self.folder, table)
+                return table
+            except Exception as exc:
+                problems.append(aws_error(exc, f"read the price table in SSM {self.settings.ssm_parameter}").message)
         raise Unavailable(" ".join(problems) or "No price source is configured.")
 
     def _from_s3(self, region: str, now: float) -> RegionTable:
@@ -128,6 +141,13 @@ class PriceStore:
         if table is None:
             raise Unavailable(f"The price table {self.settings.s3_uri} has no prices for {region}.")
         return dataclasses.replace(table, source=f"{table.source} (read from {self.settings.s3_uri})")
+
+    def _from_ssm(self, region: str, now: float) -> RegionTable:
+        table = read_table(self.ssm, self.settings.ssm_parameter, region, now)
+        where = path_of(self.settings.ssm_parameter, region)
+        if table is None:
+            raise Unavailable(f"The SSM parameters under {where} hold no complete price table.")
+        return dataclasses.replace(table, source=f"{table.source} (read from SSM {where})")
 
     def table(self, region: str, refresh: bool = True) -> RegionTable | None:
         """The best table known now (starting a due refresh in the background unless

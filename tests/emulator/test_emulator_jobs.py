@@ -38,7 +38,7 @@ def test_the_demo_user_sees_their_jobs_and_endpoint_with_hourly_prices(demo_emul
     )
     aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=demo_emulator.url, max_attempts=1)
     with aws_endpoint(demo_emulator.url):  # the tagging API and the Price List, found as the demo finds them
-        store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=""), aws, folder=str(tmp_path))
+        store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri="", ssm_parameter=""), aws, folder=str(tmp_path))
         assert store.load("us-east-1").origin == "price-list"
         jobs = {j["name"]: j for j in AppsService(settings, aws, PriceList("us-east-1", store=store)).report()["jobs"]}
     assert set(jobs) == {"churn-xgboost-train", "churn-feature-prep", "churn-model-staging"}

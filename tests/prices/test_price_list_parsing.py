@@ -85,7 +85,9 @@ def test_quotes_by_kind_from_a_kept_table(tmp_path):
 
     kinds = {"canvas": {"session": 1.9}, "training": {"ml.m5.large": 0.13}}
     write_disk(str(tmp_path), RegionTable("eu-west-1", "price-list", "test", "2026-11-20", time.time(), kinds))
-    store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=""), AwsSettings(region="eu-west-1"), str(tmp_path))
+    store = PriceStore(
+        PricesSettings(refresh_hours=24.0, s3_uri="", ssm_parameter=""), AwsSettings(region="eu-west-1"), str(tmp_path)
+    )
     prices = PriceList("eu-west-1", store=store)
     assert store.load("eu-west-1").source == "test"
     canvas = prices.quote("system", app_kind("Canvas"))

@@ -95,9 +95,10 @@ def service(emu, store: PriceStore) -> AppsService:
     return AppsService(settings, aws, PriceList(REGION, store=store))
 
 
-def store(emu, tmp_path, name: str, s3_uri: str = "", region: str = REGION) -> PriceStore:
+def store(emu, tmp_path, name: str, s3_uri: str = "", region: str = REGION, ssm: str = "") -> PriceStore:
     aws = AwsSettings(region=region, max_attempts=1)
-    return PriceStore(PricesSettings(refresh_hours=24.0, s3_uri=s3_uri), aws, folder=str(tmp_path / name))
+    settings = PricesSettings(refresh_hours=24.0, s3_uri=s3_uri, ssm_parameter=ssm)
+    return PriceStore(settings, aws, folder=str(tmp_path / name))
 
 
 def test_with_the_price_list_down_the_s3_table_gives_the_same_prices(ireland, tmp_path):
