@@ -23,6 +23,7 @@ CREATES = {
     "CreateEndpointConfig": ("endpoint_configs", "EndpointConfigName"),
     "CreateModel": ("_models", "ModelName"),
     "CreateNotebookInstance": ("notebook_instances", "NotebookInstanceName"),
+    "RunJobFlow": ("emr_clusters", "Name"),  # EMR's: moto's EMR backend, by cluster name
 }
 # moto's backend attribute -> the resource type in the ARN (for GetResources)
 TAGGABLE = {
@@ -104,3 +105,38 @@ def tagged(region: str, names: dict[str, set[str]]) -> Iterator[tuple[str, list[
                 arn = getattr(item, "arn", None) or getattr(item, "model_arn", None)
                 if arn:
                     yield arn, [dict(t) for t in getattr(item, "tags", None) or []]
+
+
+def notebook_instances(region: str, names: set[str]) -> list[dict]:
+    """moto's notebook instances named in `names`, as DescribeNotebookInstance answers them."""
+    found = []
+    for backend in _backends(region) if names else ():
+        for nb in _items(backend, "notebook_instances", names):
+            found.append(
+                _epoch(
+                    {
+                        "NotebookInstanceName": nb.notebook_instance_name,
+                        "NotebookInstanceArn": nb.arn,
+                        "NotebookInstanceStatus": nb.status,
+                        "InstanceType": nb.instance_type,
+                        "CreationTime": nb.creation_time,
+                        "LastModifiedTime": nb.last_modified_time,
+                    }
+                )
+            )
+    return found
+
+
+def emr_tagged(region: str, names: set[str]) -> Iterator[tuple[str, list[dict]]]:
+    """(ARN, tags) of moto's EMR clusters named in `names` (created through this emulator)."""
+    if not names:
+        return
+    from moto.emr.models import emr_backends
+
+    for account in list(dict.keys(emr_backends)):
+        by_region = dict.__getitem__(emr_backends, account)
+        if region not in dict.keys(by_region):
+            continue
+        for cluster in list(dict.__getitem__(by_region, region).clusters.values()):
+            if cluster.name in names and cluster.tags:
+                yield cluster.arn, [dict(t) for t in cluster.tags]

@@ -33,6 +33,9 @@ _SECTIONS = {
     "mlflow_tracking_servers",
     "jobs",
     "mlflow_apps",
+    "notebook_instances",
+    "emr_clusters",
+    "monitoring_schedules",
     "faults",
     "generate",
     "description",
@@ -112,6 +115,32 @@ _KEYS = {
         "tags",
     },
     "mlflow_apps": {"name", "status", "version", "artifact_store", "role_arn", "created", "tags"},
+    # billables.py: owned like jobs (space / user_profile tags as Studio sets them), or untagged
+    "notebook_instances": {
+        "name",
+        "domain",
+        "space",
+        "user_profile",
+        "instance_type",
+        "status",
+        "created",
+        "started",
+        "tags",
+    },
+    "emr_clusters": {"name", "id", "domain", "space", "user_profile", "instance_groups", "status", "created", "tags"},
+    "monitoring_schedules": {
+        "name",
+        "domain",
+        "space",
+        "user_profile",
+        "endpoint",
+        "monitoring_type",
+        "schedule",
+        "job_definition",
+        "status",
+        "created",
+        "tags",
+    },
     "faults": {
         "seed",
         "throttle_rate",
@@ -197,6 +226,9 @@ def load_scenario(source: str | os.PathLike | dict | Scenario | None = None) -> 
         "mlflow_tracking_servers",
         "jobs",
         "mlflow_apps",
+        "notebook_instances",
+        "emr_clusters",
+        "monitoring_schedules",
     ):
         items = data.get(section) or []
         if not isinstance(items, list):

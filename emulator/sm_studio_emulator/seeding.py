@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from .billables import SECTIONS as BILLABLE_SECTIONS
 from .config_ops import has_mlflow_apps
 from .generate import generated_sections
 from .jobs import KINDS, add_job, job_record, studio_tags
@@ -46,6 +47,7 @@ def build_state(scenario: Scenario, now: float, **state_kwargs: Any) -> StudioSt
         ("mlflow_apps", _add_mlflow_app),
         ("apps", _add_app),
         ("jobs", _add_job),
+        *BILLABLE_SECTIONS,
     ):
         for index, item in enumerate(data.get(section) or []):
             where = f"{section}[{index}] ({item.get('name')})"

@@ -28,8 +28,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
 from . import apps_ops, config_ops, jobs_ops, moto_view, persist, presign_ops, pricing_ops, studio_ops, tagging_ops
+from .billables import SAGEMAKER_OPERATIONS, SAGEMAKER_ROUTED
 from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
 from .datazone_ops import is_datazone, serve_datazone
+from .emr_ops import EMR_ROUTED, EMR_TARGET
 from .errors import ApiError
 from .faults import FaultInjector
 from .scenario import Scenario, load_scenario
@@ -68,6 +70,7 @@ SERVICES = {
             **config_ops.OPERATIONS,
             **presign_ops.OPERATIONS,
             **jobs_ops.OPERATIONS,
+            **SAGEMAKER_OPERATIONS,
         },
         {
             **{
@@ -75,8 +78,10 @@ SERVICES = {
                 for op, handler in config_ops.TAG_OPERATIONS.items()
             },
             **jobs_ops.ROUTED,
+            **SAGEMAKER_ROUTED,
         },
     ),
+    EMR_TARGET: JsonService("elasticmapreduce", "emr", {}, EMR_ROUTED, "InvalidRequestException"),
     tagging_ops.TARGET_PREFIX: JsonService(
         "tagging",
         "resourcegroupstaggingapi",
@@ -276,8 +281,7 @@ class Emulator:
                 owns, routed = service.routed[op_name]
                 handler = routed if owns(self._state, params) else None
             if handler is None:
-                if service.name == "sagemaker":
-                    moto_view.note_create(self._state.moto_names, op_name, params)
+                moto_view.note_create(self._state.moto_names, op_name, params)
                 result = None
             else:
                 result = handler(self._state, params)

@@ -39,6 +39,18 @@ JOB_RESOURCES = {
     "endpoint": "endpoint",
 }
 
+# SageMaker resource type -> the ARNs of that type the state holds (billables.py's records).
+BILLABLE_RESOURCES: dict[str, Callable[[StudioState], Iterator[str]]] = {
+    "notebook-instance": lambda st: (r["NotebookInstanceArn"] for r in st.notebook_instances.values()),
+    "monitoring-schedule": lambda st: (r["MonitoringScheduleArn"] for r in st.monitoring_schedules.values()),
+    **{
+        f"{kind}-job-definition": lambda st, kind=kind: (
+            r["JobDefinitionArn"] for r in st.job_definitions.values() if r["_kind"] == kind
+        )
+        for kind in ("data-quality", "model-quality", "model-bias", "model-explainability")
+    },
+}
+
 
 @dataclass
 class Timing:
@@ -89,6 +101,12 @@ class StudioState:
         # endpoint; then by name), shaped like their Describe* answers; see jobs.py.
         self.jobs: dict[str, dict[str, dict]] = {k: {} for k in JOB_RESOURCES}
         self.endpoint_configs: dict[str, dict] = {}
+        # Notebook instances, model-monitoring schedules and their job definitions, and EMR
+        # clusters (by id) the emulator holds, shaped like their Describe* answers; billables.py.
+        self.notebook_instances: dict[str, dict] = {}
+        self.monitoring_schedules: dict[str, dict] = {}
+        self.job_definitions: dict[str, dict] = {}  # by name; "_kind": data-quality, model-bias, ...
+        self.emr_clusters: dict[str, dict] = {}
         # Names of the SageMaker resources clients created in moto through this emulator, by
         # moto's backend attribute ("training_jobs", ...): the part of moto it lists.
         self.moto_names: dict[str, set[str]] = {}
@@ -214,6 +232,8 @@ class StudioState:
                 return rest in self.mlflow_apps
             if kind == "endpoint-config":
                 return any(c["EndpointConfigArn"] == arn for c in self.endpoint_configs.values())
+            if kind in BILLABLE_RESOURCES:
+                return any(arn == a for a in BILLABLE_RESOURCES[kind](self))
             job_kind = next((k for k, r in JOB_RESOURCES.items() if r == kind), None)
             return job_kind is not None and self.job_by_arn(job_kind, arn) is not None
 
@@ -246,6 +266,7 @@ class StudioState:
         ]
         for kind, resource_type in JOB_RESOURCES.items():
             groups.append((resource_type, lambda kind=kind: (j[_ARN_KEYS[kind]] for j in self.jobs[kind].values())))
+        groups += [(t, lambda t=t: BILLABLE_RESOURCES[t](self)) for t in BILLABLE_RESOURCES]
         for resource_type, arns in groups:
             if wanted(resource_type):
                 yield from arns()

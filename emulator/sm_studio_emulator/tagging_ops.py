@@ -1,4 +1,4 @@
-"""The Resource Groups Tagging API's GetResources, for SageMaker resources.
+"""The Resource Groups Tagging API's GetResources, for SageMaker resources and EMR clusters.
 
 Requests arrive as JSON 1.1 with `X-Amz-Target: ResourceGroupsTaggingAPI_20170126.<Op>`.
 GetResources is answered from what the emulator holds (domains, profiles, spaces, apps,
@@ -15,13 +15,14 @@ last page carries an empty PaginationToken.
 
 from __future__ import annotations
 
-from . import moto_view
+from . import emr_ops, moto_view
 from .errors import ApiError
 from .listing import paginate
 from .state import StudioState
 
 TARGET_PREFIX = "ResourceGroupsTaggingAPI_20170126"
 SERVICE = "sagemaker"
+EMR = "elasticmapreduce"  # EMR clusters (the emulator's and moto's): moto's tagging API lacks them
 DEFAULT_RESOURCES_PER_PAGE = 50
 
 
@@ -69,6 +70,8 @@ def _resources(state: StudioState, type_filters: list[str]) -> list[tuple[str, l
     for arn, tags in moto_view.tagged(state.region, state.moto_names):
         if tags and arn not in found and (not type_filters or _type_wanted(*_arn_type(arn), type_filters)):
             found[arn] = tags
+    if not type_filters or _type_wanted(EMR, "cluster", type_filters):
+        found.update(emr_ops.emr_tagged(state))
     return sorted(found.items())
 
 
@@ -109,8 +112,8 @@ def answers_here(state: StudioState, params: dict) -> bool:
     types = params.get("ResourceTypeFilters") or []
     arns = params.get("ResourceARNList") or []
     if arns:
-        return any(_arn_type(a)[0] == SERVICE for a in arns)
-    return not types or any(t.partition(":")[0] == SERVICE for t in types)
+        return any(_arn_type(a)[0] in (SERVICE, EMR) for a in arns)
+    return not types or any(t.partition(":")[0] in (SERVICE, EMR) for t in types)
 
 
 ROUTED = {"GetResources": (answers_here, get_resources)}
