@@ -8,18 +8,20 @@ the job timeout. The work itself (repair, install-ipykernel, rebuild) is in ``re
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict
 from ..studio.activity import KeepAlive
-from .environment import Environment
+from .environment import PARKED_MARKER, Environment
 from .settings import KernelsSettings
 
 LOG_LINES = 2000
@@ -111,6 +113,35 @@ def run_logged(job: Job, argv: list[str], cwd: str, env: dict, timeout: float) -
         )
         hint = " The package index cannot be reached: you seem to be offline." if offline else ""
         raise JobFailed(f"{Path(argv[0]).name} {' '.join(argv[1:3])} failed (exit {code}).{hint} See the log.")
+
+
+@contextmanager
+def parked(job: Job, path: Path, what: str = "the broken environment") -> Iterator[Path]:
+    """``path`` moved aside (beside it, named with PARKED_MARKER) while the block recreates it:
+    if the block fails, whatever it made is removed and the old one put back; if it succeeds,
+    the old one is removed. Yields where it was parked (which may not exist: nothing to park)."""
+    aside = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
+    if os.path.lexists(path):
+        job.write(f"parking {what} at {aside} (kept until the new one works)")
+        os.rename(path, aside)
+    try:
+        yield aside
+    except BaseException:
+        if os.path.lexists(aside):
+            job.write("putting the old environment back")
+            _remove(path)
+            os.rename(aside, path)
+        raise
+    if os.path.lexists(aside):
+        job.write(f"removing the old copy {aside}")
+        _remove(aside)
+
+
+def _remove(path: Path) -> None:
+    if os.path.islink(path):
+        os.unlink(path)
+    elif os.path.lexists(path):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def job_env(settings: KernelsSettings, extra: dict[str, str]) -> dict[str, str]:

@@ -14,12 +14,11 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from . import tools
-from .environment import PARKED_MARKER, Environment, inspect_env
-from .jobs import Job, JobFailed, job_env, run_logged
+from .environment import Environment, inspect_env
+from .jobs import Job, JobFailed, job_env, parked, run_logged
 from .locks import LockError, locked_requirements
 from .settings import KernelsSettings
 
@@ -89,46 +88,39 @@ def rebuild(job: Job, env: Environment, settings: KernelsSettings) -> str:
     uv = tools.uv_found(settings) if env.tool == "uv" else None
     job.write(f"rebuilding for Python {version} ({image}) from {locked.source}: {len(locked.requirements)} packages")
     path = Path(env.path)
-    parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
     reqs = tempfile.NamedTemporaryFile("w", suffix="-requirements.txt", delete=False, encoding="utf-8")
     with reqs:
         reqs.write("\n".join(locked.requirements) + "\n")
-    job.write(f"parking the old environment at {parked} (kept until the new one works)")
-    os.rename(path, parked)
     cwd = env.project_path if env.project_path and os.path.isdir(env.project_path) else str(path.parent)
     python = str(path / "bin" / "python")
     try:
-        if conda:
-            run([*conda, "create", "-y", "-p", str(path), f"python={version}", "pip"], cwd, {})
-        elif uv:
-            run([*uv, "venv", "--python", image, str(path)], cwd, {})
-        else:
-            run([image, "-m", "venv", str(path)], cwd, {})
-        if (parked / ".project").is_file():
-            shutil.copy2(parked / ".project", path / ".project")  # pipenv finds its env by it
-        if uv:
-            run([*uv, "pip", "install", "--python", python, "-r", reqs.name], cwd, {"VIRTUAL_ENV": str(path)})
-        else:
-            run([python, "-m", "pip", "install", "-r", reqs.name], cwd, {"VIRTUAL_ENV": str(path)})
-        optional = [n for n, r in zip(locked.versions, locked.requirements, strict=False) if ";" in r]
-        want = {"versions": locked.versions, "direct": locked.direct, "optional": optional}
-        job.write("checking the new environment: versions as locked, the user's packages import")
-        run([python, "-c", VERIFY, json.dumps(want)], cwd, {})
-        after = inspect_env(
-            path, env.source, env.project_path if env.source == "project" else "", settings.image_version
-        )
-        if not after.interpreter_ok:
-            raise JobFailed("The new environment does not work: " + " ".join(after.problems))
-    except BaseException:
-        job.write("putting the old environment back")
-        if os.path.lexists(path):
-            shutil.rmtree(path, ignore_errors=True)
-        os.rename(parked, path)
-        raise
+        with parked(job, path, "the old environment") as aside:
+            if conda:
+                run([*conda, "create", "-y", "-p", str(path), f"python={version}", "pip"], cwd, {})
+            elif uv:
+                run([*uv, "venv", "--python", image, str(path)], cwd, {})
+            else:
+                run([image, "-m", "venv", str(path)], cwd, {})
+            if (aside / ".project").is_file():
+                shutil.copy2(aside / ".project", path / ".project")  # pipenv finds its env by it
+            if uv:
+                run([*uv, "pip", "install", "--python", python, "-r", reqs.name], cwd, {"VIRTUAL_ENV": str(path)})
+            else:
+                run([python, "-m", "pip", "install", "-r", reqs.name], cwd, {"VIRTUAL_ENV": str(path)})
+            optional = [n for n, r in zip(locked.versions, locked.requirements, strict=False) if ";" in r]
+            want = {"versions": locked.versions, "direct": locked.direct, "optional": optional}
+            job.write("checking the new environment: versions as locked, the user's packages import")
+            run([python, "-c", VERIFY, json.dumps(want)], cwd, {})
+            after = inspect_env(
+                path,
+                env.source,
+                env.project_path if env.source == "project" else "",
+                settings.image_version,
+            )
+            if not after.interpreter_ok:
+                raise JobFailed("The new environment does not work: " + " ".join(after.problems))
     finally:
         os.unlink(reqs.name)
-    job.write(f"removing the old environment {parked}")
-    shutil.rmtree(parked, ignore_errors=True)
     if env.lock == "Pipfile.lock":
         job.write(
             f"note: the Pipfile may still require Python {env.python_short}; "

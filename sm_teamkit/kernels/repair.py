@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -23,7 +21,7 @@ from pathlib import Path
 
 from . import tools
 from .environment import BROKEN, NEEDS_IPYKERNEL, PARKED_MARKER, Environment, inspect_env
-from .jobs import Job, JobFailed, JobRunner, Work, job_env, run_logged
+from .jobs import Job, JobFailed, JobRunner, Work, job_env, parked, run_logged
 from .rebuild import rebuild
 from .settings import KernelsSettings
 
@@ -118,7 +116,6 @@ def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
 
     pipenv = tools.ensure_pipenv(settings, run, settings.image_python or sys.executable)
     path = Path(env.path)
-    parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
     extra = {
         "PIPENV_IGNORE_VIRTUALENVS": "1",
         "PIPENV_YES": "1",
@@ -130,10 +127,7 @@ def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
         extra["PIPENV_VENV_IN_PROJECT"] = "1"
     else:
         extra["WORKON_HOME"] = str(path.parent)
-    if os.path.lexists(path):
-        job.write(f"parking the broken environment at {parked}")
-        os.rename(path, parked)
-    try:
+    with parked(job, path):
         run_logged(
             job,
             [*pipenv, "install"],
@@ -153,19 +147,6 @@ def recreate(job: Job, env: Environment, settings: KernelsSettings) -> str:
                 "pipenv finished but the environment is not where it was or still does not work: "
                 + " ".join(after.problems)
             )
-    except BaseException:
-        if os.path.lexists(parked):
-            job.write("putting the old environment back")
-            if os.path.lexists(path):
-                shutil.rmtree(path, ignore_errors=True)
-            os.rename(parked, path)
-        raise
-    if os.path.lexists(parked):
-        job.write(f"removing the broken copy {parked}")
-        if os.path.islink(parked):
-            os.unlink(parked)
-        else:
-            shutil.rmtree(parked, ignore_errors=True)
     if not after.has_ipykernel:
         job.write("note: ipykernel is not in the Pipfile; use 'Install ipykernel' to make it a kernel.")
         return "Recreated with pipenv, but it still needs ipykernel (not in the Pipfile): use Install ipykernel."
@@ -182,11 +163,8 @@ def _recreate_with_uv(job: Job, env: Environment, settings: KernelsSettings) -> 
     if not env.project_path or not os.path.isfile(os.path.join(env.project_path, "pyproject.toml")):
         raise JobFailed(f"No pyproject.toml in {env.project_path}: uv cannot recreate the environment.")
     path = Path(env.path)
-    parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
     frozen = ["--frozen"] if os.path.isfile(os.path.join(env.project_path, "uv.lock")) else []
-    job.write(f"parking the broken environment at {parked}")
-    os.rename(path, parked)
-    try:
+    with parked(job, path):
         run_logged(
             job,
             [*uv, "sync", *frozen],
@@ -197,12 +175,6 @@ def _recreate_with_uv(job: Job, env: Environment, settings: KernelsSettings) -> 
         after = _inspect_again(env, settings)
         if not after.interpreter_ok:
             raise JobFailed("uv finished but the environment still does not work: " + " ".join(after.problems))
-    except BaseException:
-        job.write("putting the old environment back")
-        shutil.rmtree(path, ignore_errors=True)
-        os.rename(parked, path)
-        raise
-    shutil.rmtree(parked, ignore_errors=True)
     if not after.has_ipykernel:
         return "Recreated with uv, but it still needs ipykernel (not in the project's dependencies)."
     return "Recreated with uv: it is a kernel again."
@@ -221,10 +193,7 @@ def _recreate_with_poetry(job: Job, env: Environment, settings: KernelsSettings)
         extra["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
     run_env = job_env(settings, extra)
     path = Path(env.path)
-    parked = path.with_name(f"{path.name}{PARKED_MARKER}-{int(time.time())}")
-    job.write(f"parking the broken environment at {parked}")
-    os.rename(path, parked)
-    try:
+    with parked(job, path):
         timeout = settings.job_timeout_seconds
         run_logged(job, [*poetry, "install"], cwd=env.project_path, env=run_env, timeout=timeout)
         new_path = _poetry_env_path(poetry, env.project_path, run_env) or str(path)
@@ -233,13 +202,6 @@ def _recreate_with_poetry(job: Job, env: Environment, settings: KernelsSettings)
         after = _inspect_again(env, settings, new_path)
         if not after.interpreter_ok:
             raise JobFailed("poetry finished but the environment still does not work: " + " ".join(after.problems))
-    except BaseException:
-        job.write("putting the old environment back")
-        if os.path.lexists(path):
-            shutil.rmtree(path, ignore_errors=True)
-        os.rename(parked, path)
-        raise
-    shutil.rmtree(parked, ignore_errors=True)
     if not after.has_ipykernel:
         return "Recreated with poetry install, but it still needs ipykernel (not in the project's dependencies)."
     return "Recreated with poetry install: it is a kernel again."
