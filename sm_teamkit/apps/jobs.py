@@ -1,5 +1,6 @@
-"""Other billable things a user left running: training, processing and transform jobs and
-endpoints that Studio tagged as created from the user's profile or one of their spaces.
+"""Other billable things a user left running: training, processing and transform jobs,
+endpoints, notebook instances, EMR clusters and model-monitoring schedules that Studio tagged
+as created from the user's profile or one of their spaces (the kinds: kinds.py).
 
 Found by tag, not by listing the account: the Resource Groups Tagging API's GetResources (one
 call per owner tag key, 100 resources a page) names what the user owns, every
@@ -13,12 +14,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..aws import aws_error, pages
-from ..prices.kinds import JOB_KINDS
-from .pricing import PriceList
+from .kinds import KINDS, Clients, JobInfo, describe, kind_and_name
 
 log = logging.getLogger("sm_teamkit.apps")
 
@@ -27,91 +27,6 @@ SPACE_TAG = "sagemaker:space-arn"
 TAG_VALUES_PER_FILTER = 20  # GetResources: at most 20 values in one tag filter
 TAGS_RETRY_SECONDS = 1800.0  # a denied or unreachable tagging API is asked again after this
 LONGEST_JOB_DAYS = 29  # training jobs stop after 28 days at most; processing and transform sooner
-
-
-@dataclass
-class JobInfo:
-    kind: str  # training | processing | transform | endpoint
-    name: str
-    arn: str
-    status: str
-    instance_type: str
-    instance_count: int
-    created_at: float
-
-    def priced(self, prices: PriceList, now: float) -> dict:
-        out = asdict(self)
-        quote = prices.quote(self.instance_type, JOB_KINDS.get(self.kind))
-        price = quote.usd
-        hourly = None if price is None else price * max(1, self.instance_count)
-        age = max(0.0, now - self.created_at)
-        out["age_seconds"] = round(age, 1)
-        out["created_at"] = datetime.fromtimestamp(self.created_at, timezone.utc).isoformat()
-        out["hourly_usd"] = None if hourly is None else round(hourly, 4)
-        out["running_usd"] = None if hourly is None else round(hourly * age / 3600, 2)
-        out["price"] = quote.to_json()
-        return out
-
-
-@dataclass(frozen=True)
-class Kind:
-    """How one kind of job is listed, described and told running."""
-
-    resource_type: str  # the ARN's resource type (and the tagging API's sagemaker:<type>)
-    list_op: str
-    list_key: str
-    name_key: str
-    arn_key: str
-    running: frozenset[str]
-    status_key: str
-    describe_op: str
-    bounded: bool = True  # a job ends: list only those created in the last LONGEST_JOB_DAYS
-
-
-KINDS = {
-    "training": Kind(
-        "training-job",
-        "list_training_jobs",
-        "TrainingJobSummaries",
-        "TrainingJobName",
-        "TrainingJobArn",
-        frozenset({"InProgress"}),
-        "TrainingJobStatus",
-        "describe_training_job",
-    ),
-    "processing": Kind(
-        "processing-job",
-        "list_processing_jobs",
-        "ProcessingJobSummaries",
-        "ProcessingJobName",
-        "ProcessingJobArn",
-        frozenset({"InProgress"}),
-        "ProcessingJobStatus",
-        "describe_processing_job",
-    ),
-    "transform": Kind(
-        "transform-job",
-        "list_transform_jobs",
-        "TransformJobSummaries",
-        "TransformJobName",
-        "TransformJobArn",
-        frozenset({"InProgress"}),
-        "TransformJobStatus",
-        "describe_transform_job",
-    ),
-    "endpoint": Kind(
-        "endpoint",
-        "list_endpoints",
-        "Endpoints",
-        "EndpointName",
-        "EndpointArn",
-        frozenset({"InService", "Creating", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}),
-        "EndpointStatus",
-        "describe_endpoint",
-        bounded=False,
-    ),
-}
-BY_RESOURCE = {k.resource_type: name for name, k in KINDS.items()}
 
 
 def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str], extra_keys: tuple[str, ...]) -> bool:
@@ -127,30 +42,6 @@ def is_owned(tags: dict[str, str], domain_id: str, profile: str, spaces: set[str
         if value and (value in spaces if key.endswith("space-name") else value == profile):
             return True
     return False
-
-
-def kind_and_name(arn: str) -> tuple[str, str]:
-    """("training", "my-job") for ``arn:aws:sagemaker:<region>:<account>:training-job/my-job``."""
-    resource = arn.split(":", 5)[-1]
-    rtype, _, name = resource.partition("/")
-    return BY_RESOURCE.get(rtype, ""), name
-
-
-def _resources(sm, kind: str, described: dict) -> tuple[str, int]:
-    if kind == "training":
-        rc = described.get("ResourceConfig") or {}
-        return rc.get("InstanceType", ""), int(rc.get("InstanceCount", 1) or 1)
-    if kind == "processing":
-        cc = (described.get("ProcessingResources") or {}).get("ClusterConfig") or {}
-        return cc.get("InstanceType", ""), int(cc.get("InstanceCount", 1) or 1)
-    if kind == "transform":
-        tr = described.get("TransformResources") or {}
-        return tr.get("InstanceType", ""), int(tr.get("InstanceCount", 1) or 1)
-    config = sm.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    variants = config.get("ProductionVariants") or [{}]
-    types = {v.get("InstanceType", "") for v in variants}
-    count = sum(int(v.get("InitialInstanceCount", 1) or 1) for v in variants)
-    return (types.pop() if len(types) == 1 else ""), count
 
 
 @dataclass(frozen=True)
@@ -189,8 +80,10 @@ class JobTracker:
         tagging: Callable[[], object],
         discovery_seconds: float,
         clock: Callable[[], float] = time.time,
+        emr: Callable[[], object] = lambda: None,
     ):
         self._sm = sm
+        self._clients = Clients(sm, emr)
         self._tagging = tagging
         self._discovery_seconds = discovery_seconds
         self._clock = clock
@@ -208,7 +101,8 @@ class JobTracker:
         self._discovered_at = None
 
     def jobs(self, owner: Owner) -> list[JobInfo]:
-        """Running jobs and InService endpoints of ``owner``, newest first."""
+        """Running jobs, InService endpoints and notebook instances, running EMR clusters and
+        Scheduled monitoring schedules of ``owner``, newest first."""
         now = self._clock()
         if owner != self._owner or self._discovered_at is None or now - self._discovered_at >= self._discovery_seconds:
             try:
@@ -219,13 +113,12 @@ class JobTracker:
                 log.warning("sm_teamkit: the search for your jobs failed; the known ones are shown", exc_info=True)
             else:
                 self._owner, self._discovered_at = owner, now
-        sm = self._sm()
         for arn in sorted(self._owned):
-            info = self._describe(sm, arn)
+            info = self._describe(arn)
             if info is None or info.status not in KINDS[info.kind].running:
                 self._owned.discard(arn)
                 self._running.pop(arn, None)
-                if info is not None and info.kind != "endpoint":
+                if info is not None and KINDS[info.kind].ends:
                     self._finished.add(arn)
                 continue
             self._running[arn] = info
@@ -246,7 +139,8 @@ class JobTracker:
                 self.source = {
                     "method": "listing",
                     "reason": f"{error.message} Running jobs are listed "
-                    "account-wide instead (slower; allow and reach tag:GetResources to fix).",
+                    "account-wide instead (slower; EMR clusters are found by tags only; allow and reach "
+                    "tag:GetResources to fix).",
                 }
                 self._tags_retry_at = now + TAGS_RETRY_SECONDS
                 log.warning("sm_teamkit: %s", self.source["reason"])
@@ -257,7 +151,7 @@ class JobTracker:
 
     def _by_tags(self, owner: Owner) -> set[str]:
         tagging = self._tagging()
-        types = [f"sagemaker:{k.resource_type}" for k in KINDS.values()]
+        types = [k.tag_type for k in KINDS.values()]
         found: set[str] = set()
         for tag_filter in owner.tag_filters():
             if not tag_filter["Values"]:
@@ -278,7 +172,7 @@ class JobTracker:
         sm = self._sm()
         since = datetime.fromtimestamp(self._clock(), timezone.utc) - timedelta(days=LONGEST_JOB_DAYS)
         found: set[str] = set()
-        for kind in KINDS.values():
+        for kind in (k for k in KINDS.values() if k.listed):
             params = {"MaxResults": 100, **({"CreationTimeAfter": since} if kind.bounded else {})}
             for status in sorted(kind.running):
                 for summary in pages(getattr(sm, kind.list_op), kind.list_key, StatusEquals=status, **params):
@@ -290,29 +184,15 @@ class JobTracker:
         return found
 
     # --- what each one is ----------------------------------------------------------------
-    def _describe(self, sm, arn: str) -> JobInfo | None:
-        """The job now (None when AWS no longer knows it); resources read once per ARN."""
+    def _describe(self, arn: str) -> JobInfo | None:
+        """The resource now (None when AWS no longer knows it); resources read once per ARN."""
         kind, name = kind_and_name(arn)
-        spec = KINDS[kind]
         try:
-            described = getattr(sm, spec.describe_op)(**{spec.name_key: name})
+            info = describe(self._clients, kind, name, self._running.get(arn))
         except Exception as exc:
-            error = aws_error(exc, f"describe {kind} {name}")
-            if error.code == "aws_not_found" or "Could not find" in error.message:
+            error = aws_error(exc, f"describe {KINDS[kind].label} {name}")
+            if error.code == "aws_not_found" or "Could not find" in error.message or "not exist" in error.message:
                 return None
             raise error from exc
-        known = self._running.get(arn)
-        if known is not None:
-            itype, count = known.instance_type, known.instance_count
-        else:
-            itype, count = _resources(sm, kind, described)
-        created = described.get("CreationTime")
-        return JobInfo(
-            kind=kind,
-            name=name,
-            arn=arn,
-            status=str(described.get(spec.status_key, "")),
-            instance_type=itype,
-            instance_count=count,
-            created_at=created.timestamp() if isinstance(created, datetime) else float(created or 0),
-        )
+        info.arn = info.arn or arn
+        return info

@@ -90,7 +90,9 @@ class AppsService:
         self._started = clock()  # this space's row when listing is denied: its age from here
         self._described: dict[tuple, tuple[float, dict | Exception]] = {}  # idle settings cache
         self._spaces = SpaceDirectory(lambda: self.sm, settings.domain_id, settings.spaces_refresh_seconds, clock)
-        self._jobs = JobTracker(lambda: self.sm, lambda: self.tagging, settings.jobs_discovery_seconds, clock)
+        self._jobs = JobTracker(
+            lambda: self.sm, lambda: self.tagging, settings.jobs_discovery_seconds, clock, emr=lambda: self.emr
+        )
         self._shared = SharedSpacesApps(
             settings.domain_id,
             settings.refresh_seconds,
@@ -141,6 +143,10 @@ class AppsService:
     @functools.cached_property
     def sm(self):
         return client("sagemaker", self.aws)  # adaptive retries; the refresh backs off on top
+
+    @functools.cached_property
+    def emr(self):
+        return client("emr", self.aws)
 
     @functools.cached_property
     def tagging(self):
