@@ -11,6 +11,7 @@ function ageText(seconds: number): string {
 export const ORIGINS: Record<string, string> = {
   'price-list': "AWS's Price List",
   s3: "the team's price table (S3)",
+  ssm: "the team's price table (SSM parameter)",
   shipped: 'the price table shipped with sm_teamkit',
   override: 'c.SmTeamkit.instance_prices',
   free: 'not billed'

@@ -195,9 +195,13 @@ def cmd_costs(args) -> int:
 
 
 def cmd_iam_policy(args) -> int:
+    from ..prices.store import PricesSettings
     from .policy import iam_policy
 
-    print_json(iam_policy(_domain_id(args), args.region, args.account, args.user_profile))
+    parameter = PricesSettings.from_config(teamkit().config).ssm_parameter
+    print_json(
+        iam_policy(_domain_id(args), args.region, args.account, args.user_profile, prices_ssm_parameter=parameter)
+    )
     return 0
 
 

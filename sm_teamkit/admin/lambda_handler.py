@@ -3,7 +3,8 @@
 Settings come from the environment the template sets (SM_TEAMKIT_DOMAIN_ID, SM_TEAMKIT_SENDER,
 SM_TEAMKIT_STATE, SM_TEAMKIT_STOP_AFTER_HOURS, SM_TEAMKIT_EMAIL_TAG_KEY, SM_TEAMKIT_NUDGE_HOURS
 as a JSON object, optional SM_TEAMKIT_EMAILS as a JSON object, optional SM_TEAMKIT_PRICES_TABLE
-where the day's Price List prices are written); an event may set ``dry_run``. Imports boto3 and this
+and SM_TEAMKIT_PRICES_PARAMETER where the day's Price List prices are written: an S3 object, an
+SSM parameter path); an event may set ``dry_run``. Imports boto3 and this
 package only, so the zip needs nothing the Lambda runtime lacks."""
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None, clock: Ca
         max_app_hours=max_app_hours,
     )
     region = aws.resolved_region()
-    prices, shared = _prices(aws, region, env.get("SM_TEAMKIT_PRICES_TABLE", ""))
+    prices, shared = _prices(
+        aws, region, env.get("SM_TEAMKIT_PRICES_TABLE", ""), env.get("SM_TEAMKIT_PRICES_PARAMETER", "")
+    )
     domain = DomainApps(settings, aws, PriceList(region, store=prices), clock=clock)
     options = RemindOptions(
         sender=env["SM_TEAMKIT_SENDER"],
@@ -66,15 +69,26 @@ def run_from_env(env: Mapping[str, str], event: Mapping | None = None, clock: Ca
     return result
 
 
-def _prices(aws: AwsSettings, region: str, table_uri: str) -> tuple[PriceStore, dict]:
+def _prices(aws: AwsSettings, region: str, table_uri: str, parameter: str = "") -> tuple[PriceStore, dict]:
     """The day's prices from AWS's Price List (the reminders' $/h), written to ``table_uri``
-    (SM_TEAMKIT_PRICES_TABLE) for Studio servers that cannot reach the Price List. A failure
-    to read or write them is reported in the result, never fatal: reminders go out anyway."""
+    (SM_TEAMKIT_PRICES_TABLE) and under the SSM path ``parameter`` (SM_TEAMKIT_PRICES_PARAMETER)
+    for Studio servers that cannot reach the Price List. A failure to read or write them is
+    reported in the result, never fatal: reminders go out anyway."""
+    from ..prices.ssm import write_table
+
     store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri="", ssm_parameter=""), aws, folder=tempfile.mkdtemp())
     table = store.load(region)
     status = store.status(region)
-    shared = {"origin": status["origin"], "as_of": status["as_of"], "written": "", "error": status["error"]}
-    if table_uri and table is not None and table.origin == "price-list":
+    shared = {
+        "origin": status["origin"],
+        "as_of": status["as_of"],
+        "written": "",
+        "error": status["error"],
+        "parameters": [],
+        "parameter_error": None,
+    }
+    fresh = table is not None and table.origin == "price-list"
+    if table_uri and fresh:
         try:
             bucket, key = parse_s3_uri(table_uri)
             body = json.dumps(export_document([table], table.source, table.as_of)).encode()
@@ -82,6 +96,11 @@ def _prices(aws: AwsSettings, region: str, table_uri: str) -> tuple[PriceStore, 
             shared["written"] = table_uri
         except Exception as exc:
             shared["error"] = aws_error(exc, f"write the price table {table_uri}").to_json()
+    if parameter and fresh:
+        try:
+            shared["parameters"] = write_table(client("ssm", aws), parameter, table)
+        except Exception as exc:
+            shared["parameter_error"] = aws_error(exc, f"write the price table to SSM {parameter}").to_json()
     return store, shared
 
 

@@ -16,8 +16,10 @@ def iam_policy(
     account: str = "*",
     user_profile: str = "",
     metric_namespace: str = "SmTeamkit/Storage",
+    prices_ssm_parameter: str = "",
 ) -> dict:
-    """The policy document. Without ``user_profile`` the user is the session's source identity."""
+    """The policy document. Without ``user_profile`` the user is the session's source identity;
+    with ``prices_ssm_parameter`` servers may read the price table the admin job writes there."""
     user = user_profile or SOURCE_IDENTITY
     arn = f"arn:aws:sagemaker:{region or '*'}:{account or '*'}"
     own_profile = f"{arn}:user-profile/{domain_id}/{user}"
@@ -124,4 +126,16 @@ def iam_policy(
             "Condition": {"StringEquals": {"cloudwatch:namespace": [metric_namespace, GPU_NAMESPACE]}},
         },
     ]
+    if prices_ssm_parameter:
+        from ..prices.ssm import base_name
+
+        statements.append(
+            {
+                # the admin job's price table, one path per region (prices_ssm_parameter)
+                "Sid": "ReadSharedPricesParameter",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParametersByPath"],
+                "Resource": f"arn:aws:ssm:{region or '*'}:{account or '*'}:parameter{base_name(prices_ssm_parameter)}/*",
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}

@@ -78,6 +78,20 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
             "Action": ["s3:PutObject"],
             "Resource": _sub("arn:${AWS::Partition}:s3:::${StateBucket}/${PricesKey}"),
         },
+        {
+            "Fn::If": [
+                "WritePricesParameter",
+                {
+                    "Sid": "WriteSharedPricesParameter",
+                    "Effect": "Allow",
+                    "Action": ["ssm:PutParameter"],
+                    "Resource": _sub(
+                        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PricesParameter}/*"
+                    ),
+                },
+                {"Ref": "AWS::NoValue"},
+            ]
+        },
         # "GPU idle N% of the last 24 h" beside GPU apps, where servers publish it (gpu_publish_metrics)
         {
             "Sid": "ReadGpuIdle",
@@ -128,6 +142,14 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 "Description": "Key (in StateBucket) of the price table the job writes each day; "
                 "point c.SmTeamkit.prices_s3_uri at it where Studio cannot reach the Price List.",
             },
+            "PricesParameter": {
+                "Type": "String",
+                "Default": "",
+                "AllowedPattern": "^(/[a-zA-Z0-9_.-]+)*$",
+                "Description": "SSM parameter path (e.g. /sm-teamkit/prices) under which the job also "
+                "writes the day's price table, in 4 KB parts per region; point "
+                "c.SmTeamkit.prices_ssm_parameter at it (empty: not written).",
+            },
             "StopAfterHours": {
                 "Type": "Number",
                 "Default": 0,
@@ -167,12 +189,13 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
         },
         # The job may stop apps when either limit is set: StopAfterHours, or a MaxAppHours cap.
         "Conditions": {
+            "WritePricesParameter": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PricesParameter"}, ""]}]},
             "StopEnabled": {
                 "Fn::Or": [
                     {"Fn::Not": [{"Fn::Equals": [{"Ref": "StopAfterHours"}, 0]}]},
                     {"Fn::Not": [{"Fn::Equals": [{"Ref": "MaxAppHours"}, "{}"]}]},
                 ]
-            }
+            },
         },
         "Resources": {
             "LogGroup": {
@@ -220,6 +243,7 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                             "SM_TEAMKIT_SENDER": {"Ref": "Sender"},
                             "SM_TEAMKIT_STATE": _sub("s3://${StateBucket}/${StateKey}"),
                             "SM_TEAMKIT_PRICES_TABLE": _sub("s3://${StateBucket}/${PricesKey}"),
+                            "SM_TEAMKIT_PRICES_PARAMETER": {"Ref": "PricesParameter"},
                             "SM_TEAMKIT_STOP_AFTER_HOURS": {"Ref": "StopAfterHours"},
                             "SM_TEAMKIT_EMAIL_TAG_KEY": {"Ref": "EmailTagKey"},
                             "SM_TEAMKIT_NUDGE_HOURS": {"Ref": "NudgeHours"},

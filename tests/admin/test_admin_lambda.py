@@ -164,3 +164,36 @@ def test_the_handler_writes_the_days_price_list_table_where_the_template_says(li
     table = from_document(json.loads(body), "us-east-1", "s3", 1.0)
     assert table.kinds["endpoint"]["ml.m5.large"] == 0.3131
     assert table.as_of == live_emulator.prices.publication_date
+
+
+def test_the_handler_writes_the_days_table_to_ssm_when_the_template_names_a_path(live_emulator, lambda_env):
+    """PricesParameter set: the job also writes the table under <path>/<region> in SSM, where
+    servers with prices_ssm_parameter read it; its role may put exactly those parameters."""
+    from sm_teamkit.prices.ssm import read_table
+
+    c = SmTeamkit()
+    deployed = template(dict(c.nudge_hours), c.admin_email_tag_key)
+    env = deployed["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+    assert env["SM_TEAMKIT_PRICES_PARAMETER"] == {"Ref": "PricesParameter"}
+    assert deployed["Parameters"]["PricesParameter"]["Default"] == ""  # opt-in
+    statements = deployed["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    ssm = next(s["Fn::If"] for s in statements if "Fn::If" in s and s["Fn::If"][0] == "WritePricesParameter")
+    assert ssm[1]["Action"] == ["ssm:PutParameter"] and ssm[2] == {"Ref": "AWS::NoValue"}
+    assert ssm[1]["Resource"]["Fn::Sub"].endswith(":parameter${PricesParameter}/*")
+
+    lambda_env.setenv("SM_TEAMKIT_PRICES_PARAMETER", "/sm-teamkit/prices")
+    live_emulator.prices.set("us-east-1", "training", "ml.m5.large", 0.4242)
+    result = handler({"dry_run": True}, None)
+    assert result["prices"]["parameters"] == ["/sm-teamkit/prices/us-east-1/00"]
+    assert result["prices"]["parameter_error"] is None
+    table = read_table(boto(live_emulator, "ssm"), "/sm-teamkit/prices", "us-east-1", 1.0)
+    assert table.kinds["training"]["ml.m5.large"] == 0.4242
+    assert table.as_of == live_emulator.prices.publication_date
+
+
+def test_a_failed_ssm_write_is_reported_and_the_reminders_go_out(live_emulator, lambda_env):
+    lambda_env.setenv("SM_TEAMKIT_PRICES_PARAMETER", "/aws/prices")  # a name AWS keeps for itself: denied
+    result = handler({"dry_run": True}, None)
+    assert result["prices"]["parameters"] == []
+    assert result["prices"]["parameter_error"]["message"].startswith("Could not write the price table to SSM")
+    assert result["prices"]["error"] is None and result["reminders"]

@@ -112,6 +112,7 @@ def test_the_function_runs_this_package(tmp_path):
         {"region": "us-east-1", "account": "123456789012"},
         {"region": "*", "account": "*"},
         {"region": "eu-west-1", "account": "123456789012", "user_profile": "alice"},
+        {"region": "eu-west-1", "account": "123456789012", "prices_ssm_parameter": "/sm-teamkit/prices"},
     ],
 )
 def test_the_policy_has_no_parliament_findings(parliament_analyze, kwargs):
@@ -168,3 +169,24 @@ def test_every_policy_statement_is_documented():
 def test_iam_policy_command_prints_the_policy(capsys):
     assert main(["admin", "iam-policy", "--domain", DOMAIN, "--region", "us-east-1", "--account", "123456789012"]) == 0
     assert json.loads(capsys.readouterr().out) == iam_policy(DOMAIN, "us-east-1", "123456789012")
+
+
+def test_servers_may_read_the_price_table_in_ssm_only_under_the_configured_path(tmp_path, capsys, monkeypatch):
+    """With c.SmTeamkit.prices_ssm_parameter set, `admin iam-policy` lets servers call
+    GetParametersByPath on that path's regions (what the price store calls), and nothing else."""
+    import fnmatch
+
+    from sm_teamkit.prices.ssm import path_of
+
+    assert not any("ssm" in json.dumps(s) for s in iam_policy(DOMAIN)["Statement"])
+    (tmp_path / "jupyter_server_config.json").write_text(
+        json.dumps({"SmTeamkit": {"prices_ssm_parameter": "sm-teamkit/prices"}})
+    )
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    assert main(["admin", "iam-policy", "--domain", DOMAIN, "--region", "eu-west-1", "--account", "123456789012"]) == 0
+    printed = json.loads(capsys.readouterr().out)["Statement"]
+    ssm = [s for s in printed if any(a.startswith("ssm:") for a in s["Action"])]
+    assert [(s["Sid"], s["Action"]) for s in ssm] == [("ReadSharedPricesParameter", ["ssm:GetParametersByPath"])]
+    read = "arn:aws:ssm:eu-west-1:123456789012:parameter" + path_of("sm-teamkit/prices", "eu-west-1")
+    assert fnmatch.fnmatchcase(read, ssm[0]["Resource"])
+    assert not fnmatch.fnmatchcase("arn:aws:ssm:eu-west-1:123456789012:parameter/other/eu-west-1", ssm[0]["Resource"])

@@ -3,6 +3,10 @@ endpoint, with the emulator's Price List set to a distinct figure for each kind.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ..conftest import aws_endpoint, start_emulator
@@ -79,3 +83,21 @@ def ireland():
         for (region, kind, instance), usd in PRICES.items():
             emu.prices.set(region, kind, instance, usd)
         yield emu
+
+
+@pytest.fixture
+def cli_env(ireland, tmp_path):
+    return {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "AWS_ENDPOINT_URL": ireland.url,
+        "AWS_REGION": REGION,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+    }
+
+
+def run(env, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "sm_teamkit.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )

@@ -3,31 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-import pytest
-
-from .conftest import PRICES, REGION
-
-
-@pytest.fixture
-def cli_env(ireland, tmp_path):
-    return {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "AWS_ENDPOINT_URL": ireland.url,
-        "AWS_REGION": REGION,
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
-    }
-
-
-def run(env, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "sm_teamkit.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+from .conftest import PRICES, REGION, run
 
 
 def test_prices_json_lists_a_kind_of_a_region_with_its_source(cli_env, ireland):

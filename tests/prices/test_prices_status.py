@@ -7,8 +7,7 @@ import json
 
 from sm_teamkit.formats import age
 
-from .conftest import REGION
-from .test_prices_cli import cli_env, run  # noqa: F401 (the fixture)
+from .conftest import REGION, run
 
 
 def status(env, region: str) -> tuple[dict, str]:
