@@ -82,6 +82,7 @@ def cmd_apps(args) -> int:
             )
         )
     print_table(rows)
+    _print_others(report)
     print()
     rows = [("OWNER", "APPS", "PAST LIMIT", "$/H", "SO FAR")]
     rows += [
@@ -97,6 +98,31 @@ def cmd_apps(args) -> int:
         + ("; ! past its limit" if t["overdue"] else "")
     )
     return 0
+
+
+def _print_others(report: dict) -> None:
+    """Notebook instances, EMR clusters and monitoring schedules: $/h, or why not."""
+    if not report["others"] and not report["others_error"]:
+        return
+    print()
+    rows = [("OWNER", "KIND", "NAME", "INSTANCE", "AGE", "$/H", "SO FAR")]
+    for r in report["others"]:
+        rate = usd(r["hourly_usd"]) if r["hourly_usd"] is not None else "?"
+        if r.get("run_hour_usd") is not None:
+            rate = f"{usd(r['run_hour_usd'])}/run-hour"
+        what = r["detail"] or f"{r['instance_count']} × {r['instance_type']}"
+        rows.append((r["owner"], r["label"], r["name"], what, age(r["age_seconds"]), rate, usd(r["running_usd"])))
+    print_table(rows)
+    for r in report["others"]:
+        if r["hourly_usd"] is None and r["price"].get("reason"):
+            print(f"  {r['label']} {r['name']}: {r['price']['reason']}")
+    t = report["others_totals"]
+    print(
+        f"{t['count']} other billable resource(s): ${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"
+        + (f" ({t['unknown_prices']} without a known $/h)" if t["unknown_prices"] else "")
+    )
+    if report["others_error"]:
+        print(f"Not all could be read: {report['others_error']}", file=sys.stderr)
 
 
 def _emails(path: str) -> dict[str, str]:

@@ -55,6 +55,7 @@ class DomainApps:
         self.prices = prices
         self.clock = clock
         self.domain_arn = ""  # DescribeDomain's, read with the apps
+        self.spaces: dict[str, dict] = {}  # ListSpaces', read with the apps
 
     @functools.cached_property
     def sm(self):
@@ -68,6 +69,7 @@ class DomainApps:
             spaces, raw = list_domain_apps(self.sm, d)
         except Exception as exc:
             raise aws_error(exc, f"list the apps of domain {d}") from exc
+        self.spaces = spaces
         now = self.clock()
         apps = []
         for entry in raw:
@@ -102,9 +104,23 @@ class DomainApps:
             if percent is not None:
                 a["gpu_idle_percent"] = percent
 
+    def others(self) -> tuple[list[dict], str]:
+        """Notebook instances, EMR clusters and monitoring schedules (admin/billables.py), and
+        what could not be read; after ``running_apps`` (whose spaces name the owners)."""
+        from ..apps.kinds import Clients
+        from .billables import other_resources
+
+        clients = Clients(lambda: self.sm, lambda: client("emr", self.aws))
+        tagging = client("resourcegroupstaggingapi", self.aws)
+        return other_resources(clients, tagging, self.settings.domain_id, self.spaces, self.prices, self.clock())
+
     def report(self) -> dict:
-        """What `sm-teamkit admin apps --json` prints: apps, totals per owner and for the domain."""
+        """What `sm-teamkit admin apps --json` prints: apps, totals per owner and for the domain,
+        and the other billable things (``others``) with their own totals."""
+        from .billables import totals
+
         apps = self.running_apps()
+        others, others_error = self.others()
         owners: dict[str, dict] = {}
         for a in apps:
             o = owners.setdefault(
@@ -140,6 +156,9 @@ class DomainApps:
                 "running_usd": round(sum(a["running_usd"] or 0 for a in known), 2),
                 "unknown_prices": len(apps) - len(known),
             },
+            "others": others,
+            "others_totals": totals(others),
+            "others_error": others_error,
             "nudge_hours": dict(self.settings.nudge_hours),
             "prices": self.prices.source(),
         }

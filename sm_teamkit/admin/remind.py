@@ -33,8 +33,20 @@ def _stop_command(domain_id: str, app: dict) -> str:
     )
 
 
-def compose(domain_id: str, owner: str, apps: list[dict]) -> tuple[str, str]:
-    """Subject and plain-text body of one owner's reminder."""
+def _other_line(r: dict) -> str:
+    what = r["detail"] or f"{r['instance_count']} × {r['instance_type'] or 'unknown'}"
+    if r["hourly_usd"] is not None:
+        cost = f"{usd(r['hourly_usd'])}/h, {usd(r['running_usd'])} so far"
+    elif r.get("run_hour_usd") is not None:
+        cost = f"{usd(r['run_hour_usd'])} per run-hour; total unknown (run lengths vary)"
+    else:
+        cost = f"price unknown: {r['price'].get('reason') or 'no rate'}"
+    return f"- {r['label']} '{r['name']}' ({what}): running {age(r['age_seconds'])}, {cost}"
+
+
+def compose(domain_id: str, owner: str, apps: list[dict], others: list[dict] = ()) -> tuple[str, str]:
+    """Subject and plain-text body of one owner's reminder; ``others``: their notebook
+    instances, EMR clusters and monitoring schedules (admin/billables.py), listed after."""
     total = sum(a["running_usd"] or 0 for a in apps)
     subject = (
         f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
@@ -58,6 +70,9 @@ def compose(domain_id: str, owner: str, apps: list[dict]) -> tuple[str, str]:
             lines.append("  It was stopped just now: it ran past the team's hard limit.")
         else:
             lines.append(f"  Stop it: {_stop_command(domain_id, a)}")
+    if others:
+        lines += ["", "Also running under your name (notebook instances, EMR clusters, model monitors):", ""]
+        lines += [_other_line(r) for r in others]
     lines += [
         "",
         "You can also stop apps from the SageMaker Team Kit panel in JupyterLab or from Studio's "
@@ -107,6 +122,9 @@ class Reminder:
             self.check_sender()
         state = self.store.load().for_day(day)
         apps = self.domain.running_apps()
+        others_by_owner: dict[str, list[dict]] = {}
+        for r in self.domain.others()[0]:
+            others_by_owner.setdefault(r["owner"], []).append(r)
         stopped, kept = self._stops(apps)
         overdue = [a for a in apps if a["overdue"] or a.get("stopped")]
         fresh = [a for a in overdue if a["key"] not in state.reminded]
@@ -133,8 +151,11 @@ class Reminder:
                 if not address:
                     result["no_address"].append({"owner": owner, "apps": rows})
                     continue
-                subject, body = compose(self.domain.settings.domain_id, owner, owned)
+                others = others_by_owner.get(owner, [])
+                subject, body = compose(self.domain.settings.domain_id, owner, owned, others)
                 entry = {"owner": owner, "address": address, "subject": subject, "apps": rows, "sent": False}
+                if others:
+                    entry["others"] = [{k: r[k] for k in ("kind", "name", "hourly_usd", "running_usd")} for r in others]
                 result["reminders"].append(entry)
                 if o.dry_run:
                     continue
