@@ -155,7 +155,20 @@ export interface IIdlePolicyReport {
 }
 
 export interface IJob {
-  kind: 'training' | 'processing' | 'transform' | 'endpoint';
+  kind:
+    | 'training'
+    | 'processing'
+    | 'transform'
+    | 'endpoint'
+    | 'notebook-instance'
+    | 'emr-cluster'
+    | 'monitoring-schedule';
+  /** What the panel calls the kind ('notebook instance', 'EMR cluster', 'model monitor'). */
+  label?: string;
+  /** EMR: the cluster's name and instance groups; a schedule: expression, type, endpoint. */
+  detail?: string;
+  /** A monitoring schedule: the processing rate of its job's instances, per run-hour. */
+  run_hour_usd?: number;
   name: string;
   arn: string;
   status: string;

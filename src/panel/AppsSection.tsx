@@ -5,6 +5,7 @@ import { ORIGINS, priceTitle } from '../prices';
 import { IApp, IAppsReport, IIdleShutdown, IJob } from '../types';
 import { TeamkitModel } from '../model';
 import { ErrorNote, formatAge, formatMoney, Unavailable } from './common';
+import { OTHER_KINDS, OtherResources } from './OtherResources';
 import { Section } from './Section';
 import { useAction } from './useAction';
 
@@ -270,6 +271,8 @@ export function AppsSection(props: {
   const capability = model.data.status?.capabilities.apps;
   const report = model.data.apps;
   const error = model.errors.apps;
+  const jobs = report?.jobs.filter(j => !OTHER_KINDS.has(j.kind)) ?? [];
+  const others = report?.jobs.filter(j => OTHER_KINDS.has(j.kind)) ?? [];
   let body: React.ReactNode;
   if (capability && !capability.available) {
     body = <Unavailable reason={capability.reason} />;
@@ -299,10 +302,16 @@ export function AppsSection(props: {
         ) : (
           <div className="jp-smtk-muted">No apps running.</div>
         )}
-        {report.jobs.length > 0 && (
+        {jobs.length > 0 && (
           <>
             <h4>Jobs and endpoints</h4>
-            <JobsTable jobs={report.jobs} />
+            <JobsTable jobs={jobs} />
+          </>
+        )}
+        {others.length > 0 && (
+          <>
+            <h4>Notebook instances, EMR and model monitors</h4>
+            <OtherResources rows={others} />
           </>
         )}
         {report.shared.length > 0 && (
