@@ -92,26 +92,34 @@ def billed(ce, domain_id: str, start: str, end: str, space_owners: dict[str, str
     return {"users": users, "untagged_usd": untagged, "other_domains_usd": other}
 
 
+def month_billed(aws, domain_id: str, month: str, today: date, space_owners: dict[str, str]) -> dict:
+    """What :func:`billed` finds for ``month`` (YYYY-MM; empty: this month so far) plus its
+    ``month`` and ``period``: one Cost Explorer request (a page more per 5,000 groups).
+    Raises TagsNotActivated, or an AwsError when Cost Explorer cannot be read."""
+    start, end = month_bounds(month, today)
+    label = start[:7]
+    try:
+        found = billed(client("ce", dataclasses.replace(aws, region=CE_REGION)), domain_id, start, end, space_owners)
+    except Exception as exc:
+        raise aws_error(exc, f"read Cost Explorer's SageMaker costs for {label}") from exc
+    if not found["users"] and not found["other_domains_usd"] and found["untagged_usd"] > 0:
+        raise TagsNotActivated(label)
+    return {**found, "month": label, "period": {"start": start, "end": end}}
+
+
 def costs_report(domain, month: str, today: date) -> dict:
     """What ``admin costs --json`` prints; ``domain``: a DomainApps (its AWS settings, spaces,
     and the estimate of what runs now). Raises TagsNotActivated."""
     from ..apps.listing import space_owner
     from ..aws import pages
 
-    start, end = month_bounds(month, today)
-    label = start[:7]
+    month_bounds(month, today)  # a bad --month fails before any call
     d = domain.settings.domain_id
     try:
         spaces = pages(domain.sm.list_spaces, "Spaces", DomainIdEquals=d, MaxResults=100)
-        space_owners = {sp["SpaceName"]: space_owner(sp) for sp in spaces}
-        ce = client("ce", dataclasses.replace(domain.aws, region=CE_REGION))
-        found = billed(ce, d, start, end, space_owners)
-    except BadRequest:
-        raise
     except Exception as exc:
-        raise aws_error(exc, f"read Cost Explorer's SageMaker costs for {label}") from exc
-    if not found["users"] and not found["other_domains_usd"] and found["untagged_usd"] > 0:
-        raise TagsNotActivated(label)
+        raise aws_error(exc, f"list the spaces of domain {d}") from exc
+    found = month_billed(domain.aws, d, month, today, {sp["SpaceName"]: space_owner(sp) for sp in spaces})
     estimate = {o["owner"]: o for o in domain.report()["owners"]}
     names = sorted(set(found["users"]) | set(estimate), key=lambda n: -found["users"].get(n, 0.0))
     rows = [
@@ -125,8 +133,8 @@ def costs_report(domain, month: str, today: date) -> dict:
     ]
     return {
         "domain_id": d,
-        "month": label,
-        "period": {"start": start, "end": end},
+        "month": found["month"],
+        "period": found["period"],
         "users": rows,
         "billed_usd": round(sum(found["users"].values()), 2),
         "untagged_usd": round(found["untagged_usd"], 2),

@@ -1,17 +1,22 @@
 """The daily reminder: for every owner with apps past their limit, one e-mail through SES
-listing them; each app at most once per calendar day (UTC); optionally stop apps past a hard
-limit unless they carry the tag sm-teamkit:keep."""
+listing them, with what Cost Explorer billed the owner this month when it knows; each app at
+most once per calendar day (UTC); optionally stop apps past a hard limit unless they carry the
+tag sm-teamkit:keep."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ..apps.listing import space_owner
 from ..aws import aws_error, client
-from ..errors import AwsError
+from ..errors import AwsError, TeamkitError
 from ..formats import age, usd
 from .domain import DomainApps, owner_label
-from .state import StateStore
+from .state import SentState, StateStore
+
+log = logging.getLogger("sm_teamkit.admin")
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,20 @@ def _other_line(r: dict) -> str:
     return f"- {r['label']} '{r['name']}' ({what}): running {age(r['age_seconds'])}, {cost}"
 
 
-def compose(domain_id: str, owner: str, apps: list[dict], others: list[dict] = ()) -> tuple[str, str]:
+def billed_line(month: str, billed_usd: float) -> str:
+    return f"Billed to you for SageMaker in {month} so far: {usd(billed_usd)} (Cost Explorer, about a day behind)."
+
+
+def compose(
+    domain_id: str,
+    owner: str,
+    apps: list[dict],
+    others: list[dict] = (),
+    billed: tuple[str, float] | None = None,
+) -> tuple[str, str]:
     """Subject and plain-text body of one owner's reminder; ``others``: their notebook
-    instances, EMR clusters and monitoring schedules (admin/billables.py), listed after."""
+    instances, EMR clusters and monitoring schedules (admin/billables.py), listed after;
+    ``billed``: (month, USD) Cost Explorer billed the owner, when it knows."""
     total = sum(a["running_usd"] or 0 for a in apps)
     subject = (
         f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
@@ -73,6 +89,8 @@ def compose(domain_id: str, owner: str, apps: list[dict], others: list[dict] = (
     if others:
         lines += ["", "Also running under your name (notebook instances, EMR clusters, model monitors):", ""]
         lines += [_other_line(r) for r in others]
+    if billed is not None:
+        lines += ["", billed_line(*billed)]
     lines += [
         "",
         "You can also stop apps from the SageMaker Team Kit panel in JupyterLab or from Studio's "
@@ -143,16 +161,20 @@ class Reminder:
         }
         given = {owner: o.emails.get(owner, "").strip() for owner in by_owner}
         tagged = self.domain.owner_emails({owner for owner, address in given.items() if not address})
+        addresses = {owner: given[owner] or tagged.get(owner, "") for owner in by_owner}
+        result["billed"] = billed = self._billed(state, now) if any(addresses.values()) else None
+        users = (billed or {}).get("users") or {}
         try:
             for owner in sorted(by_owner):
                 owned = by_owner[owner]
                 rows = [self._row(a) for a in owned]
-                address = given[owner] or tagged.get(owner, "")
+                address = addresses[owner]
                 if not address:
                     result["no_address"].append({"owner": owner, "apps": rows})
                     continue
                 others = others_by_owner.get(owner, [])
-                subject, body = compose(self.domain.settings.domain_id, owner, owned, others)
+                mine = (billed["month"], float(users[owner])) if billed and owner in users else None
+                subject, body = compose(self.domain.settings.domain_id, owner, owned, others, mine)
                 entry = {"owner": owner, "address": address, "subject": subject, "apps": rows, "sent": False}
                 if others:
                     entry["others"] = [{k: r[k] for k in ("kind", "name", "hourly_usd", "running_usd")} for r in others]
@@ -167,6 +189,25 @@ class Reminder:
                 self.store.save(state)  # what was sent stays remembered even if a later send fails
         result["sent"] = sum(1 for r in result["reminders"] if r["sent"])
         return result
+
+    def _billed(self, state: SentState, now: float) -> dict:
+        """This month's billed cost per owner: Cost Explorer's answer, asked at most once a day
+        (kept in the day's state: CE charges per request). On failure {"month", "error"}, said
+        once in the job's log, and the e-mails have no billed line."""
+        from .costs import month_billed
+
+        if state.billed is not None:
+            return state.billed
+        today = datetime.fromtimestamp(now, timezone.utc).date()
+        month = today.isoformat()[:7]
+        owners = {name: space_owner(sp) for name, sp in self.domain.spaces.items()}
+        try:
+            found = month_billed(self.domain.aws, self.domain.settings.domain_id, "", today, owners)
+            state.billed = {"month": month, "users": {u: round(v, 2) for u, v in found["users"].items()}}
+        except TeamkitError as exc:
+            state.billed = {"month": month, "error": exc.to_json()}
+            log.warning("sm-teamkit admin remind: no billed cost in the reminders: %s %s", exc.message, exc.hint)
+        return state.billed
 
     @staticmethod
     def _row(a: dict) -> dict:

@@ -17,13 +17,18 @@ from ..errors import BadRequest
 class SentState:
     day: str = ""
     reminded: dict[str, str] = field(default_factory=dict)  # app key -> owner
+    # the day's one Cost Explorer answer: {"month", "users": {owner: USD}} or {"month", "error"}
+    billed: dict | None = None
 
     def for_day(self, day: str) -> SentState:
         """This state if it is of ``day``, else an empty one (a new day reminds again)."""
         return self if self.day == day else SentState(day=day)
 
     def to_json(self) -> dict:
-        return {"day": self.day, "reminded": dict(sorted(self.reminded.items()))}
+        data: dict = {"day": self.day, "reminded": dict(sorted(self.reminded.items()))}
+        if self.billed is not None:
+            data["billed"] = self.billed
+        return data
 
     @classmethod
     def parse(cls, text: str, where: str) -> SentState:
@@ -34,7 +39,12 @@ class SentState:
             reminded = data.get("reminded", {})
             if not isinstance(reminded, dict):
                 raise ValueError("'reminded' is not an object")
-            return cls(day=str(data.get("day", "")), reminded={str(k): str(v) for k, v in reminded.items()})
+            billed = data.get("billed")
+            return cls(
+                day=str(data.get("day", "")),
+                reminded={str(k): str(v) for k, v in reminded.items()},
+                billed=billed if isinstance(billed, dict) else None,
+            )
         except ValueError as exc:
             raise BadRequest(
                 f"The state {where} is not a reminder state file ({exc}).",

@@ -92,6 +92,8 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
                 {"Ref": "AWS::NoValue"},
             ]
         },
+        # "billed to you this month" in the e-mails: one Cost Explorer request a day (no resource)
+        {"Sid": "ReadBilledCost", "Effect": "Allow", "Action": ["ce:GetCostAndUsage"], "Resource": "*"},
         # "GPU idle N% of the last 24 h" beside GPU apps, where servers publish it (gpu_publish_metrics)
         {
             "Sid": "ReadGpuIdle",
