@@ -70,6 +70,11 @@ KINDS = {
 }
 CANVAS = ("Canvas", "Canvas", "Canvas:Session-Hrs")  # one session rate, no instance type
 CANVAS_USD = 1.9
+# Studio spaces' EBS volumes: usage type <PREFIX>-Studio:VolumeUsage.gp3 (the issue's and the
+# design notes' name), USD per GB-month (GB: 2^30 bytes). Its productFamily and unit ("GB-Mo",
+# as EBS's own products) follow AWS's storage products but were not confirmed for SageMaker.
+STORAGE_USAGE = "Studio:VolumeUsage.gp3"
+STORAGE_USD = 0.14
 
 BASE_USD = {
     "ml.t3.medium": 0.05,
@@ -100,7 +105,15 @@ class PriceCatalogue:
                 for instance, usd in BASE_USD.items():
                     self.prices[(region, kind, instance)] = round(usd * kind_factor * region_factor, 4)
             self.prices[(region, "canvas", "session")] = round(CANVAS_USD * region_factor, 4)
+        self.storage = {region: round(STORAGE_USD * factor, 4) for region, (_, _, factor) in REGIONS.items()}
         self.publication_date = PUBLICATION_DATE
+
+    def set_storage(self, region: str, usd: float | None) -> None:
+        """Give a region's Studio EBS storage a price per GB-month (None: none)."""
+        if usd is None:
+            self.storage.pop(region, None)
+        else:
+            self.storage[region] = usd
 
     def set(self, region: str, kind: str, instance_type: str, usd: float | None) -> None:
         """Give one product a price (None: the region does not offer it)."""
@@ -112,7 +125,7 @@ class PriceCatalogue:
     def products(self) -> list[dict]:
         return [
             _product(region, kind, instance, usd, self) for (region, kind, instance), usd in sorted(self.prices.items())
-        ]
+        ] + [_storage_product(region, usd, self) for region, usd in sorted(self.storage.items())]
 
 
 def _sku(*parts: str) -> str:
@@ -173,6 +186,20 @@ def _product(region: str, kind: str, instance: str, usd: float, catalogue: Price
         "version": VERSION,
         "publicationDate": catalogue.publication_date,
     }
+
+
+def _storage_product(region: str, usd: float, catalogue: PriceCatalogue) -> dict:
+    product = _product(region, "studio-jupyterlab", "storage", usd, catalogue)  # the same terms' shape
+    prefix, location, _ = REGIONS[region]
+    attributes = product["product"]["attributes"]
+    for key in ("instanceName", "instanceType", "platoinstancetype", "operation"):
+        attributes.pop(key)
+    attributes.update({"usagetype": f"{prefix}-{STORAGE_USAGE}", "component": "storage"})
+    product["product"]["productFamily"] = "ML Storage"
+    (term,) = product["terms"]["OnDemand"].values()
+    (dimension,) = term["priceDimensions"].values()
+    dimension.update({"unit": "GB-Mo", "description": f"${usd} per GB-month of Studio storage in {location}"})
+    return product
 
 
 _CATALOGUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
