@@ -27,6 +27,7 @@ READ_BOTH_JS = r"""
   const rows = [
     ...section.querySelectorAll('ul[aria-label="Your apps"] > li[data-status="InService"], ul[aria-label="Your apps"] > li[data-status="Pending"]'),
     ...section.querySelectorAll('ul[aria-label="Jobs and endpoints"] > li'),
+    ...section.querySelectorAll('ul[aria-label="Other running resources"] > li'),
   ];
   const prices = rows.map(r => r.querySelector('.jp-smtk-price').textContent.trim());
   const item = document.querySelector('#jp-main-statusbar .jp-smtk-status');
@@ -62,7 +63,8 @@ def test_the_status_bar_matches_the_apps_the_panel_lists_and_marks_an_app_past_i
     seen = page.evaluate(READ_BOTH_JS)
     match = SUMMARY.match(seen["text"])
     assert match, seen
-    known = [float(p.strip("$/h")) for p in seen["prices"] if p != "price unknown"]
+    # $/h rows count in the item's $/h; "price unknown" and a monitor's $/run-hour do not
+    known = [float(p[1:-2]) for p in seen["prices"] if re.fullmatch(r"\$\d+\.\d\d/h", p)]
     assert int(match.group(2)) == len(seen["prices"]) >= 3, seen
     assert abs(float(match.group(3)) - sum(known)) < 0.015, seen
     assert bool(match.group(4)) == (len(known) < len(seen["prices"])), seen
