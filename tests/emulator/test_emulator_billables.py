@@ -163,3 +163,43 @@ def test_the_price_list_gives_notebook_instances_and_processing_distinct_rates_i
     assert (
         len({prices[(r, "notebook-instance", "ml.t3.large")] for r in ("us-east-1", "eu-west-1", "eu-central-1")}) == 3
     )
+
+
+def test_make_demos_world_shows_the_demo_users_three_with_cost_or_reason_on_every_start(tmp_path):
+    """`make demo` without JupyterLab (start_demo_world), twice: the kept Studio state does not
+    lose the scenario's notebook instance, EMR cluster and monitoring schedule."""
+    from sm_studio_emulator.demo import DEMO_SPACE, start_demo_world
+    from sm_teamkit.apps.pricing import PriceList
+    from sm_teamkit.apps.service import AppsService, AppsSettings
+    from sm_teamkit.aws import AwsSettings
+    from sm_teamkit.prices.store import PricesSettings, PriceStore
+
+    from ..conftest import aws_endpoint
+
+    for run in range(2):
+        emu, _ = start_demo_world(tmp_path / ".demo")
+        try:
+            with aws_endpoint(emu.url):
+                aws = AwsSettings(region="us-east-1", sagemaker_endpoint_url=emu.url, max_attempts=1)
+                store = PriceStore(
+                    PricesSettings(refresh_hours=24.0, s3_uri="", ssm_parameter=""),
+                    aws,
+                    folder=str(tmp_path / f"p{run}"),
+                )
+                store.load("us-east-1")
+                domain = next(iter(emu.state.domains))
+                settings = AppsSettings.from_config(
+                    domain_id=domain, user_profile_name="demo-user", space_name=DEMO_SPACE, app_type="JupyterLab"
+                )
+                rows = {
+                    j["kind"]: j
+                    for j in AppsService(settings, aws, PriceList("us-east-1", store=store)).report()["jobs"]
+                }
+        finally:
+            emu.stop()
+        catalogue = emu.prices.prices
+        assert rows["notebook-instance"]["hourly_usd"] == catalogue[("us-east-1", "notebook-instance", "ml.t3.xlarge")]
+        assert rows["notebook-instance"]["running_usd"] > 0
+        assert "EMR uplift" in rows["emr-cluster"]["price"]["reason"] and rows["emr-cluster"]["hourly_usd"] is None
+        assert rows["monitoring-schedule"]["run_hour_usd"] == catalogue[("us-east-1", "processing", "ml.m5.xlarge")]
+        assert "unknown" in rows["monitoring-schedule"]["price"]["reason"]
