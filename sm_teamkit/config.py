@@ -478,8 +478,9 @@ class SmTeamkit(Configurable):
         value_trait=Float(),
         default_value={},
         help=(
-            "Storage prices in USD per GB-month by kind ('efs', 'ebs'), overriding the shipped "
-            "us-east-1 list prices (EFS Standard 0.30, SageMaker ML storage 0.14)."
+            "Storage prices in USD per GiB-month (AWS's GB-month: 2^30 bytes) by kind ('efs', "
+            "'ebs'), overriding the region's Studio volume rate from AWS's Price List (EBS) and the "
+            "shipped us-east-1 list prices (EFS Standard 0.30, SageMaker ML storage 0.14)."
         ),
     ).tag(config=True)
     storage_publish_metrics = Bool(

@@ -29,3 +29,57 @@ def size(nbytes: float | None) -> str:
         value /= 1000
         i += 1
     return f"{value:.0f} {units[i]}" if i == 0 else f"{value:.1f} {units[i]}"
+
+
+_BINARY = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+GIB = 1024**3
+# What rounds to the cent shown, either way at a tie; plus 1/100 cent: reports keep $/month to
+# 4 decimals, so a figure on a half cent there may be a hair either side of it.
+HALF_CENT = 0.00505 + 1e-9
+
+
+def shown_usd(value: float) -> float:
+    """The dollars :func:`usd` shows for ``value`` (to the cent)."""
+    return float(usd(value)[1:].replace(",", ""))
+
+
+def binary_size(nbytes: float | None, decimals: int = 1, largest: str = "PiB") -> str:
+    """Binary units, as AWS bills storage (its "GB-month" is 2^30 bytes): ``512 B``,
+    ``949.0 MiB``, ``1.5 GiB`` (no unit above ``largest``); ``-`` when unknown."""
+    if nbytes is None:
+        return "-"
+    value, i = float(nbytes), 0
+    while value >= 1024 and i < _BINARY.index(largest):
+        value /= 1024
+        i += 1
+    return f"{value:.0f} B" if i == 0 else f"{value:.{decimals}f} {_BINARY[i]}"
+
+
+def shown_gib(text: str) -> float:
+    """The GiB a :func:`binary_size` text says (``949.0 MiB`` -> 0.9267...)."""
+    number, unit = text.split()
+    return float(number) * 1024 ** _BINARY.index(unit) / GIB
+
+
+def priced_size(nbytes: float, usd_per_gib_month: float | None, usd_per_month: float | None) -> str:
+    """The size shown beside a price: KiB, MiB or GiB (the price's unit; never TiB) with as many
+    decimals (1 to 9) as it takes for the shown size times the price to come to the $/month
+    shown, to the cent."""
+    text = binary_size(nbytes, largest="GiB")
+    if usd_per_gib_month is None or usd_per_month is None:
+        return text
+    for decimals in range(1, 10):
+        text = binary_size(nbytes, decimals, largest="GiB")
+        if abs(shown_gib(text) * usd_per_gib_month - shown_usd(usd_per_month)) <= HALF_CENT:
+            break
+    return text
+
+
+def per_gib_month(usd_per_gib_month: float | None) -> str:
+    """``$0.14/GiB-month``, ``$0.1512/GiB-month``: every digit of the price (up to 4 decimals)."""
+    if usd_per_gib_month is None:
+        return "price unknown"
+    text = f"{usd_per_gib_month:.4f}".rstrip("0")
+    if len(text.split(".")[1]) < 2:
+        text = f"{usd_per_gib_month:.2f}"
+    return f"${text}/GiB-month"

@@ -33,7 +33,8 @@ def prices_report(region: str = "", kind: str = "") -> dict:
     finally:
         store.close()
     kinds = {} if table is None else {k: dict(sorted(v.items())) for k, v in table.kinds.items() if kind in ("", k)}
-    return {"region": region, "prices": status, "kinds": kinds}
+    storage = {} if table is None else dict(table.storage)
+    return {"region": region, "prices": status, "kinds": kinds, "storage_usd_per_gib_month": storage}
 
 
 def cmd_prices(args) -> int:
@@ -50,6 +51,8 @@ def cmd_prices(args) -> int:
         print_table(rows, right=(2,))
     else:
         print(f"No prices known for {report['region']}: every price there is unknown.")
+    for where, usd in report["storage_usd_per_gib_month"].items():
+        print(f"Studio storage ({where.upper()} volumes): ${usd:g}/GiB-month")
     when = "" if status["age_seconds"] is None else f", {age(status['age_seconds'])} old"
     print(f"\n{report['region']}: {status['source']} (as of {status['as_of'] or '?'}{when})")
     return 0
@@ -60,7 +63,7 @@ def cmd_export(args) -> int:
     import dataclasses
 
     from ..aws import aws_error, client
-    from .price_list import API_REGION, SOURCE, fetch_region
+    from .price_list import API_REGION, SOURCE, fetch_region, fetch_storage
     from .tables import RegionTable, export_document
 
     pricing = client("pricing", dataclasses.replace(aws_settings(), region=API_REGION))
@@ -73,7 +76,8 @@ def cmd_export(args) -> int:
             raise aws_error(exc, f"read AWS's Price List for {region}") from exc
         if not kinds:
             raise Unavailable(f"The Price List holds no SageMaker prices for {region}.")
-        tables.append(RegionTable(region, "price-list", SOURCE, published, now, kinds))
+        storage = fetch_storage(pricing, region)
+        tables.append(RegionTable(region, "price-list", SOURCE, published, now, kinds, storage=storage))
     print_json(export_document(tables, SOURCE, max(t.as_of for t in tables)))
     return 0
 

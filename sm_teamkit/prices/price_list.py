@@ -21,6 +21,8 @@ API_REGION = "us-east-1"
 SOURCE = "AWS Price List Query API (pricing:GetProducts, AmazonSageMaker, OnDemand)"
 _ML_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
 HOURLY_UNITS = {"hrs", "hours", "hour", "hr"}
+MONTHLY_GB_UNITS = {"gb-mo", "gb-month", "gb-months"}
+STORAGE_USAGE = "Studio:VolumeUsage.gp3"  # Studio spaces' EBS volumes: <PREFIX>-Studio:VolumeUsage.gp3
 
 
 def filters(region: str, kind: str) -> list[dict]:
@@ -85,3 +87,40 @@ def fetch_region(pricing, region: str, kinds: Iterable[str] = KINDS) -> tuple[di
             MaxResults=100,
         )
     return parse(items, region)
+
+
+def storage_filters(region: str) -> list[dict]:
+    return [
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
+        {"Type": "CONTAINS", "Field": "usagetype", "Value": STORAGE_USAGE},
+    ]
+
+
+def parse_storage(items: Iterable[str | dict], region: str) -> dict[str, float]:
+    """{"ebs": USD per GB-month (GB: 2^30 bytes)} of Studio volumes in ``region``; {} when none."""
+    found: dict[str, float] = {}
+    for raw in items:
+        item = json.loads(raw) if isinstance(raw, str) else raw
+        attributes = (item.get("product") or {}).get("attributes") or {}
+        usage = str(attributes.get("usagetype") or "")
+        if attributes.get("regionCode") != region or not usage.endswith("-" + STORAGE_USAGE):
+            continue
+        for term in (item.get("terms", {}).get("OnDemand") or {}).values():
+            for dimension in (term.get("priceDimensions") or {}).values():
+                usd = (dimension.get("pricePerUnit") or {}).get("USD")
+                if str(dimension.get("unit", "")).lower() in MONTHLY_GB_UNITS and usd is not None and float(usd) > 0:
+                    found["ebs"] = max(float(usd), found.get("ebs", 0.0))
+    return found
+
+
+def fetch_storage(pricing, region: str) -> dict[str, float]:
+    """The Studio EBS volume rate of ``region`` from the Price List (one query)."""
+    items = pages(
+        pricing.get_products,
+        "PriceList",
+        ServiceCode=SERVICE_CODE,
+        FormatVersion="aws_v1",
+        Filters=storage_filters(region),
+        MaxResults=100,
+    )
+    return parse_storage(items, region)

@@ -26,7 +26,10 @@ def path_of(name: str, region: str) -> str:
 
 
 def _encode(table: RegionTable, kinds: dict, part: dict) -> str:
-    part_table = RegionTable(table.region, table.origin, table.source, table.as_of, table.fetched_at, kinds)
+    storage = table.storage if part["index"] == 0 else {}  # the first part carries the storage rates
+    part_table = RegionTable(
+        table.region, table.origin, table.source, table.as_of, table.fetched_at, kinds, storage=storage
+    )
     document = export_document([part_table], table.source, table.as_of)
     document["_part"] = part
     return json.dumps(document, separators=(",", ":"))
@@ -36,7 +39,7 @@ def split(table: RegionTable, limit: int = PART_LIMIT) -> list[str]:
     """The table as parameter values of at most ``limit`` bytes each, in order."""
     rates = [(k, t, usd) for k, types in sorted(table.kinds.items()) for t, usd in sorted(types.items())]
     set_id = str(int(table.fetched_at))
-    probe = {"set": set_id, "index": 9999, "count": 9999}  # the widest _part a value can carry
+    probe = {"set": set_id, "index": 0, "count": 9999}  # the widest _part, with the storage rates
     groups: list[dict] = []
     current: dict = {}
     for kind, instance, usd in rates:
@@ -88,4 +91,5 @@ def read_table(ssm, name: str, region: str, fetched_at: float) -> RegionTable | 
         else:
             for kind, types in table.kinds.items():
                 merged.kinds.setdefault(kind, {}).update(types)
+            merged.storage.update(table.storage)
     return merged

@@ -21,7 +21,7 @@ from ..aws import AwsSettings, aws_error, client
 from ..config_fields import FromConfig, trait
 from ..errors import TeamkitError, Unavailable
 from ..refresh import SingleFlight
-from .price_list import API_REGION, SOURCE, fetch_region
+from .price_list import API_REGION, SOURCE, fetch_region, fetch_storage
 from .ssm import path_of, read_table
 from .tables import RegionTable, from_document, origin_label, read_disk, shipped, state_dir, write_disk
 
@@ -112,7 +112,9 @@ class PriceStore:
             try:
                 kinds, published = fetch_region(self.pricing, region)
                 if kinds:
-                    table = RegionTable(region, "price-list", SOURCE, published, now, kinds)
+                    table = RegionTable(
+                        region, "price-list", SOURCE, published, now, kinds, storage=self._storage(region)
+                    )
                     write_disk(self.folder, table)
                     return table
                 problems.append(f"the Price List holds no SageMaker prices for {region}")
@@ -133,6 +135,14 @@ class PriceStore:
             except Exception as exc:
                 problems.append(aws_error(exc, f"read the price table in SSM {self.settings.ssm_parameter}").message)
         raise Unavailable(" ".join(problems) or "No price source is configured.")
+
+    def _storage(self, region: str) -> dict[str, float]:
+        """The Studio volume rate from the Price List; {} when it has none or cannot say (the
+        shipped storage table then prices volumes)."""
+        try:
+            return fetch_storage(self.pricing, region)
+        except Exception:
+            return {}
 
     def _from_s3(self, region: str, now: float) -> RegionTable:
         bucket, key = parse_s3_uri(self.settings.s3_uri)

@@ -32,6 +32,8 @@ class RegionTable:
     fetched_at: float  # when this server (or the admin job) read it; 0: shipped
     kinds: dict[str, dict[str, float]] = field(default_factory=dict)
     note: str = ""
+    # USD per GiB-month by storage kind: "ebs" (Studio spaces' volumes, Studio:VolumeUsage.gp3)
+    storage: dict[str, float] = field(default_factory=dict)
 
     def age(self, now: float) -> float | None:
         """Seconds since the figures were read (since their date for the shipped table)."""
@@ -57,6 +59,7 @@ class RegionTable:
             fetched_at=float(data.get("fetched_at") or 0),
             kinds=kinds,
             note=str(data.get("note", "")),
+            storage={k: float(v) for k, v in (data.get("storage") or {}).items()},
         )
 
 
@@ -102,8 +105,12 @@ def export_document(tables: list[RegionTable], source: str, as_of: str) -> dict:
     return {
         "_source": source,
         "_as_of": as_of,
-        "_note": "USD per hour by billing kind and instance type (Canvas: per session hour, type 'session').",
-        "regions": {t.region: {"as_of": t.as_of, "kinds": t.kinds} for t in tables},
+        "_note": "USD per hour by billing kind and instance type (Canvas: per session hour, type 'session'); "
+        "storage: USD per GiB-month ('ebs': Studio spaces' volumes).",
+        "regions": {
+            t.region: {"as_of": t.as_of, "kinds": t.kinds, **({"storage": t.storage} if t.storage else {})}
+            for t in tables
+        },
     }
 
 
@@ -116,8 +123,10 @@ def from_document(document: dict, region: str, origin: str, fetched_at: float) -
         entry = regions.get(entry)
     if not isinstance(entry, dict):
         return None
+    storage: dict[str, float] = {}
     if "kinds" in entry:
         kinds = {k: {t: float(v) for t, v in types.items()} for k, types in entry["kinds"].items()}
+        storage = {k: float(v) for k, v in (entry.get("storage") or {}).items()}
         as_of = str(entry.get("as_of") or document.get("_as_of", ""))
     else:
         flat = {t: float(v) for t, v in entry.items()}
@@ -131,7 +140,14 @@ def from_document(document: dict, region: str, origin: str, fetched_at: float) -
         fetched_at=fetched_at,
         kinds=kinds,
         note=str(document.get("_note", "")),
+        storage=storage,
     )
+
+
+def kept_table(region: str) -> RegionTable | None:
+    """What a server here last read for ``region`` (the copy on disk), else the shipped table:
+    a command's best price table without asking AWS."""
+    return read_disk(state_dir(), region) or shipped(region)
 
 
 @functools.cache

@@ -8,7 +8,8 @@ import time
 
 from ..cli.kit import add_command, add_group, teamkit
 from ..cli.output import printed_json
-from ..formats import age, size, usd
+from ..formats import age, per_gib_month, priced_size, usd
+from ..formats import binary_size as size
 from .clean_cli import register_clean
 from .scan import RootSpec, ScanProgress
 
@@ -66,6 +67,28 @@ def cmd_usage(args) -> int:
     return 0
 
 
+def _root_cost(root: dict) -> str:
+    """``$0.13/month at $0.14/GiB-month``: the size shown beside it times the price makes it."""
+    if root["usd_per_month"] is None:
+        return "local disk: no AWS cost" if root["storage"] == "local" else "price unknown"
+    return f"{_money(root['usd_per_month'])}/month at {per_gib_month(root.get('usd_per_gib_month'))}"
+
+
+def _price_sources(report: dict) -> list[str]:
+    """One line per storage kind priced: its price, where it came from and how old it is."""
+    lines = {}
+    for root in report["roots"]:
+        price = root.get("price")
+        if root["usd_per_month"] is None or not price or root["storage"] in lines:
+            continue
+        when = f", as of {price['as_of']}" if price["as_of"] else ""
+        old = "" if price["age_seconds"] is None else f", {age(price['age_seconds'])} old"
+        lines[root["storage"]] = (
+            f"  {root['storage'].upper()}: {per_gib_month(root['usd_per_gib_month'])} from {price['label']}{when}{old}"
+        )
+    return list(lines.values())
+
+
 def _print_report(report: dict) -> None:
     totals = report["totals"]
     print(
@@ -76,10 +99,8 @@ def _print_report(report: dict) -> None:
         cap = root["capacity"]
         of = f" of {size(cap['total_bytes'])} ({size(cap['free_bytes'])} free)" if cap else ""
         efs = f", EFS {root['efs']['file_system_id']}" if root.get("efs") else ""
-        print(
-            f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {size(root['allocated_bytes'])}{of}, "
-            f"{_money(root['usd_per_month'])}/month"
-        )
+        used = priced_size(root["allocated_bytes"], root.get("usd_per_gib_month"), root["usd_per_month"])
+        print(f"  {root['path']} [{root['kind']}, {root['storage']}{efs}]: {used}{of}, {_root_cost(root)}")
     if report["folders"]:
         print("\nLargest folders:")
         for folder in report["folders"]:
@@ -93,6 +114,10 @@ def _print_report(report: dict) -> None:
         print("\nLargest files:")
         for f in report["largest_files"]:
             print(f"  {size(f['allocated_bytes']):>10}  {f['path']}")
+    sources = _price_sources(report)
+    if sources:
+        print("\nStorage prices (GiB = 2^30 bytes, as AWS bills GB-months):")
+        print("\n".join(sources))
     for skipped in report.get("skipped") or []:
         print(f"\nNot scanned: {skipped['path']}: {skipped['reason']}")
     errors = {k: v for k, v in report["errors"].items() if v}
@@ -110,20 +135,28 @@ def cmd_team_usage(args) -> int:
 
     kit = teamkit()
     settings = StorageSettings.from_config(kit.config)
-    answer = team_usage(client("cloudwatch", kit.aws), args.domain, settings.metric_namespace, prices=settings.prices)
+    answer = team_usage(
+        client("cloudwatch", kit.aws),
+        args.domain,
+        settings.metric_namespace,
+        prices=settings.prices,
+        table=kit.price_table(),
+    )
     if printed_json(args, answer):
         return 0
     if not answer["users"]:
         print(f"No storage usage published for {args.domain} in the last {answer['lookback_days']} days.")
         print("  Servers publish it when c.SmTeamkit.storage_publish_metrics = True.")
         return 0
-    print(f"{'USER PROFILE':<28} {'SPACE':<24} {'USAGE':>10} {'$/MONTH':>9} {'AGE':>10}")
+    print(f"{'USER PROFILE':<28} {'SPACE':<24} {'USAGE':>12} {'$/MONTH':>9} {'AT':>20} {'AGE':>10}")
     for user in answer["users"]:
+        used = priced_size(user["bytes"], user.get("usd_per_gib_month"), user["usd_per_month"])
         print(
-            f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {size(user['bytes']):>10} "
-            f"{_money(user['usd_per_month']):>9} {age(user['age_seconds']):>10}"
+            f"{user['user_profile_name']:<28} {user['space_name'] or '-':<24} {used:>12} "
+            f"{_money(user['usd_per_month']):>9} {per_gib_month(user.get('usd_per_gib_month')):>20} "
+            f"{age(user['age_seconds']):>10}"
         )
-    print(f"{'TOTAL':<53} {size(answer['total_bytes']):>10} {_money(answer['total_usd_per_month']):>9}")
+    print(f"{'TOTAL':<53} {size(answer['total_bytes']):>12} {_money(answer['total_usd_per_month']):>9}")
     return 0
 
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .categories import BY_ID
 from .efs import EfsInfo
 from .mounts import EfsMount, filesystem_type, mount_for
-from .prices import monthly_cost, price_source, usd_per_gb_month
+from .prices import monthly_cost, price_source, storage_price
 from .scan import ScanResult
+
+if TYPE_CHECKING:
+    from ..prices.tables import RegionTable
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,18 @@ def build_report(
     places: dict[str, RootPlace],
     prices: dict[str, float] | None = None,
     efs_info: Callable[[str], EfsInfo] | None = None,
+    table: RegionTable | None = None,
 ) -> dict:
-    """The JSON report of one scan."""
+    """The JSON report of one scan. Each root's ``usd_per_gib_month`` (and, for readers of the
+    past, the same figure as ``usd_per_gb_month``: AWS's GB-month is a GiB-month) with its
+    ``price`` source and age; ``prices`` overrides and ``table`` (the region's price table)
+    price it, else the shipped table."""
     roots = []
     total_cost: float | None = 0.0
     for usage in result.roots:
         place = places.get(usage.path, RootPlace("local"))
-        price = usd_per_gb_month(place.storage, prices)
+        quote = storage_price(place.storage, prices, table)
+        price = quote.pop("usd_per_gib_month")
         cost = monthly_cost(usage.allocated_bytes, price)
         if place.storage == "local":
             cost = None
@@ -78,7 +87,9 @@ def build_report(
                 "symlinks": usage.symlinks,
                 "capacity": capacity(usage.path),
                 "efs": efs,
-                "usd_per_gb_month": price,
+                "usd_per_gib_month": price,
+                "usd_per_gb_month": price,  # the old name of usd_per_gib_month, kept for readers
+                "price": quote,
                 "usd_per_month": cost,
                 "folders": [dict(f) for f in usage.folders[:20]],
             }

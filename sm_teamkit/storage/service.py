@@ -76,8 +76,10 @@ class StorageService:
         settings: StorageSettings,
         identity: Callable[[], object] | None = None,
         client: Callable[[str], object] | None = None,
+        rates: Callable[[], object] | None = None,
     ):
         self.settings = settings
+        self._rates = rates or (lambda: None)  # the region's price table now (its EBS rate), or None
         self._identity = identity
         self._client = client
         self._efs = EfsLookup(lambda: client("efs")) if client else None
@@ -103,6 +105,7 @@ class StorageService:
             StorageSettings.from_config(teamkit.config),
             identity=teamkit.identity,
             client=lambda service: client(service, teamkit.aws),
+            rates=teamkit.price_table,
         )
 
     # --- roots -----------------------------------------------------------------------------
@@ -248,9 +251,8 @@ class StorageService:
             self._scanner = scanner
         try:
             result = scanner.scan(specs, on_progress=on_progress)
-            report = build_report(
-                result, self._places(specs), self.settings.prices, self._efs.describe if self._efs else None
-            )
+            efs = self._efs.describe if self._efs else None
+            report = build_report(result, self._places(specs), self.settings.prices, efs, self._rates())
             report["skipped"] = skipped
             with self._lock:
                 if scanner.cancelled:  # cancelled while the last folders were read

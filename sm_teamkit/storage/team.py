@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..aws import aws_error, pages
 from ..errors import BadRequest, Unavailable
-from .prices import monthly_cost, usd_per_gb_month
+from .prices import monthly_cost, storage_price
 
 NAMESPACE = "SmTeamkit/Storage"
 METRIC_BYTES = "StorageBytes"
@@ -99,10 +99,12 @@ def team_usage(
     namespace: str = NAMESPACE,
     now: float | None = None,
     prices: dict[str, float] | None = None,
+    table=None,
 ) -> dict:
     """Every user's latest published total in ``domain_id``, largest first, with its age (to the
     minute: the start of the one-minute bucket that holds the newest point) and its $/month at the
-    home's list price (``prices`` overrides the shipped table, as ``storage_prices`` does)."""
+    home's list price per GiB-month (``prices`` overrides, as ``storage_prices`` does; then
+    ``table``, the region's price table with the Price List's EBS rate; then the shipped table)."""
     if not domain_id or not domain_id.strip():
         raise BadRequest("Name the domain: --domain d-xxxxxxxxxxxx.", code="storage_team_no_domain")
     now = time.time() if now is None else now
@@ -146,13 +148,17 @@ def team_usage(
         if latest is None:
             continue  # nothing published within the lookback window
         storage = home_storage(dims)
+        price = storage_price(storage, prices, table, now)
+        rate = price.pop("usd_per_gib_month")
         users.append(
             {
                 "user_profile_name": dims.get("UserProfileName", ""),
                 "space_name": dims.get("SpaceName", ""),
                 "bytes": int(latest[1]),
                 "storage": storage,
-                "usd_per_month": monthly_cost(int(latest[1]), usd_per_gb_month(storage, prices)),
+                "usd_per_gib_month": rate,
+                "price": price,
+                "usd_per_month": monthly_cost(int(latest[1]), rate),
                 # The bucket's start: the point is at most PERIOD_SECONDS newer than this.
                 "published_at": latest[0],
                 "age_seconds": round(max(0.0, now - latest[0]), 1),

@@ -92,7 +92,7 @@ def test_the_cli_prints_the_team_view_as_json_and_as_a_table(cloudwatch, capsys)
     assert answer["users"][0]["user_profile_name"] == "bob"
     assert main(["team", "usage", "--domain", DOMAIN]) == 0
     table = capsys.readouterr().out
-    assert "bob" in table and "5.4 GB" in table and "$1.50" in table
+    assert "bob" in table and "5.0 GiB" in table and "$1.50" in table and "$0.30/GiB-month" in table  # 5 x 0.30
 
 
 def test_a_domain_with_nothing_published_says_how_to_enable_it(cloudwatch, capsys):
