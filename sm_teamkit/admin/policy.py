@@ -37,6 +37,8 @@ def iam_policy(
                 "sagemaker:ListProcessingJobs",
                 "sagemaker:ListTransformJobs",
                 "sagemaker:ListEndpoints",
+                "sagemaker:ListNotebookInstances",
+                "sagemaker:ListMonitoringSchedules",
                 "sagemaker:ListMlflowTrackingServers",
                 # the panel finds the user's jobs and endpoints by their ownership tags
                 "tag:GetResources",
@@ -52,6 +54,12 @@ def iam_policy(
                 "sagemaker:DescribeTransformJob",
                 "sagemaker:DescribeEndpoint",
                 "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DescribeNotebookInstance",
+                "sagemaker:DescribeMonitoringSchedule",
+                "sagemaker:DescribeDataQualityJobDefinition",
+                "sagemaker:DescribeModelQualityJobDefinition",
+                "sagemaker:DescribeModelBiasJobDefinition",
+                "sagemaker:DescribeModelExplainabilityJobDefinition",
             ],
             "Resource": [
                 f"{arn}:training-job/*",
@@ -59,7 +67,24 @@ def iam_policy(
                 f"{arn}:transform-job/*",
                 f"{arn}:endpoint/*",
                 f"{arn}:endpoint-config/*",
+                f"{arn}:notebook-instance/*",
+                f"{arn}:monitoring-schedule/*",
+                f"{arn}:data-quality-job-definition/*",
+                f"{arn}:model-quality-job-definition/*",
+                f"{arn}:model-bias-job-definition/*",
+                f"{arn}:model-explainability-job-definition/*",
             ],
+        },
+        {
+            # EMR clusters started from Studio that the panel found by their ownership tags
+            "Sid": "DescribeOwnEmrClusters",
+            "Effect": "Allow",
+            "Action": [
+                "elasticmapreduce:DescribeCluster",
+                "elasticmapreduce:ListInstanceGroups",
+                "elasticmapreduce:ListInstanceFleets",
+            ],
+            "Resource": f"arn:aws:elasticmapreduce:{region or '*'}:{account or '*'}:cluster/*",
         },
         {
             "Sid": "DescribeInDomain",

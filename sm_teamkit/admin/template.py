@@ -36,8 +36,37 @@ def template(nudge_hours: dict[str, float], email_tag_key: str) -> dict:
             "Action": ["sagemaker:DescribeApp", "sagemaker:ListTags"],
             "Resource": [_sub(sm + ":user-profile/${DomainId}/*"), _sub(sm + ":app/${DomainId}/*")],
         },
-        # owners' addresses: one search for the user profiles carrying the e-mail tag
+        # owners' addresses: one search for the user profiles carrying the e-mail tag; also the
+        # notebook instances, EMR clusters and monitoring schedules Studio tagged (billables.py)
         {"Sid": "FindOwnersAddresses", "Effect": "Allow", "Action": ["tag:GetResources"], "Resource": "*"},
+        {
+            "Sid": "ListNotebookInstances",
+            "Effect": "Allow",
+            "Action": ["sagemaker:ListNotebookInstances"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "DescribeOtherBillables",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DescribeMonitoringSchedule",
+                "sagemaker:DescribeDataQualityJobDefinition",
+                "sagemaker:DescribeModelQualityJobDefinition",
+                "sagemaker:DescribeModelBiasJobDefinition",
+                "sagemaker:DescribeModelExplainabilityJobDefinition",
+                "elasticmapreduce:DescribeCluster",
+                "elasticmapreduce:ListInstanceGroups",
+                "elasticmapreduce:ListInstanceFleets",
+            ],
+            "Resource": [
+                _sub(sm + ":monitoring-schedule/*"),
+                *(
+                    _sub(sm + f":{k}-job-definition/*")
+                    for k in ("data-quality", "model-quality", "model-bias", "model-explainability")
+                ),
+                _sub("arn:${AWS::Partition}:elasticmapreduce:${AWS::Region}:${AWS::AccountId}:cluster/*"),
+            ],
+        },
         {
             "Fn::If": [
                 "StopEnabled",

@@ -26,6 +26,7 @@ PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
 TAG_VALUES_PER_FILTER = 20  # GetResources: at most 20 values in one tag filter
 TAGS_RETRY_SECONDS = 1800.0  # a denied or unreachable tagging API is asked again after this
+OPTIONAL_KINDS = ("notebook-instance", "emr-cluster", "monitoring-schedule")  # denied: left out, said why
 LONGEST_JOB_DAYS = 29  # training jobs stop after 28 days at most; processing and transform sooner
 
 
@@ -192,6 +193,11 @@ class JobTracker:
         except Exception as exc:
             error = aws_error(exc, f"describe {KINDS[kind].label} {name}")
             if error.code == "aws_not_found" or "Could not find" in error.message or "not exist" in error.message:
+                return None
+            if error.code == "aws_access_denied" and kind in OPTIONAL_KINDS:
+                # a role made before these kinds were shown: the rest of the list still stands
+                self.source = {**self.source, "skipped": error.message}
+                log.warning("sm_teamkit: %s", error.message)
                 return None
             raise error from exc
         info.arn = info.arn or arn

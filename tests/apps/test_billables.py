@@ -287,3 +287,17 @@ def test_a_panels_calls_per_refresh_do_not_grow_with_untagged_resources_in_the_a
     assert "ListInstanceGroups" not in steady and "DescribeDataQualityJobDefinition" not in steady
     assert first["ListInstanceGroups"] == 1 and first["DescribeDataQualityJobDefinition"] == 1
     assert not any(op.startswith("List") and op not in ("ListSpaces", "ListApps", "ListInstanceGroups") for op in first)
+
+
+def test_a_role_that_may_not_describe_emr_clusters_still_gets_the_rest_and_says_why(make_emulator):
+    emu = make_emulator(scenario())
+    emu.set_faults(fail={"DescribeCluster": "AccessDeniedException"})
+    settings = AppsSettings.from_config(
+        domain_id=DOMAIN, user_profile_name=USER, space_name="dana-lab", app_type="JupyterLab", app_name="default"
+    )
+    with aws_endpoint(emu.url):
+        aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
+        report = AppsService(settings, aws, PriceList(REGION), clock=Clock()).report()
+    assert {j["name"] for j in report["jobs"]} == {"dana-nb", "dana-drift"}
+    assert report["error"] is None
+    assert "j-DANASPARK0001" in report["jobs_source"]["skipped"] and "denied" in report["jobs_source"]["skipped"]
