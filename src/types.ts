@@ -74,6 +74,8 @@ export interface IApp {
   failure_reason: string;
   created_at: string;
   age_seconds: number;
+  /** Billed only while InService (not Pending, Failed or Deleting). */
+  billed: boolean;
   hourly_usd: number | null;
   running_usd: number | null;
   nudge_hours: number | null;

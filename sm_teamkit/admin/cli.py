@@ -77,8 +77,8 @@ def cmd_apps(args) -> int:
                 a["instance_type"]
                 + (f" (GPU idle {a['gpu_idle_percent']}% of the last 24 h)" if "gpu_idle_percent" in a else ""),
                 age(a["age_seconds"]),
-                usd(a["hourly_usd"]),
-                usd(a["running_usd"]),
+                usd(a["hourly_usd"]) if a.get("billed", True) else "not billed",
+                usd(a["running_usd"]) if a.get("billed", True) else "-",
             )
         )
     print_table(rows)

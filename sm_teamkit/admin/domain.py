@@ -136,13 +136,16 @@ class DomainApps:
             )
             o["apps"] += 1
             o["overdue"] += int(a["overdue"])
+            if not a.get("billed", True):
+                continue
             if a["hourly_usd"] is None:
                 o["unknown_prices"] += 1
             else:
                 o["hourly_usd"] = round(o["hourly_usd"] + a["hourly_usd"], 4)
                 o["running_usd"] = round(o["running_usd"] + (a["running_usd"] or 0), 2)
         by_owner = sorted(owners.values(), key=lambda o: (-o["running_usd"], -o["hourly_usd"], o["owner"]))
-        known = [a for a in apps if a["hourly_usd"] is not None]
+        billed = [a for a in apps if a.get("billed", True)]
+        known = [a for a in billed if a["hourly_usd"] is not None]
         return {
             "domain_id": self.settings.domain_id,
             "region": self.prices.region,
@@ -154,7 +157,7 @@ class DomainApps:
                 "overdue": sum(1 for a in apps if a["overdue"]),
                 "hourly_usd": round(sum(a["hourly_usd"] for a in known), 4),
                 "running_usd": round(sum(a["running_usd"] or 0 for a in known), 2),
-                "unknown_prices": len(apps) - len(known),
+                "unknown_prices": len(billed) - len(known),
             },
             "others": others,
             "others_totals": totals(others),

@@ -40,7 +40,7 @@ def cmd_apps(args) -> int:
                     a["instance_type"],
                     a["status"] + (f" ({group})" if group else ""),
                     age(a["age_seconds"]),
-                    usd(a["hourly_usd"]),
+                    usd(a["hourly_usd"]) if a.get("billed", True) else "not billed",
                     usd(a["running_usd"]) if a["running_usd"] is not None else "-",
                     _fmt_idle(a.get("idle") or {}),
                 )

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from ..prices.kinds import app_kind
-from .listing import RUNNING, epoch, is_shared, space_owner
+from .listing import epoch, is_shared, space_owner
 from .pricing import PriceList
 
 
@@ -68,18 +68,21 @@ def priced_app(app: AppInfo, now: float, prices: PriceList, nudge_hours: dict[st
     """The app as JSON plus what depends on the clock and prices: age, $/h at its kind's rate
     (none unless it runs), cost, nudge, and where the price came from."""
     out = asdict(app)
-    running = app.status in RUNNING
     out["age_seconds"] = round(max(0.0, now - app.created_at), 1)
     out["created_at"] = datetime.fromtimestamp(app.created_at, timezone.utc).isoformat()
     quote = prices.quote(app.instance_type, app_kind(app.app_type))
-    price = quote.usd if running else None  # a Failed or Deleting app is not billed
+    # Billed only while InService: not while Pending (starting, or waiting for capacity),
+    # Failed or Deleting.
+    billed = app.status == "InService"
+    price = quote.usd if billed else None
+    out["billed"] = billed
     out["hourly_usd"] = price
     out["price"] = quote.to_json()
-    out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None and running else None
+    out["running_usd"] = round(price * out["age_seconds"] / 3600, 2) if price is not None else None
     threshold = nudge_threshold(app.instance_type, nudge_hours)
     out["nudge_hours"] = threshold
     # A free app (Classic JupyterServer on "system") costs nothing however long it runs.
     out["nudged"] = bool(
-        nudge and running and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
+        nudge and billed and price != 0.0 and threshold is not None and out["age_seconds"] > threshold * 3600
     )
     return out

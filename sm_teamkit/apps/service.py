@@ -302,7 +302,8 @@ class AppsService:
         shared = [self._priced(a, now, nudge=False) for a in world.shared]  # not theirs to stop
         jobs = [j.priced(self.prices, now) for j in world.jobs]
         running = [a for a in apps if a["status"] in RUNNING] + jobs  # only running jobs are kept
-        known = [r for r in running if r["hourly_usd"] is not None]
+        billed = [r for r in running if r.get("billed", True)]  # a Pending app is not billed yet
+        known = [r for r in billed if r["hourly_usd"] is not None]
         return {
             "apps": apps,
             "shared": shared,
@@ -311,7 +312,7 @@ class AppsService:
                 "hourly_usd": round(sum(r["hourly_usd"] for r in known), 4),
                 "running_usd": round(sum(r["running_usd"] or 0 for r in known), 2),
                 "running": len(running),
-                "unknown_prices": len(running) - len(known),
+                "unknown_prices": len(billed) - len(known),
                 "nudged": sum(1 for a in apps if a["nudged"]),
             },
             "fetched_at": datetime.fromtimestamp(snap.fetched_at, timezone.utc).isoformat(),

@@ -139,11 +139,13 @@ function AppRow(props: { app: IApp; model: TeamkitModel }): JSX.Element {
         <span className="jp-smtk-spacer" />
         <span
           className="jp-smtk-num jp-smtk-price"
-          title={priceTitle(app.price, running)}
+          title={priceTitle(app.price, app.billed)}
         >
-          {app.hourly_usd === null
-            ? 'price unknown'
-            : `${formatMoney(app.hourly_usd)}/h`}
+          {!app.billed
+            ? 'not billed'
+            : app.hourly_usd === null
+              ? 'price unknown'
+              : `${formatMoney(app.hourly_usd)}/h`}
         </span>
       </div>
       <div className="jp-smtk-muted jp-smtk-app-where" title={app.app_name}>

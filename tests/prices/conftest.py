@@ -22,7 +22,7 @@ PRICES = {
     (REGION, "studio-jupyterlab", "ml.g6.xlarge"): 2.1101,
     (REGION, "studio-codeeditor", "ml.t3.medium"): 0.0611,
     (REGION, "studio-notebook", "ml.m5.large"): 0.1313,
-    (REGION, "studio-notebook", "ml.g5.xlarge"): 9.9999,  # the Failed app's: never shown
+    (REGION, "studio-notebook", "ml.g5.xlarge"): 9.9999,  # the Failed and Pending apps': never shown
     (REGION, "training", "ml.g6.xlarge"): 1.7777,
     (REGION, "endpoint", "ml.m5.large"): 0.2424,
     ("us-east-1", "studio-jupyterlab", "ml.g6.xlarge"): 3.3333,
@@ -49,6 +49,14 @@ def scenario() -> dict:
             "instance_type": "ml.g5.xlarge",
             "failure_reason": "Insufficient capacity.",
         },
+        {  # waiting for capacity: not billed until InService
+            **app,
+            "type": "KernelGateway",
+            "name": "kg-waiting",
+            "user_profile": USER,
+            "status": "Pending",
+            "instance_type": "ml.g5.xlarge",
+        },
     ]
     jobs = [
         {
@@ -69,6 +77,7 @@ def scenario() -> dict:
     return {
         "region": REGION,
         "account": ACCOUNT,
+        "timing": {"app_start_seconds": 86400},  # kg-waiting stays Pending for every test
         "domains": [{"id": DOMAIN, "name": "ireland", "home_efs_id": "fs-0123456789abcdef1"}],
         "user_profiles": [{"domain": DOMAIN, "name": USER}],
         "spaces": spaces,

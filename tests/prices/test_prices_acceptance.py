@@ -26,6 +26,7 @@ def expected_rows() -> dict[str, float | None]:
         "CodeEditor/default": PRICES[(REGION, "studio-codeeditor", "ml.t3.medium")],
         "KernelGateway/kg-m5": PRICES[(REGION, "studio-notebook", "ml.m5.large")],
         "KernelGateway/kg-broken": None,  # Failed: not billed
+        "KernelGateway/kg-waiting": None,  # Pending (waiting for capacity): not billed yet
         "pat-train": PRICES[(REGION, "training", "ml.g6.xlarge")],
         "pat-endpoint": PRICES[(REGION, "endpoint", "ml.m5.large")],
     }
@@ -39,10 +40,14 @@ def rows(report: dict) -> dict[str, dict]:
 
 def assert_totals_add_up(report: dict) -> None:
     running = [a for a in report["apps"] if a["status"] in ("InService", "Pending")] + report["jobs"]
-    priced = [r for r in running if r["hourly_usd"] is not None]
+    billed = [a for a in report["apps"] if a["status"] == "InService"] + report["jobs"]
+    assert all(a["billed"] == (a["status"] == "InService") for a in report["apps"])
+    assert all(a["hourly_usd"] is None and a["running_usd"] is None for a in report["apps"] if not a["billed"])
+    priced = [r for r in billed if r["hourly_usd"] is not None]
+    assert report["totals"]["running"] == len(running)
     assert report["totals"]["hourly_usd"] == pytest.approx(sum(r["hourly_usd"] for r in priced), abs=1e-4)
     assert report["totals"]["running_usd"] == pytest.approx(sum(r["running_usd"] for r in priced), abs=0.005)
-    assert report["totals"]["unknown_prices"] == len(running) - len(priced)
+    assert report["totals"]["unknown_prices"] == len(billed) - len(priced)
 
 
 @pytest.fixture
