@@ -17,6 +17,7 @@ import pytest
 from sm_teamkit.apps.pricing import PriceList
 from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.aws import AwsSettings
+from sm_teamkit.prices.store import PricesSettings, PriceStore
 
 from ..conftest import aws_endpoint, start_emulator
 from ..waiting import eventually_async
@@ -301,3 +302,27 @@ def test_a_role_that_may_not_describe_emr_clusters_still_gets_the_rest_and_says_
     assert {j["name"] for j in report["jobs"]} == {"dana-nb", "dana-drift"}
     assert report["error"] is None
     assert "j-DANASPARK0001" in report["jobs_source"]["skipped"] and "denied" in report["jobs_source"]["skipped"]
+
+
+def test_the_reminder_lists_the_owners_notebook_instance_cluster_and_monitors_under_their_apps(
+    world, monkeypatch, tmp_path
+):
+    from sm_teamkit.admin.domain import AdminSettings, DomainApps
+    from sm_teamkit.admin.remind import Reminder, RemindOptions, compose
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", world.url)
+    settings = AdminSettings.from_config(domain_id=DOMAIN, nudge_hours={"*": 0.5})  # dana's 1 h app is past it
+    aws = AwsSettings(region=REGION, max_attempts=1)
+    store = PriceStore(PricesSettings(refresh_hours=24.0, s3_uri="", ssm_parameter=""), aws, folder=str(tmp_path))
+    assert store.load(REGION).origin == "price-list"
+    domain = DomainApps(settings, aws, PriceList(REGION, store=store))
+    result = Reminder(
+        domain, RemindOptions(sender="lead@example.com", emails={USER: "dana@example.com"}, dry_run=True)
+    ).run()
+    entry = next(r for r in result["reminders"] if r["owner"] == USER)
+    assert {o["name"] for o in entry["others"]} == {"dana-nb", "j-DANASPARK0001", "dana-drift", "dana-inline"}
+    others = [r for r in domain.others()[0] if r["owner"] == USER]
+    _, body = compose(DOMAIN, USER, [a for a in domain.running_apps() if a["owner"] == USER], others)
+    assert "Also running under your name" in body
+    assert "notebook instance 'dana-nb' (1 × ml.t3.xlarge)" in body
+    assert "per run-hour; total unknown" in body and "price unknown: EMR is billed as EC2" in body
