@@ -2,6 +2,7 @@
  * The at-a-glance line of the status-bar item ("3 running · $5.64/h"), from the apps report
  * the panel shows: pure, so Jest tests it without a browser.
  */
+import { OTHER_KINDS } from './kinds';
 import { IApp, IAppsReport } from './types';
 
 export interface IRunningSummary {
@@ -48,8 +49,13 @@ export function runningSummary(
   const running = report.apps.filter(
     app => app.status === 'InService' || app.status === 'Pending'
   ).length;
+  const others = report.jobs.filter(job => OTHER_KINDS.has(job.kind)).length;
+  const jobs = report.jobs.length - others;
+  const more = others
+    ? `, ${others} notebook instance${others === 1 ? '' : 's'}, EMR cluster${others === 1 ? '' : 's'} or model monitor${others === 1 ? '' : 's'}`
+    : '';
   const lines = [
-    `Your Studio apps and jobs: ${plural(running, 'app')}, ${plural(report.jobs.length, 'job')} or endpoint${report.jobs.length === 1 ? '' : 's'}, ${money(t.hourly_usd)}/h, ${money(t.running_usd)} so far.`
+    `Your Studio apps and jobs: ${plural(running, 'app')}, ${plural(jobs, 'job')} or endpoint${jobs === 1 ? '' : 's'}${more}, ${money(t.hourly_usd)}/h, ${money(t.running_usd)} so far.`
   ];
   if (t.unknown_prices > 0) {
     lines.push(`${t.unknown_prices} without a known price (not in the $/h).`);

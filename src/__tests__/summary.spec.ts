@@ -55,6 +55,16 @@ describe('runningSummary', () => {
     expect(s?.title).toContain('3 apps, 0 jobs or endpoints');
   });
 
+  it('counts notebook instances, EMR clusters and monitors apart from jobs', () => {
+    const r = report([app()], { running: 4 });
+    r.jobs = ['training', 'notebook-instance', 'monitoring-schedule'].map(
+      kind => ({ kind, name: kind }) as unknown as IAppsReport['jobs'][number]
+    );
+    expect(runningSummary(r)?.title).toContain(
+      '1 app, 1 job or endpoint, 2 notebook instances, EMR clusters or model monitors'
+    );
+  });
+
   it('says nothing runs at $0.00/h', () => {
     expect(runningSummary(report([]))?.text).toBe('0 running · $0.00/h');
   });

@@ -5,7 +5,8 @@ import { ORIGINS, priceTitle } from '../prices';
 import { IApp, IAppsReport, IIdleShutdown, IJob } from '../types';
 import { TeamkitModel } from '../model';
 import { ErrorNote, formatAge, formatMoney, Unavailable } from './common';
-import { OTHER_KINDS, OtherResources } from './OtherResources';
+import { OTHER_KINDS } from '../kinds';
+import { OtherResources } from './OtherResources';
 import { Section } from './Section';
 import { useAction } from './useAction';
 

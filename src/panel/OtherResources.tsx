@@ -4,13 +4,6 @@ import { priceTitle } from '../prices';
 import { IJob } from '../types';
 import { formatAge, formatMoney } from './common';
 
-/** Kinds shown apart from jobs and endpoints: running until someone stops them. */
-export const OTHER_KINDS = new Set([
-  'notebook-instance',
-  'emr-cluster',
-  'monitoring-schedule'
-]);
-
 /** The price cell: $/h, a schedule's $/run-hour, or 'price unknown'. */
 function priceText(row: IJob): string {
   if (row.hourly_usd !== null) {
