@@ -2,11 +2,16 @@ import * as React from 'react';
 
 import { IStorageCategory } from '../types';
 import { TeamkitModel } from '../model';
-import { ErrorNote, formatAgo, formatBytes } from './common';
+import { ErrorNote, formatAgo } from './common';
 import { Section } from './Section';
 import { BarChart, folderBars } from './storage/BarChart';
 import { CategoryRow, confirmClean } from './storage/CategoryRow';
-import { perMonth } from './storage/format';
+import {
+  formatBinary as formatBytes,
+  perMonth,
+  PricedRoot,
+  storagePriceTitle
+} from './storage/format';
 import { RootUsage } from './storage/RootUsage';
 import { ScanProgress } from './storage/ScanProgress';
 import { useAction } from './useAction';
@@ -101,7 +106,13 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
             <span className="jp-smtk-spacer" />
             <span
               className="jp-smtk-num"
-              title={`${report.prices.source} (${report.prices.as_of})`}
+              title={
+                report.roots
+                  .map(r => storagePriceTitle(r as PricedRoot))
+                  .filter(t => t)
+                  .join('\n') ||
+                `${report.prices.source} (${report.prices.as_of})`
+              }
             >
               {perMonth(report.totals.usd_per_month)}
             </span>

@@ -142,3 +142,37 @@ def test_after_cancel_the_panel_says_the_scan_was_cancelled_and_whose_report_it_
         assert section.locator(".jp-smtk-storage-chart").count() == 1
     finally:
         shutil.rmtree(many, ignore_errors=True)
+
+
+def test_each_roots_size_times_its_price_per_gib_month_is_its_month_in_the_panel(page, lab):
+    """The home (a Studio space's EBS volume) shows its size in binary units beside its price per
+    GiB-month, and the shown size times the shown price is the shown $/month, to the cent."""
+    big = lab.home / "priced-volume"
+    big.mkdir(exist_ok=True)
+    with open(big / "allocated.bin", "wb") as f:  # 1.3 GB of allocated blocks, quickly
+        os.posix_fallocate(f.fileno(), 0, 1_300_000_000)
+    try:
+        wait_idle(page, lab)
+        lab.api("sm-teamkit/storage", "POST", {})
+        wait_idle(page, lab)
+        report = lab.api("sm-teamkit/storage")["report"]
+        home = next(r for r in report["roots"] if r["kind"] == "home")
+        assert home["storage"] == "ebs" and home["usd_per_month"] >= 0.15
+        assert home["usd_per_gib_month"] == home["usd_per_gb_month"] and home["price"]["origin"]
+
+        panel = open_panel(page)
+        root = panel.locator(f'[data-section="storage"] .jp-smtk-storage-root[data-root="{home["path"]}"]')
+        root.locator(".jp-smtk-storage-cost").wait_for(timeout=60_000)
+        size = root.locator(".jp-smtk-storage-size").inner_text().strip()
+        cost = root.locator(".jp-smtk-storage-cost").inner_text().strip()
+        found = re.fullmatch(r"\$([\d.]+)/month at \$([\d.]+)/GiB-month", cost)
+        assert found, cost
+        month, price = float(found.group(1)), float(found.group(2))
+        number, unit = size.split()
+        gib = float(number) * 1024 ** ["B", "KiB", "MiB", "GiB"].index(unit) / 1024**3
+        assert unit in ("MiB", "GiB") and "GB" not in root.inner_text() and "MB" not in root.inner_text()
+        assert abs(gib * price - month) <= 0.00505 + 1e-9, (size, cost)
+        assert price == home["usd_per_gib_month"] and abs(month - home["usd_per_month"]) <= 0.005 + 1e-9
+        assert "GiB-month from" in root.locator(".jp-smtk-storage-cost").get_attribute("title")
+    finally:
+        shutil.rmtree(big)

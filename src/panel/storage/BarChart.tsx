@@ -1,8 +1,7 @@
 import * as React from 'react';
 
 import { IStorageReport } from '../../types';
-import { formatBytes } from '../common';
-import { shortPath } from './format';
+import { formatBinary as formatBytes, shortPath } from './format';
 
 export interface IBar {
   key: string;

@@ -2,7 +2,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { IStorageCategory } from '../../types';
-import { formatBytes } from '../common';
+import { formatBinary as formatBytes } from './format';
 
 /** Ask before deleting: what is freed, where, and that it cannot be undone. */
 export async function confirmClean(

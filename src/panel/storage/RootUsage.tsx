@@ -1,12 +1,23 @@
 import * as React from 'react';
 
 import { IStorageRoot } from '../../types';
-import { formatBytes, formatMoney } from '../common';
-import { perMonth, rootLabel } from './format';
+import {
+  formatBinary as formatBytes,
+  perGiBMonth,
+  perMonth,
+  PricedRoot,
+  pricedSize,
+  rootLabel,
+  storagePriceTitle
+} from './format';
 
-/** One root: what it holds against the capacity of its file system, and its $/month. */
+/**
+ * One root: what it holds against the capacity of its file system, and its $/month at its
+ * price per GiB-month (the size shown times that price is the $/month shown, to the cent).
+ */
 export function RootUsage(props: { root: IStorageRoot }): JSX.Element {
-  const { root } = props;
+  const root = props.root as PricedRoot;
+  const price = root.usd_per_gib_month ?? root.usd_per_gb_month;
   const cap = root.capacity;
   const share =
     cap && cap.total_bytes > 0 ? root.allocated_bytes / cap.total_bytes : 0;
@@ -22,7 +33,9 @@ export function RootUsage(props: { root: IStorageRoot }): JSX.Element {
         <span className="jp-smtk-badge">{root.storage.toUpperCase()}</span>
         <span className="jp-smtk-spacer" />
         <span className="jp-smtk-num jp-smtk-storage-used">
-          {formatBytes(root.allocated_bytes)}
+          <span className="jp-smtk-storage-size">
+            {pricedSize(root.allocated_bytes, price, root.usd_per_month)}
+          </span>
           {cap && <> of {formatBytes(cap.total_bytes)}</>}
         </span>
       </div>
@@ -47,12 +60,12 @@ export function RootUsage(props: { root: IStorageRoot }): JSX.Element {
         </div>
       )}
       <div className="jp-smtk-muted jp-smtk-storage-line">
-        <span>
+        <span className="jp-smtk-storage-cost" title={storagePriceTitle(root)}>
           {root.usd_per_month === null
             ? root.storage === 'local'
               ? 'local disk: no AWS cost'
               : 'price unknown'
-            : `${perMonth(root.usd_per_month)} at ${formatMoney(root.usd_per_gb_month)}/GB`}
+            : `${perMonth(root.usd_per_month)} at ${perGiBMonth(price)}`}
         </span>
         {efsSize !== undefined && efsSize !== null && (
           <span> · file system {formatBytes(efsSize)}</span>

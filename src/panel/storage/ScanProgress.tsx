@@ -1,7 +1,7 @@
 import * as React from 'react';
 
 import { IStorageStatus } from '../../types';
-import { formatBytes } from '../common';
+import { formatBinary as formatBytes } from './format';
 
 /** While a scan runs: a bar (against the last scan's entry count), counts, the current path. */
 export function ScanProgress(props: {
