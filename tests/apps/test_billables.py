@@ -326,3 +326,17 @@ def test_the_reminder_lists_the_owners_notebook_instance_cluster_and_monitors_un
     assert "Also running under your name" in body
     assert "notebook instance 'dana-nb' (1 × ml.t3.xlarge)" in body
     assert "per run-hour; total unknown" in body and "price unknown: EMR is billed as EC2" in body
+
+
+def test_with_the_tagging_api_denied_notebook_instances_and_monitors_are_listed_emr_clusters_not(make_emulator):
+    emu = make_emulator(scenario())
+    emu.set_faults(fail={"GetResources": "AccessDeniedException"})
+    settings = AppsSettings.from_config(
+        domain_id=DOMAIN, user_profile_name=USER, space_name="dana-lab", app_type="JupyterLab", app_name="default"
+    )
+    with aws_endpoint(emu.url):
+        aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
+        report = AppsService(settings, aws, PriceList(REGION), clock=Clock()).report()
+    assert {j["name"] for j in report["jobs"]} == {"dana-nb", "dana-drift"}
+    assert report["jobs_source"]["method"] == "listing" and "EMR clusters" in report["jobs_source"]["reason"]
+    assert emu.count("ListNotebookInstances") == 1 and emu.count("ListMonitoringSchedules") == 1
