@@ -284,4 +284,4 @@ def _emr_instances(emr, cluster_id: str, collection: str) -> tuple[str, int, str
             parts.append((group.get("InstanceGroupType", ""), group.get("InstanceType", ""), count))
     types = {t for _, t, _ in parts}
     detail = ", ".join(f"{role.lower()} {n} × {t}" for role, t, n in parts)
-    return (types.pop() if len(types) == 1 else "mixed"), sum(n for *_, n in parts), detail
+    return "/".join(sorted(types)), sum(n for *_, n in parts), detail
