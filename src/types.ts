@@ -262,9 +262,21 @@ export interface IStorageRoot extends IStorageSize {
     size_bytes: number | null;
     problem: string;
   } | null;
+  /** Per GiB-month (AWS's "GB-month" is 2^30 bytes); usd_per_gb_month is the same figure. */
+  usd_per_gib_month: number | null;
   usd_per_gb_month: number | null;
   usd_per_month: number | null;
+  /** Where the root's price came from. */
+  price: IStoragePrice;
   folders: IStorageFolder[];
+}
+
+/** Where a root's price per GiB-month came from (the report gives each root its own). */
+export interface IStoragePrice {
+  origin: string;
+  label: string;
+  as_of: string;
+  age_seconds: number | null;
 }
 
 export interface IStorageReport {

@@ -9,7 +9,6 @@ import { CategoryRow, confirmClean } from './storage/CategoryRow';
 import {
   formatBinary as formatBytes,
   perMonth,
-  PricedRoot,
   storagePriceTitle
 } from './storage/format';
 import { RootUsage } from './storage/RootUsage';
@@ -108,7 +107,7 @@ export function StorageSection(props: { model: TeamkitModel }): JSX.Element {
               className="jp-smtk-num"
               title={
                 report.roots
-                  .map(r => storagePriceTitle(r as PricedRoot))
+                  .map(storagePriceTitle)
                   .filter(t => t)
                   .join('\n') ||
                 `${report.prices.source} (${report.prices.as_of})`

@@ -5,7 +5,6 @@ import {
   formatBinary as formatBytes,
   perGiBMonth,
   perMonth,
-  PricedRoot,
   pricedSize,
   rootLabel,
   storagePriceTitle
@@ -16,8 +15,8 @@ import {
  * price per GiB-month (the size shown times that price is the $/month shown, to the cent).
  */
 export function RootUsage(props: { root: IStorageRoot }): JSX.Element {
-  const root = props.root as PricedRoot;
-  const price = root.usd_per_gib_month ?? root.usd_per_gb_month;
+  const root = props.root;
+  const price = root.usd_per_gib_month;
   const cap = root.capacity;
   const share =
     cap && cap.total_bytes > 0 ? root.allocated_bytes / cap.total_bytes : 0;

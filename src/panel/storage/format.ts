@@ -83,22 +83,8 @@ export function perGiBMonth(usd: number | null | undefined): string {
   return `$${text}/GiB-month`;
 }
 
-/** Where a root's price per GiB-month came from (the report gives each root its own). */
-export interface IStoragePrice {
-  origin: string;
-  label: string;
-  as_of: string;
-  age_seconds: number | null;
-}
-
-/** A root as the report now gives it: the correctly named price and its source. */
-export type PricedRoot = IStorageRoot & {
-  usd_per_gib_month?: number | null;
-  price?: IStoragePrice;
-};
-
 /** A root price's tooltip: which price, from where, how old. */
-export function storagePriceTitle(root: PricedRoot): string {
+export function storagePriceTitle(root: IStorageRoot): string {
   const price = root.price;
   if (!price) {
     return '';
@@ -110,7 +96,7 @@ export function storagePriceTitle(root: PricedRoot): string {
     hours === null
       ? ''
       : `, ${hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} d`} old`;
-  return `${root.storage.toUpperCase()} at ${perGiBMonth(root.usd_per_gib_month ?? root.usd_per_gb_month)} from ${price.label}${when}${old} (GiB = 2^30 bytes, as AWS bills GB-months)`;
+  return `${root.storage.toUpperCase()} at ${perGiBMonth(root.usd_per_gib_month)} from ${price.label}${when}${old} (GiB = 2^30 bytes, as AWS bills GB-months)`;
 }
 
 export function shortPath(path: string, root: string): string {
