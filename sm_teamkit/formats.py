@@ -19,6 +19,14 @@ def usd(value: float | None, unknown: str = "price unknown") -> str:
     return unknown if value is None else f"${value:,.2f}"
 
 
+def rate(row: dict) -> str:
+    """A row's rate: ``$0.25`` an hour, a monitoring schedule's ``$0.25/run-hour``, or
+    ``price unknown`` (the row's ``price.reason`` says why)."""
+    if row.get("run_hour_usd") is not None:
+        return f"{usd(row['run_hour_usd'])}/run-hour"
+    return usd(row.get("hourly_usd"))
+
+
 def size(nbytes: float | None) -> str:
     """Decimal units as ``du --si`` and the panel show them: ``512 B``, ``1.5 GB``; ``-`` when unknown."""
     if nbytes is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..cli.kit import add_command, add_group, teamkit
 from ..cli.output import print_json, print_table, printed_json
 from ..errors import BadRequest, TeamkitError
-from ..formats import age, usd
+from ..formats import age, rate, usd
 
 
 def _one_line(fn):
@@ -107,11 +107,8 @@ def _print_others(report: dict) -> None:
     print()
     rows = [("OWNER", "KIND", "NAME", "INSTANCE", "AGE", "$/H", "SO FAR")]
     for r in report["others"]:
-        rate = usd(r["hourly_usd"]) if r["hourly_usd"] is not None else "?"
-        if r.get("run_hour_usd") is not None:
-            rate = f"{usd(r['run_hour_usd'])}/run-hour"
         what = r["detail"] or f"{r['instance_count']} × {r['instance_type']}"
-        rows.append((r["owner"], r["label"], r["name"], what, age(r["age_seconds"]), rate, usd(r["running_usd"])))
+        rows.append((r["owner"], r["label"], r["name"], what, age(r["age_seconds"]), rate(r), usd(r["running_usd"])))
     print_table(rows)
     for r in report["others"]:
         if r["hourly_usd"] is None and r["price"].get("reason"):

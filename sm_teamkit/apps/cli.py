@@ -7,7 +7,7 @@ import sys
 
 from ..cli.kit import add_command, add_target_flags, teamkit_for
 from ..cli.output import answer, print_table, printed_json
-from ..formats import age, usd
+from ..formats import age, rate, usd
 
 
 def _fmt_idle(idle: dict) -> str:
@@ -55,12 +55,15 @@ def cmd_apps(args) -> int:
                 f"{j['instance_count']}x {j['instance_type']}",
                 j["status"],
                 age(j["age_seconds"]),
-                usd(j["hourly_usd"]),
+                rate(j),
                 usd(j["running_usd"]),
                 "",
             )
         )
     print_table(rows)
+    for j in report["jobs"]:
+        if j["hourly_usd"] is None and j["price"].get("reason"):
+            print(f"  {j.get('label') or j['kind']} {j['name']}: {j['price']['reason']}")
     t = report["totals"]
     print(
         f"\n{t['running']} running, ${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"

@@ -19,7 +19,7 @@ from sm_teamkit.apps.service import AppsService, AppsSettings
 from sm_teamkit.aws import AwsSettings
 from sm_teamkit.prices.store import PricesSettings, PriceStore
 
-from ..conftest import aws_endpoint, start_emulator
+from ..conftest import aws_endpoint, start_emulator, studio_metadata
 from ..waiting import eventually_async
 
 DOMAIN = "d-billables0002"
@@ -226,6 +226,31 @@ def test_admin_apps_lists_every_inservice_notebook_instance_untagged_ones_too(wo
     assert report["others_totals"]["unknown_prices"] == 5  # two clusters, three schedules
     table = subprocess.run(argv[:-1], env=env, capture_output=True, text=True, timeout=180)
     assert "untagged-nb" in table.stdout and "EMR uplift" in table.stdout, table.stdout + table.stderr
+
+
+def test_apps_table_gives_each_kind_its_rate_and_says_why_a_total_is_unknown(world, tmp_path):
+    meta = tmp_path / "resource-metadata.json"
+    meta.write_text(json.dumps(studio_metadata(DOMAIN, "dana-lab", region=REGION)))
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+        "AWS_ENDPOINT_URL": world.url,
+        "AWS_REGION": REGION,
+        "SM_TEAMKIT_RESOURCE_METADATA": str(meta),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "sm_teamkit.cli", "apps"], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    drift = next(line for line in lines if " dana-drift " in line)
+    run_hour = round(2 * PRICES[("processing", "ml.m5.xlarge")], 2)
+    assert f"${run_hour:,.2f}/run-hour" in drift, drift  # 2 instances at the processing rate
+    notebook = next(line for line in lines if " dana-nb " in line)
+    assert f"${PRICES[('notebook-instance', 'ml.t3.xlarge')]:,.2f}" in notebook, notebook
+    assert any("j-DANASPARK0001" in line and "EMR uplift" in line for line in lines), done.stdout
+    assert any("dana-drift" in line and "length of each run varies" in line for line in lines), done.stdout
 
 
 def refresh_calls(emu, clock) -> tuple[dict[str, int], dict[str, int]]:
