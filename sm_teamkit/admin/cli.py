@@ -165,11 +165,12 @@ def cmd_remind(args) -> int:
         )
     for r in result["reminders"]:
         names = ", ".join(
-            f"{a['app_type']} {a['app_name']} in {a['space_name'] or a['user_profile_name']}" for a in r["apps"]
+            [f"{a['app_type']} {a['app_name']} in {a['space_name'] or a['user_profile_name']}" for a in r["apps"]]
+            + [f"{o['kind']} {o['name']}" for o in r.get("others", []) if o["late"]]
         )
         print(f"{verb + ' remind' if verb else 'reminded'} {r['owner']} <{r['address']}>: {names}")
     for n in result["no_address"]:
-        names = ", ".join(f"{a['app_type']} {a['app_name']}" for a in n["apps"])
+        names = ", ".join([f"{a['app_type']} {a['app_name']}" for a in n["apps"]] + n["others"])
         print(
             f"no address for {owner_label(n['owner'])}: {names} (add --emails or the profile's e-mail tag)",
             file=sys.stderr,
@@ -177,7 +178,7 @@ def cmd_remind(args) -> int:
     # Every owner past the limit counts, with an address or not (those without one are a subset).
     owners, unreachable = len(result["reminders"]) + len(result["no_address"]), len(result["no_address"])
     print(
-        f"{result['day']}: {result['sent']} sent, {owners} owner(s) with apps past their limit "
+        f"{result['day']}: {result['sent']} sent, {owners} owner(s) with apps or instances past their limit "
         f"({owners - unreachable} with an address, {unreachable} without), {result['already_reminded']} "
         "app(s) already reminded today" + (" (dry run: nothing sent)" if args.dry_run else "")
     )

@@ -1,5 +1,5 @@
-"""The daily reminder: for every owner with apps past their limit, one e-mail through SES
-listing them, with what Cost Explorer billed the owner this month when it knows; each app at
+"""The daily reminder: for every owner with apps (or notebook instances and EMR clusters) past
+their limit, one e-mail through SES listing them, with what Cost Explorer billed the owner this month when it knows; each app at
 most once per calendar day (UTC); optionally stop apps past a hard limit unless they carry the
 tag sm-teamkit:keep."""
 
@@ -13,6 +13,7 @@ from ..apps.listing import space_owner
 from ..aws import aws_error, client
 from ..errors import AwsError, TeamkitError
 from ..formats import age, usd
+from .billables import UNTAGGED
 from .domain import DomainApps, owner_label
 from .state import SentState, StateStore
 
@@ -38,6 +39,27 @@ def _stop_command(domain_id: str, app: dict) -> str:
     )
 
 
+# How to stop an overdue notebook instance or EMR cluster, as the e-mail says it.
+STOP_OTHER = {
+    "notebook-instance": "aws sagemaker stop-notebook-instance --notebook-instance-name {name}",
+    "emr-cluster": "aws emr terminate-clusters --cluster-ids {name}",
+}
+
+
+def late_others(others: list[dict], nudge_hours: dict[str, float]) -> list[dict]:
+    """The notebook instances and EMR clusters running longer than the team's limit for their
+    instance type (the apps' ``nudge_hours``; EMR's types carry no ``ml.``, so '*' applies).
+    Monitoring schedules are meant to stay Scheduled: listed, never overdue."""
+    from ..apps.rows import nudge_threshold
+
+    late = []
+    for r in others:
+        hours = nudge_threshold(r["instance_type"], nudge_hours) if r["kind"] in STOP_OTHER else None
+        if hours is not None and r["age_seconds"] > hours * 3600:
+            late.append({**r, "key": f"{r['kind']}/{r['name']}"})
+    return late
+
+
 def _other_line(r: dict) -> str:
     what = r["detail"] or f"{r['instance_count']} × {r['instance_type'] or 'unknown'}"
     if r["hourly_usd"] is not None:
@@ -61,19 +83,21 @@ def compose(
     billed: tuple[str, float] | None = None,
 ) -> tuple[str, str]:
     """Subject and plain-text body of one owner's reminder; ``others``: their notebook
-    instances, EMR clusters and monitoring schedules (admin/billables.py), listed after;
+    instances, EMR clusters and monitoring schedules (admin/billables.py), those with a ``key``
+    (late_others) listed as past the limit with how to stop them, the rest after;
     ``billed``: (month, USD) Cost Explorer billed the owner, when it knows."""
-    total = sum(a["running_usd"] or 0 for a in apps)
-    subject = (
-        f"SageMaker Studio: {len(apps)} app{'s' if len(apps) != 1 else ''} still running "
-        f"in {domain_id} ({usd(total)} so far)"
-    )
-    lines = [
-        f"Hello {owner_label(owner)},",
-        "",
-        f"These SageMaker Studio apps in domain {domain_id} have run longer than the team's limit:",
-        "",
-    ]
+    late = [r for r in others if "key" in r]
+    rest = [r for r in others if "key" not in r]
+    total = sum(a["running_usd"] or 0 for a in [*apps, *late])
+    what = [f"{len(apps)} app{'s' if len(apps) != 1 else ''}"] if apps else []
+    if late:
+        what.append(
+            f"{len(late)} notebook instance{'s' if len(late) != 1 else ''} or EMR cluster{'s' if len(late) != 1 else ''}"
+        )
+    subject = f"SageMaker Studio: {' and '.join(what)} still running in {domain_id} ({usd(total)} so far)"
+    lines = [f"Hello {owner_label(owner)},", ""]
+    if apps:
+        lines += [f"These SageMaker Studio apps in domain {domain_id} have run longer than the team's limit:", ""]
     for a in apps:
         where = f"space {a['space_name']}" if a["space_name"] else f"user profile {a['user_profile_name']}"
         hourly = "" if a["hourly_usd"] is None else f", {usd(a['hourly_usd'])}/h"
@@ -86,9 +110,13 @@ def compose(
             lines.append("  It was stopped just now: it ran past the team's hard limit.")
         else:
             lines.append(f"  Stop it: {_stop_command(domain_id, a)}")
-    if others:
+    if late:
+        lines += ["", "These have run under your name longer than the team's limit:", ""]
+        for r in late:
+            lines += [_other_line(r), "  Stop it: " + STOP_OTHER[r["kind"]].format(name=r["name"])]
+    if rest:
         lines += ["", "Also running under your name (notebook instances, EMR clusters, model monitors):", ""]
-        lines += [_other_line(r) for r in others]
+        lines += [_other_line(r) for r in rest]
     if billed is not None:
         lines += ["", billed_line(*billed)]
     lines += [
@@ -140,15 +168,21 @@ class Reminder:
             self.check_sender()
         state = self.store.load().for_day(day)
         apps = self.domain.running_apps()
+        others = self.domain.others()[0]
+        late = {r["name"]: r for r in late_others(others, self.domain.settings.nudge_hours)}
         others_by_owner: dict[str, list[dict]] = {}
-        for r in self.domain.others()[0]:
-            others_by_owner.setdefault(r["owner"], []).append(r)
+        for r in others:
+            others_by_owner.setdefault(r["owner"], []).append(late.get(r["name"], r))
         stopped, kept = self._stops(apps)
         overdue = [a for a in apps if a["overdue"] or a.get("stopped")]
+        overdue += [r for r in late.values() if r["owner"] != UNTAGGED]  # nobody to write to
         fresh = [a for a in overdue if a["key"] not in state.reminded]
         by_owner: dict[str, list[dict]] = {}
         for a in fresh:
-            by_owner.setdefault(a["owner"], []).append(a)
+            if "app_type" in a:  # an app; a late notebook instance or cluster goes with the others
+                by_owner.setdefault(a["owner"], []).append(a)
+            else:
+                by_owner.setdefault(a["owner"], [])
         result = {
             "domain_id": self.domain.settings.domain_id,
             "day": day,
@@ -169,21 +203,25 @@ class Reminder:
                 owned = by_owner[owner]
                 rows = [self._row(a) for a in owned]
                 address = addresses[owner]
-                if not address:
-                    result["no_address"].append({"owner": owner, "apps": rows})
-                    continue
                 others = others_by_owner.get(owner, [])
+                late = [r for r in others if "key" in r]
+                if not address:
+                    result["no_address"].append({"owner": owner, "apps": rows, "others": [r["name"] for r in late]})
+                    continue
                 mine = (billed["month"], float(users[owner])) if billed and owner in users else None
                 subject, body = compose(self.domain.settings.domain_id, owner, owned, others, mine)
                 entry = {"owner": owner, "address": address, "subject": subject, "apps": rows, "sent": False}
                 if others:
-                    entry["others"] = [{k: r[k] for k in ("kind", "name", "hourly_usd", "running_usd")} for r in others]
+                    entry["others"] = [
+                        {**{k: r[k] for k in ("kind", "name", "hourly_usd", "running_usd")}, "late": "key" in r}
+                        for r in others
+                    ]
                 result["reminders"].append(entry)
                 if o.dry_run:
                     continue
                 entry["message_id"] = self._send(address, subject, body)
                 entry["sent"] = True
-                state.reminded.update({a["key"]: owner for a in owned})
+                state.reminded.update({a["key"]: owner for a in [*owned, *late]})
         finally:
             if not o.dry_run:
                 self.store.save(state)  # what was sent stays remembered even if a later send fails

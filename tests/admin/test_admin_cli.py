@@ -116,7 +116,7 @@ def test_remind_dry_run_without_emails_counts_every_owner_past_the_limit(cli, li
     assert code == 0
     assert len(OVERDUE) == 3 and "no address for bob" in err and "no address for carol" in err
     summary = out.splitlines()[-1]
-    assert "3 owner(s) with apps past their limit (1 with an address, 2 without)" in summary, summary
+    assert "3 owner(s) with apps or instances past their limit (1 with an address, 2 without)" in summary, summary
 
 
 def test_apps_say_how_idle_a_gpu_app_was_where_its_server_publishes(cli, live_emulator):

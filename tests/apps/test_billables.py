@@ -353,6 +353,36 @@ def test_the_reminder_lists_the_owners_notebook_instance_cluster_and_monitors_un
     assert "per run-hour; total unknown" in body and "price unknown: EMR is billed as EC2" in body
 
 
+def test_a_notebook_instance_past_the_limit_alone_brings_its_owner_a_reminder_with_how_to_stop_it(
+    world, monkeypatch, tmp_path
+):
+    from sm_teamkit.admin.domain import AdminSettings, DomainApps
+    from sm_teamkit.admin.remind import Reminder, RemindOptions, compose, late_others
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", world.url)
+    # dana's 1 h app and both EMR clusters are within it; dana-nb (4 h) and erin-nb (2 h) are past it
+    settings = AdminSettings.from_config(domain_id=DOMAIN, nudge_hours={"ml.t3.*": 1.5, "*": 100.0})
+    aws = AwsSettings(region=REGION, max_attempts=1)
+    domain = DomainApps(settings, aws, PriceList(REGION))
+    emails = {USER: "dana@example.com"}  # erin has no address
+    result = Reminder(domain, RemindOptions(sender="lead@example.com", emails=emails, dry_run=True)).run()
+    dana = next(r for r in result["reminders"] if r["owner"] == USER)
+    assert dana["apps"] == []  # no app of dana's is past the limit: the notebook instance alone
+    assert {o["name"] for o in dana["others"] if o["late"]} == {"dana-nb"}
+    assert "1 notebook instance or EMR cluster still running" in dana["subject"]
+    assert [(n["owner"], n["apps"], n["others"]) for n in result["no_address"]] == [(OTHER, [], ["erin-nb"])]
+    assert not any(r["owner"] == "untagged" for r in result["reminders"] + result["no_address"])
+
+    others = [r for r in domain.others()[0] if r["owner"] == USER]
+    late = {r["name"]: r for r in late_others(others, settings.nudge_hours)}
+    assert set(late) == {"dana-nb"}
+    _, body = compose(DOMAIN, USER, [], [late.get(r["name"], r) for r in others])
+    assert "These have run under your name longer than the team's limit" in body
+    assert "Stop it: aws sagemaker stop-notebook-instance --notebook-instance-name dana-nb" in body
+    assert "These SageMaker Studio apps" not in body  # no app to list
+    assert "model monitor 'dana-drift'" in body.split("Also running under your name")[1]
+
+
 def test_with_the_tagging_api_denied_notebook_instances_and_monitors_are_listed_emr_clusters_not(make_emulator):
     emu = make_emulator(scenario())
     emu.set_faults(fail={"GetResources": "AccessDeniedException"})
