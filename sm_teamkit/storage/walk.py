@@ -1,9 +1,11 @@
-"""The walker at the heart of the scanner: one subtree, streamed with ``os.scandir``.
+"""The walker at the heart of the scanner: one subtree, each folder read by name (``os.listdir``
+for folders of a few thousand entries, streamed with ``os.scandir`` above) and each name
+``lstat``-ed on the open folder.
 
 It counts what ``du -sb`` (apparent) and ``du -sB1`` (allocated) would count: every entry
 (files, folders, symlinks) once, hard links once per inode, never following symlinks and never
 leaving the file system of the subtree (``st_dev``). Memory stays small whatever a folder holds:
-entries are streamed, one open folder per level of depth, and only files with several hard
+big folders are streamed, one open folder per level of depth, and only files with several hard
 links are remembered. Errors (unreadable folders, entries vanishing mid-scan, loops) are
 counted, never raised.
 """
@@ -11,6 +13,7 @@ counted, never raised.
 from __future__ import annotations
 
 import heapq
+import operator
 import os
 import stat
 from collections.abc import Callable
@@ -21,6 +24,21 @@ from .categories import CategoryMatcher
 ERROR_KINDS = ("unreadable", "vanished", "loops", "other_filesystem", "other")
 MAX_ERROR_SAMPLES = 8
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+# A folder whose own size is at most this (a few thousand names on ext4, XFS, btrfs or tmpfs,
+# whose folder sizes grow with their entries) is listed at once: ``os.listdir`` then ``lstat``
+# by name is ~5 % less CPU than scandir's DirEntry objects. Bigger folders are streamed.
+LISTDIR_MAX_BYTES = 64 * 1024
+
+
+def _names(fd: int, size: int):
+    """(iterator of the names in the open folder ``fd``, what to close after, or None)."""
+    if size <= LISTDIR_MAX_BYTES:
+        return iter(os.listdir(fd)), None
+    entries = os.scandir(fd)
+    return map(_NAME, entries), entries
+
+
+_NAME = operator.attrgetter("name")
 
 
 class ScanCancelled(Exception):
@@ -169,7 +187,7 @@ def walk(
 def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, cancelled, split):
     """Depth-first over folders with one frame per open folder; returns the subtree's sums
     (without the root folder's own entry)."""
-    scandir = os.scandir
+    lstat = os.lstat
     heappush, heapreplace = heapq.heappush, heapq.heappushpop
     largest = out.largest
     links = out.links
@@ -188,15 +206,15 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
     try:
         fd = os.open(task.path, _DIR_FLAGS)
         try:
-            it = scandir(fd)
+            it, closer = _names(fd, root_st.st_size)
         except BaseException:
             os.close(fd)
             raise
     except OSError as exc:
         out.error("unreadable" if isinstance(exc, PermissionError) else "other", task.path, exc)
         return 0, 0
-    # frame: [iterator, fd, path, rel, top, category, apparent, allocated, ino, starts, depth]
-    stack = [[it, fd, task.path, task.rel, task.top, task.category, 0, 0, root_st.st_ino, False, root_depth]]
+    # frame: [names, fd, path, rel, top, category, apparent, allocated, ino, starts, depth, to close]
+    stack = [[it, fd, task.path, task.rel, task.top, task.category, 0, 0, root_st.st_ino, False, root_depth, closer]]
     if progress:
         progress(0, 0, task.path)
     try:
@@ -206,14 +224,14 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
             depth = frame[10]
             descended = False
             try:
-                for entry in it:
+                for name in it:
                     try:
-                        st = entry.stat(follow_symlinks=False)  # fstatat on the open folder
+                        st = lstat(name, dir_fd=fd)  # fstatat on the open folder
                     except FileNotFoundError as exc:
-                        out.error("vanished", path + "/" + entry.name, exc)
+                        out.error("vanished", path + "/" + name, exc)
                         continue
                     except OSError as exc:
-                        out.error("other", path + "/" + entry.name, exc)
+                        out.error("other", path + "/" + name, exc)
                         continue
                     counted += 1
                     if counted >= every:
@@ -226,7 +244,6 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     size = st.st_size
                     blocks = st.st_blocks * 512
                     if ftype == 0o040000:  # a folder
-                        name = entry.name
                         child = path + "/" + name
                         if skip and child in skip:  # listed in the report's "skipped"
                             continue
@@ -259,7 +276,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                         try:
                             child_fd = os.open(name, _DIR_FLAGS, dir_fd=fd)
                             try:
-                                child_it = scandir(child_fd)
+                                child_it, child_closer = _names(child_fd, size)
                             except BaseException:
                                 os.close(child_fd)
                                 raise
@@ -302,6 +319,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                                 st.st_ino,
                                 starts,
                                 child_depth,
+                                child_closer,
                             ]
                         )
                         if progress and child_depth - root_depth <= 2:
@@ -315,7 +333,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     total_bytes += size
                     if st.st_nlink > 1 and ftype != 0o120000:
                         key = (st.st_dev, st.st_ino)
-                        here = path + "/" + entry.name
+                        here = path + "/" + name
                         old = links.get(key)
                         if old is None or here < old[4]:
                             links[key] = (size, blocks, top, cat, here)
@@ -323,7 +341,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                     app += size
                     alloc += blocks
                     if blocks > lowest:
-                        item = (blocks, size, path + "/" + entry.name)
+                        item = (blocks, size, path + "/" + name)
                         if len(largest) < top_files:
                             heappush(largest, item)
                             if len(largest) == top_files:
@@ -338,7 +356,8 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                 continue
             # This folder is done: close it and hand its sums to its parent.
             stack.pop()
-            it.close()
+            if frame[11] is not None:
+                frame[11].close()
             os.close(fd)
             ancestors.discard(frame[8])
             if frame[9]:
@@ -358,6 +377,7 @@ def _walk_dirs(task, root_st, dev, matcher, out, top_files, progress, every, can
                 return app, alloc
     finally:
         for frame in stack:  # cancelled or failed: close what is still open
-            frame[0].close()
+            if frame[11] is not None:
+                frame[11].close()
             os.close(frame[1])
     return 0, 0

@@ -158,6 +158,17 @@ def test_files_vanishing_mid_scan_are_counted_and_the_scan_completes(tmp_path):
     assert result.apparent_bytes == du(home, "-sb")
 
 
+def test_listed_and_streamed_folders_count_as_du_does(big_tree):
+    from sm_teamkit.storage.walk import LISTDIR_MAX_BYTES
+
+    # both ways of reading a folder are taken: dir00..dir19 listed at once, flat streamed
+    assert os.stat(big_tree / "dir00").st_size <= LISTDIR_MAX_BYTES < os.stat(big_tree / "flat").st_size
+    result = scan(big_tree)
+    assert result.apparent_bytes == du(big_tree, "-sb")
+    assert result.allocated_bytes == du(big_tree, "-sB1")
+    assert result.files == 30_000
+
+
 def test_a_folder_with_many_entries_is_streamed_in_small_memory(big_tree):
     flat = big_tree / "flat"
     tracemalloc.start()
