@@ -27,6 +27,15 @@ def rate(row: dict) -> str:
     return usd(row.get("hourly_usd"))
 
 
+def unknown_reasons(rows: list[dict]) -> list[str]:
+    """``  EMR cluster j-1: <why>`` for each row whose $/h is unknown and says why."""
+    return [
+        f"  {r.get('label') or r['kind']} {r['name']}: {r['price']['reason']}"
+        for r in rows
+        if r["hourly_usd"] is None and r["price"].get("reason")
+    ]
+
+
 def size(nbytes: float | None) -> str:
     """Decimal units as ``du --si`` and the panel show them: ``512 B``, ``1.5 GB``; ``-`` when unknown."""
     if nbytes is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..cli.kit import add_command, add_group, teamkit
 from ..cli.output import print_json, print_table, printed_json
 from ..errors import BadRequest, TeamkitError
-from ..formats import age, rate, usd
+from ..formats import age, rate, unknown_reasons, usd
 
 
 def _one_line(fn):
@@ -110,9 +110,8 @@ def _print_others(report: dict) -> None:
         what = r["detail"] or f"{r['instance_count']} × {r['instance_type']}"
         rows.append((r["owner"], r["label"], r["name"], what, age(r["age_seconds"]), rate(r), usd(r["running_usd"])))
     print_table(rows)
-    for r in report["others"]:
-        if r["hourly_usd"] is None and r["price"].get("reason"):
-            print(f"  {r['label']} {r['name']}: {r['price']['reason']}")
+    for line in unknown_reasons(report["others"]):
+        print(line)
     t = report["others_totals"]
     print(
         f"{t['count']} other billable resource(s): ${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"

@@ -7,7 +7,7 @@ import sys
 
 from ..cli.kit import add_command, add_target_flags, teamkit_for
 from ..cli.output import answer, print_table, printed_json
-from ..formats import age, rate, usd
+from ..formats import age, rate, unknown_reasons, usd
 
 
 def _fmt_idle(idle: dict) -> str:
@@ -61,9 +61,8 @@ def cmd_apps(args) -> int:
             )
         )
     print_table(rows)
-    for j in report["jobs"]:
-        if j["hourly_usd"] is None and j["price"].get("reason"):
-            print(f"  {j.get('label') or j['kind']} {j['name']}: {j['price']['reason']}")
+    for line in unknown_reasons(report["jobs"]):
+        print(line)
     t = report["totals"]
     print(
         f"\n{t['running']} running, ${t['hourly_usd']:.2f}/h, ${t['running_usd']:.2f} so far"

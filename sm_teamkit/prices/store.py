@@ -120,20 +120,19 @@ class PriceStore:
                 problems.append(f"the Price List holds no SageMaker prices for {region}")
             except Exception as exc:
                 problems.append(aws_error(exc, "read AWS's Price List").message)
-        if self.settings.s3_uri:
+        shared = (
+            (self.settings.s3_uri, self._from_s3, f"the price table {self.settings.s3_uri}"),
+            (self.settings.ssm_parameter, self._from_ssm, f"the price table in SSM {self.settings.ssm_parameter}"),
+        )
+        for where, read, what in shared:  # the team's tables, where the Price List cannot be read
+            if not where:
+                continue
             try:
-                table = self._from_s3(region, now)
+                table = read(region, now)
                 write_disk(self.folder, table)
                 return table
             except Exception as exc:
-                problems.append(aws_error(exc, f"read the price table {self.settings.s3_uri}").message)
-        if self.settings.ssm_parameter:
-            try:
-                table = self._from_ssm(region, now)
-                write_disk(self.folder, table)
-                return table
-            except Exception as exc:
-                problems.append(aws_error(exc, f"read the price table in SSM {self.settings.ssm_parameter}").message)
+                problems.append(aws_error(exc, f"read {what}").message)
         raise Unavailable(" ".join(problems) or "No price source is configured.")
 
     def _storage(self, region: str) -> dict[str, float]:

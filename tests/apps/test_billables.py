@@ -315,15 +315,20 @@ def test_a_panels_calls_per_refresh_do_not_grow_with_untagged_resources_in_the_a
     assert not any(op.startswith("List") and op not in ("ListSpaces", "ListApps", "ListInstanceGroups") for op in first)
 
 
-def test_a_role_that_may_not_describe_emr_clusters_still_gets_the_rest_and_says_why(make_emulator):
+def report_denied(make_emulator, operation: str) -> tuple[object, dict]:
+    """dana's GET apps answer from a fresh emulator on which ``operation`` is denied."""
     emu = make_emulator(scenario())
-    emu.set_faults(fail={"DescribeCluster": "AccessDeniedException"})
+    emu.set_faults(fail={operation: "AccessDeniedException"})
     settings = AppsSettings.from_config(
         domain_id=DOMAIN, user_profile_name=USER, space_name="dana-lab", app_type="JupyterLab", app_name="default"
     )
     with aws_endpoint(emu.url):
         aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
-        report = AppsService(settings, aws, PriceList(REGION), clock=Clock()).report()
+        return emu, AppsService(settings, aws, PriceList(REGION), clock=Clock()).report()
+
+
+def test_a_role_that_may_not_describe_emr_clusters_still_gets_the_rest_and_says_why(make_emulator):
+    _, report = report_denied(make_emulator, "DescribeCluster")
     assert {j["name"] for j in report["jobs"]} == {"dana-nb", "dana-drift"}
     assert report["error"] is None
     assert "j-DANASPARK0001" in report["jobs_source"]["skipped"] and "denied" in report["jobs_source"]["skipped"]
@@ -384,14 +389,7 @@ def test_a_notebook_instance_past_the_limit_alone_brings_its_owner_a_reminder_wi
 
 
 def test_with_the_tagging_api_denied_notebook_instances_and_monitors_are_listed_emr_clusters_not(make_emulator):
-    emu = make_emulator(scenario())
-    emu.set_faults(fail={"GetResources": "AccessDeniedException"})
-    settings = AppsSettings.from_config(
-        domain_id=DOMAIN, user_profile_name=USER, space_name="dana-lab", app_type="JupyterLab", app_name="default"
-    )
-    with aws_endpoint(emu.url):
-        aws = AwsSettings(region=REGION, sagemaker_endpoint_url=emu.url, max_attempts=1)
-        report = AppsService(settings, aws, PriceList(REGION), clock=Clock()).report()
+    emu, report = report_denied(make_emulator, "GetResources")
     assert {j["name"] for j in report["jobs"]} == {"dana-nb", "dana-drift"}
     assert report["jobs_source"]["method"] == "listing" and "EMR clusters" in report["jobs_source"]["reason"]
     assert emu.count("ListNotebookInstances") == 1 and emu.count("ListMonitoringSchedules") == 1
