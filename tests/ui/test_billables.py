@@ -1,5 +1,6 @@
-"""The demo user's notebook instance, EMR cluster and model monitor in real Chromium: each row
-with its kind's label, its price or "price unknown", and why in the tooltip; teammates' never."""
+"""The demo user's Canvas app, notebook instance, EMR cluster and model monitor in real Chromium:
+each row with its kind's label, its price or "price unknown", and why in the tooltip;
+teammates' never."""
 
 from __future__ import annotations
 
@@ -43,3 +44,9 @@ def test_the_panel_shows_the_notebook_instance_emr_cluster_and_monitor_with_pric
     assert "alice" not in text and "j-3ALICESPARK002" not in text and "demo-user-old-notebook" not in text
     assert others.locator("button").count() == 0  # no stop buttons for these kinds
     screenshot(others, "other-resources.png")
+
+    # Canvas: an app row at the Canvas session rate (its instance "system" is not what is billed)
+    canvas = panel.locator('[data-section="apps"] li[data-app="Canvas/default/demo-user"]')
+    session = catalogue[("us-east-1", "canvas", "session")]
+    assert canvas.locator(".jp-smtk-price").inner_text() == f"${session:.2f}/h"
+    assert "canvas rate from AWS's Price List" in canvas.locator(".jp-smtk-price").get_attribute("title")
