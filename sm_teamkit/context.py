@@ -252,15 +252,21 @@ class Teamkit:
         """This region's best price table now (a RegionTable, or None), never asking AWS: the
         server's store (the apps' refresh reads the Price List); in a command, the copy a server
         here keeps on disk, else the shipped table, with no boto3 (`usage` stays light)."""
-        import os
-
         from .prices.tables import kept_table
 
         if self.activity is not None:
             return self.prices.table(self.aws.region, refresh=False) if self.aws.region else None
-        env = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        region = self.aws_base.region or env or self.identity().region
+        region = self.price_region()
         return kept_table(region) if region else None
+
+    def price_region(self) -> str:
+        """The region :meth:`price_table` prices ("" when none is known)."""
+        import os
+
+        if self.activity is not None:
+            return self.aws.region
+        env = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return self.aws_base.region or env or self.identity().region
 
     def price_status(self) -> dict:
         """Where this region's prices come from now and how old they are (never reads the

@@ -277,6 +277,8 @@ export interface IStoragePrice {
   label: string;
   as_of: string;
   age_seconds: number | null;
+  /** Why the price is unknown (usd_per_gib_month null), e.g. no EFS rate for the region. */
+  reason?: string;
 }
 
 export interface IStorageReport {

@@ -1,5 +1,6 @@
 """The AWS Price List Query API's GetProducts (JSON 1.1, ``X-Amz-Target:
-AWSPriceListService.GetProducts``) for ServiceCode ``AmazonSageMaker``, in AWS's own format:
+AWSPriceListService.GetProducts``) for ServiceCodes ``AmazonSageMaker`` and ``AmazonEFS`` (its
+Standard and Infrequent Access storage), in AWS's own format:
 ``PriceList`` is a list of JSON *strings*, each a product with ``product.attributes`` and
 ``terms.OnDemand.<sku>.<sku>.<offerTermCode>.priceDimensions.<rateCode>.pricePerUnit.USD``
 (``FormatVersion`` ``aws_v1``); Filters (TERM_MATCH, EQUALS, CONTAINS, ANY_OF, NONE_OF) AND
@@ -75,6 +76,15 @@ CANVAS_USD = 1.9
 # as EBS's own products) follow AWS's storage products but were not confirmed for SageMaker.
 STORAGE_USAGE = "Studio:VolumeUsage.gp3"
 STORAGE_USD = 0.14
+# EFS Standard storage, ServiceCode AmazonEFS: productFamily "Storage", storageClass "General
+# Purpose", usagetype <PREFIX>-TimedStorage-ByteHrs, unit GB-Mo (infracost's EFS resource filters
+# on "Storage" and "-TimedStorage-ByteHrs", its One Zone and IA variants on
+# "-TimedStorage-Z-ByteHrs" and "-IATimedStorage-ByteHrs"; a published GetProducts answer for
+# eu-west-1 reads "EU-TimedStorage-ByteHrs", "General Purpose", 0.33 GB-Mo). Served beside it: an
+# IA product at another figure, which a reader of Standard must leave out.
+EFS_SERVICE_CODE = "AmazonEFS"
+EFS_USD = 0.30
+EFS_IA_USD = 0.016
 
 BASE_USD = {
     "ml.t3.medium": 0.05,
@@ -106,6 +116,7 @@ class PriceCatalogue:
                     self.prices[(region, kind, instance)] = round(usd * kind_factor * region_factor, 4)
             self.prices[(region, "canvas", "session")] = round(CANVAS_USD * region_factor, 4)
         self.storage = {region: round(STORAGE_USD * factor, 4) for region, (_, _, factor) in REGIONS.items()}
+        self.efs = {region: round(EFS_USD * factor, 4) for region, (_, _, factor) in REGIONS.items()}
         self.publication_date = PUBLICATION_DATE
 
     def set_storage(self, region: str, usd: float | None) -> None:
@@ -114,6 +125,20 @@ class PriceCatalogue:
             self.storage.pop(region, None)
         else:
             self.storage[region] = usd
+
+    def set_efs(self, region: str, usd: float | None) -> None:
+        """Give a region's EFS Standard storage a price per GB-month (None: none)."""
+        if usd is None:
+            self.efs.pop(region, None)
+        else:
+            self.efs[region] = usd
+
+    def efs_products(self) -> list[dict]:
+        return [
+            _efs_product(region, usage, usd, self)
+            for region, standard in sorted(self.efs.items())
+            for usage, usd in (("TimedStorage-ByteHrs", standard), ("IATimedStorage-ByteHrs", EFS_IA_USD))
+        ]
 
     def set(self, region: str, kind: str, instance_type: str, usd: float | None) -> None:
         """Give one product a price (None: the region does not offer it)."""
@@ -202,6 +227,33 @@ def _storage_product(region: str, usd: float, catalogue: PriceCatalogue) -> dict
     return product
 
 
+def _efs_product(region: str, usage: str, usd: float, catalogue: PriceCatalogue) -> dict:
+    product = _product(
+        region, "studio-jupyterlab", f"efs:{usage}", usd, catalogue
+    )  # its own SKU, the same terms' shape
+    prefix, location, _ = REGIONS[region]
+    standard = usage == "TimedStorage-ByteHrs"
+    product["serviceCode"] = EFS_SERVICE_CODE
+    product["product"]["productFamily"] = "Storage"
+    attributes = product["product"]["attributes"]
+    for key in ("instanceName", "instanceType", "platoinstancetype", "component"):
+        attributes.pop(key)
+    attributes.update(
+        {
+            "servicecode": EFS_SERVICE_CODE,
+            "servicename": "Amazon Elastic File System",
+            "usagetype": f"{prefix}-{usage}",
+            "operation": "",
+            "storageClass": "General Purpose" if standard else "Infrequent Access",
+        }
+    )
+    (term,) = product["terms"]["OnDemand"].values()
+    (dimension,) = term["priceDimensions"].values()
+    what = "Standard" if standard else "Infrequent Access"
+    dimension.update({"unit": "GB-Mo", "description": f"USD ${usd} per GB-Mo for {what} storage ({prefix})"})
+    return product
+
+
 _CATALOGUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -250,7 +302,9 @@ def get_products(state: StudioState, params: dict) -> dict:
     size = params.get("MaxResults") or 100
     if not 1 <= size <= 100:
         raise invalid_parameter("MaxResults must be between 1 and 100")
-    products = catalogue_for(state).products() if params["ServiceCode"] == SERVICE_CODE else []
+    catalogue = catalogue_for(state)
+    by_service = {SERVICE_CODE: catalogue.products, EFS_SERVICE_CODE: catalogue.efs_products}
+    products = by_service[params["ServiceCode"]]() if params["ServiceCode"] in by_service else []
     for flt in params.get("Filters") or []:
         products = [p for p in products if _matches(p, flt)]
     page, token = paginate(

@@ -1,5 +1,5 @@
-"""``sm-teamkit prices``: what each billing kind costs per hour in a region, and where the
-figures come from; ``sm-teamkit prices export``: a price table read from AWS's Price List,
+"""``sm-teamkit prices``: what each billing kind costs per hour in a region, what its storage
+costs per GiB-month (Studio EBS volumes, EFS Standard), and where the figures come from; ``sm-teamkit prices export``: a price table read from AWS's Price List,
 in the format of the S3 table (``prices_s3_uri``) and of the shipped table."""
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from ..cli.kit import add_command, aws_settings, teamkit
 from ..cli.output import print_json, print_table, printed_json
 from ..errors import BadRequest, Unavailable
 from ..formats import age
+from ..storage.prices import storage_price
 from .kinds import KINDS, LABELS
+
+STORAGE_KINDS = {"ebs": "Studio storage (EBS volumes)", "efs": "EFS Standard storage"}
 
 
 def _store(region: str):
@@ -34,7 +37,14 @@ def prices_report(region: str = "", kind: str = "") -> dict:
         store.close()
     kinds = {} if table is None else {k: dict(sorted(v.items())) for k, v in table.kinds.items() if kind in ("", k)}
     storage = {} if table is None else dict(table.storage)
-    return {"region": region, "prices": status, "kinds": kinds, "storage_usd_per_gib_month": storage}
+    quotes = {k: storage_price(k, table=table, region=region) for k in STORAGE_KINDS}
+    return {
+        "region": region,
+        "prices": status,
+        "kinds": kinds,
+        "storage_usd_per_gib_month": storage,  # the region's table's own rates
+        "storage": quotes,  # what a storage report here uses: the table's, the shipped, or unknown
+    }
 
 
 def cmd_prices(args) -> int:
@@ -51,8 +61,12 @@ def cmd_prices(args) -> int:
         print_table(rows, right=(2,))
     else:
         print(f"No prices known for {report['region']}: every price there is unknown.")
-    for where, usd in report["storage_usd_per_gib_month"].items():
-        print(f"Studio storage ({where.upper()} volumes): ${usd:g}/GiB-month")
+    for where, quote in report["storage"].items():
+        what = STORAGE_KINDS[where]
+        if quote["usd_per_gib_month"] is None:
+            print(f"{what}: price unknown: {quote['reason']}")
+        else:
+            print(f"{what}: ${quote['usd_per_gib_month']:g}/GiB-month from {quote['label']}")
     when = "" if status["age_seconds"] is None else f", {age(status['age_seconds'])} old"
     print(f"\n{report['region']}: {status['source']} (as of {status['as_of'] or '?'}{when})")
     return 0
@@ -86,7 +100,7 @@ def cmd_export(args) -> int:
 # fmt: off
 def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "prices", cmd_prices, "what each kind of SageMaker instance costs per hour here, and from where",
-                    json="region, source and age, and USD/h by kind and instance type")
+                    json="region, source and age, USD/h by kind and instance type, USD/GiB-month of storage")
     p.add_argument("--region", default="", help="AWS region; default: this one")
     p.add_argument("--kind", default="", help=f"only this billing kind ({', '.join(KINDS)})")
     prices_sub = p.add_subparsers(dest="prices_command", metavar="COMMAND")

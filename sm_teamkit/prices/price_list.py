@@ -23,6 +23,13 @@ _ML_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
 HOURLY_UNITS = {"hrs", "hours", "hour", "hr"}
 MONTHLY_GB_UNITS = {"gb-mo", "gb-month", "gb-months"}
 STORAGE_USAGE = "Studio:VolumeUsage.gp3"  # Studio spaces' EBS volumes: <PREFIX>-Studio:VolumeUsage.gp3
+# EFS Standard storage (Studio Classic homes, EFS mounts): ServiceCode AmazonEFS, productFamily
+# "Storage", storageClass "General Purpose", usagetype <PREFIX>-TimedStorage-ByteHrs (USE1-, EU-,
+# ...), unit GB-Mo. Infrequent Access, Archive and One Zone are other usage types
+# (<PREFIX>-IATimedStorage-ByteHrs, <PREFIX>-TimedStorage-Z-ByteHrs, ...): left out.
+EFS_SERVICE_CODE = "AmazonEFS"
+EFS_USAGE = "TimedStorage-ByteHrs"
+_EFS_STANDARD = re.compile(r"(?:[A-Z0-9]+-)?TimedStorage-ByteHrs")
 
 
 def filters(region: str, kind: str) -> list[dict]:
@@ -96,31 +103,57 @@ def storage_filters(region: str) -> list[dict]:
     ]
 
 
+def efs_filters(region: str) -> list[dict]:
+    return [
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
+        {"Type": "CONTAINS", "Field": "usagetype", "Value": EFS_USAGE},
+    ]
+
+
+def _storage_kind(attributes: dict) -> str | None:
+    """ "ebs" for a Studio volume product, "efs" for EFS Standard storage, else None."""
+    usage = str(attributes.get("usagetype") or "")
+    if usage.endswith("-" + STORAGE_USAGE):
+        return "ebs"
+    if _EFS_STANDARD.fullmatch(usage) and attributes.get("storageClass", "General Purpose") == "General Purpose":
+        return "efs"
+    return None
+
+
 def parse_storage(items: Iterable[str | dict], region: str) -> dict[str, float]:
-    """{"ebs": USD per GB-month (GB: 2^30 bytes)} of Studio volumes in ``region``; {} when none."""
+    """{"ebs": USD per GB-month (GB: 2^30 bytes) of Studio volumes, "efs": of EFS Standard}
+    in ``region``, each only when the items hold it."""
     found: dict[str, float] = {}
     for raw in items:
         item = json.loads(raw) if isinstance(raw, str) else raw
         attributes = (item.get("product") or {}).get("attributes") or {}
-        usage = str(attributes.get("usagetype") or "")
-        if attributes.get("regionCode") != region or not usage.endswith("-" + STORAGE_USAGE):
+        kind = _storage_kind(attributes)
+        if attributes.get("regionCode") != region or kind is None:
             continue
         for term in (item.get("terms", {}).get("OnDemand") or {}).values():
             for dimension in (term.get("priceDimensions") or {}).values():
                 usd = (dimension.get("pricePerUnit") or {}).get("USD")
                 if str(dimension.get("unit", "")).lower() in MONTHLY_GB_UNITS and usd is not None and float(usd) > 0:
-                    found["ebs"] = max(float(usd), found.get("ebs", 0.0))
+                    found[kind] = max(float(usd), found.get(kind, 0.0))
     return found
 
 
 def fetch_storage(pricing, region: str) -> dict[str, float]:
-    """The Studio EBS volume rate of ``region`` from the Price List (one query)."""
-    items = pages(
-        pricing.get_products,
-        "PriceList",
-        ServiceCode=SERVICE_CODE,
-        FormatVersion="aws_v1",
-        Filters=storage_filters(region),
-        MaxResults=100,
-    )
-    return parse_storage(items, region)
+    """The Studio EBS volume rate (AmazonSageMaker) and the EFS Standard rate (AmazonEFS) of
+    ``region`` from the Price List: one paged query each; a kind whose query fails or finds
+    nothing is left out (the caller says "price unknown" or falls back)."""
+    found: dict[str, float] = {}
+    for service, flts in ((SERVICE_CODE, storage_filters(region)), (EFS_SERVICE_CODE, efs_filters(region))):
+        try:
+            items = pages(
+                pricing.get_products,
+                "PriceList",
+                ServiceCode=service,
+                FormatVersion="aws_v1",
+                Filters=flts,
+                MaxResults=100,
+            )
+        except Exception:  # noqa: BLE001 - the other kind may still be read
+            continue
+        found.update(parse_storage(items, region))
+    return found

@@ -136,8 +136,9 @@ class PriceStore:
         raise Unavailable(" ".join(problems) or "No price source is configured.")
 
     def _storage(self, region: str) -> dict[str, float]:
-        """The Studio volume rate from the Price List; {} when it has none or cannot say (the
-        shipped storage table then prices volumes)."""
+        """The Studio volume (EBS) and EFS Standard rates from the Price List; a kind it has
+        none for, or cannot say, is left out (then the shipped storage table prices it in the
+        regions it holds, and it is "price unknown" elsewhere)."""
         try:
             return fetch_storage(self.pricing, region)
         except Exception:

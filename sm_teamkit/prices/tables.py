@@ -32,7 +32,8 @@ class RegionTable:
     fetched_at: float  # when this server (or the admin job) read it; 0: shipped
     kinds: dict[str, dict[str, float]] = field(default_factory=dict)
     note: str = ""
-    # USD per GiB-month by storage kind: "ebs" (Studio spaces' volumes, Studio:VolumeUsage.gp3)
+    # USD per GiB-month by storage kind: "ebs" (Studio spaces' volumes, Studio:VolumeUsage.gp3),
+    # "efs" (EFS Standard, AmazonEFS <PREFIX>-TimedStorage-ByteHrs)
     storage: dict[str, float] = field(default_factory=dict)
 
     def age(self, now: float) -> float | None:
@@ -106,7 +107,7 @@ def export_document(tables: list[RegionTable], source: str, as_of: str) -> dict:
         "_source": source,
         "_as_of": as_of,
         "_note": "USD per hour by billing kind and instance type (Canvas: per session hour, type 'session'); "
-        "storage: USD per GiB-month ('ebs': Studio spaces' volumes).",
+        "storage: USD per GiB-month ('ebs': Studio spaces' volumes, 'efs': EFS Standard).",
         "regions": {
             t.region: {"as_of": t.as_of, "kinds": t.kinds, **({"storage": t.storage} if t.storage else {})}
             for t in tables

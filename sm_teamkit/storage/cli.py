@@ -70,7 +70,10 @@ def cmd_usage(args) -> int:
 def _root_cost(root: dict) -> str:
     """``$0.13/month at $0.14/GiB-month``: the size shown beside it times the price makes it."""
     if root["usd_per_month"] is None:
-        return "local disk: no AWS cost" if root["storage"] == "local" else "price unknown"
+        if root["storage"] == "local":
+            return "local disk: no AWS cost"
+        reason = (root.get("price") or {}).get("reason")
+        return f"price unknown: {reason}" if reason else "price unknown"
     return f"{_money(root['usd_per_month'])}/month at {per_gib_month(root.get('usd_per_gib_month'))}"
 
 
@@ -141,6 +144,7 @@ def cmd_team_usage(args) -> int:
         settings.metric_namespace,
         prices=settings.prices,
         table=kit.price_table(),
+        region=kit.price_region(),
     )
     if printed_json(args, answer):
         return 0

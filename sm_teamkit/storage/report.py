@@ -57,16 +57,18 @@ def build_report(
     prices: dict[str, float] | None = None,
     efs_info: Callable[[str], EfsInfo] | None = None,
     table: RegionTable | None = None,
+    region: str = "",
 ) -> dict:
     """The JSON report of one scan. Each root's ``usd_per_gib_month`` (and, for readers of the
     past, the same figure as ``usd_per_gb_month``: AWS's GB-month is a GiB-month) with its
     ``price`` source and age; ``prices`` overrides and ``table`` (the region's price table)
-    price it, else the shipped table."""
+    price it, else the shipped table where its us-east-1 figures apply (``region``: where this
+    runs, when ``table`` is None); else the price is unknown, with the reason."""
     roots = []
     total_cost: float | None = 0.0
     for usage in result.roots:
         place = places.get(usage.path, RootPlace("local"))
-        quote = storage_price(place.storage, prices, table)
+        quote = storage_price(place.storage, prices, table, region=region)
         price = quote.pop("usd_per_gib_month")
         cost = monthly_cost(usage.allocated_bytes, price)
         if place.storage == "local":

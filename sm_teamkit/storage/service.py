@@ -77,9 +77,11 @@ class StorageService:
         identity: Callable[[], object] | None = None,
         client: Callable[[str], object] | None = None,
         rates: Callable[[], object] | None = None,
+        region: Callable[[], str] | None = None,
     ):
         self.settings = settings
-        self._rates = rates or (lambda: None)  # the region's price table now (its EBS rate), or None
+        self._rates = rates or (lambda: None)  # the region's price table now (its storage rates), or None
+        self._region = region  # where storage is priced; default: the identity's region
         self._identity = identity
         self._client = client
         self._efs = EfsLookup(lambda: client("efs")) if client else None
@@ -106,6 +108,7 @@ class StorageService:
             identity=teamkit.identity,
             client=lambda service: client(service, teamkit.aws),
             rates=teamkit.price_table,
+            region=teamkit.price_region,
         )
 
     # --- roots -----------------------------------------------------------------------------
@@ -252,7 +255,9 @@ class StorageService:
         try:
             result = scanner.scan(specs, on_progress=on_progress)
             efs = self._efs.describe if self._efs else None
-            report = build_report(result, self._places(specs), self.settings.prices, efs, self._rates())
+            report = build_report(
+                result, self._places(specs), self.settings.prices, efs, self._rates(), self._price_region()
+            )
             report["skipped"] = skipped
             with self._lock:
                 if scanner.cancelled:  # cancelled while the last folders were read
@@ -341,6 +346,9 @@ class StorageService:
         except Exception:  # noqa: BLE001 - identity problems are shown by the status route
             return False, None
         return bool(getattr(ident, "is_studio", False)), ident
+
+    def _price_region(self) -> str:
+        return self._region() if self._region is not None else getattr(self._in_studio()[1], "region", "") or ""
 
     def _places(self, specs: list[RootSpec]) -> dict[str, RootPlace]:
         in_studio, ident = self._in_studio()

@@ -100,11 +100,13 @@ def team_usage(
     now: float | None = None,
     prices: dict[str, float] | None = None,
     table=None,
+    region: str = "",
 ) -> dict:
     """Every user's latest published total in ``domain_id``, largest first, with its age (to the
     minute: the start of the one-minute bucket that holds the newest point) and its $/month at the
     home's list price per GiB-month (``prices`` overrides, as ``storage_prices`` does; then
-    ``table``, the region's price table with the Price List's EBS rate; then the shipped table)."""
+    ``table``, the region's price table with the Price List's EBS and EFS rates; then the
+    shipped table where its us-east-1 figures apply, ``region`` naming where when ``table`` is None)."""
     if not domain_id or not domain_id.strip():
         raise BadRequest("Name the domain: --domain d-xxxxxxxxxxxx.", code="storage_team_no_domain")
     now = time.time() if now is None else now
@@ -148,7 +150,7 @@ def team_usage(
         if latest is None:
             continue  # nothing published within the lookback window
         storage = home_storage(dims)
-        price = storage_price(storage, prices, table, now)
+        price = storage_price(storage, prices, table, now, region)
         rate = price.pop("usd_per_gib_month")
         users.append(
             {

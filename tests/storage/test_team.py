@@ -51,7 +51,7 @@ def test_each_scan_publishes_the_users_total_with_domain_and_profile_dimensions(
     assert len(metrics) == 1
     dims = {d["Name"]: d["Value"] for d in metrics[0]["Dimensions"]}
     assert dims == {"DomainId": DOMAIN, "UserProfileName": "alice", "SpaceName": "alice-lab"}
-    view = team_usage(cloudwatch, DOMAIN)
+    view = team_usage(cloudwatch, DOMAIN, region="us-east-1")
     assert view["users"][0]["bytes"] == du(tree, "-sB1")
     assert view["users"][0]["usd_per_month"] == pytest.approx(status["report"]["totals"]["usd_per_month"], abs=1e-3)
 
@@ -63,7 +63,7 @@ def test_team_usage_lists_every_user_largest_first_with_age_and_cost(cloudwatch)
     publish_usage(cloudwatch, identity("dave", "dave-lab"), fake_report(1024**2, now - 3600))
     other = Identity(mode="studio", flavor="classic", domain_id="d-other", user_profile_name="eve")
     publish_usage(cloudwatch, other, fake_report(99 * 1024**3, now))
-    view = team_usage(cloudwatch, DOMAIN, now=now)
+    view = team_usage(cloudwatch, DOMAIN, region="us-east-1", now=now)
     assert [u["user_profile_name"] for u in view["users"]] == ["carol", "bob", "dave"]
     carol, bob, dave = view["users"]
     # A space's home is EBS ($0.14/GB-month), a Classic home EFS ($0.30/GB-month).
@@ -81,7 +81,7 @@ def test_the_latest_value_of_a_user_wins(cloudwatch):
     now = time.time()
     publish_usage(cloudwatch, identity("bob"), fake_report(9 * 1024**3, now - 7200))
     publish_usage(cloudwatch, identity("bob"), fake_report(3 * 1024**3, now - 60))
-    (bob,) = team_usage(cloudwatch, DOMAIN, now=now)["users"]
+    (bob,) = team_usage(cloudwatch, DOMAIN, region="us-east-1", now=now)["users"]
     assert bob["bytes"] == 3 * 1024**3
 
 
@@ -119,7 +119,7 @@ def test_a_cleanup_shows_the_new_small_total_with_an_age_under_a_minute(cloudwat
     now = time.time()
     publish_usage(cloudwatch, identity("alice", "alice-lab"), fake_report(2_100_000_000, now - 60))
     publish_usage(cloudwatch, identity("alice", "alice-lab"), fake_report(496_000_000, now))
-    (alice,) = team_usage(cloudwatch, DOMAIN, now=now)["users"]
+    (alice,) = team_usage(cloudwatch, DOMAIN, region="us-east-1", now=now)["users"]
     assert alice["bytes"] == 496_000_000
     assert alice["usd_per_month"] == round(496_000_000 / 1024**3 * 0.14, 4)
     assert 0 <= alice["age_seconds"] < 60
@@ -128,7 +128,7 @@ def test_a_cleanup_shows_the_new_small_total_with_an_age_under_a_minute(cloudwat
 def test_the_age_is_that_of_the_newest_point_not_of_a_five_minute_period(cloudwatch):
     now = 1_800_000_000.0 + 299  # the last second of a 5-minute period
     publish_usage(cloudwatch, identity("bob"), fake_report(1024**3, now - 5))
-    (bob,) = team_usage(cloudwatch, DOMAIN, now=now)["users"]
+    (bob,) = team_usage(cloudwatch, DOMAIN, region="us-east-1", now=now)["users"]
     assert bob["age_seconds"] < 60
 
 
@@ -146,7 +146,7 @@ def test_one_query_per_user_500_to_a_call_and_the_overrides_price_them(cloudwatc
 
     monkeypatch.setattr(cloudwatch, "get_metric_data", counted)
     monkeypatch.setattr("sm_teamkit.storage.team._QUERIES_PER_CALL", 3)  # 500 in production: moto is slow at 500
-    view = team_usage(cloudwatch, DOMAIN, now=now, prices={"ebs": 0.1})
+    view = team_usage(cloudwatch, DOMAIN, region="us-east-1", now=now, prices={"ebs": 0.1})
     assert sent == [3, 1]  # one query per user, the calls filled to the limit
     assert [(u["user_profile_name"], u["usd_per_month"]) for u in view["users"]] == [
         ("user2", 0.3),

@@ -89,6 +89,9 @@ export function storagePriceTitle(root: IStorageRoot): string {
   if (!price) {
     return '';
   }
+  if (root.usd_per_gib_month === null && price.reason) {
+    return `${root.storage.toUpperCase()} price unknown: ${price.reason}`;
+  }
   const when = price.as_of ? ` as of ${price.as_of.slice(0, 10)}` : '';
   const hours =
     price.age_seconds === null ? null : Math.floor(price.age_seconds / 3600);
