@@ -479,8 +479,9 @@ class SmTeamkit(Configurable):
         default_value={},
         help=(
             "Storage prices in USD per GiB-month (AWS's GB-month: 2^30 bytes) by kind ('efs', "
-            "'ebs'), overriding the region's Studio volume rate from AWS's Price List (EBS) and the "
-            "shipped us-east-1 list prices (EFS Standard 0.30, SageMaker ML storage 0.14)."
+            "'ebs'), overriding the region's rates from AWS's Price List (Studio volumes, EFS "
+            "Standard) and the shipped us-east-1 list prices (EFS Standard 0.30, SageMaker ML "
+            "storage 0.14), which price only us-east-1 and its shipped aliases."
         ),
     ).tag(config=True)
     storage_publish_metrics = Bool(
