@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from sm_teamkit.formats import per_gib_month, priced_size, shown_gib, shown_usd
+from sm_teamkit.prices.tables import export_document
 from sm_teamkit.storage.prices import monthly_cost
 from sm_teamkit.storage.service import StorageService
 from sm_teamkit.studio.identity import Identity
@@ -228,3 +229,21 @@ def test_the_price_list_parser_takes_only_the_regions_studio_volume_rate():
     assert parse_storage(efs_items, "us-east-1") == {"efs": 0.30}
     assert parse_storage(efs_items[1:4], "eu-west-1") == {}
     assert os.path.basename(__file__)  # (the module is importable on its own)
+
+
+def test_with_the_price_list_down_the_s3_tables_efs_rate_prices_ireland_with_its_source(ireland, tmp_path):
+    ireland.prices.set_efs(REGION, EFS_USD)
+    table = store(ireland, tmp_path, "live").load(REGION)
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=ireland.url)
+    s3.create_bucket(Bucket="team-storage-prices", CreateBucketConfiguration={"LocationConstraint": REGION})
+    document = export_document([table], table.source, table.as_of)
+    s3.put_object(Bucket="team-storage-prices", Key="prices.json", Body=json.dumps(document).encode())
+    ireland.set_faults(fail={"GetProducts": {"code": "ServiceUnavailable", "status": 503}})
+    try:
+        shared = store(ireland, tmp_path, "vpc", s3_uri="s3://team-storage-prices/prices.json").load(REGION)
+    finally:
+        ireland.clear_faults()
+    assert (shared.origin, shared.storage["efs"]) == ("s3", EFS_USD)
+    for root in efs_report(ireland, tmp_path, REGION, shared)["roots"]:
+        assert (root["usd_per_gib_month"], root["price"]["origin"]) == (EFS_USD, "s3")
+        assert root["price"]["label"] == f"S3 price table ({REGION})" and root["price"]["as_of"] == table.as_of
