@@ -5,7 +5,9 @@ whatever region is priced), one paged query per billing kind with TERM_MATCH fil
 
 Each PriceList item is a JSON string: the instance type is ``product.attributes.instanceName``
 (else ``instanceType`` or the ``ml.*`` of ``usagetype``), the rate the OnDemand term's
-hourly ``pricePerUnit.USD``. Outposts and Local Zones products are left out."""
+hourly ``pricePerUnit.USD``. Outposts and Local Zones products are left out. Storage per
+GB-month: Studio EBS volumes (AmazonSageMaker) and EFS Standard (ServiceCode ``AmazonEFS``),
+one paged query each per region."""
 
 from __future__ import annotations
 
