@@ -225,7 +225,9 @@ function JobsTable(props: { jobs: IJob[] }): JSX.Element {
       {props.jobs.map(job => (
         <li key={job.arn} className="jp-smtk-job" data-job={job.name}>
           <div className="jp-smtk-app-line">
-            <span className="jp-smtk-job-name">{job.name}</span>
+            <span className="jp-smtk-job-name" title={job.name}>
+              {job.name}
+            </span>
             <span className="jp-smtk-badge">{job.kind}</span>
           </div>
           <div className="jp-smtk-app-line">

@@ -49,7 +49,9 @@ export function OtherResources(props: { rows: IJob[] }): JSX.Element {
           data-kind={row.kind}
         >
           <div className="jp-smtk-app-line">
-            <span className="jp-smtk-job-name">{row.name}</span>
+            <span className="jp-smtk-job-name" title={row.name}>
+              {row.name}
+            </span>
             <span className="jp-smtk-badge">{row.label ?? row.kind}</span>
           </div>
           <div className="jp-smtk-app-line">

@@ -33,6 +33,7 @@ def test_list_apps_for_a_user_profile_returns_their_classic_apps(demo_sm):
     apps = demo_sm.list_apps(DomainIdEquals=DOMAIN, UserProfileNameEquals="demo-user")["Apps"]
     assert _names(apps) == {
         ("JupyterServer", "default"),
+        ("Canvas", "default"),
         ("KernelGateway", "sagemaker-data-science-ml-m5-large-6f1c2d3e4a"),
         ("KernelGateway", "sagemaker-base-python-ml-g4dn-xlarge-9a8b7c6d5e"),
     }
