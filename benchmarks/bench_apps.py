@@ -1,7 +1,9 @@
 """20 concurrent clients poll GET /sm-teamkit/apps on a real Jupyter server for 60 s.
 
-Prints the ListApps calls the emulator received against the bound (duration / interval + 1)
-and the endpoint's p50 / p99 latency. With ``--price-list-latency-ms N``, the same again on a
+Prints the refreshes the emulator saw (ListSpaces calls: one per refresh, newest first) against
+the bound (duration / interval + 1) whatever the number of clients, the ListApps calls with
+them (two per refresh, the profile's and the owned space's, plus the shared spaces' apps every
+10 minutes), and the endpoint's p50 / p99 latency. With ``--price-list-latency-ms N``, the same again on a
 second server that has no prices yet while every GetProducts call takes N ms, and the p99 ratio
 of that to the first (a request never waits for the Price List: about 1.0).
 Usage: python benchmarks/bench_apps.py [--seconds 60] [--price-list-latency-ms 3000]"""
@@ -128,14 +130,18 @@ def main() -> int:
         get = getter(server)
         emu.reset_calls()
         latencies, errors, _ = poll(get, args.clients, args.seconds, args.poll)
-        calls = emu.count("ListApps")
+        calls = emu.count("ListSpaces")
+        list_apps = emu.count("ListApps")
         bound = int(args.seconds // args.interval) + 1
         q = statistics.quantiles(latencies, n=100)
         print(
             f"clients={args.clients} duration={args.seconds:.0f}s interval={args.interval:.0f}s "
             f"requests={len(latencies)} errors={len(errors)}"
         )
-        print(f"ListApps calls received: {calls} (bound {bound}; ratio {calls / bound:.2f} of the bound)")
+        print(
+            f"refreshes (ListSpaces calls) received: {calls} (bound {bound}; ratio {calls / bound:.2f} of the "
+            f"bound); ListApps {list_apps}"
+        )
         print(f"GET /sm-teamkit/apps latency: p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms")
     finally:
         server.stop()
