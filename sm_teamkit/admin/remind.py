@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..apps.listing import space_owner
+from ..apps.rows import nudge_threshold
 from ..aws import aws_error, client
 from ..errors import AwsError, TeamkitError
 from ..formats import age, usd
@@ -46,18 +47,17 @@ STOP_OTHER = {
 }
 
 
-def late_others(others: list[dict], nudge_hours: dict[str, float]) -> list[dict]:
-    """The notebook instances and EMR clusters running longer than the team's limit for their
-    instance type (the apps' ``nudge_hours``; EMR's types carry no ``ml.``, so '*' applies).
-    Monitoring schedules are meant to stay Scheduled: listed, never overdue."""
-    from ..apps.rows import nudge_threshold
-
-    late = []
+def mark_late(others: list[dict], nudge_hours: dict[str, float]) -> list[dict]:
+    """``others`` with a ``key`` (for the day's memory) on each notebook instance and EMR
+    cluster running longer than the team's limit for its instance type (the apps'
+    ``nudge_hours``; EMR's types carry no ``ml.``, so '*' applies). Monitoring schedules are
+    meant to stay Scheduled: listed, never overdue."""
+    marked = []
     for r in others:
         hours = nudge_threshold(r["instance_type"], nudge_hours) if r["kind"] in STOP_OTHER else None
-        if hours is not None and r["age_seconds"] > hours * 3600:
-            late.append({**r, "key": f"{r['kind']}/{r['name']}"})
-    return late
+        late = hours is not None and r["age_seconds"] > hours * 3600
+        marked.append({**r, "key": f"{r['kind']}/{r['name']}"} if late else r)
+    return marked
 
 
 def _other_line(r: dict) -> str:
@@ -84,7 +84,7 @@ def compose(
 ) -> tuple[str, str]:
     """Subject and plain-text body of one owner's reminder; ``others``: their notebook
     instances, EMR clusters and monitoring schedules (admin/billables.py), those with a ``key``
-    (late_others) listed as past the limit with how to stop them, the rest after;
+    (mark_late) listed as past the limit with how to stop them, the rest after;
     ``billed``: (month, USD) Cost Explorer billed the owner, when it knows."""
     late = [r for r in others if "key" in r]
     rest = [r for r in others if "key" not in r]
@@ -168,14 +168,13 @@ class Reminder:
             self.check_sender()
         state = self.store.load().for_day(day)
         apps = self.domain.running_apps()
-        others = self.domain.others()[0]
-        late = {r["name"]: r for r in late_others(others, self.domain.settings.nudge_hours)}
+        others = mark_late(self.domain.others()[0], self.domain.settings.nudge_hours)
         others_by_owner: dict[str, list[dict]] = {}
         for r in others:
-            others_by_owner.setdefault(r["owner"], []).append(late.get(r["name"], r))
+            others_by_owner.setdefault(r["owner"], []).append(r)
         stopped, kept = self._stops(apps)
         overdue = [a for a in apps if a["overdue"] or a.get("stopped")]
-        overdue += [r for r in late.values() if r["owner"] != UNTAGGED]  # nobody to write to
+        overdue += [r for r in others if "key" in r and r["owner"] != UNTAGGED]  # untagged: nobody to write to
         fresh = [a for a in overdue if a["key"] not in state.reminded]
         by_owner: dict[str, list[dict]] = {}
         for a in fresh:

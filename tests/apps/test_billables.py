@@ -362,7 +362,7 @@ def test_a_notebook_instance_past_the_limit_alone_brings_its_owner_a_reminder_wi
     world, monkeypatch, tmp_path
 ):
     from sm_teamkit.admin.domain import AdminSettings, DomainApps
-    from sm_teamkit.admin.remind import Reminder, RemindOptions, compose, late_others
+    from sm_teamkit.admin.remind import Reminder, RemindOptions, compose, mark_late
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", world.url)
     # dana's 1 h app and both EMR clusters are within it; dana-nb (4 h) and erin-nb (2 h) are past it
@@ -379,9 +379,9 @@ def test_a_notebook_instance_past_the_limit_alone_brings_its_owner_a_reminder_wi
     assert not any(r["owner"] == "untagged" for r in result["reminders"] + result["no_address"])
 
     others = [r for r in domain.others()[0] if r["owner"] == USER]
-    late = {r["name"]: r for r in late_others(others, settings.nudge_hours)}
-    assert set(late) == {"dana-nb"}
-    _, body = compose(DOMAIN, USER, [], [late.get(r["name"], r) for r in others])
+    marked = mark_late(others, settings.nudge_hours)
+    assert {r["name"] for r in marked if "key" in r} == {"dana-nb"}
+    _, body = compose(DOMAIN, USER, [], marked)
     assert "These have run under your name longer than the team's limit" in body
     assert "Stop it: aws sagemaker stop-notebook-instance --notebook-instance-name dana-nb" in body
     assert "These SageMaker Studio apps" not in body  # no app to list
