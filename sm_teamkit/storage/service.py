@@ -179,11 +179,11 @@ class StorageService:
             if self._closing.is_set():
                 return
             with self._lock:
-                requested, self._requested = self._requested, None
+                requested = self._requested  # claimed by scan_now when its scanner starts
             if requested is None and (self._next_scan_at is None or time.time() < self._next_scan_at):
                 continue
             try:
-                self.scan_now(requested)
+                self.scan_now(requested, claim=requested)
             except ScanCancelled:
                 pass
             except Exception:  # noqa: BLE001 - logged; the thread keeps serving
@@ -211,29 +211,35 @@ class StorageService:
         if self._thread is None:
             self.start()
         self._wake.set()
-        status = self.status()
-        if status["state"] == "idle" and self._requested is not None:
-            status["state"] = "queued"
-        return status
+        return self.status()
 
     def cancel_scan(self) -> dict:
         """Stop the running scan (and forget a requested one). ``cancelled`` in the answer says
-        whether a scan was running: if so, it ends cancelled and keeps no report, however close
-        to its end it was (the check and the report share the lock)."""
+        whether a scan was running or queued: if so, it ends cancelled and keeps no report, however
+        close to its end it was (the check and the report share the lock)."""
         with self._lock:
-            scanner, self._requested = self._scanner, None
+            scanner, queued, self._requested = self._scanner, self._requested, None
             if scanner is not None:
                 scanner.cancel()
-        return {**self.status(), "cancelled": scanner is not None}
+            elif queued is not None:
+                self._last_error = self._cancelled_error()
+        return {**self.status(), "cancelled": scanner is not None or queued is not None}
+
+    @staticmethod
+    def _cancelled_error() -> dict:
+        return {"code": "storage_scan_cancelled", "message": "The scan was cancelled.", "hint": "", "at": time.time()}
 
     def scan_now(
         self,
         specs: list[RootSpec] | None = None,
         on_progress: Callable[[ScanProgress], None] | None = None,
         save: bool = True,
+        claim: list[RootSpec] | None = None,
     ) -> dict:
         """Scan in the calling thread; returns the status with the new report, which is also
-        kept on disk when ``save`` (and the settings' ``persist``)."""
+        kept on disk when ``save`` (and the settings' ``persist``). ``claim`` is the request the
+        background thread took: it stays queued until this scan starts, and a cancel before
+        then means no scan."""
         specs = self.roots() if specs is None else specs
         skipped = self.skipped()
         scanner = StorageScanner(
@@ -251,6 +257,10 @@ class StorageService:
         with self._lock:
             if self._scanner is not None:
                 raise Conflict("A scan is already running.", code="storage_scan_running")
+            if claim is not None:
+                if self._requested is not claim:  # cancelled while queued
+                    raise ScanCancelled()
+                self._requested = None
             self._scanner = scanner
         try:
             result = scanner.scan(specs, on_progress=on_progress)
@@ -269,12 +279,7 @@ class StorageService:
                 save_report(self.state_path, report)
         except ScanCancelled:
             with self._lock:
-                self._last_error = {
-                    "code": "storage_scan_cancelled",
-                    "message": "The scan was cancelled.",
-                    "hint": "",
-                    "at": time.time(),
-                }
+                self._last_error = self._cancelled_error()
             raise
         except TeamkitError as exc:
             with self._lock:
@@ -312,11 +317,11 @@ class StorageService:
     def status(self) -> dict:
         """The last report with its age, and the progress of a running scan."""
         with self._lock:
-            scanner, report = self._scanner, self._report
+            scanner, report, queued = self._scanner, self._report, self._requested is not None
             error, publish = self._last_error, self._last_publish
         now = time.time()
         progress = scanner.progress.to_json() if scanner is not None else None
-        state = "scanning" if scanner is not None else "idle"
+        state = "scanning" if scanner is not None else "queued" if queued else "idle"
         if scanner is not None and scanner.cancelled:
             state = "cancelling"
         return {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,56 @@ def test_virtualenvs_own_cache_is_offered_and_emptied_without_touching_the_envir
     freed = svc.clean("virtualenv")["cleanup"]
     assert freed["paths"] == [str(home / ".cache" / "virtualenv")] and freed["freed_apparent_bytes"] >= 903_000
     assert not any((home / ".cache" / "virtualenv").iterdir()) and env_cfg.exists()
+
+
+class SlowToStart(StorageService):
+    """A service whose background scan takes a moment to start (finding skipped folders is
+    slow, as on a loaded NFS mount): the window between a request and its scanner."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.starting = threading.Event()
+        self.go_on = threading.Event()
+
+    def skipped(self):
+        if threading.current_thread().name == "sm-teamkit-storage":  # the background scan only
+            self.starting.set()
+            assert self.go_on.wait(30)
+        return super().skipped()
+
+
+def test_a_requested_scan_is_queued_until_it_starts_never_idle(tree):
+    """GET storage while the background thread prepares the scan says queued, not idle: a
+    client that waits for idle after asking for a scan must get that scan's report."""
+    svc = SlowToStart(storage_settings(home=str(tree), detect_efs=False, interval_seconds=0))
+    try:
+        assert svc.request_scan()["state"] == "queued"
+        assert svc.starting.wait(30)
+        assert svc.status()["state"] == "queued"
+        svc.go_on.set()
+        for _ in range(600):
+            status = svc.status()
+            if status["report"] is not None:
+                break
+            assert status["state"] in ("queued", "scanning")
+            time.sleep(0.05)
+        assert status["report"] is not None and status["state"] == "idle"
+    finally:
+        svc.go_on.set()
+        svc.close()
+
+
+def test_cancelling_a_queued_scan_means_no_scan_and_says_so(tree):
+    svc = SlowToStart(storage_settings(home=str(tree), detect_efs=False, interval_seconds=0))
+    try:
+        svc.request_scan()
+        assert svc.starting.wait(30)
+        answer = svc.cancel_scan()
+        assert answer["cancelled"] and answer["state"] == "idle"
+        assert answer["last_error"]["message"] == "The scan was cancelled."
+        svc.go_on.set()
+        time.sleep(0.5)
+        assert svc.status()["report"] is None and svc.status()["state"] == "idle"
+    finally:
+        svc.go_on.set()
+        svc.close()
