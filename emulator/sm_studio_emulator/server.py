@@ -257,6 +257,10 @@ class Emulator:
             signed = signed_service(environ)
             body = _buffer_body(environ) if needs_body(environ) else None
             self.counter.add(signed, operation_name(environ, signed, body))
+            if op_name:  # a JSON protocol forwarded to moto (Cost Explorer, SSM, ...): faults apply
+                fault = self.faults.apply(op_name)
+                if fault is not None:
+                    raise fault
             return self._forward(environ, start_response)
         body = _buffer_body(environ)
         self.counter.add(service.name, op_name)

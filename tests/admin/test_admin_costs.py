@@ -89,3 +89,15 @@ def test_month_bounds():
     assert month_bounds("", date(2026, 12, 3)) == ("2026-12-01", "2026-12-04")  # this month so far
     with pytest.raises(Exception, match="YYYY-MM"):
         month_bounds("2026/02", date(2026, 12, 3))
+
+
+def test_a_role_denied_cost_explorer_gets_one_line_naming_the_call_and_a_non_zero_exit(cli, live_emulator):
+    live_emulator.set_faults(fail={"GetCostAndUsage": {"code": "AccessDeniedException", "status": 400}})
+    try:
+        code, out, err = cli("costs", "--domain", DOMAIN, "--month", "2026-10")
+    finally:
+        live_emulator.clear_faults()
+    assert code != 0 and out == ""
+    assert "Could not read Cost Explorer's SageMaker costs for 2026-10" in err
+    assert "AccessDenied" in err or "not allowed" in err or "permission" in err.lower()
+    assert "Traceback" not in err
