@@ -18,8 +18,9 @@ def cmd_clean(args) -> int:
     from .categories import BY_ID
     from .cleanup import resolve_targets
     from .recovery import user_home
+    from .roots import real_folder
     from .scan import RootSpec
-    from .service import StorageService, StorageSettings, real_folder
+    from .service import StorageService, StorageSettings
 
     root = real_folder(args.root or user_home())
     # The root is the home the categories are found in (~/.cache/pip, ~/.local/share/Trash...).

@@ -45,7 +45,8 @@ class _ProgressLine:
 
 
 def cmd_usage(args) -> int:
-    from .service import StorageService, checked_paths, real_folder
+    from .roots import checked_paths, real_folder
+    from .service import StorageService
 
     kit = teamkit()
     service = StorageService.from_teamkit(kit)

@@ -19,29 +19,12 @@ from .efs import EfsLookup
 from .mounts import efs_mounts, skipped_folders
 from .recovery import user_home
 from .report import RootPlace, build_report, place_of
+from .roots import drop_nested, requested_roots
 from .scan import RootSpec, ScanCancelled, ScanProgress, StorageScanner
 from .state import default_state_path, expected_entries, load_report, save_report
 
 log = logging.getLogger("sm_teamkit.storage")
 ACTIONS = ("scan", "cancel")  # what POST storage may ask for
-
-
-def checked_paths(paths: object) -> list[str]:
-    """``paths`` as given, once it is a list of non-empty folder paths without NUL characters;
-    else a BadRequest that says which rule it broke."""
-    if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
-        raise BadRequest("`paths` must be a list of folder paths.", code="storage_bad_paths")
-    if any("\x00" in p for p in paths):
-        raise BadRequest("A folder path cannot contain a NUL character.", code="storage_bad_paths")
-    return paths
-
-
-def real_folder(raw: str) -> str:
-    """The real path of the folder ``raw`` (``~`` expanded); BadRequest if it is no folder."""
-    real = os.path.realpath(os.path.expanduser(raw))
-    if not os.path.isdir(real):
-        raise BadRequest(f"{raw} is not a folder.", code="storage_not_a_folder")
-    return real
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,24 +118,10 @@ class StorageService:
             if spec.path not in seen and os.path.isdir(spec.path):
                 seen.add(spec.path)
                 unique.append(spec)
-        return _drop_nested(unique)
+        return drop_nested(unique)
 
     def _requested_roots(self, paths: list[str] | None) -> list[RootSpec]:
-        allowed = self.roots()
-        if not paths:
-            return allowed
-        chosen = []
-        for raw in checked_paths(paths):
-            real = os.path.realpath(os.path.expanduser(raw))
-            root = next((r for r in allowed if real == r.path or real.startswith(r.path.rstrip("/") + "/")), None)
-            if root is None:
-                raise BadRequest(
-                    f"{raw} is outside the scanned roots.",
-                    "Scan your home, a folder in c.SmTeamkit.storage_roots or an EFS mount.",
-                    code="storage_path_outside_roots",
-                )
-            chosen.append(RootSpec(real_folder(raw), root.kind))
-        return _drop_nested(chosen)
+        return requested_roots(self.roots(), paths)
 
     # --- background thread -----------------------------------------------------------------
     def start(self) -> None:
@@ -392,22 +361,3 @@ class StorageService:
             outcome = {"ok": False, "problem": exc.message, "at": time.time()}
         with self._lock:
             self._last_publish = outcome
-
-
-def _drop_nested(specs: list[RootSpec]) -> list[RootSpec]:
-    """Drop a root that lies inside another on the same file system (it would count twice)."""
-    kept: list[RootSpec] = []
-    for spec in specs:
-        inside = False
-        for other in specs:
-            if other is spec or not spec.path.startswith(other.path.rstrip("/") + "/"):
-                continue
-            try:
-                inside = os.stat(spec.path).st_dev == os.stat(other.path).st_dev
-            except OSError:
-                inside = False
-            if inside:
-                break
-        if not inside:
-            kept.append(spec)
-    return kept
