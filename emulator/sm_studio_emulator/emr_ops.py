@@ -105,6 +105,27 @@ def terminate_job_flows(state: StudioState, params: dict) -> dict:
     return {}
 
 
+# moto gives a run-time cluster's instance groups a cluster's state-change code (USER_REQUEST),
+# which EMR's InstanceGroupStateChangeReasonCode has not: EMR gives a group that runs no code and
+# one that ended with its cluster CLUSTER_TERMINATED. Applied to moto's answer before its check.
+_GROUP_CODES = {"INTERNAL_ERROR", "VALIDATION_ERROR", "INSTANCE_FAILURE", "CLUSTER_TERMINATED"}
+_GROUP_ENDED = {"TERMINATING", "TERMINATED", "ARRESTED", "SHUTTING_DOWN", "ENDED"}
+
+
+def fix_moto_instance_groups(body: dict) -> dict:
+    for group in body.get("InstanceGroups") or []:
+        status = group.get("Status") or {}
+        reason = status.get("StateChangeReason") or {}
+        if reason.get("Code", "INTERNAL_ERROR") not in _GROUP_CODES:
+            if status.get("State") in _GROUP_ENDED:
+                reason["Code"] = "CLUSTER_TERMINATED"
+            else:
+                reason.pop("Code")
+    return body
+
+
+MOTO_FIXES = {("emr", "ListInstanceGroups"): fix_moto_instance_groups}
+
 EMR_TARGET = "ElasticMapReduce"
 EMR_ROUTED: dict[str, tuple[Callable[[StudioState, dict], bool], Callable[[StudioState, dict], dict]]] = {
     "DescribeCluster": (_owns_cluster, describe_cluster),

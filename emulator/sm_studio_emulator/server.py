@@ -31,7 +31,7 @@ from . import apps_ops, config_ops, jobs_ops, moto_view, persist, presign_ops, p
 from .billables import SAGEMAKER_OPERATIONS, SAGEMAKER_ROUTED
 from .calls import CallCounter, CallLog, needs_body, operation_name, signed_service
 from .datazone_ops import is_datazone, serve_datazone
-from .emr_ops import EMR_ROUTED, EMR_TARGET
+from .emr_ops import EMR_ROUTED, EMR_TARGET, MOTO_FIXES
 from .errors import ApiError
 from .faults import FaultInjector
 from .scenario import Scenario, load_scenario
@@ -339,8 +339,8 @@ class Emulator:
             raise ApiError("NotImplemented", f"The emulator does not implement {target}: {exc}", 501) from None
 
     def _forward_checked(self, environ: dict, start_response: Callable, op_model: Any) -> Iterable[bytes]:
-        """moto's JSON answer, its never-set empty structures left out, then checked against
-        botocore's output shape like the emulator's own answers."""
+        """moto's JSON answer, its never-set empty structures left out (and its known slips
+        mended: MOTO_FIXES), then checked against botocore's output shape like the emulator's own."""
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -354,7 +354,8 @@ class Emulator:
         except ValueError:
             body = None
         if isinstance(body, dict):
-            body = prune_unset(op_model.output_shape, body)
+            fix = MOTO_FIXES.get((op_model.service_model.service_name, op_model.name))
+            body = prune_unset(op_model.output_shape, fix(body) if fix else body)
             problems = response_errors(op_model, body)
             if problems:
                 message = f"{op_model.name} (moto) does not match the botocore output shape: " + "; ".join(problems)

@@ -121,6 +121,13 @@ def test_emr_clusters_answer_describe_and_instance_groups_in_emrs_wire_format(em
     )
     assert emr.describe_cluster(ClusterId=started["JobFlowId"])["Cluster"]["Name"] == "other-spark"
     assert emu.count("DescribeCluster", service="elasticmapreduce") == 2
+    # moto's instance groups carry a cluster's state-change code: mended to what EMR says
+    (group,) = emr.list_instance_groups(ClusterId=started["JobFlowId"])["InstanceGroups"]
+    assert group["Status"]["State"] == "RUNNING" and "Code" not in group["Status"].get("StateChangeReason", {})
+    emr.terminate_job_flows(JobFlowIds=[started["JobFlowId"]])
+    for group in emr.list_instance_groups(ClusterId=started["JobFlowId"])["InstanceGroups"]:
+        assert group["Status"]["StateChangeReason"].get("Code") in (None, "CLUSTER_TERMINATED")
+    assert emu.errors == []
 
 
 def test_get_resources_finds_them_by_studio_tags_emr_clusters_included(emu, aws):
