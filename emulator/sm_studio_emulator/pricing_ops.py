@@ -13,7 +13,7 @@ the Query API; AWS's own attribute list is what ``DescribeServices`` returns):
   these four fields (found with the code search, "PricingClient get_price_per_unit");
 - the ``platoinstancetype`` values "Studio-JupyterLab", "studio-codeeditor",
   "Studio-Notebook", "Notebook", "Training", "Processing", "BatchTransform", "Hosting",
-  "RStudio:RSession", "TensorBoard": vantage-sh/ec2instances.info, sagemaker.py
+  "RStudio:RServer", "RStudio:RSessionGateway", "TensorBoard": vantage-sh/ec2instances.info, sagemaker.py
   (``service_pretty_name_map``, which reads the AmazonSageMaker offer file);
 - ``component`` "studio-jupyterlab": a portal's GetProducts filter (TERM_MATCH on regionCode,
   component, instanceType);
@@ -66,7 +66,8 @@ KINDS = {
     "processing": ("Processing", "Processing", "Processing:{t}", 1.07),
     "transform": ("BatchTransform", "Batch Transform", "Tsform:{t}", 1.09),
     "endpoint": ("Hosting", "Hosting", "Host:{t}", 1.11),
-    "rstudio": ("RStudio:RSession", "RStudio", "RStudio:RSession-{t}", 1.13),
+    "rstudio": ("RStudio:RSessionGateway", "RStudio", "RStudio:RSessionGateway-{t}", 1.13),
+    "rstudio-server": ("RStudio:RServer", "RStudio", "RStudio:RServer-{t}", 1.17),
     "tensorboard": ("TensorBoard", "TensorBoard", "TensorBoard:{t}", 1.15),
 }
 CANVAS = ("Canvas", "Canvas", "Canvas:Session-Hrs")  # one session rate, no instance type

@@ -4,7 +4,10 @@ kind an app type or a job is billed as. A kind's rate is never used for another 
 The ``platoinstancetype`` values are AWS's (see the notes in the emulator's pricing_ops.py:
 vantage-sh/ec2instances.info's sagemaker.py, which reads the AmazonSageMaker offer file, and
 public GetProducts clients filtering on ``platoinstancetype`` "Hosting" and
-"Studio-JupyterLab"). Canvas is billed per session hour, not per instance type: its price
+"Studio-JupyterLab"). The offer file has three RStudio kinds, RStudio:RServer, RStudio:RSessionGateway
+and RStudio:RSession (Free Tier usage types RStudio:RSessionGateway-ml.t3.medium and
+Rstudio:Rsession-ml.t3.medium): the two app types are priced at the kind of their own name.
+Canvas is billed per session hour, not per instance type: its price
 is kept under the pseudo type ``session``."""
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ PLATO = {
     "processing": "Processing",
     "transform": "BatchTransform",
     "endpoint": "Hosting",
-    "rstudio": "RStudio:RSession",
+    "rstudio-server": "RStudio:RServer",  # the RStudioServerPro app
+    "rstudio": "RStudio:RSessionGateway",  # RSessionGateway apps (where R sessions run)
     "tensorboard": "TensorBoard",
     "canvas": "Canvas",
 }
@@ -36,6 +40,7 @@ LABELS = {
     "processing": "processing jobs",
     "transform": "batch transform jobs",
     "endpoint": "real-time endpoints (hosting)",
+    "rstudio-server": "RStudio Server",
     "rstudio": "RStudio sessions",
     "tensorboard": "TensorBoard",
     "canvas": "Canvas sessions",
@@ -47,7 +52,7 @@ APP_KINDS = {
     "KernelGateway": "studio-notebook",
     "JupyterServer": "studio-notebook",
     "Canvas": "canvas",
-    "RStudioServerPro": "rstudio",
+    "RStudioServerPro": "rstudio-server",
     "RSessionGateway": "rstudio",
     "TensorBoard": "tensorboard",
 }

@@ -48,6 +48,24 @@ def test_kinds_types_and_rates_come_from_aws_attributes():
     assert published == "2026-11-21T00:00:00Z"
 
 
+def test_each_rstudio_app_type_is_priced_at_the_rstudio_kind_of_its_own_name():
+    """The offer file's three RStudio kinds: RStudioServerPro runs as RStudio:RServer,
+    RSessionGateway as RStudio:RSessionGateway; RStudio:RSession is no app's rate."""
+    from sm_teamkit.prices.kinds import app_kind
+
+    table, _ = parse(
+        [
+            item({"platoinstancetype": "RStudio:RServer", "instanceName": "ml.t3.medium"}, "0.06"),
+            item({"platoinstancetype": "RStudio:RSessionGateway", "instanceName": "ml.t3.medium"}, "0.07"),
+            item({"platoinstancetype": "RStudio:RSession", "instanceName": "ml.t3.medium"}, "0.08"),
+        ],
+        "eu-west-1",
+    )
+    assert table[app_kind("RStudioServerPro")] == {"ml.t3.medium": 0.06}
+    assert table[app_kind("RSessionGateway")] == {"ml.t3.medium": 0.07}
+    assert 0.08 not in [usd for rates in table.values() for usd in rates.values()]
+
+
 def test_other_regions_outposts_unknown_kinds_and_non_hourly_rates_are_left_out():
     table, _ = parse(
         [

@@ -37,6 +37,7 @@ def full_region_table(fetched_at: float = 1_700_000_000.0) -> RegionTable:
         "studio-codeeditor": app,
         "studio-notebook": app,
         "rstudio": app,
+        "rstudio-server": app,
         "notebook-instance": types("InstanceType"),
         "training": types("TrainingInstanceType"),
         "processing": types("ProcessingInstanceType"),
