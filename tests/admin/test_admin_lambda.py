@@ -184,10 +184,13 @@ def test_the_handler_writes_the_days_table_to_ssm_when_the_template_names_a_path
     lambda_env.setenv("SM_TEAMKIT_PRICES_PARAMETER", "/sm-teamkit/prices")
     live_emulator.prices.set("us-east-1", "training", "ml.m5.large", 0.4242)
     result = handler({"dry_run": True}, None)
-    assert result["prices"]["parameters"] == ["/sm-teamkit/prices/us-east-1/00"]
+    written = result["prices"]["parameters"]  # as many 4 KB parts as the region's table needs
+    assert written and written == [f"/sm-teamkit/prices/us-east-1/{i:02d}" for i in range(len(written))]
     assert result["prices"]["parameter_error"] is None
     table = read_table(boto(live_emulator, "ssm"), "/sm-teamkit/prices", "us-east-1", 1.0)
     assert table.kinds["training"]["ml.m5.large"] == 0.4242
+    offered = {kind for region, kind, _ in live_emulator.prices.prices if region == "us-east-1"}
+    assert set(table.kinds) == offered  # every part was read back
     assert table.as_of == live_emulator.prices.publication_date
 
 
